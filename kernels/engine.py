@@ -1,0 +1,238 @@
+"""The simulation loop: neuron updates, spike collection and event-driven delivery.
+
+One call advances the whole network by up to ``n_steps`` steps. Per step ``t``:
+
+1. every neuron segment is updated (:mod:`.neurons`), reading and clearing
+   ring-buffer slot ``t & slot_mask``;
+2. spikes of the step are gathered: neurons in index order, then spike-source
+   events scheduled for step ``t``;
+3. each spike is counted, recorded if its neuron is recorded, and delivered:
+   it walks only its own CSR row of every projection leaving its population
+   and adds the weight into slot ``(t + delay) & slot_mask`` of the target's
+   receptor buffer;
+4. state recorders due at this step sample ``v`` or a synaptic variable.
+
+A spike emitted in step ``t`` is stamped at time ``(t + 1) * dt`` (end of
+the step, as NEST does). With delay ``d`` steps it is added to the synaptic
+state during step ``t + d``, after the membrane has been propagated, so it
+first moves ``v`` in step ``t + d + 1`` (NEST semantics).
+
+:func:`run_chunk_parallel` does the same with the neurons split into
+contiguous parts, one per thread: each thread updates its own neurons and
+delivers only into its own targets (rows are pre-split with
+:func:`.connectivity.row_cuts`). Every target still receives its inputs in
+the same order, so the result is bit-identical to :func:`run_chunk`.
+"""
+import numpy as np
+from numba import prange
+
+from ._config import jit
+from .delivery import deliver_row
+from .neurons import (KIND_COND, KIND_CURR, update_cond, update_cond_het, update_curr,
+                      update_curr_het)
+
+# Argument groups shared by both drivers (documented once here):
+#   state:   v, ie, ii (float), ref (int32), buf (float, (2, n_slots, N))
+#   neurons: seg_lo, seg_hi, seg_kind, seg_het, seg_par (n_seg, NPAR), het (NPAR, N)
+#   routing: neuron_pop (int32, N), pop_out_ptr, pop_out_proj
+#   synapses: pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+#             indptr, post, weight, delay  (projection pj owns post[pj_syn[pj]:pj_syn[pj+1]],
+#             weight[pj_w[pj]:pj_w[pj+1]] (length 1 if uniform), delay[pj_d[pj]:...],
+#             and rows indptr[pj_row_off[pj]:] counted from its own first synapse)
+#   sources: ev_step, ev_id (sorted by step), ev_pos
+#   records: rec_mask, rec_max_per_step, spk_step, spk_id, n_spk, counts (n_steps, n_pop),
+#            sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out
+
+
+@jit
+def scan_fired(fired, fired_words, n, lo, out, n_out):
+    """Append ``lo + b`` to ``out`` for every ``fired[b]`` set in ``fired[:n]``.
+
+    ``fired_words`` is a uint64 view of ``fired``; whole words that are zero
+    (eight silent neurons) are skipped. Bytes ``n..`` of the last word are
+    cleared first, so stale flags from a longer segment never count.
+    """
+    tail = (n + 7) & ~7
+    for b in range(n, tail):
+        fired[b] = False
+    for w in range(tail >> 3):
+        if fired_words[w] != 0:
+            for b in range(w * 8, w * 8 + 8):
+                if fired[b]:
+                    out[n_out] = lo + b
+                    n_out += 1
+    return n_out
+
+
+BLOCK = 512  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
+
+
+@jit
+def update_range(a, b, v, ie, ii, ref, in_e, in_i, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                 het, fired, spikes, ns):
+    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.
+
+    Neurons are updated in blocks of ``BLOCK``; only blocks in which some
+    neuron fired are scanned for their indices.
+    """
+    fired_words = fired.view(np.uint64)
+    for s in range(seg_lo.shape[0]):
+        kind = seg_kind[s]
+        if kind != KIND_CURR and kind != KIND_COND:
+            continue
+        het_s = seg_het[s]
+        par = seg_par[s]
+        for lo in range(max(seg_lo[s], a), min(seg_hi[s], b), BLOCK):
+            hi = min(lo + BLOCK, seg_hi[s], b)
+            if kind == KIND_CURR:
+                if het_s:
+                    nf = update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
+                else:
+                    nf = update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
+            else:
+                if het_s:
+                    nf = update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
+                else:
+                    nf = update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
+            if nf > 0:
+                ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)
+    return ns
+
+
+@jit
+def take_events(t, ev_step, ev_id, ev_pos, spikes, ns):
+    """Append the source events of step ``t`` to ``spikes``."""
+    while ev_pos < ev_step.shape[0] and ev_step[ev_pos] <= t:
+        spikes[ns] = ev_id[ev_pos]
+        ns += 1
+        ev_pos += 1
+    return ev_pos, ns
+
+
+@jit
+def count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step, spk_id, n_spk):
+    """Count spikes per population and append recorded ones to the spike record."""
+    for q in range(ns):
+        j = spikes[q]
+        counts[k, neuron_pop[j]] += 1
+        if rec_mask[j]:
+            spk_step[n_spk] = t
+            spk_id[n_spk] = j
+            n_spk += 1
+    return n_spk
+
+
+@jit
+def sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
+    """Write one sample row of every state recorder due after step ``t``."""
+    for r in range(sr_lo.shape[0]):
+        if (t + 1) % sr_every[r] == 0:
+            w = sr_ptr[r]
+            for c in range(sr_lo[r], sr_hi[r]):
+                i = sv_idx[c]
+                var = sv_var[c]
+                if var == 0:
+                    sv_out[w] = v[i]
+                elif var == 1:
+                    sv_out[w] = ie[i]
+                else:
+                    sv_out[w] = ii[i]
+                w += 1
+            sr_ptr[r] = w
+
+
+@jit
+def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+                   pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                   cut, post, weight, delay):
+    """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row."""
+    for q in range(ns):
+        j = spikes[q]
+        p = neuron_pop[j]
+        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+            pj = pop_out_proj[o]
+            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            deliver_row(buf[pj_rec[pj]], cut[row, part], cut[row, part + 1], pj_post_lo[pj],
+                        t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                        weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
+
+
+@jit
+def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+              neuron_pop, pop_out_ptr, pop_out_proj,
+              pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+              cut, post, weight, delay,
+              ev_step, ev_id, ev_pos,
+              rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+              fired, spikes):
+    """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
+
+    ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
+    Returns ``(steps_done, n_spk, ev_pos)``. The loop stops early, before a
+    step, when the spike record could overflow (``n_spk + rec_max_per_step``
+    exceeds its capacity); the caller drains the record and calls again.
+    ``counts[k, p]`` receives the number of spikes of population ``p`` in
+    step ``t0 + k``; ``sr_ptr`` is advanced in place.
+    """
+    cap = spk_step.shape[0]
+    n = v.shape[0]
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
+                          seg_kind, seg_het, seg_par, het, fired, spikes, 0)
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                       cut, post, weight, delay)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+    return n_steps, n_spk, ev_pos
+
+
+@jit(parallel=True)
+def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+                       seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                       neuron_pop, pop_out_ptr, pop_out_proj,
+                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                       cut, post, weight, delay,
+                       ev_step, ev_id, ev_pos,
+                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+                       fired, spikes, bounds, part_spikes, part_n):
+    """As :func:`run_chunk`, with neurons split at ``bounds`` into one part per thread.
+
+    ``cut`` has shape ``(n_rows, n_parts + 1)`` (:func:`.connectivity.row_cuts`);
+    ``fired`` has shape ``(n_parts, BLOCK + 8)``; ``part_spikes`` has
+    shape ``(n_parts, largest part)`` and ``part_n`` length ``n_parts``.
+    """
+    cap = spk_step.shape[0]
+    n_parts = bounds.shape[0] - 1
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        for p in prange(n_parts):
+            part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
+                                     buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                                     het, fired[p], part_spikes[p], 0)
+        ns = 0
+        for p in range(n_parts):
+            for q in range(part_n[p]):
+                spikes[ns] = part_spikes[p, q]
+                ns += 1
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        for p in prange(n_parts):
+            deliver_spikes(t, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                           pj_w, pj_d, cut, post, weight, delay)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+    return n_steps, n_spk, ev_pos

@@ -1,0 +1,1 @@
+"""Published network models built on the spikesim API (installed as ``spikesim.models``)."""

@@ -1,0 +1,24 @@
+"""spikesim: an event-driven, Numba-compiled spiking network simulator.
+
+The API follows PyNN's names and units (ms, mV, nA, nF, uS, Hz).
+"""
+from .cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
+from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
+                         FixedProbability, FromList, OneToOne)
+from .currents import DCSource, StepCurrentSource
+from .network import Network
+from .population import Population, PopulationView, grid_positions
+from .projection import Projection
+from .random import RandomDistribution
+from .recording import Recorder
+
+LIF = IF_curr_exp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
+    "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "LIF", "Network", "OneToOne",
+    "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
+    "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions",
+]

@@ -1,0 +1,161 @@
+"""Projections: the synapses from one population to another, stored as CSR.
+
+Storage per static synapse: target index int32 (4 bytes), weight float32 or
+float64 (4 or 8 bytes), delay in steps uint16 (2 bytes) -- 10 bytes in the
+default float32 mode -- plus one int64 row pointer per source neuron. A
+weight or delay that is the same for every synapse of a projection is stored
+once (4 bytes per synapse in total when both are uniform).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as V
+from .cells import IF_cond_exp
+from .random import RandomDistribution
+
+RECEPTORS = ("excitatory", "inhibitory")
+MAX_DELAY_STEPS = np.iinfo(np.uint16).max
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post`` onto one receptor type.
+
+    Create with :meth:`Network.connect`. Weights are in nA (current-based
+    targets; inhibitory weights are negative, as in PyNN) or uS
+    (conductance-based targets; always >= 0). Delays are whole steps.
+
+    Attributes
+    ----------
+    indptr : int64 array (n_pre + 1)
+    post : int32 array (n_synapses), target index within ``post``
+    weight : float array (n_synapses), read-only view
+    delay : uint16 array (n_synapses), in steps of ``dt``, read-only view
+    """
+
+    def __init__(self, index: int, pre, post, receptor_type: str, indptr, targets, weight, delay,
+                 label: str) -> None:
+        self.index = index
+        self.pre = pre
+        self.post_population = post
+        self.receptor_type = receptor_type
+        self.indptr = indptr
+        self.post = targets
+        self._weight = _compress(weight)
+        self._delay = _compress(delay)
+        self.label = label
+
+    @property
+    def weight(self) -> np.ndarray:
+        return _expand(self._weight, self.n_synapses)
+
+    @property
+    def delay(self) -> np.ndarray:
+        return _expand(self._delay, self.n_synapses)
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.post.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_synapses
+
+    def __repr__(self) -> str:
+        return (f"Projection({self.pre.label!r} -> {self.post_population.label!r}, "
+                f"{self.receptor_type}, {self.n_synapses} synapses)")
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of connectivity storage (indptr, targets, weights, delays)."""
+        return int(self.indptr.nbytes + self.post.nbytes + self._weight.nbytes + self._delay.nbytes)
+
+    def connections(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(pre, post)`` local indices of every synapse, in storage order."""
+        pre = np.repeat(np.arange(self.indptr.shape[0] - 1), np.diff(self.indptr))
+        return pre, self.post.astype(np.int64)
+
+    def get_weights(self, format: str = "list"):
+        """Weights as ``(pre, post, weight)`` rows (``"list"``) or a dense (n_pre, n_post) array.
+
+        In the dense form, absent connections are NaN (as PyNN's ``get``);
+        multiple synapses between one pair are summed.
+        """
+        pre, post = self.connections()
+        w = self.weight.astype(np.float64)
+        if format == "list":
+            return np.column_stack([pre, post, w])
+        if format == "array":
+            out = np.full((self.pre.size, self.post_population.size), np.nan)
+            out[pre, post] = 0.0
+            np.add.at(out, (pre, post), w)
+            return out
+        raise ValueError(f"get_weights format must be 'list' or 'array', got {format!r}")
+
+    def get_delays(self) -> np.ndarray:
+        """Delays in ms, in storage order."""
+        return self.delay.astype(np.float64) * self.pre.net.dt
+
+
+def _compress(a: np.ndarray) -> np.ndarray:
+    """Length-1 array if every entry is equal, else ``a`` itself."""
+    if a.shape[0] > 1 and (a == a[0]).all():
+        return a[:1].copy()
+    return a
+
+
+def _expand(a: np.ndarray, n: int) -> np.ndarray:
+    if a.shape[0] == n:
+        out = a.view()
+    else:
+        out = np.broadcast_to(a[:1] if a.shape[0] else a, (n,))
+    out.flags.writeable = False
+    return out
+
+
+def resolve_values(name: str, value, n: int, rng, pre_idx=None, post_idx=None,
+                   shape=None) -> np.ndarray:
+    """Per-synapse values from a scalar, distribution, 1-D array or dense 2-D matrix."""
+    if isinstance(value, RandomDistribution):
+        return value.draw(rng, n)
+    a = V.finite_array(name, value, None) if np.ndim(value) < 2 else np.asarray(value, np.float64)
+    if a.ndim == 0:
+        return np.full(n, float(a))
+    if a.ndim == 1:
+        if a.shape[0] != n:
+            raise ValueError(f"{name} has length {a.shape[0]}, expected one value per synapse ({n})")
+        return a
+    if a.ndim == 2:
+        if a.shape != shape:
+            raise ValueError(f"{name} matrix has shape {a.shape}, expected (n_pre, n_post) = {shape}")
+        vals = a[pre_idx, post_idx]
+        V.finite_array(name, vals)
+        return vals
+    raise ValueError(f"{name} must be a scalar, a distribution, or an array of ndim <= 2")
+
+
+def check_weights(w: np.ndarray, receptor: str, post_celltype) -> None:
+    """PyNN sign conventions: conductances >= 0; current inhibitory <= 0, excitatory >= 0."""
+    if w.size == 0:
+        return
+    if isinstance(post_celltype, IF_cond_exp) or receptor == "excitatory":
+        bad = w < 0
+        rule = ">= 0 (uS)" if isinstance(post_celltype, IF_cond_exp) else ">= 0 for excitatory synapses"
+    else:
+        bad = w > 0
+        rule = "<= 0 for inhibitory current synapses (PyNN convention)"
+    if bad.any():
+        raise ValueError(f"weight must be {rule}, got {w[bad][0]!r} for receptor_type={receptor!r}")
+
+
+def delays_to_steps(d_ms: np.ndarray, dt: float) -> np.ndarray:
+    """Delays in ms -> uint16 steps, rounded to the nearest step; 1 <= steps <= 65535."""
+    steps = np.rint(d_ms / dt)
+    lo, hi = steps.min(initial=1), steps.max(initial=1)
+    if lo < 1:
+        bad = d_ms[steps < 1][0]
+        raise ValueError(f"delay must be at least one step (dt={dt} ms), got {bad!r} ms")
+    if hi > MAX_DELAY_STEPS:
+        bad = d_ms[steps > MAX_DELAY_STEPS][0]
+        raise ValueError(f"delay must be at most {MAX_DELAY_STEPS} steps "
+                         f"({MAX_DELAY_STEPS * dt:g} ms at dt={dt}), got {bad!r} ms")
+    return steps.astype(np.uint16)

@@ -1,0 +1,267 @@
+"""Turns a Network into the flat arrays the kernel runs on, and drives the kernel.
+
+The Python side only decides chunk boundaries (current changes, recorder
+buffers, progress updates); every step inside a chunk runs in
+:func:`spikesim.kernels.engine.run_chunk`.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .currents import amplitude_at
+from .kernels import neurons as K
+from .kernels.connectivity import row_cuts
+from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
+from .sources import make_events, merged_window
+
+CHUNK_STEPS = 1000
+PARALLEL_MIN_NEURONS = 20000
+_VAR_CODE = {"v": 0, "isyn_exc": 1, "gsyn_exc": 1, "isyn_inh": 2, "gsyn_inh": 2}
+
+
+class Runtime:
+    """Kernel-ready arrays of one network; rebuilt when the network's structure changes."""
+
+    def __init__(self, net) -> None:
+        self.net = net
+        self.valid = False
+        self.buf = None
+        self.slot_mask = 0
+        self.sources: dict[int, object] = {}
+
+    def invalidate(self) -> None:
+        self.valid = False
+
+    # ------------------------------------------------------------------ assembly
+    def _build(self) -> None:
+        net = self.net
+        dtype = net.dtype
+        pops = net.populations
+        n = net.n_neurons
+        npop = len(pops)
+        self.seg_lo = np.array([p.first for p in pops], np.int64)
+        self.seg_hi = np.array([p.first + p.size for p in pops], np.int64)
+        self.seg_kind = np.array([p.celltype.kind for p in pops], np.int32)
+        self.injected = {p.index: [(s, idx) for s, q, idx in net.injections if q is p] for p in pops}
+        self.seg_het = np.array([p.celltype.kind != 0 and (bool(self.injected[p.index]) or any(
+            np.ndim(v) > 0 for k, v in p.params.items())) for p in pops], np.bool_)
+        self.seg_par = np.zeros((max(npop, 1), K.NPAR), dtype)
+        self.het = np.zeros((K.NPAR, n if self.seg_het.any() else 1), dtype)
+        self.change_steps = {}
+        for p in pops:
+            if p.celltype.kind == 0:
+                continue
+            sched = [(np.rint(s.schedule()[0] / net.dt).astype(np.int64), s.schedule()[1], idx)
+                     for s, idx in self.injected[p.index]]
+            self.change_steps[p.index] = sched
+            self._set_columns(p, net.step)
+        self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
+        # projections grouped by source population
+        projs = net.projections
+        out = [[j.index for j in projs if j.pre is p] for p in pops]
+        self.pop_out_ptr = np.zeros(npop + 1, np.int64)
+        np.cumsum([len(o) for o in out], out=self.pop_out_ptr[1:])
+        self.pop_out_proj = np.array([i for o in out for i in o], np.int64)
+        self.pj_pre_lo = np.array([j.pre.first for j in projs], np.int64)
+        self.pj_post_lo = np.array([j.post_population.first for j in projs], np.int64)
+        self.pj_rec = np.array([0 if j.receptor_type == "excitatory" else 1 for j in projs], np.int64)
+        rows = [j.indptr.shape[0] - 1 for j in projs]
+        self.pj_row_off = np.zeros(len(projs), np.int64)
+        if projs:
+            self.pj_row_off[1:] = np.cumsum(rows)[:-1]
+        self.pj_syn = _offsets([j.n_synapses for j in projs])
+        self.pj_w = _offsets([j._weight.shape[0] for j in projs])
+        self.pj_d = _offsets([j._delay.shape[0] for j in projs])
+        self.n_parts = self._parts(n)
+        self.bounds = np.linspace(0, n, self.n_parts + 1).astype(np.int64)
+        self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
+                         for j in projs], np.int64, (0, self.n_parts + 1))
+        self.post = _cat([j.post for j in projs], np.int32)
+        self.weight = _cat([j._weight for j in projs], dtype)
+        self.delay = _cat([j._delay for j in projs], np.uint16)
+        max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
+        self._ensure_ring(max_delay, n, dtype)
+        # sources
+        self.sources = {p.index: self.sources.get(p.index) or make_events(p, net.dt, p.rng)
+                        for p in pops if p.celltype.kind == 0}
+        # recording
+        self.rec_mask = np.zeros(n, np.bool_)
+        cols_var, cols_idx, self.state_recs = [], [], []
+        for r in net.recorders:
+            if "spikes" in r.variables:
+                self.rec_mask[r.population.first + r.indices] = True
+            for var in r.variables:
+                if var in _VAR_CODE:
+                    lo = len(cols_idx)
+                    cols_var += [_VAR_CODE[var]] * r.indices.shape[0]
+                    cols_idx += list(r.population.first + r.indices)
+                    self.state_recs.append((r, var, lo, len(cols_idx)))
+        self.sv_var = np.array(cols_var, np.int32)
+        self.sv_idx = np.array(cols_idx, np.int64)
+        self.sr_lo = np.array([s[2] for s in self.state_recs], np.int64)
+        self.sr_hi = np.array([s[3] for s in self.state_recs], np.int64)
+        self.sr_every = np.array([s[0].every for s in self.state_recs], np.int64)
+        self.rec_max = int(self.rec_mask.sum())
+        cap = max(1 << 18, 4 * self.rec_max)
+        self.spk_step = np.empty(cap, np.int64)
+        self.spk_id = np.empty(cap, np.int64)
+        part = int(np.diff(self.bounds).max(initial=1))
+        self.fired = np.zeros((self.n_parts, BLOCK + 8), np.bool_)
+        self.spikes = np.empty(max(n, 1), np.int64)
+        self.part_spikes = np.empty((self.n_parts, max(part, 1)), np.int64)
+        self.part_n = np.zeros(self.n_parts, np.int64)
+        self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
+        self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
+        self.valid = True
+
+    def _parts(self, n: int) -> int:
+        threads = self.net.threads
+        if threads == "auto":
+            if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
+                return 1
+            import numba
+
+            return max(1, min(numba.config.NUMBA_NUM_THREADS, 8))
+        if threads > 1 and not _parallel_ok():
+            return 1
+        return threads
+
+    def _set_columns(self, p, step: int) -> None:
+        """Write population ``p``'s propagator columns, with the currents in force at ``step``."""
+        i_inj = np.zeros(p.size)
+        for times, amps, idx in self.change_steps.get(p.index, []):
+            i_inj[idx] += amplitude_at(times, amps, step)
+        if self.seg_het[p.index]:
+            cols = p.celltype.columns(p.params, self.net.dt, i_inj)
+            self.het[:, p.first:p.first + p.size] = cols if cols.ndim == 2 else cols[:, None]
+        else:
+            self.seg_par[p.index] = p.celltype.columns(p.params, self.net.dt)
+
+    def _ensure_ring(self, max_delay: int, n: int, dtype) -> None:
+        slots = 2
+        while slots <= max_delay:
+            slots *= 2
+        old = self.buf
+        if old is not None and old.shape[1] >= slots and old.shape[2] == n and old.dtype == dtype:
+            return
+        buf = np.zeros((2, max(slots, old.shape[1] if old is not None else 0), n), dtype)
+        if old is not None:  # keep pending input at its absolute step
+            t = self.net.step
+            om, nm = old.shape[1] - 1, buf.shape[1] - 1
+            m = min(old.shape[2], n)
+            for s in range(t, t + old.shape[1]):
+                buf[:, s & nm, :m] = old[:, s & om, :m]
+        self.buf = buf
+        self.slot_mask = buf.shape[1] - 1
+
+    # ------------------------------------------------------------------ running
+    def run(self, n_steps: int, progress) -> None:
+        if not self.valid:
+            self._build()
+        net = self.net
+        st = net._state
+        t_end = net.step + n_steps
+        bar = _progress(n_steps * net.dt, progress)
+        changes = sorted({int(s) for sched in self.change_steps.values() for times, _, _ in sched
+                          for s in times})
+        try:
+            while net.step < t_end:
+                t0 = net.step
+                for p in net.populations:
+                    if any(t0 in set(times.tolist()) for times, _, _ in self.change_steps.get(p.index, [])):
+                        self._set_columns(p, t0)
+                nxt = [c for c in changes if c > t0]
+                t1 = min(t_end, t0 + CHUNK_STEPS, nxt[0] if nxt else t_end)
+                self._run_window(t0, t1)
+                if bar is not None:
+                    bar.update((t1 - t0) * net.dt)
+        finally:
+            if bar is not None:
+                bar.close()
+            for f in net._files.values():
+                f.flush()
+        del st
+
+    def _run_window(self, t0: int, t1: int) -> None:
+        net, st = self.net, self.net._state
+        ev_step, ev_id = merged_window(list(self.sources.values()), t0, t1)
+        t = t0
+        ev_pos = 0
+        while t < t1:
+            n = t1 - t
+            counts = np.zeros((n, max(len(net.populations), 1)), np.int32)
+            samples = [(t + np.arange(n))[((t + np.arange(n) + 1) % s[0].every) == 0]
+                       for s in self.state_recs]
+            sizes = [len(smp) * (s[3] - s[2]) for smp, s in zip(samples, self.state_recs)]
+            sr_ptr = np.zeros(len(sizes), np.int64)
+            if sizes:
+                sr_ptr[1:] = np.cumsum(sizes)[:-1]
+            starts = sr_ptr.copy()
+            sv_out = np.empty(int(sum(sizes)), np.float64)
+            args = (
+                t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
+                self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par, self.het,
+                self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
+                self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
+                self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
+                ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
+                counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
+                sv_out)
+            if self.n_parts == 1:
+                done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
+            else:
+                done, n_spk, ev_pos = run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
+                                                         self.part_spikes, self.part_n)
+            for r in self.spike_recs:
+                r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])
+            for r in self.rate_recs:
+                r._add_counts(counts[:done, r.population.index])
+            for k, (r, var, lo, hi) in enumerate(self.state_recs):
+                ncol = hi - lo
+                got = (sr_ptr[k] - starts[k]) // max(ncol, 1) if ncol else 0
+                smp = samples[k][:got]
+                block = sv_out[starts[k]:starts[k] + got * ncol].reshape(got, ncol)
+                r._add_samples(var, smp, block)
+            for r in net.recorders:
+                r._store.flush()
+            t += done
+            net.step = t
+
+
+def _parallel_ok() -> bool:
+    """Threads pay off only with a low-overhead threading layer (OpenMP or TBB)."""
+    import numba
+
+    try:
+        numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
+        from numba.np.ufunc import parallel as _p
+
+        _p._launch_threads()
+        return numba.threading_layer() in ("omp", "tbb")
+    except Exception:  # noqa: BLE001 - no usable layer: run serially
+        return False
+
+
+def _offsets(sizes) -> np.ndarray:
+    out = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=out[1:])
+    return out
+
+
+def _cat(parts, dtype, empty_shape=(1,)) -> np.ndarray:
+    if len(parts) == 1:
+        return np.ascontiguousarray(parts[0], dtype=dtype)
+    if not parts:
+        return np.zeros(empty_shape, dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
+
+
+def _progress(total_ms: float, progress):
+    if progress is False:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total_ms, unit="ms", delay=0 if progress else 3.0, leave=False,
+                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} ms [{elapsed}<{remaining}]")

@@ -1,0 +1,81 @@
+"""Spike events of source populations, produced per run chunk."""
+from __future__ import annotations
+
+import numpy as np
+
+from .cells import SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+
+
+class ArrayEvents:
+    """Pre-computed sorted events of a :class:`SpikeSourceArray` population."""
+
+    def __init__(self, pop, dt: float) -> None:
+        steps, ids = pop.celltype.events(pop.params, dt)
+        self.steps, self.ids, self.pop = steps, ids, pop
+
+    def window(self, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(self.steps, [t0, t1])
+        return self.steps[a:b], self.ids[a:b] + self.pop.first
+
+
+class PoissonEvents:
+    """Bernoulli-per-step Poisson spikes, drawn in blocks aligned to absolute time.
+
+    Block ``k`` covers steps ``[k B, (k+1) B)`` and is drawn only once, in
+    order, from the population's own generator, so the events of any step do
+    not depend on how the run is cut into ``run()`` calls.
+    """
+
+    def __init__(self, pop, dt: float, rng: np.random.Generator) -> None:
+        self.pop, self.dt, self.rng = pop, dt, rng
+        self.block = int(np.clip((1 << 22) // max(1, pop.size), 16, 4096))
+        self.next_block = 0
+        self.steps = np.zeros(0, np.int64)
+        self.ids = np.zeros(0, np.int64)
+        p = pop.params
+        maxrate = max(float(np.max(p["rate"], initial=0.0)),
+                      0.0 if p["rate_changes"] is None else float(np.max(p["rate_changes"][1], initial=0)))
+        if maxrate * dt * 1e-3 > 1.0:
+            raise ValueError(f"SpikeSourcePoisson rate {maxrate!r} Hz exceeds one spike per step "
+                             f"(1000/dt = {1000.0 / dt:g} Hz)")
+
+    def _draw_block(self) -> None:
+        b = self.next_block
+        steps = np.arange(b * self.block, (b + 1) * self.block, dtype=np.int64)
+        prob = rate_at_steps(self.pop.params, steps, self.dt) * (self.dt * 1e-3)
+        hit = self.rng.random(prob.shape) < prob
+        s, i = np.nonzero(hit)
+        self.steps = np.concatenate([self.steps, steps[s]])
+        self.ids = np.concatenate([self.ids, i.astype(np.int64)])
+        self.next_block += 1
+
+    def skip_to(self, t0: int) -> None:
+        """Drop events before ``t0`` (already delivered)."""
+        a = np.searchsorted(self.steps, t0)
+        self.steps, self.ids = self.steps[a:], self.ids[a:]
+
+    def window(self, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+        while self.next_block * self.block < t1:
+            self._draw_block()
+        self.skip_to(t0)
+        b = np.searchsorted(self.steps, t1)
+        return self.steps[:b], self.ids[:b] + self.pop.first
+
+
+def make_events(pop, dt: float, rng):
+    if isinstance(pop.celltype, SpikeSourceArray):
+        return ArrayEvents(pop, dt)
+    if isinstance(pop.celltype, SpikeSourcePoisson):
+        return PoissonEvents(pop, dt, rng)
+    return None
+
+
+def merged_window(sources: list, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Events of all sources in ``[t0, t1)``, sorted by step (ties by global index)."""
+    parts = [s.window(t0, t1) for s in sources]
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    steps = np.concatenate([p[0] for p in parts])
+    ids = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((ids, steps))
+    return steps[order], ids[order]
