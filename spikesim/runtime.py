@@ -161,7 +161,6 @@ class Runtime:
         if not self.valid:
             self._build()
         net = self.net
-        st = net._state
         t_end = net.step + n_steps
         bar = _progress(n_steps * net.dt, progress)
         changes = sorted({int(s) for sched in self.change_steps.values() for times, _, _ in sched
@@ -182,10 +181,21 @@ class Runtime:
                 bar.close()
             for f in net._files.values():
                 f.flush()
-        del st
+
+    def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out) -> tuple:
+        """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order."""
+        st = self.net._state
+        return (t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
+                self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par, self.het,
+                self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
+                self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
+                self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
+                ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
+                counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
+                sv_out)
 
     def _run_window(self, t0: int, t1: int) -> None:
-        net, st = self.net, self.net._state
+        net = self.net
         ev_step, ev_id = merged_window(list(self.sources.values()), t0, t1)
         t = t0
         ev_pos = 0
@@ -200,15 +210,7 @@ class Runtime:
                 sr_ptr[1:] = np.cumsum(sizes)[:-1]
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
-            args = (
-                t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
-                self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par, self.het,
-                self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
-                self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
-                self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
-                ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
-                counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
-                sv_out)
+            args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
             if self.n_parts == 1:
                 done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
             else:

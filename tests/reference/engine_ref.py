@@ -1,0 +1,61 @@
+"""NumPy twin of :func:`spikesim.kernels.engine.run_chunk`: same arguments, plain Python loops.
+
+Obviously-correct and slow: state arrays are updated with whole-array NumPy
+expressions per segment, spikes are delivered synapse by synapse.
+"""
+import numpy as np
+
+from spikesim.kernels.neurons import KIND_COND, KIND_CURR
+
+from . import neurons_ref
+
+
+def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+              neuron_pop, pop_out_ptr, pop_out_proj,
+              pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+              cut, post, weight, delay, ev_step, ev_id, ev_pos,
+              rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
+    cap = spk_step.shape[0]
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        spikes = []
+        for s in range(len(seg_lo)):
+            lo, hi = seg_lo[s], seg_hi[s]
+            if seg_kind[s] not in (KIND_CURR, KIND_COND):
+                continue
+            cols = het[:, lo:hi] if seg_het[s] else seg_par[s]
+            fn = neurons_ref.update_curr if seg_kind[s] == KIND_CURR else neurons_ref.update_cond
+            out = fn(v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], buf[0, slot, lo:hi],
+                     buf[1, slot, lo:hi], cols)
+            v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi] = out[:4]
+            buf[:, slot, lo:hi] = 0
+            spikes += list(lo + np.flatnonzero(out[4]))
+        while ev_pos < len(ev_step) and ev_step[ev_pos] <= t:
+            spikes.append(ev_id[ev_pos])
+            ev_pos += 1
+        for j in spikes:
+            p = neuron_pop[j]
+            counts[k, p] += 1
+            if rec_mask[j]:
+                spk_step[n_spk], spk_id[n_spk] = t, j
+                n_spk += 1
+            for pj in pop_out_proj[pop_out_ptr[p]:pop_out_ptr[p + 1]]:
+                row = pj_row_off[pj] + j - pj_pre_lo[pj]
+                w = weight[pj_w[pj]:pj_w[pj + 1]]
+                d = delay[pj_d[pj]:pj_d[pj + 1]]
+                tg = post[pj_syn[pj]:pj_syn[pj + 1]]
+                for syn in range(cut[row, 0], cut[row, -1]):
+                    wk = w[0] if len(w) == 1 else w[syn]
+                    dk = d[0] if len(d) == 1 else d[syn]
+                    buf[pj_rec[pj], (t + int(dk)) & slot_mask, pj_post_lo[pj] + tg[syn]] += wk
+        for r in range(len(sr_lo)):
+            if (t + 1) % sr_every[r] == 0:
+                for c in range(sr_lo[r], sr_hi[r]):
+                    sv_out[sr_ptr[r]] = (v, ie, ii)[sv_var[c]][sv_idx[c]]
+                    sr_ptr[r] += 1
+    return n_steps, n_spk, ev_pos

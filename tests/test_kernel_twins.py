@@ -1,0 +1,160 @@
+"""Every kernel against its NumPy twin in tests/reference, on random small networks."""
+import copy
+
+import numpy as np
+import pytest
+
+import spikesim as ss
+from spikesim.kernels import connectivity as KC
+from spikesim.kernels import engine as KE
+from spikesim.kernels import neurons as KN
+from spikesim.sources import merged_window
+
+from .reference import connectivity_ref, engine_ref, neurons_ref
+
+
+def random_network(seed, dtype="float64", threads=1):
+    """A small network exercising every kernel path: curr/cond, homogeneous/heterogeneous,
+    sources, per-synapse and uniform weights/delays, several delays, both receptors."""
+    rng = np.random.default_rng(seed)
+    net = ss.Network(dt=0.1, seed=seed, dtype=dtype, threads=threads)
+    n1, n2, n3 = rng.integers(5, 40, 3)
+    a = net.add_population(int(n1), ss.IF_curr_exp(tau_m=15.0, v_rest=-52.0, v_thresh=-50.0,
+                                                    tau_refrac=2.0, i_offset=0.2),
+                           initial_v=ss.RandomDistribution("uniform", low=-60, high=-50))
+    b = net.add_population(int(n2), ss.IF_cond_exp(
+        tau_m=rng.uniform(10, 30, int(n2)), v_rest=-60.0, v_thresh=-52.0, tau_refrac=1.0,
+        i_offset=rng.uniform(0.5, 1.5, int(n2))),
+        initial_v=ss.RandomDistribution("uniform", low=-65, high=-52))
+    c = net.add_population(int(n3), ss.IF_curr_exp(tau_syn_E=rng.uniform(1, 8, int(n3)),
+                                                    v_rest=-49.0, v_reset=-60.0, tau_refrac=0.0))
+    src = net.add_population(10, ss.SpikeSourcePoisson(rate=200.0))
+    arr = net.add_population(3, ss.SpikeSourceArray([[0.5, 1.0, 3.3], [0.1], [2.0, 2.1, 2.2]]))
+    net.connect(src, a, ss.FixedProbability(0.5), weight=ss.RandomDistribution("uniform", low=0.1, high=1.0),
+                delay=ss.RandomDistribution("uniform", low=0.1, high=2.0))
+    net.connect(src, b, ss.AllToAll(), weight=0.01, delay=0.3)
+    net.connect(arr, c, ss.AllToAll(), weight=2.0)
+    net.connect(a, b, ss.FixedNumberPost(4), weight=0.02, delay=1.0)
+    net.connect(b, a, ss.FixedNumberPre(3), weight=-0.5, receptor_type="inhibitory",
+                delay=ss.RandomDistribution("uniform", low=0.1, high=0.8))
+    net.connect(a, c, ss.FromList(rng.integers(0, n1, 30), rng.integers(0, n3, 30),
+                                  weight=rng.uniform(0, 1, 30), delay=rng.uniform(0.1, 1.5, 30)))
+    net.connect(c, c, ss.FixedProbability(0.2, allow_self=False), weight=-0.3,
+                receptor_type="inhibitory")
+    net.connect(b, b, ss.FixedProbability(0.3), weight=0.005, receptor_type="inhibitory")
+    recs = [net.record(p, "spikes") for p in (a, b, c, src, arr)]
+    net.record(a[:5], "v", sampling_interval=0.2)
+    net.record(b, ["gsyn_exc", "gsyn_inh"])
+    return net, recs
+
+
+def _prepare(net, t0, n):
+    rt = net._runtime
+    if not rt.valid:
+        rt._build()
+    ev_step, ev_id = merged_window(list(rt.sources.values()), t0, t0 + n)
+    counts = np.zeros((n, len(net.populations)), np.int32)
+    sizes = [(((t0 + np.arange(n) + 1) % s[0].every) == 0).sum() * (s[3] - s[2]) for s in rt.state_recs]
+    sr_ptr = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    sv_out = np.zeros(int(sum(sizes)), np.float64)
+    return rt, rt.kernel_args(t0, n, ev_step, ev_id, 0, counts, sr_ptr, sv_out)
+
+
+def _snapshot(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_run_chunk_matches_numpy_twin(seed, dtype):
+    net, _ = random_network(seed, dtype)
+    net.run(1.0)  # warm up, leaves spikes in flight in the ring buffer
+    rt, args = _prepare(net, net.step, 300)
+    ref_args = _snapshot(args)
+    out = KE.run_chunk(*args, rt.fired[0], rt.spikes)
+    ref_out = engine_ref.run_chunk(*ref_args)
+    assert out == ref_out
+    names = ["v", "ie", "ii", "ref", "buf"]
+    for k, name in zip(range(3, 8), names):
+        if name == "ref":
+            np.testing.assert_array_equal(args[k], ref_args[k], err_msg=name)
+        else:  # Numba's exp (cond neurons) and NumPy's may differ in the last bit
+            tol = 1e-12 if dtype == "float64" else 1e-5
+            np.testing.assert_allclose(args[k], ref_args[k], rtol=tol, atol=tol, err_msg=name)
+    n_spk = out[1]
+    assert n_spk > 0
+    np.testing.assert_array_equal(args[33][:n_spk], ref_args[33][:n_spk])   # spike steps
+    np.testing.assert_array_equal(args[34][:n_spk], ref_args[34][:n_spk])   # spike ids
+    np.testing.assert_array_equal(args[36], ref_args[36])                   # counts
+    np.testing.assert_allclose(args[-1], ref_args[-1], rtol=1e-6)           # sampled state
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_parallel_kernel_is_bit_identical_to_serial(seed):
+    nets = [random_network(seed, "float32", threads=t) for t in (1, 2)]
+    for net, _ in nets:
+        net.run(1.0)
+    (rt1, a1), (rt2, a2) = [_prepare(net, net.step, 200) for net, _ in nets]
+    assert rt2.n_parts == 2 or pytest.skip("no OpenMP/TBB threading layer")
+    o1 = KE.run_chunk(*a1, rt1.fired[0], rt1.spikes)
+    o2 = KE.run_chunk_parallel(*a2, rt2.fired, rt2.spikes, rt2.bounds, rt2.part_spikes, rt2.part_n)
+    assert o1 == o2
+    for k in range(3, 8):
+        np.testing.assert_array_equal(a1[k], a2[k])
+    np.testing.assert_array_equal(a1[34][:o1[1]], a2[34][:o2[1]])
+
+
+@pytest.mark.parametrize("het", [False, True])
+@pytest.mark.parametrize("kind", ["curr", "cond"])
+def test_neuron_update_matches_twin(kind, het):
+    rng = np.random.default_rng(7)
+    n = 300
+    cell = ss.IF_curr_exp() if kind == "curr" else ss.IF_cond_exp()
+    p = cell.resolve(n, rng)
+    p["tau_refrac"] = 2.0
+    if het:
+        p["tau_m"] = rng.uniform(5, 30, n)
+        p["v_thresh"] = rng.uniform(-55, -45, n)
+    cols = cell.columns(p, 0.1)
+    v = rng.uniform(-70, -45, n)
+    ie, ii = rng.uniform(0, 2, n), rng.uniform(-2 if kind == "curr" else 0, 2, n)
+    ref = rng.integers(0, 4, n).astype(np.int32)
+    in_e, in_i = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    want = neurons_ref.update_curr if kind == "curr" else neurons_ref.update_cond
+    exp = want(v.copy(), ie.copy(), ii.copy(), ref.copy(), in_e.copy(), in_i.copy(), cols)
+    fired = np.zeros(n + 8, bool)
+    fn = {("curr", False): KN.update_curr, ("curr", True): KN.update_curr_het,
+          ("cond", False): KN.update_cond, ("cond", True): KN.update_cond_het}[kind, het]
+    nf = fn(0, n, v, ie, ii, ref, in_e, in_i, fired, cols if het else cols)
+    for got, e in zip((v, ie, ii, ref), exp):
+        np.testing.assert_allclose(got, e, rtol=1e-14, atol=1e-12)
+    np.testing.assert_array_equal(fired[:n], exp[4])
+    assert nf == exp[4].sum() > 0
+    assert np.all(in_e == 0) and np.all(in_i == 0)
+
+
+def test_connectivity_kernels_match_twins():
+    rng = np.random.default_rng(3)
+    pre = rng.integers(0, 50, 2000)
+    ip, order = KC.csr_order(pre, 50)
+    ip2, order2 = connectivity_ref.csr_order(pre, 50)
+    np.testing.assert_array_equal(ip, ip2)
+    np.testing.assert_array_equal(order, order2)
+    cols = rng.integers(0, 30, 2000).astype(np.int32)
+    c1, c2 = cols.copy(), cols.copy()
+    np.testing.assert_array_equal(KC.sort_rows_find_duplicates(ip, c1),
+                                  connectivity_ref.sort_rows_find_duplicates(ip, c2))
+    np.testing.assert_array_equal(c1, c2)
+    assert KC.rows_sorted(ip, c1) and connectivity_ref.rows_sorted(ip, c1)
+    assert not KC.rows_sorted(ip, cols) and not connectivity_ref.rows_sorted(ip, cols)
+    bounds = np.array([0, 17, 40, 60, 100], np.int64)
+    np.testing.assert_array_equal(KC.row_cuts(ip, c1, 20, bounds),
+                                  connectivity_ref.row_cuts(ip, c1, 20, bounds))
+
+
+def test_scan_fired_ignores_stale_flags():
+    fired = np.ones(24, bool)
+    fired[:10] = [0, 1, 0, 0, 0, 0, 0, 1, 0, 1]
+    out = np.zeros(24, np.int64)
+    n = KE.scan_fired(fired, fired.view(np.uint64), 10, 100, out, 0)
+    assert list(out[:n]) == [101, 107, 109]
