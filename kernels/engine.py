@@ -64,7 +64,7 @@ def scan_fired(fired, fired_words, n, lo, out, n_out):
     return n_out
 
 
-BLOCK = 512  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
+BLOCK = 2048  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
 
 
 @jit

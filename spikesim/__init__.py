@@ -11,6 +11,7 @@ from .population import Population, PopulationView, grid_positions
 from .projection import Projection
 from .random import RandomDistribution
 from .recording import Recorder
+from . import plot  # noqa: E402  (matplotlib is imported lazily)
 
 LIF = IF_curr_exp
 

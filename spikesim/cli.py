@@ -1,0 +1,129 @@
+"""The ``spikesim`` command line: ``spikesim demo`` and ``spikesim bench``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def _positive_int(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        return value
+    return parse
+
+
+def _positive_float(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
+        return value
+    return parse
+
+
+def demo(args) -> int:
+    """Run the CUBA network, print rates and throughput, write a raster PNG and an HDF5 recording."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ._validate import time_to_steps
+    from .examples import cuba
+    from .plot import rate as plot_rate
+    from .plot import raster
+
+    n_steps = time_to_steps("--duration-ms", args.duration_ms, 0.1, minimum=2)
+    os.makedirs(args.out, exist_ok=True)
+    h5 = os.path.join(args.out, "cuba_spikes.h5")
+    t0 = time.perf_counter()
+    net, _ = cuba(args.neurons, seed=args.seed, record=False)
+    recs = [net.record(p, "spikes", stream_to=h5) for p in net.populations]
+    rate = net.record(net.populations[0], "rate")
+    t_build = time.perf_counter() - t0
+    n_syn = sum(p.n_synapses for p in net.projections)
+    print(f"spikesim demo: CUBA network, {net.n_neurons} LIF neurons "
+          f"({net.populations[0].size} exc, {net.populations[1].size} inh), {n_syn} synapses, "
+          f"dt={net.dt} ms, built in {t_build:.2f} s")
+    t0 = time.perf_counter()
+    net.run(net.dt, progress=False)  # compiles the kernel (or loads it from Numba's cache)
+    t_jit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    net.run((n_steps - 1) * net.dt)
+    t_loop = time.perf_counter() - t0
+    spikes = sum(len(r.spikes) for r in recs)
+    duration_s = net.t / 1000.0
+    for r in recs:
+        print(f"  {r.population.label}: {len(r.spikes)} spikes, "
+              f"{len(r.spikes) / r.population.size / duration_s:.2f} Hz mean rate")
+    events = spikes * n_syn / net.n_neurons
+    print(f"  simulated {net.t:.1f} ms in {t_loop:.3f} s after {t_jit:.2f} s JIT/cache load; "
+          f"{net.n_neurons * net.step / t_loop / 1e6:.0f} M neuron updates/s, "
+          f"{events / t_loop / 1e6:.1f} M synaptic events/s, "
+          f"realtime factor {duration_s / t_loop:.1f}x")
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 1])
+    raster(recs, ax=axes[0], max_neurons=400, colors=["tab:red", "tab:blue"])
+    axes[0].set_title(f"CUBA, {net.n_neurons} neurons (first 400 of each population)")
+    plot_rate(rate, bin_ms=2.0, ax=axes[1])
+    fig.tight_layout()
+    png = os.path.join(args.out, "cuba_raster.png")
+    fig.savefig(png, dpi=120)
+    net.close()
+    print(f"  wrote {png} and {h5}")
+    return 0
+
+
+def bench(args) -> int:
+    """Run the CUBA benchmark side by side against reference simulators."""
+    from .bench import run_cuba_bench
+
+    against = [s.strip() for s in args.against.split(",") if s.strip()] if args.against else []
+    run_cuba_bench(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
+                   json_path=args.json, seed=args.seed, threads=args.threads)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spikesim", description="Event-driven spiking network simulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the CUBA network and write a raster and an HDF5 recording")
+    p.add_argument("--neurons", type=_positive_int("--neurons"), default=4000)
+    p.add_argument("--duration-ms", type=_positive_float("--duration-ms"), default=1000.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="./spikesim-out", help="output folder (default ./spikesim-out)")
+    p.set_defaults(func=demo)
+
+    p = sub.add_parser("bench", help="benchmark against Brian2 and NEST")
+    p.add_argument("network", choices=["cuba"])
+    p.add_argument("--neurons", type=_positive_int("--neurons"), default=4000)
+    p.add_argument("--duration-ms", type=_positive_float("--duration-ms"), default=1000.0)
+    p.add_argument("--against", default="brian2,nest",
+                   help="comma-separated reference simulators: brian2, nest (empty for none)")
+    p.add_argument("--json", default=None, help="write results to this JSON file")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number")
+    p.set_defaults(func=bench)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "threads", "auto") != "auto":
+        args.threads = _positive_int("--threads")(args.threads)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as exc:
+        print(f"spikesim: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

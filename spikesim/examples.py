@@ -1,0 +1,55 @@
+"""Built-in example networks (used by ``spikesim demo`` and ``spikesim bench``)."""
+from __future__ import annotations
+
+from .cells import IF_curr_exp
+from .connectors import FixedProbability
+from .network import Network
+from .random import RandomDistribution
+from .recording import Recorder
+
+
+def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | None = 1,
+         dtype: str = "float32", threads: int | str = "auto",
+         record: bool = True) -> tuple[Network, list[Recorder]]:
+    """The CUBA benchmark network (Vogels & Abbott 2005, J. Neurosci. 25:10786; Brian2's CUBA example).
+
+    80 % excitatory and 20 % inhibitory LIF neurons with exponential current
+    synapses, connected at random with probability ``synapses_per_neuron /
+    n_neurons`` (0.02 at 4,000 neurons).
+
+    Brian2's model ``dv/dt = (ge + gi - (v - El))/taum`` with jumps ``we``
+    (mV) in ``ge`` maps to PyNN's ``IF_curr_exp`` with current jumps
+    ``w = we * cm / taum`` (nA): ``we = 60*0.27/10 mV -> 0.081 nA`` and
+    ``wi = -20*4.5/10 mV -> -0.45 nA`` with ``cm = 1 nF``, ``taum = 20 ms``.
+    Other parameters: ``taue = 5 ms``, ``taui = 10 ms``, ``Vt = -50 mV``,
+    ``Vr = -60 mV``, ``El = -49 mV``, refractory 5 ms, initial ``v``
+    uniform in [Vr, Vt], delay one step (0.1 ms).
+
+    Parameters
+    ----------
+    n_neurons : int
+    synapses_per_neuron : float
+        Mean out-degree (80 in the benchmark at every size).
+    seed, dtype, threads
+        As for :class:`~spikesim.Network`.
+    record : bool
+        Record spikes of both populations.
+
+    Returns
+    -------
+    (Network, list of Recorder)
+    """
+    net = Network(dt=0.1, seed=seed, dtype=dtype, threads=threads)
+    cell = IF_curr_exp(tau_m=20.0, cm=1.0, v_rest=-49.0, v_reset=-60.0, v_thresh=-50.0,
+                       tau_refrac=5.0, tau_syn_E=5.0, tau_syn_I=10.0)
+    v0 = RandomDistribution("uniform", low=-60.0, high=-50.0)
+    n_exc = int(round(0.8 * n_neurons))
+    exc = net.add_population(n_exc, cell, label="exc", initial_v=v0)
+    inh = net.add_population(n_neurons - n_exc, cell, label="inh", initial_v=v0)
+    p = min(1.0, synapses_per_neuron / n_neurons)
+    for pre, w, receptor in ((exc, 60 * 0.27 / 10 / 20.0, "excitatory"),
+                             (inh, -20 * 4.5 / 10 / 20.0, "inhibitory")):
+        for post in (exc, inh):
+            net.connect(pre, post, FixedProbability(p), weight=w, delay=0.1, receptor_type=receptor)
+    recs = [net.record(exc, "spikes"), net.record(inh, "spikes")] if record else []
+    return net, recs
