@@ -199,7 +199,7 @@ class Network:
         if conn.delay is not None:
             d = conn.delay
         elif delay is None:
-            d = np.full(m, self.dt)
+            d = np.array([self.dt])
         else:
             d = resolve_values("delay", delay, m, self.rng, view_pre, view_post, shape)
         d = delays_to_steps(np.asarray(d, np.float64), self.dt)

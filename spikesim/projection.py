@@ -114,12 +114,15 @@ def _expand(a: np.ndarray, n: int) -> np.ndarray:
 
 def resolve_values(name: str, value, n: int, rng, pre_idx=None, post_idx=None,
                    shape=None) -> np.ndarray:
-    """Per-synapse values from a scalar, distribution, 1-D array or dense 2-D matrix."""
+    """Per-synapse values from a scalar, distribution, 1-D array or dense 2-D matrix.
+
+    A scalar comes back as a length-1 array (stored once for the whole projection).
+    """
     if isinstance(value, RandomDistribution):
         return value.draw(rng, n)
     a = V.finite_array(name, value, None) if np.ndim(value) < 2 else np.asarray(value, np.float64)
     if a.ndim == 0:
-        return np.full(n, float(a))
+        return np.array([float(a)])
     if a.ndim == 1:
         if a.shape[0] != n:
             raise ValueError(f"{name} has length {a.shape[0]}, expected one value per synapse ({n})")
