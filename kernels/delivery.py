@@ -2,7 +2,7 @@
 from ._config import jit
 
 
-@jit(inline="always")
+@jit
 def deliver_row(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
     """Add synapses ``start:stop`` of one CSR row into ``ring[slot, target]``.
 

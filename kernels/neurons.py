@@ -55,7 +55,7 @@ VTH, VRESET, NREF = 9, 10, 11
 KIND_SOURCE, KIND_CURR, KIND_COND = 0, 1, 2
 
 
-@jit(inline="always")
+@jit
 def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref):
     vn = p22 * v + p21e * ie + p21i * ii + vc
     if r > 0:
@@ -70,7 +70,7 @@ def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vres
     return vn, ie, ii, r, spike
 
 
-@jit(inline="always")
+@jit
 def _cond_one(v, ge, gi, r, ine, ini, gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
               vth, vreset, nref):
     gem = fe * ge
