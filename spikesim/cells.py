@@ -188,7 +188,8 @@ class SpikeSourceArray(CellType):
     spike_times : array or list of arrays, ms
         One array for all neurons, or one per neuron. Times are rounded to the
         nearest step; a spike at time ``T`` is emitted in the step that ends
-        at ``T`` (as NEST's ``spike_generator``), so ``T >= dt`` is required.
+        at ``T`` (as NEST's ``spike_generator``), so ``T >= dt`` is required,
+        and two times of one neuron may not fall in the same step.
     """
 
     default_parameters = dict(spike_times=())
@@ -213,7 +214,12 @@ class SpikeSourceArray(CellType):
             if s.size and s.min() < 0:
                 raise ValueError(f"SpikeSourceArray.spike_times must be >= dt ({dt} ms), got "
                                  f"{t[s < 0][0]!r} ms for neuron {i}")
-            s = np.unique(s)
+            same = np.flatnonzero(np.diff(s) == 0)
+            if same.size:
+                k = same[0]
+                raise ValueError(f"SpikeSourceArray.spike_times of neuron {i} has {t[k]!r} and "
+                                 f"{t[k + 1]!r} ms in the same {dt} ms step; a source neuron fires "
+                                 "at most once per step")
             steps.append(s)
             ids.append(np.full(s.shape, i, np.int64))
         steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
