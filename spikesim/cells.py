@@ -213,12 +213,12 @@ class SpikeSourceArray(CellType):
             s = np.round(t / dt).astype(np.int64) - 1
             if s.size and s.min() < 0:
                 raise ValueError(f"SpikeSourceArray.spike_times must be >= dt ({dt} ms), got "
-                                 f"{t[s < 0][0]!r} ms for neuron {i}")
+                                 f"{float(t[s < 0][0])!r} ms for neuron {i}")
             same = np.flatnonzero(np.diff(s) == 0)
             if same.size:
                 k = same[0]
-                raise ValueError(f"SpikeSourceArray.spike_times of neuron {i} has {t[k]!r} and "
-                                 f"{t[k + 1]!r} ms in the same {dt} ms step; a source neuron fires "
+                raise ValueError(f"SpikeSourceArray.spike_times of neuron {i} has {float(t[k])!r} and "
+                                 f"{float(t[k + 1])!r} ms in the same {dt} ms step; a source neuron fires "
                                  "at most once per step")
             steps.append(s)
             ids.append(np.full(s.shape, i, np.int64))
@@ -306,6 +306,16 @@ class SpikeSourcePoisson(CellType):
         return dict(rate=np.broadcast_to(rate, (n,)).astype(np.float64),
                     start=float(self.parameters["start"]),
                     duration=float(self.parameters["duration"]), rate_changes=ch)
+
+
+def check_poisson_rate(p: dict, dt: float) -> None:
+    """Refuse rates above one spike per step (``1000 / dt`` Hz)."""
+    ch = p["rate_changes"]
+    maxrate = max(float(np.max(p["rate"], initial=0.0)),
+                  0.0 if ch is None else float(np.max(ch[1], initial=0.0)))
+    if maxrate * dt * 1e-3 > 1.0:
+        raise ValueError(f"SpikeSourcePoisson rate {maxrate!r} Hz exceeds one spike per step "
+                         f"(1000/dt = {1000.0 / dt:g} Hz)")
 
 
 def rate_at_steps(p: dict, steps: np.ndarray, dt: float) -> np.ndarray:

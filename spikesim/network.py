@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from . import _validate as V
-from .cells import CellType, SpikeSourceArray, SpikeSourcePoisson
+from .cells import CellType, SpikeSourceArray, SpikeSourcePoisson, check_poisson_rate
 from .connectors import Connections, Connector, Context
 from .currents import CurrentSource
 from .population import Population, PopulationView
@@ -131,6 +131,10 @@ class Network:
                 raise ValueError(f"positions must have shape ({size}, 3), got {positions.shape}")
             V.finite_array("positions", positions.ravel())
         params = celltype.resolve(size, self.rng)
+        if isinstance(celltype, SpikeSourceArray):
+            celltype.events(params, self.dt)  # refuse bad spike times now, not at run()
+        if isinstance(celltype, SpikeSourcePoisson):
+            check_poisson_rate(params, self.dt)
         pop = Population(self, len(self.populations), size, celltype, label, params, positions)
         pop.first = self.n_neurons
         v0 = np.broadcast_to(np.asarray(params.get("v_rest", 0.0), np.float64), (size,))

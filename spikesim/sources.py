@@ -32,12 +32,6 @@ class PoissonEvents:
         self.next_block = 0
         self.steps = np.zeros(0, np.int64)
         self.ids = np.zeros(0, np.int64)
-        p = pop.params
-        maxrate = max(float(np.max(p["rate"], initial=0.0)),
-                      0.0 if p["rate_changes"] is None else float(np.max(p["rate_changes"][1], initial=0)))
-        if maxrate * dt * 1e-3 > 1.0:
-            raise ValueError(f"SpikeSourcePoisson rate {maxrate!r} Hz exceeds one spike per step "
-                             f"(1000/dt = {1000.0 / dt:g} Hz)")
 
     def _draw_block(self) -> None:
         b = self.next_block
