@@ -44,12 +44,14 @@ def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | N
                        tau_refrac=5.0, tau_syn_E=5.0, tau_syn_I=10.0)
     v0 = RandomDistribution("uniform", low=-60.0, high=-50.0)
     n_exc = int(round(0.8 * n_neurons))
-    exc = net.add_population(n_exc, cell, label="exc", initial_v=v0)
-    inh = net.add_population(n_neurons - n_exc, cell, label="inh", initial_v=v0)
+    pops = [net.add_population(n_exc, cell, label="exc", initial_v=v0)]
+    if n_neurons > n_exc:
+        pops.append(net.add_population(n_neurons - n_exc, cell, label="inh", initial_v=v0))
     p = min(1.0, synapses_per_neuron / n_neurons)
-    for pre, w, receptor in ((exc, 60 * 0.27 / 10 / 20.0, "excitatory"),
-                             (inh, -20 * 4.5 / 10 / 20.0, "inhibitory")):
-        for post in (exc, inh):
+    weights = {"exc": (60 * 0.27 / 10 / 20.0, "excitatory"), "inh": (-20 * 4.5 / 10 / 20.0, "inhibitory")}
+    for pre in pops:
+        w, receptor = weights[pre.label]
+        for post in pops:
             net.connect(pre, post, FixedProbability(p), weight=w, delay=0.1, receptor_type=receptor)
-    recs = [net.record(exc, "spikes"), net.record(inh, "spikes")] if record else []
+    recs = [net.record(pop, "spikes") for pop in pops] if record else []
     return net, recs

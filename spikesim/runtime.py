@@ -6,7 +6,6 @@ buffers, progress updates); every step inside a chunk runs in
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 

@@ -1,0 +1,142 @@
+"""The CUBA benchmark harness (``spikesim bench cuba``): fields, failure reporting, reference runners.
+
+Speed is never asserted here (see DESIGN.md); only that the figures exist,
+are sane, and that a missing or crashing simulator is reported, not raised.
+"""
+import json
+import math
+
+import pytest
+
+from spikesim.bench import run_cuba_bench
+
+TIMES = ("import_s", "build_s", "loop_s", "child_wall_s")
+
+
+def _check_ok(r, neurons, duration_ms):
+    assert r["status"] == "ok", r.get("error")
+    assert r["neurons"] == neurons and r["n_exc"] + r["n_inh"] == neurons
+    for key in TIMES:
+        assert r[key] > 0, key
+    assert r["spikes"] > 0
+    assert 0.5 < r["rate_hz"] < 50, r["rate_hz"]  # CUBA fires at ~5-6 Hz
+    assert r["simulated_ms"] >= duration_ms
+    assert math.isclose(r["rate_hz"], r["spikes"] / neurons / (r["simulated_ms"] / 1000))
+    assert 60 < r["mean_out_degree"] < 100  # 80 synapses per neuron at every size
+    assert r["events_per_s"] > 0
+    assert r["peak_rss_mb"] > r["import_rss_mb"] > 5
+
+
+def test_spikesim_alone_fields_table_and_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    out = run_cuba_bench(neurons=500, duration_ms=50.0, against=[], json_path=str(path))
+    assert list(out["results"]) == ["spikesim"]
+    r = out["results"]["spikesim"]
+    _check_ok(r, 500, 50.0)
+    assert r["compile_s"] > 0 and r["jit_cache"] in ("warm", "cold", "partial")
+    assert r["precision"] == "float32" and r["threads"] == 1
+    assert r["synapses"] == round(r["mean_out_degree"] * 500)
+    # DESIGN.md: at most 10 bytes per static synapse (+ one int64 row pointer per neuron)
+    assert r["bytes_per_synapse"] <= 10 + 8 * 500 / r["synapses"]
+    assert out["config"]["p_connect"] == pytest.approx(80 / 500)
+    printed = capsys.readouterr().out
+    assert "CUBA benchmark: 500 neurons" in printed and "loop [s]" in printed
+    assert printed.strip() == out["table"].strip()
+    saved = json.loads(path.read_text())  # strict JSON: no NaN
+    assert saved["results"]["spikesim"]["spikes"] == r["spikes"]
+    assert saved["config"] == out["config"]
+
+
+def test_unknown_simulator_is_reported_not_raised(capsys):
+    out = run_cuba_bench(neurons=200, duration_ms=10.0, against=["bogus", "spikesim", ""],
+                         json_path=None)
+    assert list(out["results"]) == ["spikesim", "bogus"]
+    bogus = out["results"]["bogus"]
+    assert bogus["status"] == "unknown"
+    assert bogus["error"] == "unknown simulator 'bogus' (known: brian2, nest)"
+    assert "vs_spikesim" not in bogus
+    assert "bogus: unknown simulator 'bogus'" in capsys.readouterr().out
+
+
+def _fake_package(root, name, body):
+    pkg = root / name
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(body)
+
+
+def test_missing_and_crashing_simulators_are_reported(tmp_path, monkeypatch, capsys):
+    """A reference simulator that cannot be imported, or kills its process, leaves the others running.
+
+    Fake ``brian2`` / ``nest`` packages on PYTHONPATH shadow the real ones in the children.
+    """
+    _fake_package(tmp_path, "brian2", "raise ModuleNotFoundError(\"No module named 'brian2'\", "
+                                      "name='brian2')\n")
+    _fake_package(tmp_path, "nest", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    out = run_cuba_bench(neurons=200, duration_ms=10.0, against="brian2,nest", json_path=None)
+    res = out["results"]
+    assert res["spikesim"]["status"] == "ok"
+    assert res["brian2"]["status"] == "not installed"
+    assert res["brian2"]["error"].startswith("brian2 not installed")
+    assert res["nest"]["status"] == "crashed"
+    assert "killed by signal 11" in res["nest"]["error"]
+    printed = capsys.readouterr().out
+    assert "brian2: brian2 not installed" in printed and "nest: nest child process" in printed
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(neurons=0), "neurons must be >= 2"),
+    (dict(duration_ms=0.05), "duration_ms"),
+    (dict(threads=0), "threads must be >= 1"),
+])
+def test_bad_arguments_raise_before_any_child(kwargs, message):
+    args = dict(neurons=100, duration_ms=10.0, against=[], json_path=None) | kwargs
+    with pytest.raises(ValueError, match=message):
+        run_cuba_bench(**args)
+
+
+@pytest.mark.nest
+def test_nest_runner_at_tiny_n():
+    pytest.importorskip("nest")
+    out = run_cuba_bench(neurons=400, duration_ms=100.0, against=["nest"], json_path=None,
+                         verbose=False)
+    r = out["results"]["nest"]
+    _check_ok(r, 400, 100.0)
+    assert r["compile_s"] is None and r["threads"] == 1
+    assert r["vs_spikesim"]["loop_s"] > 0 and r["vs_spikesim"]["compile_s"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.brian2
+def test_brian2_runner_at_tiny_n():
+    """Brian2 cpp_standalone: code generation and a C++ compile (~20 s on two cores)."""
+    pytest.importorskip("brian2")
+    out = run_cuba_bench(neurons=400, duration_ms=100.0, against=["brian2"], json_path=None,
+                         verbose=False)
+    r = out["results"]["brian2"]
+    _check_ok(r, 400, 100.0)
+    assert r["compile_s"] > r["detail"]["make_s"] > 0
+    assert r["binary_peak_rss_mb"] > 0
+    # the loop timer inserted into main.cpp agrees with Brian2's own (processor-time) figure
+    assert r["detail"]["loop_brian2_reported_s"] == pytest.approx(r["loop_s"], rel=0.5, abs=0.01)
+    assert r["vs_spikesim"]["loop_s"] > 0 and r["vs_spikesim"]["compile_s"] > 0
+
+
+@pytest.mark.slow
+def test_fresh_numba_cache_measures_a_cold_jit():
+    out = run_cuba_bench(neurons=200, duration_ms=10.0, against=[], json_path=None,
+                         fresh_numba_cache=True, verbose=False)
+    r = out["results"]["spikesim"]
+    assert r["status"] == "ok" and r["jit_cache"] == "cold"
+    assert r["detail"]["numba_cache_first_run"]["misses"] > 0
+
+
+def test_a_hanging_child_is_killed_at_the_timeout(tmp_path, monkeypatch):
+    from spikesim.bench.runner import _run_child
+
+    _fake_package(tmp_path / "fake", "nest", "import time\ntime.sleep(600)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
+    config = dict(neurons=100, duration_ms=10.0, seed=1, threads="auto")
+    r = _run_child("nest", config, str(tmp_path), False, timeout_s=3.0)
+    assert r["status"] == "timeout" and "within 3 s" in r["error"]
+    assert r["wall_s"] < 30
