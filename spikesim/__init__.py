@@ -21,5 +21,5 @@ __all__ = [
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
-    "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions",
+    "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions", "plot",
 ]

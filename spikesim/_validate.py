@@ -27,9 +27,20 @@ def finite_array(name: str, value, n: int | None = None, dtype=np.float64) -> np
         raise ValueError(f"{name} has length {a.shape[0]}, expected {n} (one value per neuron)")
     bad = ~np.isfinite(a)
     if bad.any():
-        first = a.flat[int(np.flatnonzero(bad.ravel())[0])]
+        first = float(a.flat[int(np.flatnonzero(bad.ravel())[0])])
         raise ValueError(f"{name} must be finite, got {first!r}" +
                          ("" if a.ndim == 0 else f" at index {int(np.flatnonzero(bad)[0])}"))
+    return a
+
+
+def fits_dtype(name: str, a: np.ndarray, dtype) -> np.ndarray:
+    """Refuse finite values that would overflow to +-inf when stored as ``dtype``."""
+    big = np.finfo(dtype).max
+    over = np.abs(a) > big
+    if np.any(over):
+        first = float(np.asarray(a)[over].flat[0]) if np.ndim(a) else float(a)
+        raise ValueError(f"{name}={first!r} does not fit in the network's {np.dtype(dtype)} "
+                         f"(|value| <= {float(big):.3g})")
     return a
 
 
@@ -37,7 +48,7 @@ def positive(name: str, value, n: int | None = None) -> np.ndarray:
     """Finite and strictly positive (scalar or per-neuron array)."""
     a = finite_array(name, value, n)
     if (a <= 0).any():
-        first = a.flat[int(np.flatnonzero((a <= 0).ravel())[0])]
+        first = float(a.flat[int(np.flatnonzero((a <= 0).ravel())[0])])
         raise ValueError(f"{name} must be > 0, got {first!r}")
     return a
 
@@ -46,7 +57,7 @@ def non_negative(name: str, value, n: int | None = None) -> np.ndarray:
     """Finite and >= 0 (scalar or per-neuron array)."""
     a = finite_array(name, value, n)
     if (a < 0).any():
-        first = a.flat[int(np.flatnonzero((a < 0).ravel())[0])]
+        first = float(a.flat[int(np.flatnonzero((a < 0).ravel())[0])])
         raise ValueError(f"{name} must be >= 0, got {first!r}")
     return a
 
@@ -89,11 +100,13 @@ def time_to_steps(name: str, value, dt: float, minimum: int = 0) -> int:
     tolerance of 1e-9 (so ``0.3 / 0.1`` is accepted as 3 steps); anything
     else is refused rather than silently rounded.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number of milliseconds, got {value!r}")
     v = float(value)
     if not np.isfinite(v):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    if v < minimum * dt:
+        raise ValueError(f"{name} must be >= {minimum * dt!r} ms, got {value!r}")
     steps = v / dt
     n = int(round(steps))
     if abs(steps - n) > 1e-9 * max(1.0, abs(steps)):

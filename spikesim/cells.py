@@ -6,6 +6,7 @@ per-neuron array, or a :class:`~spikesim.random.RandomDistribution`.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -86,15 +87,49 @@ class _LIF(CellType):
 def _p21(tau_m, tau_s, cm, h):
     """Exact propagator from synaptic current to membrane (NEST iaf_psc_exp).
 
-    ``tau_s tau_m / (cm (tau_m - tau_s)) (e^{-h/tau_m} - e^{-h/tau_s})``,
-    written with ``expm1`` so that ``tau_s -> tau_m`` tends to
-    ``h/cm e^{-h/tau_m}`` without cancellation.
+    ``tau_s tau_m / (cm (tau_m - tau_s)) (e^{-h/tau_m} - e^{-h/tau_s})``.
+    For ``|h (1/tau_s - 1/tau_m)| < 1`` it is written with ``expm1`` so that
+    ``tau_s -> tau_m`` tends to ``h/cm e^{-h/tau_m}`` without cancellation.
     """
     a = 1.0 / tau_s - 1.0 / tau_m
     ha = h * a
+    safe_a = np.where(a == 0, 1.0, a)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        near = np.where(np.abs(ha) < 1e-12, h, -np.expm1(-ha) / safe_a) * np.exp(-h / tau_m) / cm
+        far = (np.exp(-h / tau_m) - np.exp(-h / tau_s)) / (safe_a * cm)
+    return np.where(np.abs(ha) < 1.0, near, far)
+
+
+def _mean_decay(tau, h):
+    """Mean of ``exp(-s/tau)`` over ``s`` in ``[0, h]``: ``tau/h (1 - exp(-h/tau))`` (-> 1 as h/tau -> 0)."""
+    x = h / np.asarray(tau, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(np.abs(ha) < 1e-12, h, -np.expm1(-ha) / np.where(a == 0, 1.0, a))
-    return np.exp(-h / tau_m) * ratio / cm
+        return np.where(x < 1e-12, 1.0, -np.expm1(-x) / np.where(x == 0, 1.0, x))
+
+
+MAX_REFRACTORY_STEPS = 2 ** 24  # refractory counts are stored exactly in float32 columns
+
+_COLUMN_PARAMETERS = {
+    1: ["tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_refrac", "v_rest", "i_offset", "v_thresh",
+        "v_reset"],
+    2: ["tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_refrac", "v_rest", "i_offset", "v_thresh",
+        "v_reset", "e_rev_E", "e_rev_I"],
+}
+
+
+def check_columns(celltype, cols: np.ndarray, dtype) -> None:
+    """Refuse parameters whose propagators are not finite in the network's dtype."""
+    name = type(celltype).__name__
+    if np.max(cols[K.NREF], initial=0) > MAX_REFRACTORY_STEPS:
+        raise ValueError(f"{name}.tau_refrac is {float(np.max(cols[K.NREF]))!r} steps; at most "
+                         f"{MAX_REFRACTORY_STEPS} steps are supported")
+    with np.errstate(over="ignore", invalid="ignore"):
+        stored = cols.astype(dtype)
+    if not np.isfinite(stored).all():
+        bad = sorted({int(k) for k in np.nonzero(~np.isfinite(stored))[0]})
+        raise ValueError(f"{name}: parameters {_COLUMN_PARAMETERS.get(celltype.kind)} give "
+                         f"non-finite update coefficients (columns {bad}) in {np.dtype(dtype)} "
+                         "at this dt; check for extreme values")
 
 
 class IF_curr_exp(_LIF):
@@ -164,10 +199,10 @@ class IF_cond_exp(_LIF):
         tau_m, cm = np.asarray(p["tau_m"]), np.asarray(p["cm"])
         te, ti = np.asarray(p["tau_syn_E"]), np.asarray(p["tau_syn_I"])
         gl = cm / tau_m
-        cols = [gl, dt / cm, -te / dt * np.expm1(-dt / te),
+        cols = [gl, dt / cm, _mean_decay(te, dt),
                 np.exp(-dt / te), np.exp(-dt / ti),
                 gl * p["v_rest"] + p["i_offset"] + i_inj,
-                -ti / dt * np.expm1(-dt / ti), p["e_rev_E"], p["e_rev_I"],
+                _mean_decay(ti, dt), p["e_rev_E"], p["e_rev_I"],
                 p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt)]
         return _stack(cols)
 
@@ -210,6 +245,10 @@ class SpikeSourceArray(CellType):
         """Sorted ``(step, local index)`` arrays of all spikes."""
         steps, ids = [], []
         for i, t in enumerate(p["spike_times"]):
+            if t.size and (t.min() < 0.5 * dt or t.max() / dt > 2.0 ** 62):
+                bad = t.min() if t.min() < 0.5 * dt else t.max()
+                raise ValueError(f"SpikeSourceArray.spike_times must be >= dt ({dt} ms) and below "
+                                 f"2**62 steps, got {float(bad)!r} ms for neuron {i}")
             s = np.round(t / dt).astype(np.int64) - 1
             if s.size and s.min() < 0:
                 raise ValueError(f"SpikeSourceArray.spike_times must be >= dt ({dt} ms), got "
@@ -278,12 +317,18 @@ class SpikeSourcePoisson(CellType):
         if not isinstance(rate, RandomDistribution):
             V.non_negative("SpikeSourcePoisson.rate", rate)
         V.non_negative("SpikeSourcePoisson.start", start)
-        if not (isinstance(duration, (int, float)) and duration >= 0 and not math.isnan(duration)):
+        if isinstance(duration, (bool, np.bool_)) or not isinstance(duration, numbers.Real) or \
+                not (duration >= 0 and not math.isnan(duration)):
             raise ValueError(f"SpikeSourcePoisson.duration must be >= 0 ms, got {duration!r}")
         if rate_changes is not None:
-            times, rates = rate_changes
+            try:
+                times, rates = rate_changes
+                times = np.asarray(times, dtype=np.float64)
+                rates = np.asarray(rates, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError("SpikeSourcePoisson.rate_changes must be (times, rates): arrays of "
+                                f"numbers, got {rate_changes!r}") from exc
             times = V.non_negative("SpikeSourcePoisson.rate_changes times", times)
-            rates = np.asarray(rates, dtype=np.float64)
             if times.ndim != 1 or rates.ndim not in (1, 2) or rates.shape[0] != times.shape[0]:
                 raise ValueError(f"SpikeSourcePoisson.rate_changes needs times shape (k,) and rates "
                                  f"shape (k,) or (k, n); got {times.shape} and {rates.shape}")

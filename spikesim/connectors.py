@@ -226,13 +226,24 @@ class FromList(Connector):
 
 
 def _index_array(name, value) -> np.ndarray:
-    a = np.asarray(value)
+    try:
+        a = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 1-D array of integer indices, got {value!r}") from exc
     if a.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of indices, got shape {a.shape}")
-    if a.size and not np.issubdtype(a.dtype, np.integer):
-        if not (np.isfinite(a).all() and np.all(a == np.round(a))):
-            raise TypeError(f"{name} must hold integer indices, got {a[:3]!r}...")
-    return a.astype(np.int64)
+    if a.size == 0:
+        return a.astype(np.int64)
+    if a.dtype.kind in "iu":
+        if a.dtype.kind == "u" and a.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{name} index {int(a.max())} is out of range")
+        return a.astype(np.int64)
+    if a.dtype.kind == "f":
+        bad = ~np.isfinite(a) | (a != np.round(a)) | (np.abs(a) > 2.0 ** 62)
+        if bad.any():
+            raise TypeError(f"{name} must hold integer indices, got {float(a[bad][0])!r}")
+        return a.astype(np.int64)
+    raise TypeError(f"{name} must hold integer indices, got {a.dtype} values such as {a[0]!r}")
 
 
 @dataclass

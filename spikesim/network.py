@@ -6,7 +6,8 @@ import numbers
 import numpy as np
 
 from . import _validate as V
-from .cells import CellType, SpikeSourceArray, SpikeSourcePoisson, check_poisson_rate
+from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
+                    check_poisson_rate)
 from .connectors import Connections, Connector, Context
 from .currents import CurrentSource
 from .population import Population, PopulationView
@@ -14,6 +15,9 @@ from .projection import (RECEPTORS, Projection, check_weights, delays_to_steps, 
 from .random import RandomDistribution
 from .recording import Recorder, _H5Store, _MemoryStore
 from .runtime import Runtime
+
+MAX_POPULATION = np.iinfo(np.int32).max
+MIN_DT = 1e-6  # ms; smaller steps make propagators and step counts meaningless
 
 
 class _State:
@@ -66,6 +70,8 @@ class Network:
     def __init__(self, dt: float = 0.1, seed: int | None = None, dtype: str = "float32",
                  threads: int | str = "auto") -> None:
         self.dt = V.positive_scalar("dt", dt)
+        if self.dt < MIN_DT:
+            raise ValueError(f"dt must be at least {MIN_DT} ms, got {dt!r}")
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
@@ -119,14 +125,27 @@ class Network:
         initial_v : float, array or RandomDistribution, optional
             Initial membrane potential (mV); default ``v_rest``.
         """
+        state = self.rng.bit_generator.state
+        try:
+            return self._add_population(size, celltype, label, positions, initial_v)
+        except BaseException:
+            self.rng.bit_generator.state = state  # a refused call draws nothing
+            raise
+
+    def _add_population(self, size, celltype, label, positions, initial_v) -> Population:
         size = V.count("size", size, 1)
+        if size > MAX_POPULATION:
+            raise ValueError(f"size must be at most {MAX_POPULATION} (int32 neuron indices), got {size}")
         if not isinstance(celltype, CellType):
             raise TypeError(f"celltype must be a spikesim cell type such as IF_curr_exp(), got {celltype!r}")
         label = f"population{len(self.populations)}" if label is None else str(label)
         if any(p.label == label for p in self.populations):
             raise ValueError(f"label {label!r} is already used by another population")
         if positions is not None:
-            positions = np.asarray(positions, dtype=np.float64)
+            try:
+                positions = np.asarray(positions, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"positions must be an (n, 3) array of numbers, got {positions!r}") from exc
             if positions.shape != (size, 3):
                 raise ValueError(f"positions must have shape ({size}, 3), got {positions.shape}")
             V.finite_array("positions", positions.ravel())
@@ -135,15 +154,25 @@ class Network:
             celltype.events(params, self.dt)  # refuse bad spike times now, not at run()
         if isinstance(celltype, SpikeSourcePoisson):
             check_poisson_rate(params, self.dt)
+        if celltype.kind == 0:
+            if initial_v is not None:
+                raise TypeError(f"initial_v: {type(celltype).__name__} has no membrane potential, "
+                                f"got initial_v={initial_v!r}")
+            v0 = np.zeros(size)
+        else:
+            for name, value in params.items():
+                V.fits_dtype(f"{type(celltype).__name__}.{name}", np.asarray(value), self.dtype)
+            check_columns(celltype, celltype.columns(params, self.dt), self.dtype)
+            v0 = params["v_rest"] if initial_v is None else initial_v
+            if isinstance(v0, RandomDistribution):
+                v0 = v0.draw(self.rng, size)
+            v0 = V.fits_dtype("initial_v", V.finite_array("initial_v", v0, size), self.dtype)
         pop = Population(self, len(self.populations), size, celltype, label, params, positions)
         pop.first = self.n_neurons
-        v0 = np.broadcast_to(np.asarray(params.get("v_rest", 0.0), np.float64), (size,))
-        self._state.grow(np.array(v0))
+        self._state.grow(np.array(np.broadcast_to(v0, (size,)), dtype=np.float64))
         self.populations.append(pop)
-        if isinstance(celltype, (SpikeSourcePoisson, SpikeSourceArray)):
+        if celltype.kind == 0:
             pop.rng = np.random.default_rng(self._seedseq.spawn(1)[0])
-        if initial_v is not None:
-            pop.initialize(v=initial_v)
         self._runtime.invalidate()
         return pop
 
@@ -174,6 +203,14 @@ class Network:
             ms, rounded to the nearest step; at least one step (the default).
         receptor_type : {"excitatory", "inhibitory"}
         """
+        state = self.rng.bit_generator.state
+        try:
+            return self._connect(pre, post, connector, weight, delay, receptor_type, label)
+        except BaseException:
+            self.rng.bit_generator.state = state  # a refused call draws nothing
+            raise
+
+    def _connect(self, pre, post, connector, weight, delay, receptor_type, label) -> Projection:
         self._own("pre", pre)
         self._own("post", post)
         if not isinstance(connector, Connector):
@@ -198,7 +235,7 @@ class Network:
             w = conn.weight
         else:
             w = resolve_values("weight", weight, m, self.rng, view_pre, view_post, shape)
-        V.finite_array("weight", w)
+        V.fits_dtype("weight", V.finite_array("weight", w), self.dtype)
         check_weights(w, receptor_type, qpop.celltype)
         if conn.delay is not None:
             d = conn.delay
@@ -222,6 +259,7 @@ class Network:
         if target.population.celltype.kind == 0:
             raise ValueError(f"target ({target.population.label!r}) is a spike source; "
                              "currents go into neurons")
+        V.fits_dtype(f"{type(source).__name__}.amplitude", np.asarray(source.schedule()[1]), self.dtype)
         self.injections.append((source, target.population, np.asarray(target.local_indices)))
         self._runtime.invalidate()
 

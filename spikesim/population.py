@@ -99,8 +99,8 @@ class Population:
             target = self._state(var)
             if isinstance(value, RandomDistribution):
                 value = value.draw(self.net.rng, self.size)
-            a = V.finite_array(f"initialize({var}=...)", value, self.size)
-            target[:] = a
+            a = V.finite_array(f"initialize: {var}", value, self.size)
+            target[:] = V.fits_dtype(f"initialize: {var}", a, target.dtype)
 
 
 class PopulationView:

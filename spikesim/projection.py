@@ -120,7 +120,13 @@ def resolve_values(name: str, value, n: int, rng, pre_idx=None, post_idx=None,
     """
     if isinstance(value, RandomDistribution):
         return value.draw(rng, n)
-    a = V.finite_array(name, value, None) if np.ndim(value) < 2 else np.asarray(value, np.float64)
+    if np.ndim(value) < 2:
+        a = V.finite_array(name, value, None)
+    else:
+        try:
+            a = np.asarray(value, np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numbers, got {value!r}") from exc
     if a.ndim == 0:
         return np.array([float(a)])
     if a.ndim == 1:

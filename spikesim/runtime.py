@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cells import check_columns
 from .currents import amplitude_at
 from .kernels import neurons as K
 from .kernels.connectivity import row_cuts
@@ -134,6 +135,7 @@ class Runtime:
             i_inj[idx] += amplitude_at(times, amps, step)
         if self.seg_het[p.index]:
             cols = p.celltype.columns(p.params, self.net.dt, i_inj)
+            check_columns(p.celltype, cols, self.net.dtype)
             self.het[:, p.first:p.first + p.size] = cols if cols.ndim == 2 else cols[:, None]
         else:
             self.seg_par[p.index] = p.celltype.columns(p.params, self.net.dt)

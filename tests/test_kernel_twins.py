@@ -1,5 +1,4 @@
 """Every kernel against its NumPy twin in tests/reference, on random small networks."""
-import copy
 
 import numpy as np
 import pytest

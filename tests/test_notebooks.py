@@ -1,5 +1,4 @@
 """Execute every notebook in notebooks/ top to bottom at small size."""
-import os
 import pathlib
 
 import pytest
