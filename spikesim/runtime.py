@@ -141,8 +141,11 @@ class Runtime:
             self.seg_par[p.index] = p.celltype.columns(p.params, self.net.dt)
 
     def _ensure_ring(self, max_delay: int, n: int, dtype) -> None:
-        slots = 2
-        while slots <= max_delay:
+        # Slot t is consumed (read and cleared) by the neuron update of step t before any
+        # spike of step t is delivered, so a delay of max_delay steps may land in the
+        # slot just consumed: max_delay slots suffice (one for delays of a single step).
+        slots = 1
+        while slots < max_delay:
             slots *= 2
         old = self.buf
         if old is not None and old.shape[1] >= slots and old.shape[2] == n and old.dtype == dtype:
