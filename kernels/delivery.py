@@ -14,19 +14,11 @@ def deliver_row(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
     ``k`` lands in slot ``(t + delay[k]) & slot_mask`` of neuron
     ``post_lo + post[k]``.
     """
-    if weight.shape[0] == 1 and delay.shape[0] == 1:
-        row = ring[(t + delay[0]) & slot_mask, post_lo:]
-        w = weight[0]
-        for k in range(start, stop):
-            row[post[k]] += w
-    elif delay.shape[0] == 1:
+    wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
+    if delay.shape[0] == 1:
         row = ring[(t + delay[0]) & slot_mask, post_lo:]
         for k in range(start, stop):
-            row[post[k]] += weight[k]
-    elif weight.shape[0] == 1:
-        w = weight[0]
-        for k in range(start, stop):
-            ring[(t + delay[k]) & slot_mask, post_lo + post[k]] += w
+            row[post[k]] += weight[k & wmask]
     else:
         for k in range(start, stop):
-            ring[(t + delay[k]) & slot_mask, post_lo + post[k]] += weight[k]
+            ring[(t + delay[k]) & slot_mask, post_lo + post[k]] += weight[k & wmask]
