@@ -13,7 +13,7 @@ from .cells import check_columns
 from .currents import amplitude_at
 from .kernels import neurons as K
 from .kernels.connectivity import row_cuts
-from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
+from .kernels.engine import BLOCK, engine
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -215,6 +215,8 @@ class Runtime:
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
+            _, run_chunk, run_chunk_parallel = engine(self.seg_het.any(),
+                                                      (self.seg_kind == K.KIND_COND).any())
             if self.n_parts == 1:
                 done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
             else:
