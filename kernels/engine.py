@@ -35,7 +35,9 @@ from .neurons import (KIND_COND, KIND_CURR, update_cond, update_cond_het, update
 
 # Argument groups shared by both drivers (documented once here):
 #   state:   v, ie, ii (float), ref (int32), buf (float, (2, n_slots, N))
-#   neurons: seg_lo, seg_hi, seg_kind, seg_het, seg_par (n_seg, NPAR), het (NPAR, N)
+#   neurons: seg_lo, seg_hi, seg_kind, seg_het, seg_par (n_seg, NPAR), het (NPAR, N) or None
+#            when no population has per-neuron parameters, has_cond (True, or None when
+#            no population is conductance-based)
 #   routing: neuron_pop (int32, N), pop_out_ptr, pop_out_proj
 #   synapses: pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
 #             indptr, post, weight, delay  (projection pj owns post[pj_syn[pj]:pj_syn[pj+1]],
@@ -143,140 +145,119 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     return touched
 
 
-def _make_engine(with_het, with_cond):
-    """``(update_range, run_chunk, run_chunk_parallel)`` for networks that have
-    per-neuron parameters (``with_het``) and conductance-based neurons
-    (``with_cond``) or not; each variant compiles only the neuron kernels it can call."""
+@jit
+def update_range(a, b, v, ie, ii, ref, in_e, in_i, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                 het, has_cond, fired, spikes, ns):
+    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.
 
-    @jit
-    def update_range(a, b, v, ie, ii, ref, in_e, in_i, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                     het, fired, spikes, ns):
-        """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.
-
-        Neurons are updated in blocks of ``BLOCK``; only blocks in which some
-        neuron fired are scanned for their indices.
-        """
-        fired_words = fired.view(np.uint64)
-        for s in range(seg_lo.shape[0]):
-            kind = seg_kind[s]
-            if kind != KIND_CURR and kind != KIND_COND:
-                continue
-            het_s = seg_het[s]
-            par = seg_par[s]
-            for lo in range(max(seg_lo[s], a), min(seg_hi[s], b), BLOCK):
-                hi = min(lo + BLOCK, seg_hi[s], b)
-                # with_het / with_cond are compile-time constants: Numba prunes the branches
-                # (and never compiles the kernels) that this engine variant cannot reach
-                nf = 0
-                if kind == KIND_CURR:
-                    if with_het and het_s:
-                        nf = update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
-                    else:
-                        nf = update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
-                elif with_cond:
-                    if with_het and het_s:
-                        nf = update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
-                    else:
-                        nf = update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
-                if nf > 0:
-                    ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)
-        return ns
+    Neurons are updated in blocks of ``BLOCK``; only blocks in which some
+    neuron fired are scanned for their indices.
+    """
+    fired_words = fired.view(np.uint64)
+    for s in range(seg_lo.shape[0]):
+        kind = seg_kind[s]
+        if kind != KIND_CURR and kind != KIND_COND:
+            continue
+        het_s = seg_het[s]
+        par = seg_par[s]
+        for lo in range(max(seg_lo[s], a), min(seg_hi[s], b), BLOCK):
+            hi = min(lo + BLOCK, seg_hi[s], b)
+            # ``het`` / ``has_cond`` are None when the network has no per-neuron
+            # parameters / no conductance-based neurons: Numba then prunes those branches
+            # at compile time and never compiles the kernels behind them
+            nf = 0
+            if kind == KIND_CURR:
+                if het is not None and het_s:
+                    nf = update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
+                else:
+                    nf = update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
+            elif has_cond is not None:
+                if het is not None and het_s:
+                    nf = update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
+                else:
+                    nf = update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
+            if nf > 0:
+                ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)
+    return ns
 
 
 
-    @jit
-    def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-                  seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
-                  neuron_pop, pop_out_ptr, pop_out_proj,
-                  pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                  cut, post, weight, delay,
-                  ev_step, ev_id, ev_pos,
-                  rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
-                  counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                  fired, spikes):
-        """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
+@jit
+def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+              neuron_pop, pop_out_ptr, pop_out_proj,
+              pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+              cut, post, weight, delay,
+              ev_step, ev_id, ev_pos,
+              rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+              fired, spikes):
+    """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
 
-        ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
-        Returns ``(steps_done, n_spk, ev_pos)``. The loop stops early, before a
-        step, when the spike record could overflow (``n_spk + rec_max_per_step``
-        exceeds its capacity); the caller drains the record and calls again.
-        ``counts[k, p]`` receives the number of spikes of population ``p`` in
-        step ``t0 + k``; ``sr_ptr`` is advanced in place.
-        """
-        cap = spk_step.shape[0]
-        n = v.shape[0]
-        for k in range(n_steps):
-            if n_spk + rec_max_per_step > cap:
-                return k, n_spk, ev_pos
-            t = t0 + k
-            slot = t & slot_mask
-            ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
-                              seg_kind, seg_het, seg_par, het, fired, spikes, 0)
-            ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
-            n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
-                                     spk_id, n_spk)
-            deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
-                           pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                           cut, post, weight, delay)
-            sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
-        return n_steps, n_spk, ev_pos
-
-
-    @jit(parallel=True)
-    def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-                           seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
-                           neuron_pop, pop_out_ptr, pop_out_proj,
-                           pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                           cut, post, weight, delay,
-                           ev_step, ev_id, ev_pos,
-                           rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
-                           counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                           fired, spikes, bounds, part_spikes, part_n):
-        """As :func:`run_chunk`, with neurons split at ``bounds`` into one part per thread.
-
-        ``cut`` has shape ``(n_rows, n_parts + 1)`` (:func:`.connectivity.row_cuts`);
-        ``fired`` has shape ``(n_parts, BLOCK + 8)``; ``part_spikes`` has
-        shape ``(n_parts, largest part)`` and ``part_n`` length ``n_parts``.
-        """
-        cap = spk_step.shape[0]
-        n_parts = bounds.shape[0] - 1
-        for k in range(n_steps):
-            if n_spk + rec_max_per_step > cap:
-                return k, n_spk, ev_pos
-            t = t0 + k
-            slot = t & slot_mask
-            for p in prange(n_parts):
-                part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
-                                         buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                                         het, fired[p], part_spikes[p], 0)
-            ns = 0
-            for p in range(n_parts):
-                for q in range(part_n[p]):
-                    spikes[ns] = part_spikes[p, q]
-                    ns += 1
-            ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
-            n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
-                                     spk_id, n_spk)
-            for p in prange(n_parts):
-                deliver_spikes(t, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                               pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                               pj_w, pj_d, cut, post, weight, delay)
-            sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
-        return n_steps, n_spk, ev_pos
-
-    return update_range, run_chunk, run_chunk_parallel
+    ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
+    Returns ``(steps_done, n_spk, ev_pos)``. The loop stops early, before a
+    step, when the spike record could overflow (``n_spk + rec_max_per_step``
+    exceeds its capacity); the caller drains the record and calls again.
+    ``counts[k, p]`` receives the number of spikes of population ``p`` in
+    step ``t0 + k``; ``sr_ptr`` is advanced in place.
+    """
+    cap = spk_step.shape[0]
+    n = v.shape[0]
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
+                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, 0)
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                       cut, post, weight, delay)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+    return n_steps, n_spk, ev_pos
 
 
-_ENGINES = {}
+@jit(parallel=True)
+def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+                       seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+                       neuron_pop, pop_out_ptr, pop_out_proj,
+                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                       cut, post, weight, delay,
+                       ev_step, ev_id, ev_pos,
+                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+                       fired, spikes, bounds, part_spikes, part_n):
+    """As :func:`run_chunk`, with neurons split at ``bounds`` into one part per thread.
 
-
-def engine(with_het: bool, with_cond: bool):
-    """The engine variant for a network (built on first use; compiled on first call)."""
-    key = (bool(with_het), bool(with_cond))
-    if key not in _ENGINES:
-        _ENGINES[key] = _make_engine(*key)
-    return _ENGINES[key]
-
-
-# the general variant, for callers that do not know their network (tests, twins)
-update_range, run_chunk, run_chunk_parallel = engine(True, True)
+    ``cut`` has shape ``(n_rows, n_parts + 1)`` (:func:`.connectivity.row_cuts`);
+    ``fired`` has shape ``(n_parts, BLOCK + 8)``; ``part_spikes`` has
+    shape ``(n_parts, largest part)`` and ``part_n`` length ``n_parts``.
+    """
+    cap = spk_step.shape[0]
+    n_parts = bounds.shape[0] - 1
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        for p in prange(n_parts):
+            part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
+                                     buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                                     het, has_cond, fired[p], part_spikes[p], 0)
+        ns = 0
+        for p in range(n_parts):
+            for q in range(part_n[p]):
+                spikes[ns] = part_spikes[p, q]
+                ns += 1
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        for p in prange(n_parts):
+            deliver_spikes(t, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                           pj_w, pj_d, cut, post, weight, delay)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+    return n_steps, n_spk, ev_pos

@@ -13,7 +13,7 @@ from .cells import check_columns
 from .currents import amplitude_at
 from .kernels import neurons as K
 from .kernels.connectivity import row_cuts
-from .kernels.engine import BLOCK, engine
+from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -190,7 +190,9 @@ class Runtime:
         """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order."""
         st = self.net._state
         return (t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
-                self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par, self.het,
+                self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par,
+                self.het if self.seg_het.any() else None,
+                True if (self.seg_kind == K.KIND_COND).any() else None,
                 self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
@@ -215,8 +217,6 @@ class Runtime:
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
-            _, run_chunk, run_chunk_parallel = engine(self.seg_het.any(),
-                                                      (self.seg_kind == K.KIND_COND).any())
             if self.n_parts == 1:
                 done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
             else:

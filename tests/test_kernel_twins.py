@@ -47,6 +47,10 @@ def random_network(seed, dtype="float64", threads=1):
     return net, recs
 
 
+# positions in Runtime.kernel_args
+SPK_STEP, SPK_ID, COUNTS = 34, 35, 37
+
+
 def _prepare(net, t0, n):
     rt = net._runtime
     if not rt.valid:
@@ -69,6 +73,7 @@ def test_run_chunk_matches_numpy_twin(seed, dtype):
     net, _ = random_network(seed, dtype)
     net.run(1.0)  # warm up, leaves spikes in flight in the ring buffer
     rt, args = _prepare(net, net.step, 300)
+    assert args[SPK_STEP] is rt.spk_step and args[COUNTS].shape == (300, len(net.populations))
     ref_args = _snapshot(args)
     out = KE.run_chunk(*args, rt.fired[0], rt.spikes)
     ref_out = engine_ref.run_chunk(*ref_args)
@@ -82,9 +87,9 @@ def test_run_chunk_matches_numpy_twin(seed, dtype):
             np.testing.assert_allclose(args[k], ref_args[k], rtol=tol, atol=tol, err_msg=name)
     n_spk = out[1]
     assert n_spk > 0
-    np.testing.assert_array_equal(args[33][:n_spk], ref_args[33][:n_spk])   # spike steps
-    np.testing.assert_array_equal(args[34][:n_spk], ref_args[34][:n_spk])   # spike ids
-    np.testing.assert_array_equal(args[36], ref_args[36])                   # counts
+    np.testing.assert_array_equal(args[SPK_STEP][:n_spk], ref_args[SPK_STEP][:n_spk])
+    np.testing.assert_array_equal(args[SPK_ID][:n_spk], ref_args[SPK_ID][:n_spk])
+    np.testing.assert_array_equal(args[COUNTS], ref_args[COUNTS])
     np.testing.assert_allclose(args[-1], ref_args[-1], rtol=1e-6)           # sampled state
 
 
@@ -100,7 +105,7 @@ def test_parallel_kernel_is_bit_identical_to_serial(seed):
     assert o1 == o2
     for k in range(3, 8):
         np.testing.assert_array_equal(a1[k], a2[k])
-    np.testing.assert_array_equal(a1[34][:o1[1]], a2[34][:o2[1]])
+    np.testing.assert_array_equal(a1[SPK_ID][:o1[1]], a2[SPK_ID][:o2[1]])
 
 
 @pytest.mark.parametrize("het", [False, True])

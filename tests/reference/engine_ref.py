@@ -11,7 +11,7 @@ from . import neurons_ref
 
 
 def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
               cut, post, weight, delay, ev_step, ev_id, ev_pos,
