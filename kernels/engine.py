@@ -22,8 +22,10 @@ first moves ``v`` in step ``t + d + 1`` (NEST semantics).
 :func:`run_chunk_parallel` does the same with the neurons split into
 contiguous parts, one per thread: each thread updates its own neurons and
 delivers only into its own targets (rows are pre-split with
-:func:`.connectivity.row_cuts`). Every target still receives its inputs in
-the same order, so the result is bit-identical to :func:`run_chunk`.
+:func:`.connectivity.row_cuts`), delivering step ``t``'s spikes at the start
+of step ``t + 1``'s region so that each step costs one synchronisation.
+Every target still receives its inputs in the same order, so the result is
+bit-identical to :func:`run_chunk`.
 """
 import numpy as np
 from numba import prange
@@ -238,12 +240,22 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     """
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
+    ns = 0  # spikes of the previous step, delivered at the start of the next parallel region
     for k in range(n_steps):
-        if n_spk + rec_max_per_step > cap:
-            return k, n_spk, ev_pos
         t = t0 + k
+        if n_spk + rec_max_per_step > cap:
+            for p in prange(n_parts):
+                deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                               pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                               pj_w, pj_d, cut, post, weight, delay)
+            return k, n_spk, ev_pos
         slot = t & slot_mask
+        # one region per step: each thread first delivers the previous step's spikes into
+        # its own targets, then updates its own neurons (which read only its own slots)
         for p in prange(n_parts):
+            deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                           pj_w, pj_d, cut, post, weight, delay)
             part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
                                      buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het, seg_par,
                                      het, has_cond, fired[p], part_spikes[p], 0)
@@ -255,9 +267,10 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
-        for p in prange(n_parts):
-            deliver_spikes(t, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay)
+        # delivery only writes ring slots, so sampling before it sees the same state
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+    for p in prange(n_parts):
+        deliver_spikes(t0 + n_steps - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                       pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                       pj_w, pj_d, cut, post, weight, delay)
     return n_steps, n_spk, ev_pos

@@ -6,6 +6,7 @@ buffers, progress updates); every step inside a chunk runs in
 """
 from __future__ import annotations
 
+import bisect
 
 import numpy as np
 
@@ -172,11 +173,12 @@ class Runtime:
         try:
             while net.step < t_end:
                 t0 = net.step
-                for p in net.populations:
-                    if any(t0 in set(times.tolist()) for times, _, _ in self.change_steps.get(p.index, [])):
-                        self._set_columns(p, t0)
-                nxt = [c for c in changes if c > t0]
-                t1 = min(t_end, t0 + CHUNK_STEPS, nxt[0] if nxt else t_end)
+                k = bisect.bisect_right(changes, t0)
+                if k and changes[k - 1] == t0:  # some injected current changes now
+                    for index, sched in self.change_steps.items():
+                        if sched:
+                            self._set_columns(net.populations[index], t0)
+                t1 = min(t_end, t0 + CHUNK_STEPS, changes[k] if k < len(changes) else t_end)
                 self._run_window(t0, t1)
                 if bar is not None:
                     bar.update((t1 - t0) * net.dt)

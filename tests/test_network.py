@@ -69,16 +69,18 @@ def test_threads_give_identical_results():
     assert_same_spikes(*outs)
 
 
-def test_spike_record_overflow_is_drained(monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_spike_record_overflow_is_drained(threads):
     """A tiny spike buffer forces the kernel to stop early many times; nothing is lost."""
-    net1, r1 = cuba(n=500)
+    net1, r1 = cuba(n=500, threads=threads)
     net1.run(100.0)
-    net2, r2 = cuba(n=500)
+    net2, r2 = cuba(n=500, threads=threads)
     net2._runtime._build()
     net2._runtime.spk_step = np.empty(600, np.int64)
     net2._runtime.spk_id = np.empty(600, np.int64)
     net2.run(100.0)
     assert_same_spikes(spikes_of(r1), spikes_of(r2))
+    np.testing.assert_array_equal(net1._runtime.buf, net2._runtime.buf)
 
 
 def test_record_subset_state_every_k_steps_and_rates():
