@@ -241,24 +241,25 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
     ns = 0  # spikes of the previous step, delivered at the start of the next parallel region
-    for k in range(n_steps):
+    k = 0
+    while True:
         t = t0 + k
-        if n_spk + rec_max_per_step > cap:
-            for p in prange(n_parts):
-                deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                               pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                               pj_w, pj_d, cut, post, weight, delay)
-            return k, n_spk, ev_pos
+        # the region after the last step (or before a step the spike record has no room
+        # for) only delivers; a single parallel loop keeps the compiled code small
+        last = k == n_steps or n_spk + rec_max_per_step > cap
         slot = t & slot_mask
-        # one region per step: each thread first delivers the previous step's spikes into
-        # its own targets, then updates its own neurons (which read only its own slots)
+        # each thread first delivers the previous step's spikes into its own targets,
+        # then updates its own neurons (which read only its own ring-buffer slots)
         for p in prange(n_parts):
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
                            pj_w, pj_d, cut, post, weight, delay)
-            part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
-                                     buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                                     het, has_cond, fired[p], part_spikes[p], 0)
+            if not last:
+                part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
+                                         buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
+                                         seg_par, het, has_cond, fired[p], part_spikes[p], 0)
+        if last:
+            return k, n_spk, ev_pos
         ns = 0
         for p in range(n_parts):
             for q in range(part_n[p]):
@@ -269,8 +270,4 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                                  spk_id, n_spk)
         # delivery only writes ring slots, so sampling before it sees the same state
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
-    for p in prange(n_parts):
-        deliver_spikes(t0 + n_steps - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                       pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                       pj_w, pj_d, cut, post, weight, delay)
-    return n_steps, n_spk, ev_pos
+        k += 1
