@@ -36,7 +36,7 @@ from .neurons import (KIND_COND, KIND_CURR, update_cond, update_cond_het, update
                       update_curr_het)
 
 # Argument groups shared by both drivers (documented once here):
-#   state:   v, ie, ii (float), ref (int32), buf (float, (2, n_slots, N))
+#   state:   v, ie, ii (float), ref (int16 refractory countdown), buf (float, (2, n_slots, N))
 #   neurons: seg_lo, seg_hi, seg_kind, seg_het, seg_par (n_seg, NPAR), het (NPAR, N) or None
 #            when no population has per-neuron parameters, has_cond (True, or None when
 #            no population is conductance-based)

@@ -108,7 +108,7 @@ def update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     vc = par[VCONST]
     vth = par[VTH]
     vreset = par[VRESET]
-    nref = np.int32(par[NREF])
+    nref = np.int16(par[NREF])
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
@@ -137,7 +137,7 @@ def update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het):
         vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
                                    het[P22, i], het[P21E, i], het[P21I, i], het[P11E, i],
                                    het[P11I, i], het[VCONST, i], het[VTH, i],
-                                   het[VRESET, i], np.int32(het[NREF, i]))
+                                   het[VRESET, i], np.int16(het[NREF, i]))
         v[i] = vn
         ie[i] = a
         ii[i] = b
@@ -163,7 +163,7 @@ def update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     drive = par[DRIVE]
     vth = par[VTH]
     vreset = par[VRESET]
-    nref = np.int32(par[NREF])
+    nref = np.int16(par[NREF])
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
@@ -194,7 +194,7 @@ def update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het):
                                    het[GL, i], het[HCM, i], het[FE, i], het[FI, i],
                                    het[P11E, i], het[P11I, i], het[EE, i], het[EI, i],
                                    het[DRIVE, i], het[VTH, i], het[VRESET, i],
-                                   np.int32(het[NREF, i]))
+                                   np.int16(het[NREF, i]))
         v[i] = vn
         ie[i] = a
         ii[i] = b

@@ -107,7 +107,7 @@ def _mean_decay(tau, h):
         return np.where(x < 1e-12, 1.0, -np.expm1(-x) / np.where(x == 0, 1.0, x))
 
 
-MAX_REFRACTORY_STEPS = 2 ** 24  # refractory counts are stored exactly in float32 columns
+MAX_REFRACTORY_STEPS = int(np.iinfo(np.int16).max)  # the refractory countdown is int16
 
 _COLUMN_PARAMETERS = {
     1: ["tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_refrac", "v_rest", "i_offset", "v_thresh",

@@ -27,14 +27,14 @@ class _State:
         self.v = np.zeros(0, dtype)
         self.ie = np.zeros(0, dtype)
         self.ii = np.zeros(0, dtype)
-        self.ref = np.zeros(0, np.int32)
+        self.ref = np.zeros(0, np.int16)
 
     def grow(self, v0: np.ndarray) -> None:
         dt = self.v.dtype
         self.v = np.concatenate([self.v, v0.astype(dt)])
         self.ie = np.concatenate([self.ie, np.zeros(v0.shape[0], dt)])
         self.ii = np.concatenate([self.ii, np.zeros(v0.shape[0], dt)])
-        self.ref = np.concatenate([self.ref, np.zeros(v0.shape[0], np.int32)])
+        self.ref = np.concatenate([self.ref, np.zeros(v0.shape[0], np.int16)])
 
 
 class Network:

@@ -862,6 +862,19 @@ def test_refractory_period_beyond_the_step_counter():
     assert len(rec.spikes) == 1, f"tau_refrac=1e9 ms, yet the neuron fired at {rec.spikes.times}"
 
 
+def test_longest_supported_refractory_period_holds_and_one_step_more_is_refused():
+    """The countdown is int16: 32767 steps work exactly, 32768 are refused by name."""
+    net = ss.Network(dt=0.1, seed=1)
+    pop = net.add_population(1, ss.IF_curr_exp(tau_refrac=3276.7, i_offset=10.0))
+    rec = net.record(pop, "spikes")
+    net.run(3300.0, progress=False)
+    assert len(rec.spikes) == 2
+    assert rec.spikes.times[1] - rec.spikes.times[0] == pytest.approx(3276.7 + 0.1 * np.ceil(
+        20.0 * np.log(200.0 / 185.0) / 0.1 - 1e-9), abs=1e-6)
+    with pytest.raises(ValueError, match="tau_refrac.*32768"):
+        net.add_population(1, ss.IF_curr_exp(tau_refrac=3276.8))
+
+
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("dt", [5e-324, 1e-310], ids=repr)
 def test_subnormal_dt_is_refused_or_integrates_finitely(cell, dt):

@@ -122,7 +122,7 @@ def test_neuron_update_matches_twin(kind, het):
     cols = cell.columns(p, 0.1)
     v = rng.uniform(-70, -45, n)
     ie, ii = rng.uniform(0, 2, n), rng.uniform(-2 if kind == "curr" else 0, 2, n)
-    ref = rng.integers(0, 4, n).astype(np.int32)
+    ref = rng.integers(0, 4, n).astype(np.int16)
     in_e, in_i = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
     want = neurons_ref.update_curr if kind == "curr" else neurons_ref.update_cond
     exp = want(v.copy(), ie.copy(), ii.copy(), ref.copy(), in_e.copy(), in_i.copy(), cols)

@@ -19,7 +19,7 @@ def update_curr(v, ie, ii, ref, in_e, in_i, cols):
     """One step of IF_curr_exp neurons; ``cols`` (NPAR,) or (NPAR, n). Returns new arrays + spikes."""
     c = cols if cols.ndim == 2 else cols[:, None]
     vn = c[P22] * v + c[P21E] * ie + c[P21I] * ii + c[VCONST]
-    vn, ref, spike = _spike_and_reset(v, vn, ref, c[VTH], c[VRESET], c[NREF].astype(np.int32))
+    vn, ref, spike = _spike_and_reset(v, vn, ref, c[VTH], c[VRESET], c[NREF].astype(np.int16))
     return vn, c[P11E] * ie + in_e, c[P11I] * ii + in_i, ref, spike
 
 
@@ -30,5 +30,5 @@ def update_cond(v, ge, gi, ref, in_e, in_i, cols):
     gt = c[GL] + gem + gim
     vinf = (c[DRIVE] + gem * c[EE] + gim * c[EI]) / gt
     vn = vinf + (v - vinf) * np.exp(-gt * c[HCM])
-    vn, ref, spike = _spike_and_reset(v, vn, ref, c[VTH], c[VRESET], c[NREF].astype(np.int32))
+    vn, ref, spike = _spike_and_reset(v, vn, ref, c[VTH], c[VRESET], c[NREF].astype(np.int16))
     return vn, c[P11E] * ge + in_e, c[P11I] * gi + in_i, ref, spike
