@@ -227,14 +227,17 @@ class Network:
         conn = connector.build(ctx)
         conn = _to_full_populations(conn, pre, post)
         m = conn.post.shape[0]
-        pre_idx = np.repeat(np.arange(ppop.size), np.diff(conn.indptr))
         shape = (len(pre), len(post))
-        view_pre = _inverse(pre)[pre_idx] if isinstance(pre, PopulationView) else pre_idx
-        view_post = _inverse(post)[conn.post] if isinstance(post, PopulationView) else conn.post
+
+        def pairs():  # (pre, post) indices within the views, only for (n_pre, n_post) matrices
+            pre_idx = np.repeat(np.arange(ppop.size), np.diff(conn.indptr))
+            return (_inverse(pre)[pre_idx] if isinstance(pre, PopulationView) else pre_idx,
+                    _inverse(post)[conn.post] if isinstance(post, PopulationView) else conn.post)
+
         if conn.weight is not None:
             w = conn.weight
         else:
-            w = resolve_values("weight", weight, m, self.rng, view_pre, view_post, shape)
+            w = resolve_values("weight", weight, m, self.rng, pairs, shape)
         V.fits_dtype("weight", V.finite_array("weight", w), self.dtype)
         check_weights(w, receptor_type, qpop.celltype)
         if conn.delay is not None:
@@ -242,7 +245,7 @@ class Network:
         elif delay is None:
             d = np.array([self.dt])
         else:
-            d = resolve_values("delay", delay, m, self.rng, view_pre, view_post, shape)
+            d = resolve_values("delay", delay, m, self.rng, pairs, shape)
         d = delays_to_steps(np.asarray(d, np.float64), self.dt)
         label = label or f"{ppop.label}->{qpop.label}"
         proj = Projection(len(self.projections), ppop, qpop, receptor_type, conn.indptr,

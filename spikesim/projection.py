@@ -112,11 +112,11 @@ def _expand(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def resolve_values(name: str, value, n: int, rng, pre_idx=None, post_idx=None,
-                   shape=None) -> np.ndarray:
+def resolve_values(name: str, value, n: int, rng, pairs=None, shape=None) -> np.ndarray:
     """Per-synapse values from a scalar, distribution, 1-D array or dense 2-D matrix.
 
     A scalar comes back as a length-1 array (stored once for the whole projection).
+    ``pairs()`` returns the ``(pre, post)`` index arrays that pick matrix entries.
     """
     if isinstance(value, RandomDistribution):
         return value.draw(rng, n)
@@ -136,7 +136,7 @@ def resolve_values(name: str, value, n: int, rng, pre_idx=None, post_idx=None,
     if a.ndim == 2:
         if a.shape != shape:
             raise ValueError(f"{name} matrix has shape {a.shape}, expected (n_pre, n_post) = {shape}")
-        vals = a[pre_idx, post_idx]
+        vals = a[pairs()]
         V.finite_array(name, vals)
         return vals
     raise ValueError(f"{name} must be a scalar, a distribution, or an array of ndim <= 2")
