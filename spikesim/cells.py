@@ -67,11 +67,10 @@ class _LIF(CellType):
     non_negative_parameters = ("tau_refrac",)
 
     def _check_relations(self, p: dict) -> None:
-        bad = np.asarray(p["v_reset"]) >= np.asarray(p["v_thresh"])
-        if bad.any():
-            i = int(np.flatnonzero(np.broadcast_to(bad, np.shape(bad) or (1,)))[0])
-            vr = np.atleast_1d(p["v_reset"])[min(i, np.size(p["v_reset"]) - 1)]
-            vt = np.atleast_1d(p["v_thresh"])[min(i, np.size(p["v_thresh"]) - 1)]
+        vr, vt = np.broadcast_arrays(np.atleast_1d(p["v_reset"]), np.atleast_1d(p["v_thresh"]))
+        bad = np.flatnonzero(vr >= vt)
+        if bad.size:
+            vr, vt = float(vr[bad[0]]), float(vt[bad[0]])
             raise ValueError(f"{type(self).__name__}.v_reset must be below v_thresh, got "
                              f"v_reset={vr!r} mV, v_thresh={vt!r} mV")
 

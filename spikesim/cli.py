@@ -7,25 +7,14 @@ import sys
 import time
 
 
-def _positive_int(name):
+def _positive(name, cast, kind):
+    """argparse type: a finite number > 0 of type ``cast``; errors name the option and value."""
     def parse(text):
         try:
-            value = int(text)
+            value = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
-        return value
-    return parse
-
-
-def _positive_float(name):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}") from None
+        if not 0 < value < float("inf"):
             raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
         return value
     return parse
@@ -98,26 +87,25 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="run the CUBA network and write a raster and an HDF5 recording")
-    p.add_argument("--neurons", type=_positive_int("--neurons"), default=4000)
-    p.add_argument("--duration-ms", type=_positive_float("--duration-ms"), default=1000.0)
+    p.add_argument("--neurons", type=_positive("--neurons", int, "an integer"), default=4000)
+    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"), default=1000.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="./spikesim-out", help="output folder (default ./spikesim-out)")
     p.set_defaults(func=demo)
 
     p = sub.add_parser("bench", help="benchmark against Brian2 and NEST")
     p.add_argument("network", choices=["cuba"])
-    p.add_argument("--neurons", type=_positive_int("--neurons"), default=4000)
-    p.add_argument("--duration-ms", type=_positive_float("--duration-ms"), default=1000.0)
+    p.add_argument("--neurons", type=_positive("--neurons", int, "an integer"), default=4000)
+    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"), default=1000.0)
     p.add_argument("--against", default="brian2,nest",
                    help="comma-separated reference simulators: brian2, nest (empty for none)")
     p.add_argument("--json", default=None, help="write results to this JSON file")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number")
+    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number",
+                   type=lambda t: t if t == "auto" else _positive("--threads", int, "an integer")(t))
     p.set_defaults(func=bench)
 
     args = parser.parse_args(argv)
-    if getattr(args, "threads", "auto") != "auto":
-        args.threads = _positive_int("--threads")(args.threads)
     try:
         return args.func(args)
     except (ValueError, TypeError) as exc:

@@ -10,6 +10,7 @@ from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_column
                     check_poisson_rate)
 from .connectors import Connections, Connector, Context
 from .currents import CurrentSource
+from .kernels.connectivity import csr_order
 from .population import Population, PopulationView
 from .projection import (RECEPTORS, Projection, check_weights, delays_to_steps, resolve_values)
 from .random import RandomDistribution
@@ -356,8 +357,6 @@ def _to_full_populations(conn: Connections, pre, post) -> Connections:
     """Map connections built on views back to indices of the whole populations."""
     if isinstance(pre, Population) and isinstance(post, Population):
         return conn
-    from .kernels.connectivity import csr_order
-
     pre_v = np.repeat(np.arange(len(pre)), np.diff(conn.indptr))
     pre_full = np.asarray(pre.local_indices)[pre_v]
     post_full = np.asarray(post.local_indices)[conn.post]

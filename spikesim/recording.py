@@ -57,8 +57,8 @@ class _H5Store:
 class SpikeTrains:
     """Recorded spikes: ``times`` (ms, float64) and ``senders`` (index within the population)."""
 
-    def __init__(self, times: np.ndarray, senders: np.ndarray, n: int, duration: float) -> None:
-        self.times, self.senders, self.n, self.duration = times, senders, n, duration
+    def __init__(self, times: np.ndarray, senders: np.ndarray, n: int) -> None:
+        self.times, self.senders, self.n = times, senders, n
 
     def __len__(self) -> int:
         return int(self.times.shape[0])
@@ -153,7 +153,7 @@ class Recorder:
         if var == "spikes":
             steps = st.read("spikes/steps", np.zeros(0, np.int64))
             return SpikeTrains((steps + 1) * dt, st.read("spikes/senders", np.zeros(0, np.int64)),
-                               self.population.size, self.net.t)
+                               self.population.size)
         if var == "rate":
             return PopulationRate(st.read("rate/counts", np.zeros(0, np.int32)), self.population.size,
                                   dt, self.start_step)

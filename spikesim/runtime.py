@@ -7,6 +7,7 @@ buffers, progress updates); every step inside a chunk runs in
 from __future__ import annotations
 
 import bisect
+import functools
 
 import numpy as np
 
@@ -45,19 +46,20 @@ class Runtime:
         self.seg_lo = np.array([p.first for p in pops], np.int64)
         self.seg_hi = np.array([p.first + p.size for p in pops], np.int64)
         self.seg_kind = np.array([p.celltype.kind for p in pops], np.int32)
-        self.injected = {p.index: [(s, idx) for s, q, idx in net.injections if q is p] for p in pops}
-        self.seg_het = np.array([p.celltype.kind != 0 and (bool(self.injected[p.index]) or any(
-            np.ndim(v) > 0 for k, v in p.params.items())) for p in pops], np.bool_)
+        # injected currents per population: (change steps, amplitudes, neuron indices)
+        self.change_steps = {p.index: [] for p in pops if p.celltype.kind != 0}
+        for source, q, idx in net.injections:
+            times, amps = source.schedule()
+            self.change_steps[q.index].append((np.rint(times / net.dt).astype(np.int64), amps, idx))
+        self.seg_het = np.array([p.celltype.kind != 0 and (bool(self.change_steps[p.index]) or any(
+            np.ndim(v) > 0 for v in p.params.values())) for p in pops], np.bool_)
         self.seg_par = np.zeros((max(npop, 1), K.NPAR), dtype)
         self.het = np.zeros((K.NPAR, n if self.seg_het.any() else 1), dtype)
-        self.change_steps = {}
-        for p in pops:
-            if p.celltype.kind == 0:
-                continue
-            sched = [(np.rint(s.schedule()[0] / net.dt).astype(np.int64), s.schedule()[1], idx)
-                     for s, idx in self.injected[p.index]]
-            self.change_steps[p.index] = sched
-            self._set_columns(p, net.step)
+        # None prunes the per-neuron / conductance kernels from the compiled engine
+        self.het_arg = self.het if self.seg_het.any() else None
+        self.has_cond = True if (self.seg_kind == K.KIND_COND).any() else None
+        for index in self.change_steps:
+            self._set_columns(pops[index], net.step)
         self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
         # projections grouped by source population
         projs = net.projections
@@ -68,10 +70,7 @@ class Runtime:
         self.pj_pre_lo = np.array([j.pre.first for j in projs], np.int64)
         self.pj_post_lo = np.array([j.post_population.first for j in projs], np.int64)
         self.pj_rec = np.array([0 if j.receptor_type == "excitatory" else 1 for j in projs], np.int64)
-        rows = [j.indptr.shape[0] - 1 for j in projs]
-        self.pj_row_off = np.zeros(len(projs), np.int64)
-        if projs:
-            self.pj_row_off[1:] = np.cumsum(rows)[:-1]
+        self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
         self.pj_syn = _offsets([j.n_synapses for j in projs])
         self.pj_w = _offsets([j._weight.shape[0] for j in projs])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
@@ -193,8 +192,7 @@ class Runtime:
         st = self.net._state
         return (t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
                 self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par,
-                self.het if self.seg_het.any() else None,
-                True if (self.seg_kind == K.KIND_COND).any() else None,
+                self.het_arg, self.has_cond,
                 self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
@@ -240,6 +238,7 @@ class Runtime:
             net.step = t
 
 
+@functools.cache
 def _parallel_ok() -> bool:
     """Threads pay off only with a low-overhead threading layer (OpenMP or TBB)."""
     import numba

@@ -20,7 +20,8 @@ def test_demo_writes_raster_and_recording(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["demo", "--neurons", "0"], "--neurons must be >= 1, got 0"),
+    (["demo", "--neurons", "0"], "--neurons must be a finite number > 0, got '0'"),
+    (["bench", "cuba", "--threads", "zero"], "--threads must be an integer, got 'zero'"),
     (["demo", "--neurons", "many"], "--neurons must be an integer, got 'many'"),
     (["demo", "--duration-ms", "-5"], "--duration-ms must be a finite number > 0, got '-5'"),
     (["demo", "--duration-ms", "10.05"], "not a multiple of dt"),
