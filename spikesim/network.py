@@ -92,6 +92,7 @@ class Network:
         self.projections: list[Projection] = []
         self.recorders: list[Recorder] = []
         self.injections: list[tuple[CurrentSource, Population, np.ndarray]] = []
+        self.astrocytes: list = []
         self.step = 0
         self._state = _State(self.dtype)
         self._files: dict = {}
@@ -254,6 +255,25 @@ class Network:
         self.projections.append(proj)
         self._runtime.invalidate()
         return proj
+
+    def add_astrocytes(self, n: int, model, label: str | None = None, **kwargs):
+        """Add ``n`` astrocytes of ``model`` (e.g. :class:`spikesim.LiRinzel`).
+
+        Keyword arguments go to the model (see its documentation); returns
+        the astrocyte group.
+        """
+        n = V.count("n", n, 1)
+        if not hasattr(model, "_add_to"):
+            raise TypeError(f"model must be a spikesim astrocyte model, got {model!r}")
+        group = model._add_to(self, n, label, **kwargs)
+        self._runtime.invalidate()
+        return group
+
+    def connect_tripartite(self, *args, **kwargs):
+        """Synapses with astrocytes attached; see :func:`spikesim.lirinzel.connect_tripartite`."""
+        from .lirinzel import connect_tripartite
+
+        return connect_tripartite(self, *args, **kwargs)
 
     def inject(self, source: CurrentSource, target) -> None:
         """Inject a :class:`DCSource` or :class:`StepCurrentSource` into neurons of ``target``."""

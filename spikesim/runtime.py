@@ -51,14 +51,22 @@ class Runtime:
         for source, q, idx in net.injections:
             times, amps = source.schedule()
             self.change_steps[q.index].append((np.rint(times / net.dt).astype(np.int64), amps, idx))
-        self.seg_het = np.array([p.celltype.kind != 0 and (bool(self.change_steps[p.index]) or any(
-            np.ndim(v) > 0 for v in p.params.values())) for p in pops], np.bool_)
+        # coarse-clock groups (astrocytes stepped between kernel chunks, see ``_tick_groups``)
+        # may add a per-neuron current to a population: self.extra_current[pop index]
+        self.clock_groups = [g for g in net.astrocytes if hasattr(g, "next_tick")]
+        self.extra_current: dict[int, np.ndarray] = {}
+        self.watch = np.zeros(0, np.int64)  # global ids whose spikes the groups need
+        for g in self.clock_groups:
+            g.attach(self)
+        self.seg_het = np.array([p.celltype.kind != 0 and (
+            p.index in self.extra_current or bool(self.change_steps[p.index])
+            or any(np.ndim(v) > 0 for v in p.params.values())) for p in pops], np.bool_)
         self.seg_par = np.zeros((max(npop, 1), K.NPAR), dtype)
         self.het = np.zeros((K.NPAR, n if self.seg_het.any() else 1), dtype)
         # None prunes the per-neuron / conductance kernels from the compiled engine
         self.het_arg = self.het if self.seg_het.any() else None
         self.has_cond = True if (self.seg_kind == K.KIND_COND).any() else None
-        for index in self.change_steps:
+        for index in set(self.change_steps) | set(self.extra_current):
             self._set_columns(pops[index], net.step)
         self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
         # projections grouped by source population
@@ -98,6 +106,7 @@ class Runtime:
                     cols_var += [_VAR_CODE[var]] * r.indices.shape[0]
                     cols_idx += list(r.population.first + r.indices)
                     self.state_recs.append((r, var, lo, len(cols_idx)))
+        self.rec_mask[self.watch] = True
         self.sv_var = np.array(cols_var, np.int32)
         self.sv_idx = np.array(cols_idx, np.int64)
         self.sr_lo = np.array([s[2] for s in self.state_recs], np.int64)
@@ -133,6 +142,8 @@ class Runtime:
         i_inj = np.zeros(p.size)
         for times, amps, idx in self.change_steps.get(p.index, []):
             i_inj[idx] += amplitude_at(times, amps, step)
+        if p.index in self.extra_current:
+            i_inj += self.extra_current[p.index]
         if self.seg_het[p.index]:
             cols = p.celltype.columns(p.params, self.net.dt, i_inj)
             check_columns(p.celltype, cols, self.net.dtype)
@@ -177,8 +188,10 @@ class Runtime:
                     for index, sched in self.change_steps.items():
                         if sched:
                             self._set_columns(net.populations[index], t0)
-                t1 = min(t_end, t0 + CHUNK_STEPS, changes[k] if k < len(changes) else t_end)
+                t1 = min([t_end, t0 + CHUNK_STEPS, changes[k] if k < len(changes) else t_end]
+                         + [g.next_tick(t0) for g in self.clock_groups])
                 self._run_window(t0, t1)
+                self._tick_groups(t1)
                 if bar is not None:
                     bar.update((t1 - t0) * net.dt)
         finally:
@@ -186,6 +199,18 @@ class Runtime:
                 bar.close()
             for f in net._files.values():
                 f.flush()
+
+    def _tick_groups(self, step: int) -> None:
+        """Step every coarse-clock group whose tick falls at ``step``.
+
+        A group's ``tick(runtime, step)`` may change ``extra_current``; the
+        columns of every population it lists in its return value are then
+        rewritten, so the new current acts from step ``step`` on.
+        """
+        for g in self.clock_groups:
+            if g.next_tick(step - 1) == step:
+                for index in g.tick(self, step):
+                    self._set_columns(self.net.populations[index], step)
 
     def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out) -> tuple:
         """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order."""
@@ -224,6 +249,8 @@ class Runtime:
                                                          self.part_spikes, self.part_n)
             for r in self.spike_recs:
                 r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])
+            for g in self.clock_groups:
+                g.on_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])
             for r in self.rate_recs:
                 r._add_counts(counts[:done, r.population.index])
             for k, (r, var, lo, hi) in enumerate(self.state_recs):
