@@ -7,6 +7,8 @@ from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumb
                          FixedProbability, FromList, OneToOne)
 from .currents import DCSource, StepCurrentSource
 from .network import Network
+from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
+                         SpikePairRule, TripletRule)
 from .population import Population, PopulationView, grid_positions
 from .projection import Projection
 from .random import RandomDistribution
@@ -18,6 +20,8 @@ LIF = IF_curr_exp
 __version__ = "0.1.0"
 
 __all__ = [
+    "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
+    "TripletRule",
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",

@@ -115,3 +115,26 @@ def time_to_steps(name: str, value, dt: float, minimum: int = 0) -> int:
     if n < minimum:
         raise ValueError(f"{name} must be >= {minimum * dt!r} ms, got {value!r}")
     return n
+
+
+def finite_scalar(name: str, value) -> float:
+    """A finite real number (bools and strings refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return v
+
+
+def non_negative_scalar(name: str, value) -> float:
+    v = finite_scalar(name, value)
+    if v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return v
+
+
+def choice(name: str, value, allowed: tuple) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value

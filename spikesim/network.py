@@ -12,9 +12,12 @@ from .connectors import Connections, Connector, Context
 from .currents import CurrentSource
 from .kernels.connectivity import csr_order
 from .population import Population, PopulationView
-from .projection import (RECEPTORS, Projection, check_weights, delays_to_steps, resolve_values)
+from .plastic_runtime import projection_state
+from .plasticity import STDP
+from .projection import (RECEPTORS, Projection, check_bounds, check_weights, delays_to_steps,
+                         resolve_values)
 from .random import RandomDistribution
-from .recording import Recorder, _H5Store, _MemoryStore
+from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore
 from .runtime import Runtime
 
 MAX_POPULATION = np.iinfo(np.int32).max
@@ -93,6 +96,7 @@ class Network:
         self.recorders: list[Recorder] = []
         self.injections: list[tuple[CurrentSource, Population, np.ndarray]] = []
         self.astrocytes: list = []
+        self.weight_recorders: list[WeightRecorder] = []
         self.step = 0
         self._state = _State(self.dtype)
         self._files: dict = {}
@@ -186,7 +190,8 @@ class Network:
         return target
 
     def connect(self, pre, post, connector: Connector, weight=0.0, delay=None,
-                receptor_type: str = "excitatory", label: str | None = None) -> Projection:
+                receptor_type: str = "excitatory", label: str | None = None,
+                synapse: STDP | None = None) -> Projection:
         """Create synapses from ``pre`` to ``post``.
 
         Parameters
@@ -204,15 +209,23 @@ class Network:
         delay : float, array, or RandomDistribution, optional
             ms, rounded to the nearest step; at least one step (the default).
         receptor_type : {"excitatory", "inhibitory"}
+        synapse : STDP, optional
+            Makes the projection plastic (see :mod:`spikesim.plasticity`); initial
+            weights must lie in the rule's ``[w_min, w_max]``. Networks with
+            plastic projections run on one thread.
         """
+        if synapse is not None and not isinstance(synapse, STDP):
+            raise TypeError(f"synapse must be None (static) or a spikesim.STDP, got {synapse!r}")
         state = self.rng.bit_generator.state
         try:
-            return self._connect(pre, post, connector, weight, delay, receptor_type, label)
+            return self._connect(pre, post, connector, weight, delay, receptor_type, label,
+                                 synapse)
         except BaseException:
             self.rng.bit_generator.state = state  # a refused call draws nothing
             raise
 
-    def _connect(self, pre, post, connector, weight, delay, receptor_type, label) -> Projection:
+    def _connect(self, pre, post, connector, weight, delay, receptor_type, label,
+                 synapse=None) -> Projection:
         self._own("pre", pre)
         self._own("post", post)
         if not isinstance(connector, Connector):
@@ -250,8 +263,21 @@ class Network:
             d = resolve_values("delay", delay, m, self.rng, pairs, shape)
         d = delays_to_steps(np.asarray(d, np.float64), self.dt)
         label = label or f"{ppop.label}->{qpop.label}"
+        if synapse is not None:
+            wd = synapse.weight
+            try:
+                check_weights(np.array([wd.w_min, wd.w_max]), receptor_type, qpop.celltype)
+            except ValueError as exc:
+                raise ValueError(f"STDP bounds [w_min, w_max] = [{wd.w_min!r}, {wd.w_max!r}] do not "
+                                 f"fit receptor_type={receptor_type!r}: {exc}") from None
+            w = np.broadcast_to(w, (m,)).copy()
+            check_bounds(w, synapse)
         proj = Projection(len(self.projections), ppop, qpop, receptor_type, conn.indptr,
                           conn.post.astype(np.int32), w.astype(self.dtype), d, label)
+        if synapse is not None:
+            proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
+            proj.synapse = synapse
+            proj._pstate = projection_state(proj, self.dt)
         self.projections.append(proj)
         self._runtime.invalidate()
         return proj
@@ -321,6 +347,43 @@ class Network:
             store = _H5Store(self._stream_group(str(stream_to), target.population.label))
         rec = Recorder(self, target, variables, every, store, self.step)
         self.recorders.append(rec)
+        self._runtime.invalidate()
+        return rec
+
+    def record_weights(self, projection: Projection, synapses=None,
+                       sampling_interval: float | None = None) -> WeightRecorder:
+        """Record weights of a plastic projection over time.
+
+        Parameters
+        ----------
+        projection : Projection
+            A plastic projection of this network.
+        synapses : array of int, optional
+            Synapse indices in storage order (see :meth:`Projection.connections`);
+            default all.
+        sampling_interval : float, optional
+            ms between samples, a multiple of ``dt`` (default ``dt``). A sample is
+            taken at the end of a step, after that step's weight updates.
+        """
+        if not isinstance(projection, Projection) or projection.pre.net is not self:
+            raise ValueError(f"projection must be a Projection of this network, got {projection!r}")
+        if not projection.plastic:
+            raise ValueError(f"projection {projection.label!r} is static; its weights do not change")
+        n = projection.n_synapses
+        if synapses is None:
+            idx = np.arange(n, dtype=np.int64)
+        else:
+            idx = np.asarray(synapses)
+            if idx.ndim != 1 or idx.dtype.kind not in "iu":
+                raise TypeError(f"synapses must be a 1-D array of integer indices, got {synapses!r}")
+            idx = idx.astype(np.int64)
+            if idx.size and (idx.min() < 0 or idx.max() >= n):
+                bad = idx[(idx < 0) | (idx >= n)][0]
+                raise ValueError(f"synapses index {int(bad)} is out of range for {n} synapses")
+        every = 1 if sampling_interval is None else V.time_to_steps(
+            "sampling_interval", sampling_interval, self.dt, minimum=1)
+        rec = WeightRecorder(self, projection, idx, every)
+        self.weight_recorders.append(rec)
         self._runtime.invalidate()
         return rec
 

@@ -57,6 +57,13 @@ class Population:
     def __len__(self) -> int:
         return self.size
 
+    def refractory_steps(self, dt: float) -> np.ndarray:
+        """Refractory period of each neuron in whole steps (0 for spike sources)."""
+        if self.celltype.kind == 0:
+            return np.zeros(self.size, np.int64)
+        return np.broadcast_to(np.rint(np.asarray(self.params["tau_refrac"]) / dt).astype(np.int64),
+                               (self.size,))
+
     def __repr__(self) -> str:
         return f"Population({self.size}, {type(self.celltype).__name__}, label={self.label!r})"
 

@@ -44,6 +44,14 @@ class Projection:
         self._weight = _compress(weight)
         self._delay = _compress(delay)
         self.label = label
+        self.synapse = None     # an STDP synapse type, or None (static)
+        self._pstate = None     # plasticity state (spikesim.plastic_runtime.projection_state)
+        self._astro_link = None  # NALSM astrocyte group scaling the depression
+        self._syn_astro = None   # astrocyte (within that group) of each synapse, -1: none
+
+    @property
+    def plastic(self) -> bool:
+        return self.synapse is not None
 
     @property
     def weight(self) -> np.ndarray:
@@ -90,6 +98,99 @@ class Projection:
             np.add.at(out, (pre, post), w)
             return out
         raise ValueError(f"get_weights format must be 'list' or 'array', got {format!r}")
+
+    def set_weights(self, weights) -> None:
+        """Set weights from a scalar, a per-synapse array (storage order), a dense
+        ``(n_pre, n_post)`` matrix, or ``(pre, post, weight)`` rows (one per existing synapse).
+
+        Values are checked like :meth:`Network.connect` weights (finite, PyNN signs) and,
+        on a plastic projection, against the rule's ``[w_min, w_max]``. Nothing is changed
+        when a value is refused.
+        """
+        n = self.n_synapses
+        a = np.asarray(weights, dtype=np.float64) if not isinstance(weights, (str, bytes)) else None
+        if a is None or a.dtype == object:
+            raise TypeError(f"weights must be numbers, got {weights!r}")
+        pre, post = self.connections()
+        if a.ndim == 0:
+            new = np.full(n, float(a))
+        elif a.ndim == 1:
+            if a.shape[0] != n:
+                raise ValueError(f"weights has length {a.shape[0]}, expected one per synapse ({n})")
+            new = a.copy()
+        elif a.ndim == 2 and a.shape == (self.pre.size, self.post_population.size):
+            new = a[pre, post]
+        elif a.ndim == 2 and a.shape[1] == 3:
+            new = self.weight.astype(np.float64).copy()
+            key = pre * self.post_population.size + post
+            order = np.argsort(key, kind="stable")
+            ip, jp = a[:, 0], a[:, 1]
+            if not (np.all(ip == np.rint(ip)) and np.all(jp == np.rint(jp))):
+                raise ValueError("weights rows must be (pre, post, weight) with integer indices")
+            want = ip.astype(np.int64) * self.post_population.size + jp.astype(np.int64)
+            pos = np.searchsorted(key[order], want)
+            found = (pos < n) & (key[order][np.minimum(pos, n - 1)] == want) if n else \
+                np.zeros(want.shape, bool)
+            if not found.all():
+                k = int(np.flatnonzero(~found)[0])
+                raise ValueError(f"weights row {k} names ({int(ip[k])}, {int(jp[k])}), which is "
+                                 "not a connection of this projection")
+            new[order[pos]] = a[:, 2]
+        else:
+            raise ValueError(f"weights must be a scalar, ({n},), "
+                             f"({self.pre.size}, {self.post_population.size}) or (k, 3); "
+                             f"got shape {a.shape}")
+        V.finite_array("weights", new)
+        net = self.pre.net
+        V.fits_dtype("weights", new, net.dtype)
+        check_weights(new, self.receptor_type, self.post_population.celltype)
+        if self.plastic:
+            check_bounds(new, self.synapse)
+            self._weight[:] = new  # in place: the kernel holds a view
+        else:
+            self._weight = _compress(new.astype(net.dtype))
+            net._runtime.invalidate()
+
+    def modulate(self, potentiation: float | None = None, depression=None,
+                 potentiation_decay: float | None = None, depression_decay: float | None = None
+                 ) -> None:
+        """Scale this plastic projection's learning rates from now on.
+
+        Parameters
+        ----------
+        potentiation, depression : float, optional
+            Factors on the potentiation / depression amplitudes (>= 0; 1 at start).
+            ``depression`` may also be an NALSM astrocyte group
+            (:class:`spikesim.NALSMAstrocyte`): each synapse's depression is then
+            scaled by its astrocyte's activity ``A`` (times the scalar factor).
+        potentiation_decay, depression_decay : float, optional
+            Factor per ms in (0, 1] by which the scalar factor is multiplied while the
+            network runs (NALSM's 0.99 per ms); applied every step as ``f ** dt``.
+        """
+        if not self.plastic:
+            raise ValueError(f"projection {self.label!r} is static; only plastic projections "
+                             "(connect(..., synapse=STDP(...))) can be modulated")
+        dt = self.pre.net.dt
+        vals = {}
+        if potentiation is not None:
+            vals[0] = V.non_negative_scalar("potentiation", potentiation)
+        if depression is not None and not hasattr(depression, "_assign_synapses"):
+            vals[1] = V.non_negative_scalar("depression", depression)
+        for k, name, f in ((2, "potentiation_decay", potentiation_decay),
+                           (3, "depression_decay", depression_decay)):
+            if f is not None:
+                f = V.positive_scalar(name, f)
+                if f > 1.0:
+                    raise ValueError(f"{name} must be in (0, 1], got {f!r}")
+                vals[k] = f ** dt
+        if depression is not None and hasattr(depression, "_assign_synapses"):
+            if depression.net is not self.pre.net:
+                raise ValueError("depression astrocyte group belongs to a different Network")
+            self._syn_astro = depression._assign_synapses(self)
+            self._astro_link = depression
+            self.pre.net._runtime.invalidate()
+        for k, v in vals.items():
+            self._pstate["mod"][k] = v
 
     def get_delays(self) -> np.ndarray:
         """Delays in ms, in storage order."""
@@ -154,6 +255,15 @@ def check_weights(w: np.ndarray, receptor: str, post_celltype) -> None:
         rule = "<= 0 for inhibitory current synapses (PyNN convention)"
     if bad.any():
         raise ValueError(f"weight must be {rule}, got {w[bad][0]!r} for receptor_type={receptor!r}")
+
+
+def check_bounds(w: np.ndarray, synapse) -> None:
+    """Plastic weights must start inside the rule's ``[w_min, w_max]``."""
+    lo, hi = synapse.weight.w_min, synapse.weight.w_max
+    bad = (w < lo) | (w > hi)
+    if bad.any():
+        raise ValueError(f"weight {float(w[bad][0])!r} is outside the STDP bounds "
+                         f"[w_min, w_max] = [{lo!r}, {hi!r}]")
 
 
 def delays_to_steps(d_ms: np.ndarray, dt: float) -> np.ndarray:

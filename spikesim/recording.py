@@ -165,3 +165,47 @@ class Recorder:
 
     def __repr__(self) -> str:
         return f"Recorder({self.population.label!r}, {self.variables}, {self.indices.shape[0]} neurons)"
+
+
+class WeightRecorder:
+    """Weights of chosen synapses of a plastic projection over time (:meth:`Network.record_weights`).
+
+    Attributes
+    ----------
+    synapses : int array
+        The recorded synapses (storage order of the projection).
+    pre, post : int arrays
+        Their source and target neurons (local indices).
+    times : float array (n_samples,)
+        ms; a sample after step ``t`` has time ``(t + 1) * dt``.
+    weights : float array (n_samples, n_synapses)
+    """
+
+    def __init__(self, net, projection, synapses: np.ndarray, every: int) -> None:
+        self.net = net
+        self.projection = projection
+        self.synapses = synapses
+        self.every = every
+        pre, post = projection.connections()
+        self.pre, self.post = pre[synapses], post[synapses]
+        self._steps: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+
+    def _add(self, steps: np.ndarray, block: np.ndarray) -> None:
+        self._steps.append(steps)
+        self._values.append(block)
+
+    @property
+    def times(self) -> np.ndarray:
+        steps = np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+        return (steps + 1) * self.net.dt
+
+    @property
+    def weights(self) -> np.ndarray:
+        if not self._values:
+            return np.zeros((0, self.synapses.shape[0]))
+        return np.concatenate(self._values).astype(np.float64)
+
+    def __repr__(self) -> str:
+        return (f"WeightRecorder({self.projection.label!r}, {self.synapses.shape[0]} synapses, "
+                f"{sum(len(s) for s in self._steps)} samples)")

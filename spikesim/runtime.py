@@ -15,7 +15,9 @@ from .cells import check_columns
 from .currents import amplitude_at
 from .kernels import neurons as K
 from .kernels.connectivity import row_cuts
+from . import plastic_runtime
 from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
+from .kernels.plastic_engine import run_chunk_plastic
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -71,7 +73,11 @@ class Runtime:
         self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
         # projections grouped by source population
         projs = net.projections
-        out = [[j.index for j in projs if j.pre is p] for p in pops]
+        plastic = [j for j in projs if j.plastic]
+        self.kernel_groups = [g for g in net.astrocytes if getattr(g, "in_kernel", False)]
+        self.use_plastic = bool(plastic or self.kernel_groups)
+        # plastic projections deliver when their spikes arrive (kernels.plasticity), not here
+        out = [[j.index for j in projs if j.pre is p and not j.plastic] for p in pops]
         self.pop_out_ptr = np.zeros(npop + 1, np.int64)
         np.cumsum([len(o) for o in out], out=self.pop_out_ptr[1:])
         self.pop_out_proj = np.array([i for o in out for i in o], np.int64)
@@ -80,17 +86,28 @@ class Runtime:
         self.pj_rec = np.array([0 if j.receptor_type == "excitatory" else 1 for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
         self.pj_syn = _offsets([j.n_synapses for j in projs])
-        self.pj_w = _offsets([j._weight.shape[0] for j in projs])
+        main_w = [np.zeros(1, dtype) if j.plastic else j._weight for j in projs]
+        self.pj_w = _offsets([w.shape[0] for w in main_w])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
         self.n_parts = self._parts(n)
         self.bounds = np.linspace(0, n, self.n_parts + 1).astype(np.int64)
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
         self.post = _cat([j.post for j in projs], np.int32)
-        self.weight = _cat([j._weight for j in projs], dtype)
+        self.weight = _cat(main_w, dtype)
         self.delay = _cat([j._delay for j in projs], np.uint16)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
         self._ensure_ring(max_delay, n, dtype)
+        if self.use_plastic:
+            self.pl, self.ast = plastic_runtime.build(self, plastic, dtype)
+            self.w_recs = list(net.weight_recorders)
+            q_of = {j.index: q for q, j in enumerate(plastic)}
+            idx = [self.pl.syn_lo[q_of[r.projection.index]] + r.synapses for r in self.w_recs]
+            self.wr_idx = np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64)
+            self.wr_lo = _offsets([r.synapses.shape[0] for r in self.w_recs])
+            self.wr_hi = self.wr_lo[1:].copy()
+            self.wr_lo = self.wr_lo[:-1].copy()
+            self.wr_every = np.array([r.every for r in self.w_recs], np.int64)
         # sources
         self.sources = {p.index: self.sources.get(p.index) or make_events(p, net.dt, p.rng)
                         for p in pops if p.celltype.kind == 0}
@@ -126,6 +143,8 @@ class Runtime:
         self.valid = True
 
     def _parts(self, n: int) -> int:
+        if self.use_plastic:
+            return 1
         threads = self.net.threads
         if threads == "auto":
             if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
@@ -242,7 +261,21 @@ class Runtime:
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
-            if self.n_parts == 1:
+            if self.use_plastic:
+                wsmp = [(t + np.arange(n))[((t + np.arange(n) + 1) % r.every) == 0]
+                        for r in self.w_recs]
+                wsz = [len(smp) * r.synapses.shape[0] for smp, r in zip(wsmp, self.w_recs)]
+                wr_ptr = _offsets(wsz)[:-1].copy()
+                wstart = wr_ptr.copy()
+                wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
+                done, n_spk, ev_pos = run_chunk_plastic(
+                    *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
+                    self.wr_hi, self.wr_every, wr_ptr, wr_out)
+                for k, r in enumerate(self.w_recs):
+                    ncol = r.synapses.shape[0]
+                    got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
+                    r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
+            elif self.n_parts == 1:
                 done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
             else:
                 done, n_spk, ev_pos = run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,

@@ -1,0 +1,58 @@
+"""The simulation loop for networks with plastic synapses or NALSM astrocytes (one thread).
+
+Per step ``t`` (compare :mod:`.engine`):
+
+1. plastic synapses whose presynaptic spike arrives in step ``t`` are depressed
+   and deliver their new weight into slot ``t`` (:func:`.plasticity.process_arrivals`);
+2. neurons are updated and the step's spikes gathered, counted and recorded;
+3. postsynaptic spikes potentiate their incoming plastic synapses and
+   presynaptic emissions enter the trace histories (:func:`.plasticity.process_spikes`);
+4. static projections deliver as in :func:`.engine.run_chunk`;
+5. NALSM astrocytes integrate the step's spikes, modulators decay;
+6. state and weight recorders sample.
+"""
+from ._config import jit
+from .engine import count_and_record, deliver_spikes, sample_state, take_events, update_range
+from .plasticity import (process_arrivals, process_spikes, sample_weights, step_astrocytes,
+                         step_modulators)
+
+
+@jit
+def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+                      seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+                      neuron_pop, pop_out_ptr, pop_out_proj,
+                      pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                      cut, post, weight, delay,
+                      ev_step, ev_id, ev_pos,
+                      rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+                      counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+                      fired, spikes, pl, ast, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out):
+    """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
+    NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
+    (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
+
+    Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
+    """
+    cap = spk_step.shape[0]
+    n = v.shape[0]
+    for k in range(n_steps):
+        if n_spk + rec_max_per_step > cap:
+            return k, n_spk, ev_pos
+        t = t0 + k
+        slot = t & slot_mask
+        process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
+                         pj_syn, pj_d, cut, post, delay)
+        ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
+                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, 0)
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        process_spikes(t, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay)
+        deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                       cut, post, weight, delay)
+        step_astrocytes(spikes, ns, ast)
+        step_modulators(pl)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
+    return n_steps, n_spk, ev_pos

@@ -1,0 +1,326 @@
+"""Event-driven STDP (pair and triplet rules) and the NALSM astrocyte, over flat arrays.
+
+Timing convention (axonal delay, as in Brian2 with a delayed ``pre``
+pathway): a presynaptic spike emitted in step ``t`` with delay ``d`` *arrives*
+at the synapse in step ``t + d`` -- the step in which it is added to the
+target's synaptic state. A postsynaptic spike acts at its synapses in the
+step it is emitted. Within step ``s``:
+
+1. arrivals of step ``s`` are processed before the neurons are updated: the
+   depression uses the postsynaptic traces, which hold the postsynaptic spikes
+   of steps ``< s`` only; the weight *after* the update is then delivered
+   (as NEST and sPyNNaker do);
+2. neurons are updated; for every postsynaptic spike the potentiation uses
+   the presynaptic traces of the arrivals of steps ``<= s`` (so ``dt_post -
+   t_arrival = 0`` potentiates), then the postsynaptic traces jump.
+
+Traces are never stepped: each neuron keeps the trace value just after each
+of its recent spikes (a short history for presynaptic neurons, because a
+synapse with delay ``d`` needs the trace of emissions up to ``s - d``) and the
+value at any later step is that value times ``exp(-(steps) dt / tau)`` (exact
+exponential decay; Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459).
+
+Rules (Pfister & Gerstner 2006, J. Neurosci. 26:9673), with presynaptic traces
+``r1`` (``tau_plus``), ``r2`` (``tau_x``) and postsynaptic traces ``o1``
+(``tau_minus``), ``o2`` (``tau_y``); each jumps by 1 at its neuron's spikes
+(all-to-all) or is set to 1 (nearest spike):
+
+.. math::
+
+    \\text{arrival:}\\quad a_- = o_1 (A_2^- + A_3^- r_2^{\\text{before}}) m_-, \\qquad
+    \\text{post spike:}\\quad a_+ = r_1 (A_2^+ + A_3^+ o_2^{\\text{before}}) m_+
+
+The pair rule (Song, Miller & Abbott 2000; PyNN ``SpikePairRule``) is the case
+``A_3^\\pm = 0``. The window signs ``sgn_post`` / ``sgn_pre`` (hebbian: +1/-1)
+turn the amounts into signed changes ``a``; the weight dependence applies
+them and clips to ``[w_min, w_max]``:
+
+- additive: ``w += a * scale``;
+- multiplicative: ``w += a (w_max - w)`` if ``a >= 0`` else ``w += a (w - w_min)``.
+
+``m_+`` / ``m_-`` are run-time modulators (scalars with a per-step decay
+factor; the depression may also be scaled by an NALSM astrocyte).
+
+NALSM astrocyte (Ivanov & Michmizos 2021, NeurIPS, eq. for ``A``), per step
+with ``c`` the signed count of the spikes it listens to in the step:
+
+.. math::
+
+    A \\leftarrow A + \\frac{dt}{\\tau_A} (w_A c + b_A - A), \\qquad
+    (A, w_A, b_A) \\leftarrow g (A, w_A, b_A)
+
+where ``g`` is the per-step decay factor (1 for none).
+"""
+from collections import namedtuple
+import math
+
+from ._config import jit
+
+# columns of Plastic.par
+A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET = range(12)
+NPLPAR = 12
+TAB_LEN = 4096  # decay tables hold exp(-k dt / tau) for k < TAB_LEN; beyond, exp is computed
+R1, R2, O1, O2 = 0, 1, 2, 3
+
+Plastic = namedtuple("Plastic", [
+    "pj",        # int64 (nq,): index of the projection in the main synapse arrays
+    "syn_lo",    # int64 (nq + 1,): plastic synapse q starts at syn_lo[q] in w / col_* / syn_astro
+    "w",         # float (n_syn,): the plastic weights
+    "par",       # float64 (nq, NPLPAR)
+    "mod",       # float64 (nq, 4): m_plus, m_minus, per-step decay of m_plus, of m_minus
+    "tab",       # float64 (nq * 4, TAB_LEN): decay tables of r1, r2, o1, o2
+    "rate",      # float64 (nq, 4): dt / tau of r1, r2, o1, o2
+    "col_off",   # int64 (nq,): start of projection q's column pointers in col_ptr
+    "col_ptr",   # int64: per target neuron, the range of its incoming synapses in col_pre/col_syn
+    "col_pre",   # int32 (n_syn,): presynaptic neuron (local) of each incoming synapse
+    "col_syn",   # int32 (n_syn,): synapse index (local to the projection)
+    "h_off",     # int64 (nq,): first history entry of projection q
+    "h_len",     # int64 (nq,): history entries per presynaptic neuron
+    "hn_off",    # int64 (nq + 1,): presynaptic-neuron slots of projection q in h_head / h_cnt
+    "n_post",    # int64 (nq,): size of projection q's target population
+    "h_step",    # int64 (entries,): emission step of each history entry
+    "h_x",       # float64 (entries, 2): r1, r2 just after that emission
+    "h_head",    # int64: newest entry of each presynaptic neuron
+    "h_cnt",     # int64: valid entries of each presynaptic neuron
+    "po_off",    # int64 (nq,): first postsynaptic-neuron slot of projection q
+    "po_x",      # float64 (slots, 2): o1, o2 just after the last postsynaptic spike
+    "po_last",   # int64 (slots,): step of that spike (-1: none yet)
+    "dl_ptr",    # int64 (nq + 1,): distinct delays of projection q are dl[dl_ptr[q]:dl_ptr[q+1]]
+    "dl",        # int64
+    "ar_ids",    # int64 (n_ar_slots, cap): neurons that fired in a step, by step & ar_mask
+    "ar_cnt",    # int64 (n_ar_slots,)
+    "ar_watch",  # bool (N,): neurons that are presynaptic to a plastic projection
+    "astro",     # int64 (nq,): first astrocyte of the group modulating q's depression, or -1
+    "syn_astro",  # int32 (n_syn,): astrocyte (within that group) of each synapse, -1: none
+])
+
+Astro = namedtuple("Astro", [
+    "A",      # float64 (n_astro,)
+    "par",    # float64 (n_astro, 4): dt / tau_A, w_A, b_A, per-step decay g
+    "nb_ptr",  # int64 (N + 1,): astrocytes listening to neuron j: nb_astro[nb_ptr[j]:nb_ptr[j+1]]
+    "nb_astro",  # int32
+    "nb_sign",  # float64: +1 (counts) or -1 (subtracts)
+    "acc",    # float64 (n_astro,): scratch
+])
+
+
+@jit
+def decay(pl, q, c, steps):
+    """``exp(-steps * dt / tau_c)`` of projection ``q``'s trace ``c``."""
+    if steps < TAB_LEN:
+        return pl.tab[q * 4 + c, steps]
+    return math.exp(-steps * pl.rate[q, c])
+
+
+@jit
+def pre_trace(pl, q, i, u, c, strict):
+    """Presynaptic trace ``c`` of neuron ``i`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
+    hn = pl.hn_off[q] + i
+    base = pl.h_off[q] + i * pl.h_len[q]
+    e = pl.h_head[hn]
+    for _ in range(pl.h_cnt[hn]):
+        te = pl.h_step[base + e]
+        if te < u or (te == u and not strict):
+            return pl.h_x[base + e, c] * decay(pl, q, c, u - te)
+        e = e - 1 if e > 0 else pl.h_len[q] - 1
+    return 0.0
+
+
+@jit
+def post_trace(pl, q, slot, s, c):
+    """Postsynaptic trace ``c`` (2 or 3) at step ``s`` of the neuron in slot ``slot``."""
+    last = pl.po_last[slot]
+    if last < 0:
+        return 0.0
+    return pl.po_x[slot, c - 2] * decay(pl, q, c, s - last)
+
+
+@jit
+def apply_change(par, w, a):
+    """Weight after the signed change ``a`` (additive or multiplicative), clipped to bounds."""
+    lo = par[WMIN]
+    hi = par[WMAX]
+    if par[WDEP] == 0.0:
+        w = w + a * par[SCALE]
+    elif a >= 0.0:
+        w = w + a * (hi - w)
+    else:
+        w = w + a * (w - lo)
+    if w < lo:
+        w = lo
+    elif w > hi:
+        w = hi
+    return w
+
+
+@jit
+def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
+                     pj_syn, pj_d, cut, post, delay):
+    """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``."""
+    last_col = cut.shape[1] - 1
+    slot = s & slot_mask
+    for q in range(pl.pj.shape[0]):
+        pj = pl.pj[q]
+        par = pl.par[q]
+        m_minus = pl.mod[q, 1]
+        sgn = par[SGN_PRE]
+        triplet = par[TRIPLET] != 0.0
+        lo_syn = pl.syn_lo[q]
+        tg = post[pj_syn[pj]:pj_syn[pj + 1]]
+        dd = delay[pj_d[pj]:pj_d[pj + 1]]
+        uniform = dd.shape[0] == 1
+        ring = buf[pj_rec[pj], slot]
+        post_lo = pj_post_lo[pj]
+        pre_lo = pj_pre_lo[pj]
+        n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
+        g = pl.astro[q]
+        for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
+            d = pl.dl[di]
+            u = s - d
+            if u < 0:
+                continue
+            a_slot = u & (pl.ar_ids.shape[0] - 1)
+            for m in range(pl.ar_cnt[a_slot]):
+                i = pl.ar_ids[a_slot, m] - pre_lo
+                if i < 0 or i >= n_pre:
+                    continue
+                r2 = pre_trace(pl, q, i, u, 1, True) if triplet else 0.0
+                amp = par[A2M] + par[A3M] * r2
+                row = pj_row_off[pj] + i
+                for k in range(cut[row, 0], cut[row, last_col]):
+                    if not uniform and dd[k] != d:
+                        continue
+                    j = tg[k]
+                    o1 = post_trace(pl, q, pl.po_off[q] + j, s, 2)
+                    mod = m_minus
+                    if g >= 0:
+                        a_idx = pl.syn_astro[lo_syn + k]
+                        if a_idx >= 0:
+                            mod *= astro_A[g + a_idx]
+                    w = apply_change(par, pl.w[lo_syn + k], sgn * o1 * amp * mod)
+                    pl.w[lo_syn + k] = w
+                    ring[post_lo + j] += w
+
+
+@jit
+def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
+    """Potentiate at postsynaptic spikes of step ``s``; record presynaptic emissions."""
+    # presynaptic emissions: the arrival ring and the trace histories
+    a_slot = s & (pl.ar_ids.shape[0] - 1)
+    n_ar = 0
+    for m in range(ns):
+        j = spikes[m]
+        if pl.ar_watch[j]:
+            pl.ar_ids[a_slot, n_ar] = j
+            n_ar += 1
+    pl.ar_cnt[a_slot] = n_ar
+    for q in range(pl.pj.shape[0]):
+        pj = pl.pj[q]
+        par = pl.par[q]
+        nearest = par[NEAREST] != 0.0
+        triplet = par[TRIPLET] != 0.0
+        pre_lo = pj_pre_lo[pj]
+        n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
+        dd = delay[pj_d[pj]:pj_d[pj + 1]]
+        uniform = dd.shape[0] == 1
+        m_plus = pl.mod[q, 0]
+        sgn = par[SGN_POST]
+        lo_syn = pl.syn_lo[q]
+        cbase = pl.col_off[q]
+        plo = pj_post_lo[pj]
+        phi = plo + pl.n_post[q]
+        # potentiation first: it must see the presynaptic histories before this step's pushes
+        # (an emission in step s arrives at s + d > s, so it cannot count here anyway)
+        for m in range(ns):
+            gid = spikes[m]
+            if gid < plo or gid >= phi:
+                continue
+            j = gid - plo
+            slot = pl.po_off[q] + j
+            o2 = post_trace(pl, q, slot, s, 3) if triplet else 0.0
+            amp = par[A2P] + par[A3P] * o2
+            for e in range(pl.col_ptr[cbase + j], pl.col_ptr[cbase + j + 1]):
+                i = pl.col_pre[lo_syn + e]
+                k = pl.col_syn[lo_syn + e]
+                d = dd[0] if uniform else dd[k]
+                r1 = pre_trace(pl, q, i, s - d, 0, False)
+                if r1 == 0.0:
+                    continue
+                pl.w[lo_syn + k] = apply_change(par, pl.w[lo_syn + k], sgn * r1 * amp * m_plus)
+            # then the postsynaptic traces jump
+            o1n = post_trace(pl, q, slot, s, 2)
+            o2n = post_trace(pl, q, slot, s, 3)
+            if nearest:
+                o1n = 1.0
+                o2n = 1.0
+            else:
+                o1n += 1.0
+                o2n += 1.0
+            pl.po_x[slot, 0] = o1n
+            pl.po_x[slot, 1] = o2n
+            pl.po_last[slot] = s
+        # presynaptic histories
+        for m in range(ns):
+            i = spikes[m] - pre_lo
+            if i < 0 or i >= n_pre:
+                continue
+            r1n = pre_trace(pl, q, i, s, 0, True)
+            r2n = pre_trace(pl, q, i, s, 1, True)
+            if nearest:
+                r1n = 1.0
+                r2n = 1.0
+            else:
+                r1n += 1.0
+                r2n += 1.0
+            hn = pl.hn_off[q] + i
+            base = pl.h_off[q] + i * pl.h_len[q]
+            e = pl.h_head[hn] + 1
+            if e == pl.h_len[q]:
+                e = 0
+            pl.h_head[hn] = e
+            if pl.h_cnt[hn] < pl.h_len[q]:
+                pl.h_cnt[hn] += 1
+            pl.h_step[base + e] = s
+            pl.h_x[base + e, 0] = r1n
+            pl.h_x[base + e, 1] = r2n
+
+
+@jit
+def step_modulators(pl):
+    """Multiply every modulator by its per-step decay factor."""
+    for q in range(pl.mod.shape[0]):
+        pl.mod[q, 0] *= pl.mod[q, 2]
+        pl.mod[q, 1] *= pl.mod[q, 3]
+
+
+@jit
+def step_astrocytes(spikes, ns, ast):
+    """Advance every NALSM astrocyte by one step with the spikes of the step."""
+    n_a = ast.A.shape[0]
+    if n_a == 0:
+        return
+    for a in range(n_a):
+        ast.acc[a] = 0.0
+    for m in range(ns):
+        j = spikes[m]
+        for e in range(ast.nb_ptr[j], ast.nb_ptr[j + 1]):
+            ast.acc[ast.nb_astro[e]] += ast.nb_sign[e]
+    for a in range(n_a):
+        p = ast.par[a]
+        A = ast.A[a] + p[0] * (p[1] * ast.acc[a] + p[2] - ast.A[a])
+        g = p[3]
+        ast.A[a] = A * g
+        p[1] *= g
+        p[2] *= g
+
+
+@jit
+def sample_weights(t, w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out):
+    """Write one row of every weight recorder due after step ``t``."""
+    for r in range(wr_lo.shape[0]):
+        if (t + 1) % wr_every[r] == 0:
+            p = wr_ptr[r]
+            for c in range(wr_lo[r], wr_hi[r]):
+                wr_out[p] = w[wr_idx[c]]
+                p += 1
+            wr_ptr[r] = p

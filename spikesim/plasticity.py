@@ -1,0 +1,192 @@
+"""Spike-timing-dependent plasticity rules, named as PyNN names them.
+
+A plastic projection is made with ``net.connect(..., synapse=STDP(timing, weight))``.
+Every rule is event-driven (traces advance only at spikes, with exact
+exponential decay; see :mod:`spikesim.kernels.plasticity` for the equations,
+the event order and the sources).
+
+Delay convention
+----------------
+The whole delay is *axonal*: a presynaptic spike emitted at ``t_pre`` reaches
+the synapse (and its target) at ``t_pre + delay``; the postsynaptic spike
+reaches the synapse at ``t_post``. The STDP interval is therefore
+``dt = t_post - (t_pre + delay)`` (Brian2 with a delayed ``pre`` pathway).
+NEST treats the delay as dendritic instead (``dt = t_post + delay - t_pre``);
+the two agree when the delay is one step.
+
+Amplitudes
+----------
+``A_plus`` / ``A_minus`` (and the triplet ``A2``/``A3``) are dimensionless in
+:class:`AdditiveWeightDependence` by default and multiplied by ``w_max``
+(PyNN's convention, as in ``pyNN.nest``); pass ``absolute=True`` for
+sPyNNaker's convention, where they are weight changes in nA or uS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import _validate as V
+
+WINDOWS = ("hebbian", "anti_hebbian", "symmetric")
+INTERACTIONS = ("all_to_all", "nearest")
+# (sign at a postsynaptic spike, sign at a presynaptic arrival)
+WINDOW_SIGNS = {"hebbian": (1.0, -1.0), "anti_hebbian": (-1.0, 1.0), "symmetric": (1.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class SpikePairRule:
+    """Pair-based STDP window (Song, Miller & Abbott 2000; PyNN ``SpikePairRule``).
+
+    .. math:: \\Delta w = A_+ e^{-\\Delta t/\\tau_+} \\;(\\Delta t \\ge 0), \\qquad
+              \\Delta w = -A_- e^{\\Delta t/\\tau_-} \\;(\\Delta t < 0)
+
+    Parameters
+    ----------
+    tau_plus, tau_minus : float
+        Trace time constants, ms (> 0).
+    A_plus, A_minus : float
+        Amplitudes (>= 0); see the module notes on their scale.
+    interaction : {"all_to_all", "nearest"}
+        All spike pairs interact (traces add), or only nearest neighbours
+        (traces are reset to 1 at each spike).
+    """
+
+    tau_plus: float = 20.0
+    tau_minus: float = 20.0
+    A_plus: float = 0.01
+    A_minus: float = 0.01
+    interaction: str = "all_to_all"
+
+    def __post_init__(self) -> None:
+        for name in ("tau_plus", "tau_minus"):
+            V.positive_scalar(f"SpikePairRule.{name}", getattr(self, name))
+        for name in ("A_plus", "A_minus"):
+            V.non_negative_scalar(f"SpikePairRule.{name}", getattr(self, name))
+        V.choice("SpikePairRule.interaction", self.interaction, INTERACTIONS)
+
+    def kernel_params(self) -> dict:
+        return dict(A2_plus=self.A_plus, A3_plus=0.0, A2_minus=self.A_minus, A3_minus=0.0,
+                    taus=(self.tau_plus, self.tau_plus, self.tau_minus, self.tau_minus),
+                    triplet=False)
+
+
+@dataclass(frozen=True)
+class TripletRule:
+    """Triplet STDP (Pfister & Gerstner 2006, J. Neurosci. 26:9673), the paper's names.
+
+    Presynaptic traces ``r1`` (``tau_plus``) and ``r2`` (``tau_x``),
+    postsynaptic ``o1`` (``tau_minus``) and ``o2`` (``tau_y``). At a
+    presynaptic spike ``w -= o1 (A2_minus + A3_minus r2)``; at a postsynaptic
+    spike ``w += r1 (A2_plus + A3_plus o2)`` (``r2``/``o2`` taken just before
+    their own jump). ``interaction`` selects the paper's all-to-all or
+    nearest-spike model; :meth:`minimal` gives the minimal model
+    (``A2_plus = A3_minus = 0``).
+
+    Parameters
+    ----------
+    tau_plus, tau_minus, tau_x, tau_y : float
+        ms (> 0). Defaults: the paper's all-to-all visual-cortex fit
+        (16.8, 33.7, 101, 125 ms).
+    A2_plus, A3_plus, A2_minus, A3_minus : float
+        >= 0. Defaults: the paper's minimal all-to-all visual-cortex fit.
+    """
+
+    tau_plus: float = 16.8
+    tau_minus: float = 33.7
+    tau_x: float = 101.0
+    tau_y: float = 125.0
+    A2_plus: float = 5e-10
+    A3_plus: float = 6.2e-3
+    A2_minus: float = 7e-3
+    A3_minus: float = 2.3e-4
+    interaction: str = "all_to_all"
+
+    def __post_init__(self) -> None:
+        for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
+            V.positive_scalar(f"TripletRule.{name}", getattr(self, name))
+        for name in ("A2_plus", "A3_plus", "A2_minus", "A3_minus"):
+            V.non_negative_scalar(f"TripletRule.{name}", getattr(self, name))
+        V.choice("TripletRule.interaction", self.interaction, INTERACTIONS)
+
+    @classmethod
+    def minimal(cls, **kwargs) -> "TripletRule":
+        """The minimal triplet model: ``A2_plus = A3_minus = 0``."""
+        return cls(**{**kwargs, "A2_plus": 0.0, "A3_minus": 0.0})
+
+    def kernel_params(self) -> dict:
+        return dict(A2_plus=self.A2_plus, A3_plus=self.A3_plus, A2_minus=self.A2_minus,
+                    A3_minus=self.A3_minus, taus=(self.tau_plus, self.tau_x, self.tau_minus, self.tau_y),
+                    triplet=True)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    w_min: float = 0.0
+    w_max: float = 1.0
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        lo = V.finite_scalar(f"{name}.w_min", self.w_min)
+        hi = V.finite_scalar(f"{name}.w_max", self.w_max)
+        if lo > hi:
+            raise ValueError(f"{name}.w_min ({lo!r}) must be <= w_max ({hi!r})")
+
+
+@dataclass(frozen=True)
+class AdditiveWeightDependence(_Bounds):
+    """Weight changes independent of ``w``, clipped to ``[w_min, w_max]`` (PyNN).
+
+    Parameters
+    ----------
+    w_min, w_max : float
+        Bounds (nA or uS; negative for inhibitory current synapses).
+    absolute : bool
+        False (default, PyNN): a change is the amplitude times ``w_max``.
+        True (sPyNNaker): the amplitudes are weight changes themselves.
+    """
+
+    absolute: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.absolute, bool):
+            raise TypeError(f"AdditiveWeightDependence.absolute must be True or False, "
+                            f"got {self.absolute!r}")
+
+    @property
+    def scale(self) -> float:
+        return 1.0 if self.absolute else float(self.w_max)
+
+
+@dataclass(frozen=True)
+class MultiplicativeWeightDependence(_Bounds):
+    """Potentiation scales with ``w_max - w``, depression with ``w - w_min`` (PyNN)."""
+
+    scale = 1.0
+
+
+@dataclass(frozen=True)
+class STDP:
+    """A plastic synapse type: a timing rule, a weight dependence and a window shape.
+
+    Parameters
+    ----------
+    timing : SpikePairRule or TripletRule
+    weight : AdditiveWeightDependence or MultiplicativeWeightDependence
+    window : {"hebbian", "anti_hebbian", "symmetric"}
+        "hebbian": pre-before-post potentiates, post-before-pre depresses.
+        "anti_hebbian": both signs swapped (NALSM uses this for inhibitory
+        presynaptic neurons). "symmetric": both orders potentiate.
+    """
+
+    timing: object = None
+    weight: object = None
+    window: str = "hebbian"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timing, (SpikePairRule, TripletRule)):
+            raise TypeError(f"STDP.timing must be a SpikePairRule or TripletRule, got {self.timing!r}")
+        if not isinstance(self.weight, (AdditiveWeightDependence, MultiplicativeWeightDependence)):
+            raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
+                            f"MultiplicativeWeightDependence, got {self.weight!r}")
+        V.choice("STDP.window", self.window, WINDOWS)
