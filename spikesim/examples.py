@@ -4,13 +4,14 @@ from __future__ import annotations
 from .cells import IF_curr_exp
 from .connectors import FixedProbability
 from .network import Network
+from .plasticity import STDP, AdditiveWeightDependence, SpikePairRule
 from .random import RandomDistribution
 from .recording import Recorder
 
 
 def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | None = 1,
          dtype: str = "float32", threads: int | str = "auto",
-         record: bool = True) -> tuple[Network, list[Recorder]]:
+         record: bool = True, stdp: bool = False) -> tuple[Network, list[Recorder]]:
     """The CUBA benchmark network (Vogels & Abbott 2005, J. Neurosci. 25:10786; Brian2's CUBA example).
 
     80 % excitatory and 20 % inhibitory LIF neurons with exponential current
@@ -34,6 +35,11 @@ def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | N
         As for :class:`~spikesim.Network`.
     record : bool
         Record spikes of both populations.
+    stdp : bool
+        Make the excitatory-to-excitatory synapses plastic (``spikesim bench stdp``):
+        additive pair STDP, ``tau_plus = tau_minus = 20 ms``, ``A_plus = 0.01``,
+        ``A_minus = 1.05 A_plus``, amplitudes scaled by ``w_max`` (PyNN, and
+        Brian2's STDP example), weights clipped to ``[0, 2 w_exc]``.
 
     Returns
     -------
@@ -52,6 +58,11 @@ def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | N
     for pre in pops:
         w, receptor = weights[pre.label]
         for post in pops:
-            net.connect(pre, post, FixedProbability(p), weight=w, delay=0.1, receptor_type=receptor)
+            syn = None
+            if stdp and pre.label == "exc" and post.label == "exc":
+                syn = STDP(SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.0105),
+                           AdditiveWeightDependence(0.0, 2 * w))
+            net.connect(pre, post, FixedProbability(p), weight=w, delay=0.1, receptor_type=receptor,
+                        synapse=syn)
     recs = [net.record(pop, "spikes") for pop in pops] if record else []
     return net, recs
