@@ -54,6 +54,8 @@ where ``g`` is the per-step decay factor (1 for none).
 from collections import namedtuple
 import math
 
+import numpy as np
+
 from ._config import jit
 
 # columns of Plastic.par
@@ -82,9 +84,10 @@ Plastic = namedtuple("Plastic", [
     "h_x",       # float64 (entries, 2): r1, r2 just after that emission
     "h_head",    # int64: newest entry of each presynaptic neuron
     "h_cnt",     # int64: valid entries of each presynaptic neuron
+    "h_last",    # float64 (slots, 4): newest entry again (step, r1, r2, -), one cache line
     "po_off",    # int64 (nq,): first postsynaptic-neuron slot of projection q
-    "po_x",      # float64 (slots, 2): o1, o2 just after the last postsynaptic spike
-    "po_last",   # int64 (slots,): step of that spike (-1: none yet)
+    "po",        # float64 (slots, 4): step of the last postsynaptic spike (-1: none yet),
+                 # o1 and o2 just after it, padding (one record per neuron, one cache line)
     "dl_ptr",    # int64 (nq + 1,): distinct delays of projection q are dl[dl_ptr[q]:dl_ptr[q+1]]
     "dl",        # int64
     "ar_ids",    # int64 (n_ar_slots, cap): neurons that fired in a step, by step & ar_mask
@@ -116,6 +119,11 @@ def decay(pl, q, c, steps):
 def pre_trace(pl, q, i, u, c, strict):
     """Presynaptic trace ``c`` of neuron ``i`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
     hn = pl.hn_off[q] + i
+    te = pl.h_last[hn, 0]
+    if pl.h_cnt[hn] == 0:
+        return 0.0
+    if te < u or (te == u and not strict):  # the newest emission: the usual case
+        return pl.h_last[hn, 1 + c] * decay(pl, q, c, u - np.int64(te))
     base = pl.h_off[q] + i * pl.h_len[q]
     e = pl.h_head[hn]
     for _ in range(pl.h_cnt[hn]):
@@ -129,10 +137,10 @@ def pre_trace(pl, q, i, u, c, strict):
 @jit
 def post_trace(pl, q, slot, s, c):
     """Postsynaptic trace ``c`` (2 or 3) at step ``s`` of the neuron in slot ``slot``."""
-    last = pl.po_last[slot]
-    if last < 0:
+    last = pl.po[slot, 0]
+    if last < 0.0:
         return 0.0
-    return pl.po_x[slot, c - 2] * decay(pl, q, c, s - last)
+    return pl.po[slot, c - 1] * decay(pl, q, c, s - np.int64(last))
 
 
 @jit
@@ -256,9 +264,9 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
             else:
                 o1n += 1.0
                 o2n += 1.0
-            pl.po_x[slot, 0] = o1n
-            pl.po_x[slot, 1] = o2n
-            pl.po_last[slot] = s
+            pl.po[slot, 0] = s
+            pl.po[slot, 1] = o1n
+            pl.po[slot, 2] = o2n
         # presynaptic histories
         for m in range(ns):
             i = spikes[m] - pre_lo
@@ -283,6 +291,9 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
             pl.h_step[base + e] = s
             pl.h_x[base + e, 0] = r1n
             pl.h_x[base + e, 1] = r2n
+            pl.h_last[hn, 0] = s
+            pl.h_last[hn, 1] = r1n
+            pl.h_last[hn, 2] = r2n
 
 
 @jit

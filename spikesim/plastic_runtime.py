@@ -29,8 +29,8 @@ def projection_state(proj, dt: float) -> dict:
         h_x=np.zeros((n_pre * h_len, 2), np.float64),
         h_head=np.zeros(n_pre, np.int64),
         h_cnt=np.zeros(n_pre, np.int64),
-        po_x=np.zeros((n_post, 2), np.float64),
-        po_last=np.full(n_post, -1, np.int64),
+        h_last=np.zeros((n_pre, 4), np.float64),
+        po=np.tile([-1.0, 0.0, 0.0, 0.0], (n_post, 1)),
         mod=np.array([1.0, 1.0, 1.0, 1.0]),
         col_ptr=col_ptr,
         col_pre=pre_idx[order].astype(np.int32),
@@ -120,7 +120,7 @@ def build(rt, plastic, dtype) -> tuple:
     ar_ids, ar_cnt = _arrival_ring(rt, dmax, int(watch.sum()))
     state = {k: _cat_views(plastic, k, dt_, inner) for k, dt_, inner in (
         ("h_step", np.int64, ()), ("h_x", np.float64, (2,)), ("h_head", np.int64, ()),
-        ("h_cnt", np.int64, ()), ("po_x", np.float64, (2,)), ("po_last", np.int64, ()))}
+        ("h_cnt", np.int64, ()), ("h_last", np.float64, (4,)), ("po", np.float64, (4,)))}
     cols = {k: np.ascontiguousarray(np.concatenate([p._pstate[k] for p in plastic]) if nq else
                                     np.zeros(0, dt_)).astype(dt_, copy=False)
             for k, dt_ in (("col_ptr", np.int64), ("col_pre", np.int32), ("col_syn", np.int32),
@@ -130,7 +130,7 @@ def build(rt, plastic, dtype) -> tuple:
         tab=tab, rate=rate, col_off=col_off, col_ptr=cols["col_ptr"], col_pre=cols["col_pre"],
         col_syn=cols["col_syn"], h_off=h_off, h_len=h_len, hn_off=hn_off, n_post=n_post,
         h_step=state["h_step"], h_x=state["h_x"], h_head=state["h_head"], h_cnt=state["h_cnt"],
-        po_off=po_off, po_x=state["po_x"], po_last=state["po_last"], dl_ptr=dl_ptr, dl=cols["dl"],
+        h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
         ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, syn_astro=syn_astro)
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
