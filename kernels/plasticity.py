@@ -84,7 +84,7 @@ Plastic = namedtuple("Plastic", [
     "h_x",       # float64 (entries, 2): r1, r2 just after that emission
     "h_head",    # int64: newest entry of each presynaptic neuron
     "h_cnt",     # int64: valid entries of each presynaptic neuron
-    "h_last",    # float64 (slots, 4): newest entry again (step, r1, r2, -), one cache line
+    "h_last",    # float64 (slots, 4): newest entry again (step or -1, r1, r2, -), one cache line
     "po_off",    # int64 (nq,): first postsynaptic-neuron slot of projection q
     "po",        # float64 (slots, 4): step of the last postsynaptic spike (-1: none yet),
                  # o1 and o2 just after it, padding (one record per neuron, one cache line)
@@ -119,8 +119,8 @@ def decay(pl, q, c, steps):
 def pre_trace(pl, q, i, u, c, strict):
     """Presynaptic trace ``c`` of neuron ``i`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
     hn = pl.hn_off[q] + i
-    te = pl.h_last[hn, 0]
-    if pl.h_cnt[hn] == 0:
+    te = pl.h_last[hn, 0]  # -1: no emission yet
+    if te < 0.0:
         return 0.0
     if te < u or (te == u and not strict):  # the newest emission: the usual case
         return pl.h_last[hn, 1 + c] * decay(pl, q, c, u - np.int64(te))

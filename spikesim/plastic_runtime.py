@@ -29,7 +29,7 @@ def projection_state(proj, dt: float) -> dict:
         h_x=np.zeros((n_pre * h_len, 2), np.float64),
         h_head=np.zeros(n_pre, np.int64),
         h_cnt=np.zeros(n_pre, np.int64),
-        h_last=np.zeros((n_pre, 4), np.float64),
+        h_last=np.tile([-1.0, 0.0, 0.0, 0.0], (n_pre, 1)),
         po=np.tile([-1.0, 0.0, 0.0, 0.0], (n_post, 1)),
         mod=np.array([1.0, 1.0, 1.0, 1.0]),
         col_ptr=col_ptr,
