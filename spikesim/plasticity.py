@@ -11,8 +11,10 @@ The whole delay is *axonal*: a presynaptic spike emitted at ``t_pre`` reaches
 the synapse (and its target) at ``t_pre + delay``; the postsynaptic spike
 reaches the synapse at ``t_post``. The STDP interval is therefore
 ``dt = t_post - (t_pre + delay)`` (Brian2 with a delayed ``pre`` pathway).
-NEST treats the delay as dendritic instead (``dt = t_post + delay - t_pre``);
-the two agree when the delay is one step.
+NEST treats the delay as dendritic instead (the postsynaptic spike is seen
+at the synapse at ``t_post + delay``, so ``dt = t_post + delay - t_pre``):
+the same spike trains give pairing intervals that differ by ``2 * delay``
+between the two conventions.
 
 Amplitudes
 ----------
