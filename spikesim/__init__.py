@@ -6,6 +6,7 @@ from .cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisso
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
 from .currents import DCSource, StepCurrentSource
+from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
 from .network import Network
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
-    "TripletRule", "NALSMAstrocyte",
+    "TripletRule", "NALSMAstrocyte", "load", "load_recording",
 
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "LIF", "Network", "OneToOne",

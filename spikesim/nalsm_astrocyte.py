@@ -132,5 +132,34 @@ class NALSMAstrocyteGroup:
         pick = np.argmax(keys, axis=0)
         return np.where(cov.any(axis=0), pick, -1).astype(np.int32)
 
+    def _save(self, h) -> None:
+        m = self.model
+        h.attrs.update(label=self.label, n=self.n, tau_A=m.tau_A, w_A=m.w_A, b_A=m.b_A, decay=m.decay)
+        for name in ("_A", "_par", "_listen_gid", "_listen_astro", "_listen_sign"):
+            h.create_dataset(name.lstrip("_"), data=getattr(self, name))
+
+    @classmethod
+    def _load(cls, net, h) -> "NALSMAstrocyteGroup":
+        model = NALSMAstrocyte(tau_A=float(h.attrs["tau_A"]), w_A=float(h.attrs["w_A"]),
+                               b_A=float(h.attrs["b_A"]), decay=float(h.attrs["decay"]))
+        n = int(h.attrs["n"])
+        g = cls.__new__(cls)
+        g.net, g.n, g.model, g.label = net, n, model, str(h.attrs["label"])
+        g._A = V.finite_array("A", h["A"][()]).copy()
+        g._par = np.asarray(h["par"][()], np.float64).copy()
+        g._listen_gid = np.asarray(h["listen_gid"][()], np.int64)
+        g._listen_astro = np.asarray(h["listen_astro"][()], np.int64)
+        g._listen_sign = np.asarray(h["listen_sign"][()], np.float64)
+        k = g._listen_gid.shape[0]
+        if g._A.shape != (n,) or g._par.shape != (n, 4) or not np.isfinite(g._par).all() or \
+                g._listen_astro.shape != (k,) or g._listen_sign.shape != (k,) or \
+                (k and (g._listen_gid.min() < 0 or g._listen_gid.max() >= net.n_neurons or
+                        g._listen_astro.min() < 0 or g._listen_astro.max() >= n)):
+            raise ValueError(f"astrocyte group {g.label!r}: stored arrays are inconsistent")
+        g._cover = np.zeros((n, net.n_neurons), bool)
+        g._cover[g._listen_astro, g._listen_gid] = True
+        net.astrocytes.append(g)
+        return g
+
     def __repr__(self) -> str:
         return f"NALSMAstrocyteGroup({self.label!r}, n={self.n})"

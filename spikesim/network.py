@@ -1,6 +1,7 @@
 """The Network: owns populations, projections, recorders and the simulation state."""
 from __future__ import annotations
 
+import json
 import numbers
 
 import numpy as np
@@ -301,6 +302,50 @@ class Network:
 
         return connect_tripartite(self, *args, **kwargs)
 
+    def _restore_projection(self, pre, post, receptor_type, label, indptr, targets, weight, delay,
+                            synapse) -> Projection:
+        """A projection from stored CSR arrays (:func:`spikesim.load`), checked like connect()."""
+        if receptor_type not in RECEPTORS:
+            raise ValueError(f"receptor_type must be one of {RECEPTORS}, got {receptor_type!r}")
+        indptr = np.asarray(indptr)
+        targets = np.asarray(targets)
+        if indptr.dtype.kind not in "iu" or targets.dtype.kind not in "iu":
+            raise TypeError("indptr and post must be integer arrays")
+        indptr = indptr.astype(np.int64)
+        m = targets.shape[0]
+        if indptr.shape != (pre.size + 1,) or indptr[0] != 0 or indptr[-1] != m or \
+                (np.diff(indptr) < 0).any():
+            raise ValueError(f"projection {label!r}: indptr is not a valid CSR row pointer for "
+                             f"{pre.size} sources and {m} synapses")
+        if m and (targets.min() < 0 or targets.max() >= post.size):
+            raise ValueError(f"projection {label!r}: a target index is out of range for {post.size} neurons")
+        w = V.finite_array("weight", np.asarray(weight, np.float64).ravel())
+        V.fits_dtype("weight", w, self.dtype)
+        check_weights(w, receptor_type, post.celltype)
+        d = np.asarray(delay).ravel()
+        if d.dtype.kind not in "iu" or d.size == 0 or d.min() < 1 or d.max() > np.iinfo(np.uint16).max:
+            raise ValueError(f"projection {label!r}: delays must be whole steps in [1, 65535]")
+        if w.shape[0] not in (1, m) or d.shape[0] not in (1, m):
+            raise ValueError(f"projection {label!r}: weight/delay lengths do not match {m} synapses")
+        if post.celltype.kind == 0:
+            raise ValueError(f"post ({post.label!r}) is a spike source and cannot receive synapses")
+        proj = Projection(len(self.projections), pre, post, receptor_type, indptr,
+                          targets.astype(np.int32), w.astype(self.dtype), d.astype(np.uint16), label)
+        if synapse is not None:
+            proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
+            check_bounds(proj._weight, synapse)
+            proj.synapse = synapse
+            proj._pstate = projection_state(proj, self.dt)
+        self.projections.append(proj)
+        self._runtime.invalidate()
+        return proj
+
+    def save(self, path) -> None:
+        """Save the whole network and its state to an HDF5 file (see :func:`spikesim.io.save`)."""
+        from .io import save
+
+        save(self, path)
+
     def inject(self, source: CurrentSource, target) -> None:
         """Inject a :class:`DCSource` or :class:`StepCurrentSource` into neurons of ``target``."""
         self._own("target", target)
@@ -344,7 +389,11 @@ class Network:
         if stream_to is None:
             store = _MemoryStore()
         else:
-            store = _H5Store(self._stream_group(str(stream_to), target.population.label))
+            group = self._stream_group(str(stream_to), target.population.label)
+            group.attrs.update(population=target.population.label, size=target.population.size,
+                               variables=json.dumps(variables), every=every, start_step=self.step)
+            group.create_dataset("indices", data=np.asarray(target.local_indices, np.int64))
+            store = _H5Store(group)
         rec = Recorder(self, target, variables, every, store, self.step)
         self.recorders.append(rec)
         self._runtime.invalidate()
