@@ -71,7 +71,7 @@ Plastic = namedtuple("Plastic", [
     "par",       # float64 (nq, NPLPAR)
     "mod",       # float64 (nq, 4): m_plus, m_minus, per-step decay of m_plus, of m_minus
     "tab",       # float64 (nq * 4, TAB_LEN): decay tables of r1, r2, o1, o2
-    "rate",      # float64 (nq, 4): dt / tau of r1, r2, o1, o2
+    "rate",      # float64 (nq * 4,): dt / tau of r1, r2, o1, o2
     "col_off",   # int64 (nq,): start of projection q's column pointers in col_ptr
     "col_ptr",   # int64: per target neuron, the range of its incoming synapses in col_pre/col_syn
     "col_pre",   # int32 (n_syn,): presynaptic neuron (local) of each incoming synapse
@@ -108,39 +108,39 @@ Astro = namedtuple("Astro", [
 
 
 @jit
-def decay(pl, q, c, steps):
-    """``exp(-steps * dt / tau_c)`` of projection ``q``'s trace ``c``."""
+def decay(tab, rate, row, steps):
+    """``exp(-steps * dt / tau)`` of trace ``row`` (= ``4 q + c``) from its table."""
     if steps < TAB_LEN:
-        return pl.tab[q * 4 + c, steps]
-    return math.exp(-steps * pl.rate[q, c])
+        return tab[row, steps]
+    return math.exp(-steps * rate[row])
 
 
+# The helpers below take plain arrays, not the Plastic tuple: a call that passes the
+# whole tuple costs a reference-count update per array, per synapse.
 @jit
-def pre_trace(pl, q, i, u, c, strict):
-    """Presynaptic trace ``c`` of neuron ``i`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
-    hn = pl.hn_off[q] + i
-    te = pl.h_last[hn, 0]  # -1: no emission yet
+def pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, u, c, strict, tab, rate, row):
+    """Presynaptic trace ``c`` of history slot ``hn`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
+    te = h_last[hn, 0]  # -1: no emission yet
     if te < 0.0:
         return 0.0
     if te < u or (te == u and not strict):  # the newest emission: the usual case
-        return pl.h_last[hn, 1 + c] * decay(pl, q, c, u - np.int64(te))
-    base = pl.h_off[q] + i * pl.h_len[q]
-    e = pl.h_head[hn]
-    for _ in range(pl.h_cnt[hn]):
-        te = pl.h_step[base + e]
-        if te < u or (te == u and not strict):
-            return pl.h_x[base + e, c] * decay(pl, q, c, u - te)
-        e = e - 1 if e > 0 else pl.h_len[q] - 1
+        return h_last[hn, 1 + c] * decay(tab, rate, row, u - np.int64(te))
+    e = h_head[hn]
+    for _ in range(h_cnt[hn]):
+        te2 = h_step[base + e]
+        if te2 < u or (te2 == u and not strict):
+            return h_x[base + e, c] * decay(tab, rate, row, u - te2)
+        e = e - 1 if e > 0 else h_len - 1
     return 0.0
 
 
 @jit
-def post_trace(pl, q, slot, s, c):
-    """Postsynaptic trace ``c`` (2 or 3) at step ``s`` of the neuron in slot ``slot``."""
-    last = pl.po[slot, 0]
+def post_trace(po, slot, s, c, tab, rate, row):
+    """Postsynaptic trace ``c`` (1: o1, 2: o2) at step ``s`` of the neuron in slot ``slot``."""
+    last = po[slot, 0]
     if last < 0.0:
         return 0.0
-    return pl.po[slot, c - 1] * decay(pl, q, c, s - np.int64(last))
+    return po[slot, c] * decay(tab, rate, row, s - np.int64(last))
 
 
 @jit
@@ -167,6 +167,10 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
     """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``."""
     last_col = cut.shape[1] - 1
     slot = s & slot_mask
+    tab, rate, po, wts, syn_astro = pl.tab, pl.rate, pl.po, pl.w, pl.syn_astro
+    h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
+    ar_ids, ar_cnt = pl.ar_ids, pl.ar_cnt
+    ar_mask = ar_ids.shape[0] - 1
     for q in range(pl.pj.shape[0]):
         pj = pl.pj[q]
         par = pl.par[q]
@@ -180,40 +184,49 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         ring = buf[pj_rec[pj], slot]
         post_lo = pj_post_lo[pj]
         pre_lo = pj_pre_lo[pj]
-        n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
+        hn0 = pl.hn_off[q]
+        n_pre = pl.hn_off[q + 1] - hn0
+        h_len = pl.h_len[q]
+        h_off = pl.h_off[q]
+        po0 = pl.po_off[q]
         g = pl.astro[q]
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
             d = pl.dl[di]
             u = s - d
             if u < 0:
                 continue
-            a_slot = u & (pl.ar_ids.shape[0] - 1)
-            for m in range(pl.ar_cnt[a_slot]):
-                i = pl.ar_ids[a_slot, m] - pre_lo
+            a_slot = u & ar_mask
+            for m in range(ar_cnt[a_slot]):
+                i = ar_ids[a_slot, m] - pre_lo
                 if i < 0 or i >= n_pre:
                     continue
-                r2 = pre_trace(pl, q, i, u, 1, True) if triplet else 0.0
-                amp = par[A2M] + par[A3M] * r2
+                r2 = 0.0
+                if triplet:
+                    r2 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len,
+                                   h_len, u, 1, True, tab, rate, 4 * q + 1)
+                amp = sgn * (par[A2M] + par[A3M] * r2) * m_minus
                 row = pj_row_off[pj] + i
                 for k in range(cut[row, 0], cut[row, last_col]):
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
-                    o1 = post_trace(pl, q, pl.po_off[q] + j, s, 2)
-                    mod = m_minus
+                    a = amp * post_trace(po, po0 + j, s, 1, tab, rate, 4 * q + 2)
                     if g >= 0:
-                        a_idx = pl.syn_astro[lo_syn + k]
+                        a_idx = syn_astro[lo_syn + k]
                         if a_idx >= 0:
-                            mod *= astro_A[g + a_idx]
-                    w = apply_change(par, pl.w[lo_syn + k], sgn * o1 * amp * mod)
-                    pl.w[lo_syn + k] = w
+                            a *= astro_A[g + a_idx]
+                    w = apply_change(par, wts[lo_syn + k], a)
+                    wts[lo_syn + k] = w
                     ring[post_lo + j] += w
 
 
 @jit
 def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
     """Potentiate at postsynaptic spikes of step ``s``; record presynaptic emissions."""
-    # presynaptic emissions: the arrival ring and the trace histories
+    tab, rate, po, wts = pl.tab, pl.rate, pl.po, pl.w
+    h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
+    col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
+    # presynaptic emissions: the arrival ring
     a_slot = s & (pl.ar_ids.shape[0] - 1)
     n_ar = 0
     for m in range(ns):
@@ -228,7 +241,10 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
         nearest = par[NEAREST] != 0.0
         triplet = par[TRIPLET] != 0.0
         pre_lo = pj_pre_lo[pj]
-        n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
+        hn0 = pl.hn_off[q]
+        n_pre = pl.hn_off[q + 1] - hn0
+        h_len = pl.h_len[q]
+        h_off = pl.h_off[q]
         dd = delay[pj_d[pj]:pj_d[pj + 1]]
         uniform = dd.shape[0] == 1
         m_plus = pl.mod[q, 0]
@@ -237,6 +253,7 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
         cbase = pl.col_off[q]
         plo = pj_post_lo[pj]
         phi = plo + pl.n_post[q]
+        po0 = pl.po_off[q]
         # potentiation first: it must see the presynaptic histories before this step's pushes
         # (an emission in step s arrives at s + d > s, so it cannot count here anyway)
         for m in range(ns):
@@ -244,56 +261,59 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
             if gid < plo or gid >= phi:
                 continue
             j = gid - plo
-            slot = pl.po_off[q] + j
-            o2 = post_trace(pl, q, slot, s, 3) if triplet else 0.0
-            amp = par[A2P] + par[A3P] * o2
-            for e in range(pl.col_ptr[cbase + j], pl.col_ptr[cbase + j + 1]):
-                i = pl.col_pre[lo_syn + e]
-                k = pl.col_syn[lo_syn + e]
+            slot = po0 + j
+            o2 = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3) if triplet else 0.0
+            amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
+            for e in range(col_ptr[cbase + j], col_ptr[cbase + j + 1]):
+                i = col_pre[lo_syn + e]
+                k = col_syn[lo_syn + e]
                 d = dd[0] if uniform else dd[k]
-                r1 = pre_trace(pl, q, i, s - d, 0, False)
+                r1 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len, h_len,
+                               s - d, 0, False, tab, rate, 4 * q)
                 if r1 == 0.0:
                     continue
-                pl.w[lo_syn + k] = apply_change(par, pl.w[lo_syn + k], sgn * r1 * amp * m_plus)
+                wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], amp * r1)
             # then the postsynaptic traces jump
-            o1n = post_trace(pl, q, slot, s, 2)
-            o2n = post_trace(pl, q, slot, s, 3)
+            o1n = post_trace(po, slot, s, 1, tab, rate, 4 * q + 2)
+            o2n = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3)
             if nearest:
                 o1n = 1.0
                 o2n = 1.0
             else:
                 o1n += 1.0
                 o2n += 1.0
-            pl.po[slot, 0] = s
-            pl.po[slot, 1] = o1n
-            pl.po[slot, 2] = o2n
+            po[slot, 0] = s
+            po[slot, 1] = o1n
+            po[slot, 2] = o2n
         # presynaptic histories
         for m in range(ns):
             i = spikes[m] - pre_lo
             if i < 0 or i >= n_pre:
                 continue
-            r1n = pre_trace(pl, q, i, s, 0, True)
-            r2n = pre_trace(pl, q, i, s, 1, True)
+            hn = hn0 + i
+            base = h_off + i * h_len
+            r1n = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, s, 0, True,
+                            tab, rate, 4 * q)
+            r2n = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, s, 1, True,
+                            tab, rate, 4 * q + 1)
             if nearest:
                 r1n = 1.0
                 r2n = 1.0
             else:
                 r1n += 1.0
                 r2n += 1.0
-            hn = pl.hn_off[q] + i
-            base = pl.h_off[q] + i * pl.h_len[q]
-            e = pl.h_head[hn] + 1
-            if e == pl.h_len[q]:
+            e = h_head[hn] + 1
+            if e == h_len:
                 e = 0
-            pl.h_head[hn] = e
-            if pl.h_cnt[hn] < pl.h_len[q]:
-                pl.h_cnt[hn] += 1
-            pl.h_step[base + e] = s
-            pl.h_x[base + e, 0] = r1n
-            pl.h_x[base + e, 1] = r2n
-            pl.h_last[hn, 0] = s
-            pl.h_last[hn, 1] = r1n
-            pl.h_last[hn, 2] = r2n
+            h_head[hn] = e
+            if h_cnt[hn] < h_len:
+                h_cnt[hn] += 1
+            h_step[base + e] = s
+            h_x[base + e, 0] = r1n
+            h_x[base + e, 1] = r2n
+            h_last[hn, 0] = s
+            h_last[hn, 1] = r1n
+            h_last[hn, 2] = r2n
 
 
 @jit
