@@ -73,12 +73,14 @@ def demo(args) -> int:
 
 
 def bench(args) -> int:
-    """Run the CUBA benchmark side by side against reference simulators."""
-    from .bench import run_cuba_bench
+    """Run the CUBA benchmark (static, or with STDP) side by side against reference simulators."""
+    from .bench.runner import run_cuba_bench, run_stdp_bench
 
+    run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     against = [s.strip() for s in args.against.split(",") if s.strip()] if args.against else []
-    run_cuba_bench(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
-                   json_path=args.json, seed=args.seed, threads=args.threads)
+    run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
+        json_path=args.json, seed=args.seed, threads=args.threads,
+        fresh_numba_cache=args.fresh_numba_cache, timeout_s=args.timeout_s)
     return 0
 
 
@@ -93,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="./spikesim-out", help="output folder (default ./spikesim-out)")
     p.set_defaults(func=demo)
 
-    p = sub.add_parser("bench", help="benchmark against Brian2 and NEST")
-    p.add_argument("network", choices=["cuba"])
+    p = sub.add_parser("bench", help="benchmark against Brian2 and NEST",
+                       description="cuba: the CUBA network; stdp: CUBA with additive pair STDP "
+                                   "on the excitatory-to-excitatory synapses")
+    p.add_argument("network", choices=["cuba", "stdp"])
     p.add_argument("--neurons", type=_positive("--neurons", int, "an integer"), default=4000)
     p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"), default=1000.0)
     p.add_argument("--against", default="brian2,nest",
@@ -103,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number",
                    type=lambda t: t if t == "auto" else _positive("--threads", int, "an integer")(t))
+    p.add_argument("--fresh-numba-cache", action="store_true",
+                   help="JIT spikesim into an empty Numba cache (first-call compile time)")
+    p.add_argument("--timeout-s", type=_positive("--timeout-s", float, "a number"), default=None,
+                   help="kill a simulator's child process after this many seconds")
     p.set_defaults(func=bench)
 
     args = parser.parse_args(argv)

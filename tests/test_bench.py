@@ -1,4 +1,4 @@
-"""The CUBA benchmark harness (``spikesim bench cuba``): fields, failure reporting, reference runners.
+"""The benchmark harness (``spikesim bench cuba`` / ``stdp``): fields, failure reporting, reference runners.
 
 Speed is never asserted here (see DESIGN.md); only that the figures exist,
 are sane, and that a missing or crashing simulator is reported, not raised.
@@ -9,6 +9,8 @@ import math
 import pytest
 
 from spikesim.bench import run_cuba_bench
+from spikesim.bench.runner import run_stdp_bench
+from spikesim.cli import main as cli_main
 
 TIMES = ("import_s", "build_s", "loop_s", "child_wall_s")
 
@@ -140,3 +142,100 @@ def test_a_hanging_child_is_killed_at_the_timeout(tmp_path, monkeypatch):
     r = _run_child("nest", config, str(tmp_path), False, timeout_s=3.0)
     assert r["status"] == "timeout" and "within 3 s" in r["error"]
     assert r["wall_s"] < 30
+
+
+# ----------------------------------------------------------------- CUBA + STDP
+STDP_WEIGHT_FIELDS = ("plastic_weight_mean", "plastic_weight_mean_mV", "plastic_weight_sd",
+                      "plastic_weight_at_zero", "plastic_weight_at_max")
+
+
+def _check_stdp(r, neurons, duration_ms):
+    _check_ok(r, neurons, duration_ms)
+    n_exc = r["n_exc"]
+    # E->E is (0.8)^2 of all synapses; the plastic rule is weak, so weights stay near w_exc
+    assert 0.5 * r["synapses"] < r["plastic_synapses"] < 0.8 * r["synapses"]
+    assert r["plastic_synapses"] < n_exc * n_exc
+    assert 0.9 < r["plastic_weight_mean"] < 1.1
+    assert r["plastic_weight_mean_mV"] == pytest.approx(1.62 * r["plastic_weight_mean"])
+    assert 0 <= r["plastic_weight_at_zero"] <= 1 and 0 <= r["plastic_weight_at_max"] <= 1
+    assert r["plastic_weight_sd"] >= 0
+
+
+def test_cli_parses_bench_stdp(monkeypatch):
+    import spikesim.bench.runner as runner
+
+    calls = []
+    monkeypatch.setattr(runner, "run_stdp_bench", lambda **kw: calls.append(("stdp", kw)))
+    monkeypatch.setattr(runner, "run_cuba_bench", lambda **kw: calls.append(("cuba", kw)))
+    assert cli_main(["bench", "stdp", "--neurons", "800", "--duration-ms", "20", "--against",
+                     "brian2", "--json", "x.json", "--fresh-numba-cache", "--timeout-s", "9"]) == 0
+    assert cli_main(["bench", "cuba", "--against", "", "--threads", "2"]) == 0
+    (name, kw), (name2, kw2) = calls
+    assert name == "stdp" and name2 == "cuba"
+    assert kw == dict(neurons=800, duration_ms=20.0, against=["brian2"], json_path="x.json",
+                      seed=1, threads="auto", fresh_numba_cache=True, timeout_s=9.0)
+    assert kw2["against"] == [] and kw2["threads"] == 2 and kw2["fresh_numba_cache"] is False
+
+
+def test_stdp_spikesim_alone_via_cli_writes_the_json_fields(tmp_path, capsys):
+    path = tmp_path / "stdp.json"
+    assert cli_main(["bench", "stdp", "--neurons", "400", "--duration-ms", "50", "--against", "",
+                     "--json", str(path)]) == 0
+    out = json.loads(path.read_text())
+    assert out["benchmark"] == "stdp" and out["config"]["benchmark"] == "stdp"
+    assert out["config"]["stdp"] == dict(
+        rule="additive pair STDP (all-to-all) on exc -> exc", tau_plus_ms=20.0,
+        tau_minus_ms=20.0, A_plus=0.01, A_minus=pytest.approx(0.0105), w_max_over_w_exc=2.0)
+    assert list(out["results"]) == ["spikesim"]
+    r = out["results"]["spikesim"]
+    _check_stdp(r, 400, 50.0)
+    assert r["threads"] == 1  # plastic networks run on one thread
+    # int32 target + float32 weight + int32 col_pre + int32 col_syn; static: DESIGN.md's <= 10
+    assert r["plastic_bytes_per_synapse"] == 16.0
+    assert r["static_bytes_per_synapse"] <= 10 + 8 * 400 / (r["synapses"] - r["plastic_synapses"])
+    printed = capsys.readouterr().out
+    assert "CUBA + STDP (E->E) benchmark: 400 neurons" in printed
+    assert "plastic [B/synapse]" in printed and "final E->E weight / initial" in printed
+
+
+def test_stdp_reports_absent_brian2_and_children_do_not_import_spikesim(tmp_path, monkeypatch,
+                                                                        capsys):
+    """The stdp child module loads its cuba sibling by file path: no spikesim, no Numba."""
+    _fake_package(tmp_path, "brian2", (
+        "import sys\nheavy = sorted(m for m in ('spikesim', 'numba') if m in sys.modules)\n"
+        "raise ModuleNotFoundError(f\"No module named 'brian2' (loaded: {heavy})\", "
+        "name='brian2')\n"))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    out = run_stdp_bench(neurons=200, duration_ms=10.0, against="brian2,bogus", json_path=None)
+    res = out["results"]
+    assert res["spikesim"]["status"] == "ok"
+    assert res["brian2"]["status"] == "not installed"
+    assert res["brian2"]["error"].startswith("brian2 not installed")
+    assert "(loaded: [])" in res["brian2"]["error"]
+    assert res["bogus"]["status"] == "unknown"
+    printed = capsys.readouterr().out
+    assert "brian2: brian2 not installed" in printed
+
+
+@pytest.mark.slow
+@pytest.mark.brian2
+def test_brian2_stdp_runner_at_tiny_n():
+    """Brian2 cpp_standalone with event-driven STDP traces (a C++ compile, ~30 s on two cores)."""
+    pytest.importorskip("brian2")
+    out = run_stdp_bench(neurons=400, duration_ms=100.0, against=["brian2"], json_path=None,
+                         verbose=False)
+    r = out["results"]["brian2"]
+    _check_stdp(r, 400, 100.0)
+    assert r["compile_s"] > r["detail"]["make_s"] > 0
+    assert r["vs_spikesim"]["plastic_weight_mean"] == pytest.approx(1.0, abs=0.1)
+    assert "plastic_bytes_per_synapse" not in r
+
+
+@pytest.mark.nest
+def test_nest_stdp_runner_at_tiny_n():
+    pytest.importorskip("nest")
+    out = run_stdp_bench(neurons=400, duration_ms=100.0, against=["nest"], json_path=None,
+                         verbose=False)
+    r = out["results"]["nest"]
+    _check_stdp(r, 400, 100.0)
+    assert r["vs_spikesim"]["loop_s"] > 0

@@ -131,8 +131,13 @@ def _numba_init() -> None:
         pass
 
 
-def run_spikesim(neurons: int, duration_ms: float, seed: int, threads) -> dict:
-    """Build and run CUBA in spikesim; JIT = Numba start-up + a first ``run(dt)``, loop = ``run(duration_ms)``."""
+def run_spikesim(neurons: int, duration_ms: float, seed: int, threads, *, stdp: bool = False,
+                 extra=None) -> dict:
+    """Build and run CUBA in spikesim; JIT = Numba start-up + a first ``run(dt)``, loop = ``run(duration_ms)``.
+
+    ``stdp`` is passed to :func:`spikesim.examples.cuba`; ``extra(net)``, if
+    given, returns more result fields, taken after the run.
+    """
     t0 = time.perf_counter()
     import numba
     import numpy as np
@@ -151,7 +156,8 @@ def run_spikesim(neurons: int, duration_ms: float, seed: int, threads) -> dict:
 
     t0 = time.perf_counter()
     # the same network as ``spikesim demo`` (parameters as in this module's docstring)
-    net, recs = cuba(neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=seed, threads=threads)
+    net, recs = cuba(neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=seed, threads=threads,
+                     stdp=stdp)
     build_s = time.perf_counter() - t0
     build_cache = _numba_cache_counts()
 
@@ -181,7 +187,7 @@ def run_spikesim(neurons: int, duration_ms: float, seed: int, threads) -> dict:
         connectivity_bytes=conn_bytes,
         bytes_per_synapse=conn_bytes / synapses if synapses else float("nan"),
         import_rss_mb=import_rss,
-        jit_cache=_cache_state(jit_hits, jit_misses),
+        jit_cache=_cache_state(jit_hits, jit_misses), **(extra(net) if extra else {}),
         detail=dict(
             compile_kind="Numba start-up + first run of dt (JIT or cache load of the kernels, "
                          "assembling the kernel arrays)",
@@ -216,8 +222,12 @@ _BRIAN2_TIMERS = {
 }
 
 
-def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str) -> dict:
+def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str, connect=None) -> dict:
     """Build, compile and run CUBA in Brian2's cpp_standalone mode in a fresh project folder.
+
+    ``connect(b2, P, n_exc, p, ns)``, if given, creates and connects every
+    ``Synapses`` group instead of the static ones here and returns ``(groups,
+    extra)``; ``extra()`` returns more result fields, taken after the run.
 
     Wall-clock timers are inserted into the generated ``main.cpp``: set-up
     (synapse creation and initial values, inside the binary), the network
@@ -251,11 +261,16 @@ def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str) -> dic
                        refractory=(T_REF + DT_MS) * ms, method="exact", namespace=ns)
     P.v = "Vr + rand() * (Vt - Vr)"
     P.ge, P.gi = 0 * mV, 0 * mV
-    groups = [b2.Synapses(P[:n_exc], P, on_pre="ge += we", delay=DELAY * ms, namespace=ns)]
-    if n_inh:
-        groups.append(b2.Synapses(P[n_exc:], P, on_pre="gi += wi", delay=DELAY * ms, namespace=ns))
-    for S in groups:
-        S.connect(p=p)
+    if connect is None:
+        groups, extra = [b2.Synapses(P[:n_exc], P, on_pre="ge += we", delay=DELAY * ms,
+                                     namespace=ns)], None
+        if n_inh:
+            groups.append(b2.Synapses(P[n_exc:], P, on_pre="gi += wi", delay=DELAY * ms,
+                                      namespace=ns))
+        for S in groups:
+            S.connect(p=p)
+    else:
+        groups, extra = connect(b2, P, n_exc, p, ns)
     mon = b2.SpikeMonitor(P)
     net = b2.Network(P, *groups, mon)
     net.run(duration_ms * ms)
@@ -291,7 +306,7 @@ def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str) -> dic
         compile_s=codegen_make_s, version=b2.__version__,
         threads=max(1, int(b2.prefs.devices.cpp_standalone.openmp_threads)),
         precision=np.dtype(b2.prefs.core.default_float_dtype).name,
-        import_rss_mb=import_rss, binary_peak_rss_mb=binary_rss,
+        import_rss_mb=import_rss, binary_peak_rss_mb=binary_rss, **(extra() if extra else {}),
         detail=dict(
             compile_kind="code generation + C++ compilation (make)",
             python_build_s=py_build_s, cpp_setup_s=setup_s, codegen_s=codegen_make_s - make_s,
@@ -303,8 +318,13 @@ def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str) -> dic
 
 
 # ----------------------------------------------------------------- NEST
-def run_nest(neurons: int, duration_ms: float, seed: int) -> dict:
-    """Build and run CUBA in NEST (``iaf_psc_exp``, one thread); loop = Prepare + Run + Cleanup."""
+def run_nest(neurons: int, duration_ms: float, seed: int, connect=None) -> dict:
+    """Build and run CUBA in NEST (``iaf_psc_exp``, one thread); loop = Prepare + Run + Cleanup.
+
+    ``connect(nest, pop, n_exc, conn, scale)``, if given, makes every
+    connection instead of the static ones here and returns ``extra``;
+    ``extra()`` returns more result fields, taken after the run.
+    """
     os.environ.setdefault("PYNEST_QUIET", "1")
     t0 = time.perf_counter()
     import nest
@@ -327,8 +347,12 @@ def run_nest(neurons: int, duration_ms: float, seed: int) -> dict:
     pop.V_m = nest.random.uniform(min=V_R, max=V_T)
     scale = CM_PF_NEST / TAU_M  # mV -> pA: the same PSP as Brian2's jump of we mV
     conn = {"rule": "pairwise_bernoulli", "p": p}
-    nest.Connect(pop[:n_exc], pop, conn,
-                 {"synapse_model": "static_synapse", "weight": WE_MV * scale, "delay": DELAY})
+    extra = None
+    if connect is None:
+        nest.Connect(pop[:n_exc], pop, conn,
+                     {"synapse_model": "static_synapse", "weight": WE_MV * scale, "delay": DELAY})
+    else:
+        extra = connect(nest, pop, n_exc, conn, scale)
     if n_inh:
         nest.Connect(pop[n_exc:], pop, conn,
                      {"synapse_model": "static_synapse", "weight": WI_MV * scale, "delay": DELAY})
@@ -353,7 +377,7 @@ def run_nest(neurons: int, duration_ms: float, seed: int) -> dict:
         spikes_loop=spikes, simulated_ms=duration_ms, loop_s=loop_s, import_s=import_s,
         build_s=build_s, compile_s=None, version=nest.__version__,
         threads=int(nest.GetKernelStatus("local_num_threads")), precision="float64",
-        import_rss_mb=import_rss,
+        import_rss_mb=import_rss, **(extra() if extra else {}),
         detail=dict(compile_kind="none (precompiled C++)", prepare_s=t1 - t0, run_s=t2 - t1,
                     cleanup_s=loop_s - (t2 - t0), weights_pA=[WE_MV * scale, WI_MV * scale],
                     C_m_pF=CM_PF_NEST, rng_seed=seed + 1))
@@ -361,10 +385,18 @@ def run_nest(neurons: int, duration_ms: float, seed: int) -> dict:
 
 # ----------------------------------------------------------------- the child process
 _MODULES = {"spikesim": ("spikesim", "numba"), "brian2": ("brian2",), "nest": ("nest",)}
+RUNNERS = {  # simulator -> run(config)
+    "spikesim": lambda c: run_spikesim(c["neurons"], c["duration_ms"], c["seed"], c["threads"]),
+    "brian2": lambda c: run_brian2(c["neurons"], c["duration_ms"], c["seed"], c["workdir"]),
+    "nest": lambda c: run_nest(c["neurons"], c["duration_ms"], c["seed"]),
+}
 
 
-def child_main(argv: list[str]) -> int:
+def child_main(argv: list[str], runners: dict | None = None) -> int:
     """Entry point of a child: ``argv = [simulator, config JSON, result path]``.
+
+    ``runners`` maps simulator names to ``run(config) -> result`` (default
+    :data:`RUNNERS`; :mod:`spikesim.bench.stdp` passes its own).
 
     Writes one JSON object to the result path. A missing simulator gives
     ``status = "not installed"``; any other exception gives ``status =
@@ -375,14 +407,11 @@ def child_main(argv: list[str]) -> int:
     sim, cfg, out_path = argv[0], json.loads(argv[1]), argv[2]
     t_start = time.perf_counter()
     try:
-        if sim == "spikesim":
-            res = run_spikesim(cfg["neurons"], cfg["duration_ms"], cfg["seed"], cfg["threads"])
-        elif sim == "brian2":
-            res = run_brian2(cfg["neurons"], cfg["duration_ms"], cfg["seed"], cfg["workdir"])
-        elif sim == "nest":
-            res = run_nest(cfg["neurons"], cfg["duration_ms"], cfg["seed"])
-        else:
+        run = (RUNNERS if runners is None else runners).get(sim)
+        if run is None:
             res = dict(simulator=sim, status="unknown", error=f"unknown simulator {sim!r}")
+        else:
+            res = run(cfg)
     except ImportError as exc:
         missing = getattr(exc, "name", None)
         if missing is None or missing.split(".")[0] in _MODULES.get(sim, ()):

@@ -1,4 +1,4 @@
-"""Runs the CUBA benchmark in one child process per simulator and compares the figures.
+"""Runs the CUBA benchmarks (static, or with STDP) in one child process per simulator and compares them.
 
 Each simulator runs in its own ``sys.executable -c`` child, one after the
 other (never at the same time: they would compete for the cores). So peak
@@ -18,20 +18,22 @@ import sys
 import tempfile
 import time
 
-from . import cuba
+from . import cuba, stdp
 
 REFERENCE_SIMULATORS = ("brian2", "nest")
+BENCHMARKS = {"cuba": cuba, "stdp": stdp}  # benchmark -> the module its children run
 
-# The child loads cuba.py by file path, so the Brian2 and NEST children never import
-# spikesim (and Numba): their peak memory is theirs alone.
-_CHILD = ("import importlib.util as u, sys; "
-          "s = u.spec_from_file_location('_spikesim_bench_cuba', sys.argv[1]); "
-          "m = u.module_from_spec(s); s.loader.exec_module(m); "
-          "sys.exit(m.child_main(sys.argv[2:]))")
+# The child loads cuba.py (stdp.py) by file path, so the Brian2 and NEST children never
+# import spikesim (and Numba): their peak memory is theirs alone.
+_CHILD = ("import importlib.util as u, os, sys; "
+          "s = u.spec_from_file_location('_spikesim_bench_' + os.path.basename(sys.argv[1])[:-3], "
+          "sys.argv[1]); m = u.module_from_spec(s); sys.modules[s.name] = m; "
+          "s.loader.exec_module(m); sys.exit(m.child_main(sys.argv[2:]))")
 
 # figures given as a ratio to spikesim's in every reference result (``vs_spikesim``)
 RATIO_KEYS = ("build_s", "compile_s", "loop_s", "events_per_s", "peak_rss_mb", "rate_hz",
               "spikes")
+STDP_RATIO_KEYS = RATIO_KEYS + ("plastic_weight_mean",)
 
 
 def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
@@ -129,7 +131,43 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
         ``table``
             The printed table, as text.
     """
+    return _run_bench("cuba", neurons, duration_ms, against, json_path, seed, threads,
+                      fresh_numba_cache, timeout_s, verbose)
+
+
+def run_stdp_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
+                   seed: int = 1, threads="auto", *, fresh_numba_cache: bool = False,
+                   timeout_s: float | None = None, verbose: bool = True) -> dict:
+    """Run CUBA with STDP on its excitatory-to-excitatory synapses, as :func:`run_cuba_bench` does CUBA.
+
+    The plastic synapses learn by additive pair STDP (``tau_plus =
+    tau_minus = 20 ms``, ``A_plus = 0.01``, ``A_minus = 1.05 A_plus``, times
+    ``w_max = 2 w_exc``; Brian2's STDP example with event-driven traces,
+    NEST's ``stdp_synapse``); see :mod:`spikesim.bench.stdp`. Parameters and
+    the result are those of :func:`run_cuba_bench` (``benchmark`` is
+    ``"stdp"``; spikesim's plastic projection runs on one thread whatever
+    ``threads`` says), plus:
+
+    - ``config["stdp"]``: the rule's parameters
+    - in every ok result: ``plastic_synapses``; the final E->E weights as
+      ``plastic_weight_mean`` (mean / initial weight), ``plastic_weight_mean_mV``
+      (as a jump of ``v``), ``plastic_weight_sd`` (/ initial weight),
+      ``plastic_weight_at_zero`` and ``plastic_weight_at_max`` (fractions at
+      the bounds); ``vs_spikesim`` also has ``plastic_weight_mean``
+    - spikesim only: ``plastic_bytes_per_synapse`` (targets, weights and the
+      post-ordered column indices of the plastic projection, per synapse)
+      and ``static_bytes_per_synapse`` (the static projections' ``nbytes``
+      per static synapse)
+    """
+    return _run_bench("stdp", neurons, duration_ms, against, json_path, seed, threads,
+                      fresh_numba_cache, timeout_s, verbose)
+
+
+def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, threads,
+               fresh_numba_cache, timeout_s, verbose) -> dict:
     from .._validate import count, time_to_steps
+
+    mod = BENCHMARKS[benchmark]
 
     neurons = count("neurons", neurons, 2)
     time_to_steps("duration_ms", duration_ms, cuba.DT_MS, minimum=1)
@@ -145,14 +183,16 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
             names.append(name)
 
     n_exc, n_inh, p = cuba.sizes(neurons)
-    config = dict(neurons=neurons, n_exc=n_exc, n_inh=n_inh, p_connect=p,
+    config = dict(benchmark=benchmark, neurons=neurons, n_exc=n_exc, n_inh=n_inh, p_connect=p,
                   synapses_per_neuron=cuba.SYNAPSES_PER_NEURON, duration_ms=duration_ms,
                   dt_ms=cuba.DT_MS, seed=int(seed), threads=threads,
                   fresh_numba_cache=bool(fresh_numba_cache))
+    if benchmark == "stdp":
+        config["stdp"] = dict(stdp.RULE)
     results = {}
     with tempfile.TemporaryDirectory(prefix="spikesim-bench-") as tmp:
         for sim in ["spikesim"] + names:
-            if sim not in cuba.SIMULATORS:
+            if sim not in mod.SIMULATORS:
                 known = ", ".join(REFERENCE_SIMULATORS)
                 results[sim] = dict(simulator=sim, status="unknown",
                                     error=f"unknown simulator {sim!r} (known: {known})")
@@ -164,11 +204,12 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
             _say(verbose, f"{sim}: " + (f"loop {r['loop_s']:.3f} s, {r['spikes']} spikes"
                                         if r["status"] == "ok" else r["error"]))
     base = results["spikesim"]
+    keys = STDP_RATIO_KEYS if benchmark == "stdp" else RATIO_KEYS
     for sim in names:
         if results[sim].get("status") == "ok":
             results[sim]["vs_spikesim"] = {k: _ratio(results[sim].get(k), base.get(k))
-                                           for k in RATIO_KEYS}
-    out = dict(benchmark="cuba", config=config, machine=_machine(), results=results)
+                                           for k in keys}
+    out = dict(benchmark=benchmark, config=config, machine=_machine(), results=results)
     out["table"] = format_table(out)
     if verbose:
         print(out["table"], flush=True)
@@ -194,7 +235,8 @@ def _run_child(sim: str, config: dict, tmp: str, fresh_numba_cache: bool,
         env["NUMBA_CACHE_DIR"] = os.path.join(work, "numba_cache")
     if sim == "nest":
         env.setdefault("PYNEST_QUIET", "1")
-    cmd = [sys.executable, "-c", _CHILD, cuba.__file__, sim, json.dumps(cfg), out_path]
+    module = BENCHMARKS[config.get("benchmark", "cuba")].__file__
+    cmd = [sys.executable, "-c", _CHILD, module, sim, json.dumps(cfg), out_path]
     t0 = time.perf_counter()
     # own process group, so a timeout or Ctrl-C also ends what the child started (make, main)
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE,
@@ -294,12 +336,16 @@ def _num(x, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def _rows(results: dict) -> list[tuple[str, dict]]:
+def _fixed(x, digits: int = 4) -> str:
+    return f"{x:.{digits}f}" if _finite(x) else "-"
+
+
+def _rows(results: dict, benchmark: str = "cuba") -> list[tuple[str, dict]]:
     """(label, {simulator: cell text}) for every row of the table."""
-    def cell(r, key, fmt=_num, ratio=True):
+    def cell(r, key, fmt=_num, ratio=True, digits=3):
         if r.get("status") != "ok":
             return ""
-        text = fmt(r.get(key))
+        text = fmt(r.get(key), digits)
         q = r.get("vs_spikesim", {}).get(key) if ratio else None
         return f"{text} ({_num(q, 2)}x)" if q is not None else text
 
@@ -333,21 +379,39 @@ def _rows(results: dict) -> list[tuple[str, dict]]:
         ("  of it after imports [MiB]", lambda r: cell(r, "import_rss_mb", ratio=False)),
         ("connectivity [B/synapse]", lambda r: cell(r, "bytes_per_synapse", ratio=False)),
     ]
+    if benchmark == "stdp":
+        specs[4:4] = [("plastic synapses (E->E)", lambda r: cell(r, "plastic_synapses"))]
+        specs += [
+            ("  plastic [B/synapse]", lambda r: cell(r, "plastic_bytes_per_synapse", ratio=False)),
+            ("  static [B/synapse]", lambda r: cell(r, "static_bytes_per_synapse", ratio=False)),
+            ("final E->E weight / initial", lambda r: cell(r, "plastic_weight_mean", fmt=_fixed,
+                                                            ratio=False, digits=4)),
+            ("  s.d. / at 0 / at w_max", lambda r: (
+                f"{_num(r.get('plastic_weight_sd'))} / {_num(r.get('plastic_weight_at_zero'))}"
+                f" / {_num(r.get('plastic_weight_at_max'))}") if r.get("status") == "ok" else ""),
+        ]
     return [(label, {sim: fn(r) for sim, r in results.items()}) for label, fn in specs]
 
 
 def format_table(out: dict) -> str:
-    """The result of :func:`run_cuba_bench` as a text table (one column per simulator)."""
+    """The result of :func:`run_cuba_bench` or :func:`run_stdp_bench` as a text table."""
     c, results = out["config"], out["results"]
     sims = list(results)
-    rows = _rows(results)
+    benchmark = out.get("benchmark", "cuba")
+    rows = _rows(results, benchmark)
     w0 = max(len(label) for label, _ in rows)
     widths = {s: max([len(s)] + [len(cells[s]) for _, cells in rows]) for s in sims}
     line = lambda label, cells: "  ".join([label.ljust(w0)] + [cells[s].ljust(widths[s])
                                                                 for s in sims]).rstrip()
-    head = (f"CUBA benchmark: {c['neurons']:,} neurons ({c['n_exc']:,} exc, {c['n_inh']:,} inh), "
+    name = "CUBA + STDP (E->E) benchmark" if benchmark == "stdp" else "CUBA benchmark"
+    head = (f"{name}: {c['neurons']:,} neurons ({c['n_exc']:,} exc, {c['n_inh']:,} inh), "
             f"p = {c['p_connect']:.4g} ({c['synapses_per_neuron']:g} synapses/neuron), "
             f"dt = {c['dt_ms']} ms, {c['duration_ms']:g} ms, seed {c['seed']}")
+    if benchmark == "stdp":
+        r = c["stdp"]
+        head += (f"\nE->E synapses: {r['rule']}, tau+ = {r['tau_plus_ms']:g} ms, "
+                 f"tau- = {r['tau_minus_ms']:g} ms, A+ = {r['A_plus']:g}, A- = {r['A_minus']:g} "
+                 f"(x w_max = {r['w_max_over_w_exc']:g} w_exc); spikesim runs it on one thread")
     text = [head, "", line("", {s: s for s in sims}),
             line("", {s: "-" * widths[s] for s in sims})]
     text += [line(label, cells) for label, cells in rows]
