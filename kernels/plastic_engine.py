@@ -1,20 +1,23 @@
-"""The simulation loop for networks with plastic synapses or NALSM astrocytes (one thread).
+"""The simulation loop for networks with plastic synapses or NALSM astrocytes.
 
 Per step ``t`` (compare :mod:`.engine`):
 
 1. plastic synapses whose presynaptic spike arrives in step ``t`` are depressed
    and deliver their new weight into slot ``t`` (:func:`.plasticity.process_arrivals`);
 2. neurons are updated and the step's spikes gathered, counted and recorded;
-3. postsynaptic spikes potentiate their incoming plastic synapses and
-   presynaptic emissions enter the trace histories (:func:`.plasticity.process_spikes`);
+3. postsynaptic spikes potentiate their incoming plastic synapses
+   (:func:`.plasticity.potentiate`) and presynaptic emissions enter the
+   trace histories (:func:`.plasticity.push_emissions`);
 4. static projections deliver as in :func:`.engine.run_chunk`;
 5. NALSM astrocytes integrate the step's spikes, modulators decay;
 6. state and weight recorders sample.
 """
 from ._config import jit
+from numba import prange
+
 from .engine import count_and_record, deliver_spikes, sample_state, take_events, update_range
-from .plasticity import (process_arrivals, process_spikes, sample_weights, step_astrocytes,
-                         step_modulators)
+from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,
+                         step_astrocytes, step_modulators)
 
 
 @jit
@@ -41,18 +44,80 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         t = t0 + k
         slot = t & slot_mask
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay)
+                         pj_syn, pj_d, cut, post, delay, 0)
         ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
                           seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, 0)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
-        process_spikes(t, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay)
+        potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay)
+        push_emissions(t, spikes, ns, pl, pj_pre_lo)
         deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay)
         step_astrocytes(spikes, ns, ast)
-        step_modulators(pl)
+        step_modulators(pl, True, True)
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
     return n_steps, n_spk, ev_pos
+
+
+@jit(parallel=True)
+def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
+                               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+                               neuron_pop, pop_out_ptr, pop_out_proj,
+                               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                               cut, post, weight, delay,
+                               ev_step, ev_id, ev_pos,
+                               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
+                               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
+                               fired, spikes, bounds, part_spikes, part_n, pl, ast):
+    """As :func:`run_chunk_plastic`, with the neurons split at ``bounds``, one part per thread.
+
+    Each thread owns the synapses onto its own neurons. One parallel region
+    per step ``t``: every thread delivers step ``t - 1``'s static spikes into
+    its targets, potentiates the incoming synapses of its own neurons that
+    fired in step ``t - 1``, depresses and delivers the plastic arrivals of
+    step ``t`` onto its targets, then updates its neurons. Histories of step
+    ``t``'s emissions are written between regions (one thread); potentiation
+    only reads emissions of earlier steps, so the result is bit-identical to
+    :func:`run_chunk_plastic`. Weight recorders are not supported here (the
+    runtime uses the one-thread loop when there are any).
+    """
+    cap = spk_step.shape[0]
+    n_parts = bounds.shape[0] - 1
+    ns = 0
+    k = 0
+    while True:
+        t = t0 + k
+        last = k == n_steps or n_spk + rec_max_per_step > cap
+        slot = t & slot_mask
+        for p in prange(n_parts):
+            deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                           pj_w, pj_d, cut, post, weight, delay)
+            if k > 0:
+                potentiate(t - 1, part_spikes[p], part_n[p], pl, pj_post_lo, pj_d, delay)
+            if not last:
+                process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                                 pj_row_off, pj_syn, pj_d, cut, post, delay, p)
+                part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
+                                         buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
+                                         seg_par, het, has_cond, fired[p], part_spikes[p], 0)
+        if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
+            step_modulators(pl, True, False)
+        if last:
+            return k, n_spk, ev_pos
+        ns = 0
+        for p in range(n_parts):
+            for q in range(part_n[p]):
+                spikes[ns] = part_spikes[p, q]
+                ns += 1
+        ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
+        n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
+                                 spk_id, n_spk)
+        push_emissions(t, spikes, ns, pl, pj_pre_lo)
+        step_astrocytes(spikes, ns, ast)
+        step_modulators(pl, False, True)
+        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        k += 1

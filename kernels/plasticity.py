@@ -163,9 +163,12 @@ def apply_change(par, w, a):
 
 @jit
 def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                     pj_syn, pj_d, cut, post, delay):
-    """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``."""
-    last_col = cut.shape[1] - 1
+                     pj_syn, pj_d, cut, post, delay, part):
+    """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``.
+
+    Only the synapses ``cut[row, part]:cut[row, part + 1]`` of each row (the
+    targets of one thread; ``part = 0`` with a two-column ``cut`` is all).
+    """
     slot = s & slot_mask
     tab, rate, po, wts, syn_astro = pl.tab, pl.rate, pl.po, pl.w, pl.syn_astro
     h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
@@ -206,7 +209,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                                    h_len, u, 1, True, tab, rate, 4 * q + 1)
                 amp = sgn * (par[A2M] + par[A3M] * r2) * m_minus
                 row = pj_row_off[pj] + i
-                for k in range(cut[row, 0], cut[row, last_col]):
+                for k in range(cut[row, part], cut[row, part + 1]):
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
@@ -221,12 +224,10 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
 
 
 @jit
-def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
-    """Potentiate at postsynaptic spikes of step ``s``; record presynaptic emissions."""
-    tab, rate, po, wts = pl.tab, pl.rate, pl.po, pl.w
+def push_emissions(s, spikes, ns, pl, pj_pre_lo):
+    """Record the presynaptic emissions of step ``s``: the arrival ring and the trace histories."""
+    tab, rate = pl.tab, pl.rate
     h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
-    col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
-    # presynaptic emissions: the arrival ring
     a_slot = s & (pl.ar_ids.shape[0] - 1)
     n_ar = 0
     for m in range(ns):
@@ -236,56 +237,13 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
             n_ar += 1
     pl.ar_cnt[a_slot] = n_ar
     for q in range(pl.pj.shape[0]):
-        pj = pl.pj[q]
         par = pl.par[q]
         nearest = par[NEAREST] != 0.0
-        triplet = par[TRIPLET] != 0.0
-        pre_lo = pj_pre_lo[pj]
+        pre_lo = pj_pre_lo[pl.pj[q]]
         hn0 = pl.hn_off[q]
         n_pre = pl.hn_off[q + 1] - hn0
         h_len = pl.h_len[q]
         h_off = pl.h_off[q]
-        dd = delay[pj_d[pj]:pj_d[pj + 1]]
-        uniform = dd.shape[0] == 1
-        m_plus = pl.mod[q, 0]
-        sgn = par[SGN_POST]
-        lo_syn = pl.syn_lo[q]
-        cbase = pl.col_off[q]
-        plo = pj_post_lo[pj]
-        phi = plo + pl.n_post[q]
-        po0 = pl.po_off[q]
-        # potentiation first: it must see the presynaptic histories before this step's pushes
-        # (an emission in step s arrives at s + d > s, so it cannot count here anyway)
-        for m in range(ns):
-            gid = spikes[m]
-            if gid < plo or gid >= phi:
-                continue
-            j = gid - plo
-            slot = po0 + j
-            o2 = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3) if triplet else 0.0
-            amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
-            for e in range(col_ptr[cbase + j], col_ptr[cbase + j + 1]):
-                i = col_pre[lo_syn + e]
-                k = col_syn[lo_syn + e]
-                d = dd[0] if uniform else dd[k]
-                r1 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len, h_len,
-                               s - d, 0, False, tab, rate, 4 * q)
-                if r1 == 0.0:
-                    continue
-                wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], amp * r1)
-            # then the postsynaptic traces jump
-            o1n = post_trace(po, slot, s, 1, tab, rate, 4 * q + 2)
-            o2n = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3)
-            if nearest:
-                o1n = 1.0
-                o2n = 1.0
-            else:
-                o1n += 1.0
-                o2n += 1.0
-            po[slot, 0] = s
-            po[slot, 1] = o1n
-            po[slot, 2] = o2n
-        # presynaptic histories
         for m in range(ns):
             i = spikes[m] - pre_lo
             if i < 0 or i >= n_pre:
@@ -317,11 +275,71 @@ def process_spikes(s, spikes, ns, pl, pj_pre_lo, pj_post_lo, pj_d, delay):
 
 
 @jit
-def step_modulators(pl):
-    """Multiply every modulator by its per-step decay factor."""
+def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
+    """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``.
+
+    Reads presynaptic histories only for emissions up to ``s - 1``, so it gives the
+    same result before or after :func:`push_emissions` of step ``s``.
+    """
+    tab, rate, po, wts = pl.tab, pl.rate, pl.po, pl.w
+    h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
+    col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
+    for q in range(pl.pj.shape[0]):
+        pj = pl.pj[q]
+        par = pl.par[q]
+        nearest = par[NEAREST] != 0.0
+        triplet = par[TRIPLET] != 0.0
+        hn0 = pl.hn_off[q]
+        h_len = pl.h_len[q]
+        h_off = pl.h_off[q]
+        dd = delay[pj_d[pj]:pj_d[pj + 1]]
+        uniform = dd.shape[0] == 1
+        m_plus = pl.mod[q, 0]
+        sgn = par[SGN_POST]
+        lo_syn = pl.syn_lo[q]
+        cbase = pl.col_off[q]
+        plo = pj_post_lo[pj]
+        phi = plo + pl.n_post[q]
+        po0 = pl.po_off[q]
+        for m in range(ns):
+            gid = spikes[m]
+            if gid < plo or gid >= phi:
+                continue
+            j = gid - plo
+            slot = po0 + j
+            o2 = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3) if triplet else 0.0
+            amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
+            for e in range(col_ptr[cbase + j], col_ptr[cbase + j + 1]):
+                i = col_pre[lo_syn + e]
+                k = col_syn[lo_syn + e]
+                d = dd[0] if uniform else dd[k]
+                r1 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len, h_len,
+                               s - d, 0, False, tab, rate, 4 * q)
+                if r1 == 0.0:
+                    continue
+                wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], amp * r1)
+            # then the postsynaptic traces jump
+            o1n = post_trace(po, slot, s, 1, tab, rate, 4 * q + 2)
+            o2n = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3)
+            if nearest:
+                o1n = 1.0
+                o2n = 1.0
+            else:
+                o1n += 1.0
+                o2n += 1.0
+            po[slot, 0] = s
+            po[slot, 1] = o1n
+            po[slot, 2] = o2n
+
+
+@jit
+def step_modulators(pl, plus, minus):
+    """Multiply the potentiation (``plus``) and/or depression (``minus``) factors by their decay."""
     for q in range(pl.mod.shape[0]):
-        pl.mod[q, 0] *= pl.mod[q, 2]
-        pl.mod[q, 1] *= pl.mod[q, 3]
+        if plus:
+            pl.mod[q, 0] *= pl.mod[q, 2]
+        if minus:
+            pl.mod[q, 1] *= pl.mod[q, 3]
 
 
 @jit

@@ -17,7 +17,7 @@ from .kernels import neurons as K
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
 from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
-from .kernels.plastic_engine import run_chunk_plastic
+from .kernels.plastic_engine import run_chunk_plastic, run_chunk_plastic_parallel
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -143,8 +143,8 @@ class Runtime:
         self.valid = True
 
     def _parts(self, n: int) -> int:
-        if self.use_plastic:
-            return 1
+        if self.use_plastic and self.net.weight_recorders:
+            return 1  # weights are sampled inside the one-thread loop only
         threads = self.net.threads
         if threads == "auto":
             if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
@@ -261,7 +261,11 @@ class Runtime:
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
-            if self.use_plastic:
+            if self.use_plastic and self.n_parts > 1:
+                done, n_spk, ev_pos = run_chunk_plastic_parallel(
+                    *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
+                    self.pl, self.ast)
+            elif self.use_plastic:
                 wsmp = [(t + np.arange(n))[((t + np.arange(n) + 1) % r.every) == 0]
                         for r in self.w_recs]
                 wsz = [len(smp) * r.synapses.shape[0] for smp, r in zip(wsmp, self.w_recs)]

@@ -256,3 +256,35 @@ def test_bad_plastic_connections_are_refused():
     with pytest.raises(ValueError, match="density"):
         net.add_astrocytes(2, ss.NALSMAstrocyte(), positive=[b], density=0.05)
     assert len(net.projections) == 2 and len(net.astrocytes) == 0
+
+
+@pytest.mark.parametrize("kind", ["pair", "triplet"])
+def test_two_threads_are_bit_identical_to_one(kind):
+    def run(threads):
+        net = ss.Network(dt=DT, seed=21, dtype="float64", threads=threads)
+        src = net.add_population(30, ss.SpikeSourcePoisson(rate=80.0))
+        exc = net.add_population(120, ss.IF_curr_exp(tau_refrac=1.0, tau_syn_E=2.0))
+        syn = _rule(kind, "all_to_all", "add", "hebbian", np.random.default_rng(5))
+        net.connect(src, exc, ss.FixedProbability(0.3), weight=1.5)
+        delays = np.random.default_rng(2).integers(1, 12, size=(120, 120)) * DT
+        w0 = 0.5 * (syn.weight.w_min + syn.weight.w_max)
+        proj = net.connect(exc, exc, ss.FixedProbability(0.1, allow_self=False), weight=w0,
+                           delay=delays, synapse=syn)
+        net.connect(src, exc, ss.FixedProbability(0.2), weight=w0, synapse=syn)
+        group = net.add_astrocytes(1, ss.NALSMAstrocyte(w_A=0.01, b_A=0.9, decay=0.999),
+                                   positive=[exc], negative=[src])
+        proj.modulate(depression=group, potentiation=1.2, potentiation_decay=0.995,
+                      depression_decay=0.998)
+        rec = net.record(exc, "spikes")
+        net.run(120.0)
+        net.run(80.0)
+        return rec.spikes.times, rec.spikes.senders, [p.weight.copy() for p in net.projections]
+
+    one, two = run(1), run(2)
+    if two is None:
+        pytest.skip("no parallel threading layer")
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+    for a, b in zip(one[2], two[2]):
+        np.testing.assert_array_equal(a, b)
+    assert len(one[0]) > 200
