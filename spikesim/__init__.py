@@ -6,6 +6,7 @@ from .cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisso
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
 from .currents import DCSource, StepCurrentSource
+from .lirinzel import LiRinzel
 from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
 from .network import Network
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
-
+    "LiRinzel",
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
