@@ -8,6 +8,7 @@ inward current (SIC) to its postsynaptic neurons.
 """
 from __future__ import annotations
 
+import json
 import math
 import numbers
 
@@ -305,6 +306,51 @@ class LiRinzelGroup:
         parts = [g._contrib[index] for g in runtime.clock_groups
                  if index in getattr(g, "_contrib", {})]
         return np.sum(parts, axis=0) if len(parts) > 1 else parts[0].copy()
+
+    # ------------------------------------------------------------------ files (spikesim.io)
+    def _save(self, h) -> None:
+        h.attrs.update(label=self.label, size=self.size, astro_steps=self.astro_steps, last=self._last,
+                       parameters=json.dumps(self.model.parameters))
+        for name, arr in (("IP3", self._ip3), ("Ca_astro", self._ca), ("h_IP3R", self._h),
+                          ("SIC", self._sic)):
+            h.create_dataset(name, data=arr)
+        for k in _ASSOC:
+            h.create_dataset(f"assoc_{k}", data=self._assoc[k])
+        for k, arr in zip(("pending_step", "pending_astrocyte", "pending_weight"), self._pending):
+            h.create_dataset(k, data=arr)
+
+    @classmethod
+    def _load(cls, net, h) -> "LiRinzelGroup":
+        size, steps = int(h.attrs["size"]), int(h.attrs["astro_steps"])
+        model = LiRinzel(astro_dt=steps * net.dt, **json.loads(h.attrs["parameters"]))
+        state = [V.non_negative(name, np.asarray(h[name][()], np.float64), size).copy()
+                 for name in ("IP3", "Ca_astro", "h_IP3R")]
+        g = cls(net, model, size, str(h.attrs["label"]), steps, *state)
+        g._sic = V.finite_array("SIC", np.asarray(h["SIC"][()], np.float64), size).copy()
+        g._last = int(h.attrs["last"])
+        n = net.n_neurons
+        assoc = {k: np.asarray(h[f"assoc_{k}"][()]).astype(g._assoc[k].dtype) for k in _ASSOC}
+        m = assoc["pre"].shape[0]
+        pops = [p.size for p in net.populations]
+        bad = any(a.shape != (m,) for a in assoc.values()) or (m and (
+            assoc["pre"].min() < 0 or assoc["pre"].max() >= n or assoc["astrocyte"].min() < 0 or
+            assoc["astrocyte"].max() >= size or assoc["post_population"].min() < 0 or
+            assoc["post_population"].max() >= len(pops) or assoc["delay"].min() < 0 or
+            (assoc["post"] < 0).any() or
+            (assoc["post"] >= np.asarray(pops)[assoc["post_population"]]).any() or
+            not np.isfinite(assoc["weight_in"]).all() or not np.isfinite(assoc["weight_sic"]).all()))
+        if bad:
+            raise ValueError(f"astrocyte group {g.label!r}: stored associations are inconsistent")
+        g._assoc = assoc
+        ps = np.asarray(h["pending_step"][()], np.int64)
+        pa = np.asarray(h["pending_astrocyte"][()], np.int64)
+        pw = V.finite_array("pending_weight", np.asarray(h["pending_weight"][()], np.float64),
+                            ps.shape[0])
+        if pa.shape != ps.shape or (pa.size and (pa.min() < 0 or pa.max() >= size)):
+            raise ValueError(f"astrocyte group {g.label!r}: stored IP3 input queue is inconsistent")
+        g._pending = (ps, pa, np.atleast_1d(pw))
+        net.astrocytes.append(g)
+        return g
 
     def _add(self, **columns) -> None:
         for k in _ASSOC:

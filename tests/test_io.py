@@ -180,3 +180,29 @@ def test_save_is_json_and_numbers_only(tmp_path):
                 assert obj.dtype.kind in "biuf", (name, obj.dtype)
         f.visititems(visit)
         json.loads(f.attrs["rng"])
+
+
+def test_li_rinzel_astrocytes_resume_bit_identically(tmp_path):
+    def build():
+        net = ss.Network(dt=0.1, seed=9)
+        inp = net.add_population(40, ss.SpikeSourcePoisson(rate=30.0), label="inp")
+        cells = net.add_population(10, ss.IF_curr_exp(), label="cells")
+        astro = net.add_astrocytes(2, ss.LiRinzel(delta_IP3=0.01, astro_dt=0.5), label="astro")
+        net.connect_tripartite(inp, cells, astro, ss.FixedProbability(0.3), weight=0.4,
+                               delay=1.0, weight_sic=40.0)
+        return net, astro
+
+    a, ga = build()
+    va = a.record(a.populations[1], "v")
+    a.run(300.0)
+    b, _ = build()
+    b.run(123.0)
+    b.save(tmp_path / "tri.h5")
+    c = ss.load(tmp_path / "tri.h5")
+    vc = c.record(c.populations[1], "v")
+    c.run(177.0)
+    gc = c.astrocytes[0]
+    np.testing.assert_array_equal(ga.Ca_astro, gc.Ca_astro)
+    np.testing.assert_array_equal(ga.IP3, gc.IP3)
+    np.testing.assert_array_equal(va.v.values[-vc.v.values.shape[0]:], vc.v.values)
+    assert ga.IP3.max() > ss.LiRinzel().parameters["IP3_0"]  # the input really drove IP3
