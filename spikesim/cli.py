@@ -1,4 +1,4 @@
-"""The ``spikesim`` command line: ``spikesim demo`` and ``spikesim bench``."""
+"""The ``spikesim`` command line: ``demo``, ``bench``, ``info``."""
 from __future__ import annotations
 
 import argparse
@@ -84,6 +84,44 @@ def bench(args) -> int:
     return 0
 
 
+def info(args) -> int:
+    """Print what a network file (``net.save``) or a recording file (``stream_to=``) holds."""
+    import h5py
+
+    from .io import FileFormatError, load, load_recording
+
+    try:
+        with h5py.File(args.file, "r") as f:
+            fmt = f.attrs.get("format")
+    except OSError as exc:
+        raise FileFormatError(f"{args.file!r} is not a readable HDF5 file: {exc}") from None
+    if fmt == "spikesim-recording":
+        for name, data in load_recording(args.file).items():
+            parts = []
+            for var, d in data.items():
+                if var == "spikes":
+                    parts.append(f"{len(d)} spikes from {d.n} neurons")
+                elif var == "rate":
+                    parts.append(f"rate over {d.counts.shape[0]} steps")
+                else:
+                    parts.append(f"{var}: {d.values.shape[0]} samples x {d.values.shape[1]} neurons")
+            print(f"{name}: " + "; ".join(parts))
+        return 0
+    net = load(args.file)
+    print(f"spikesim network: dt={net.dt} ms, dtype={net.dtype}, t={net.t:g} ms, seed={net.seed}")
+    print(f"{len(net.populations)} populations, {net.n_neurons} neurons:")
+    for p in net.populations:
+        print(f"  {p.label!r}: {p.size} x {type(p.celltype).__name__}")
+    n_syn = sum(j.n_synapses for j in net.projections)
+    print(f"{len(net.projections)} projections, {n_syn} synapses:")
+    for j in net.projections:
+        kind = "static" if not j.plastic else type(j.synapse.timing).__name__
+        print(f"  {j.label!r}: {j.n_synapses} synapses, {j.receptor_type}, {kind}")
+    for g in net.astrocytes:
+        print(f"  astrocytes: {g!r}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spikesim", description="Event-driven spiking network simulator")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,10 +151,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="kill a simulator's child process after this many seconds")
     p.set_defaults(func=bench)
 
+    p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
+    p.add_argument("file")
+    p.set_defaults(func=info)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OSError) as exc:
         print(f"spikesim: error: {exc}", file=sys.stderr)
         return 2
 

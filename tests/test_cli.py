@@ -31,3 +31,23 @@ def test_bad_arguments_are_named(args, message, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+def test_info_summarises_network_and_recording_files(tmp_path, capsys):
+    from spikesim.cli import main
+    from spikesim.examples import cuba
+
+    net, _ = cuba(300, stdp=True, record=False)
+    net.record(net.populations[0], "spikes", stream_to=str(tmp_path / "rec.h5"))
+    net.run(20.0, progress=False)
+    net.close()
+    net.save(tmp_path / "net.h5")
+    assert main(["info", str(tmp_path / "net.h5")]) == 0
+    out = capsys.readouterr().out
+    assert "2 populations, 300 neurons" in out and "'exc->exc'" in out and "SpikePairRule" in out
+    assert "t=20 ms" in out
+    assert main(["info", str(tmp_path / "rec.h5")]) == 0
+    assert "spikes from 240 neurons" in capsys.readouterr().out
+    (tmp_path / "bad.h5").write_bytes(b"nope")
+    assert main(["info", str(tmp_path / "bad.h5")]) == 2
+    assert "not a readable HDF5 file" in capsys.readouterr().err
