@@ -1,0 +1,560 @@
+"""A spikesim network as a standalone PyNN (0.13) script, for pyNN.nest and sPyNNaker.
+
+``to_pynn_script(net, "net_pynn.py")`` writes a script that rebuilds the
+network in PyNN, simulates it and saves the spikes of every population::
+
+    python net_pynn.py                          # pyNN.nest, spikes -> net_pynn_spikes.npz
+    python net_pynn.py --simulator spiNNaker --out spikes.npz --duration 500
+
+The output ``.npz`` holds ``labels`` and, per population ``k`` (in the order
+of ``net.populations``), ``times_k`` (ms) and ``senders_k`` (index within the
+population); per plastic projection ``j`` (index in ``net.projections``)
+``weights_j``: the final ``(pre, post, weight)`` rows as PyNN reports them.
+
+What maps (a table, not a translation: names and units are PyNN's)
+------------------------------------------------------------------
+- ``IF_curr_exp``, ``IF_cond_exp``: every parameter, scalar or per neuron;
+  ``tau_refrac`` as the whole number of steps spikesim uses. Initial ``v`` is
+  the network's current membrane potential (``initialize(v=...)``).
+- ``SpikeSourceArray``: the spike times on spikesim's grid (rounded as
+  spikesim rounds them).
+- ``SpikeSourcePoisson``: ``rate`` (per neuron), ``start``, ``duration``;
+  ``rate_changes`` map to a run cut into segments with ``population.set(rate=...)``
+  between them (supported by pyNN.nest and sPyNNaker). On pyNN.nest every
+  Poisson edge (start, stop, rate change) lands one step later than in
+  spikesim, because pyNN.nest relays sources through parrot neurons.
+- Projections: one ``Projection`` each, ``FromListConnector`` with
+  ``(pre, post, weight, delay)`` rows in spikesim's storage order. Weights are
+  PyNN's: nA / uS, inhibitory current weights negative (what pyNN.nest passes
+  to NEST; sPyNNaker takes the sign from ``receptor_type`` and uses ``|w|``),
+  conductances positive (pyNN.nest negates inhibitory ones for NEST itself).
+  Delays are whole steps (>= 1 step = ``min_delay``). Empty projections are skipped.
+- ``StaticSynapse``; ``STDP(SpikePairRule(interaction="all_to_all"), Additive- or
+  MultiplicativeWeightDependence(w_min=0, w_max > 0), window="hebbian")`` as
+  ``STDPMechanism(SpikePairRule, Additive/MultiplicativeWeightDependence)``.
+  ``AdditiveWeightDependence(absolute=True)`` amplitudes are weight changes;
+  PyNN multiplies its amplitudes by ``w_max``, so they are written as ``A / w_max``.
+- ``DCSource`` and ``StepCurrentSource`` (``net.inject``) as PyNN's, change
+  times rounded to spikesim's step.
+- Spikes of every population are recorded (other recorders are not exported).
+
+What is refused (:class:`~spikesim.export.ExportError`, ``rule`` in brackets)
+---------------------------------------------------------------------------
+astrocytes (``astrocytes``); STDP modulated by ``Projection.modulate`` or an
+astrocyte group (``modulated-stdp``); ``TripletRule`` (``triplet-stdp``);
+nearest-spike interaction (``stdp-nearest``); anti-Hebbian or symmetric
+windows (``stdp-window``); ``w_min != 0`` (``stdp-w-min``: NEST's
+``stdp_synapse`` has no lower bound but 0); ``w_max <= 0`` (``stdp-w-max``);
+plastic inhibitory current synapses (``stdp-negative-weights``: NEST grows
+``|w|`` toward ``|w_max|`` where spikesim moves ``w`` toward ``w_max``);
+``A_plus = 0 < A_minus`` (``stdp-A_plus-zero``: PyNN writes NEST's
+``alpha = A_minus / A_plus``); plastic projections onto one population with
+different ``tau_minus`` (``stdp-tau_minus``: a neuron parameter in NEST);
+a ``SpikeSourceArray`` spike in the first step, ``t < 1.5 dt``
+(``spike-in-first-step``: pyNN.nest relays it through a parrot neuron one
+step earlier, at t = 0, which NEST refuses); other cell types (``cell-type``).
+
+Differences that remain
+-----------------------
+- STDP delay convention: spikesim's delay is axonal (pairing interval
+  ``t_post - (t_pre + d)``), NEST's is dendritic (``t_post + d - t_pre``): the
+  same spikes pair at intervals ``2 d`` apart (0.2 ms for one-step delays at
+  dt = 0.1 ms, a factor ``exp(0.2 / tau)`` on each pair's change). NEST also
+  applies potentiation only when the next presynaptic spike is transmitted,
+  so weights read at the end lack the potentiation by postsynaptic spikes
+  after the last presynaptic one.
+- The script starts at t = 0 from the network's current weights and
+  membrane potentials; synaptic currents, refractory countdowns, spikes in
+  flight and STDP traces start empty. Poisson sources draw from the
+  simulator's own generator (``--seed``), so their spikes differ from
+  spikesim's (same statistics).
+
+Data and escaping
+-----------------
+Arrays (connection lists, per-neuron parameters, spike times) travel in an
+``np.savez_compressed`` archive: embedded in the script as base64 when it is at
+most ``embed_limit`` bytes (4 MiB; ``embed=True`` forces it), otherwise
+written as ``<script>.npz`` next to the script and loaded from there with
+``allow_pickle=False``. Every user string (population and projection labels,
+the data file name) enters the code only as ``repr()`` of a ``str``.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+from ..currents import DCSource, StepCurrentSource
+from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
+                          SpikePairRule, TripletRule)
+from . import ExportError
+
+EMBED_LIMIT = 4 * 2 ** 20
+CELLS = {IF_curr_exp: "IF_curr_exp", IF_cond_exp: "IF_cond_exp",
+         SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson"}
+PYNN_DURATION_INF = 1e10  # PyNN's default SpikeSourcePoisson.duration
+
+
+# ------------------------------------------------------------------ what maps (shared with backends.nest)
+@dataclass(frozen=True)
+class PairSTDP:
+    """A plastic projection in PyNN's (= pyNN.nest's) terms: amplitudes as PyNN's, bounds in nA/uS."""
+
+    tau_plus: float
+    tau_minus: float
+    A_plus: float
+    A_minus: float
+    w_max: float
+    multiplicative: bool
+
+
+def stdp_mapping(proj) -> PairSTDP:
+    """PyNN parameters of plastic projection ``proj``, or :class:`ExportError`."""
+    syn = proj.synapse
+    name = f"projection {proj.label!r}"
+    mod = proj._pstate["mod"] if proj._pstate is not None else np.ones(4)
+    if proj._astro_link is not None or not np.array_equal(np.asarray(mod, float), np.ones(4)):
+        raise ExportError(f"{name}: STDP modulated by Projection.modulate() or an astrocyte group "
+                          "has no PyNN equivalent", "modulated-stdp")
+    t = syn.timing
+    if isinstance(t, TripletRule) or not isinstance(t, SpikePairRule):
+        raise ExportError(f"{name}: the triplet STDP rule has no standard PyNN/NEST-stdp_synapse "
+                          "equivalent (only SpikePairRule maps)", "triplet-stdp")
+    if t.interaction != "all_to_all":
+        raise ExportError(f"{name}: SpikePairRule(interaction={t.interaction!r}); PyNN's SpikePairRule "
+                          "(NEST stdp_synapse) is all-to-all only", "stdp-nearest")
+    if syn.window != "hebbian":
+        raise ExportError(f"{name}: STDP window {syn.window!r}; PyNN's SpikePairRule is Hebbian only",
+                          "stdp-window")
+    wd = syn.weight
+    if proj.receptor_type == "inhibitory" and not isinstance(proj.post_population.celltype, IF_cond_exp):
+        raise ExportError(f"{name}: plastic inhibitory current synapses (negative weights): NEST's "
+                          "stdp_synapse grows |w| toward |w_max| where spikesim moves w toward "
+                          "w_max", "stdp-negative-weights")
+    if wd.w_min != 0.0:
+        raise ExportError(f"{name}: w_min={wd.w_min!r}; NEST's stdp_synapse (pyNN.nest) bounds "
+                          "weights below by 0 only", "stdp-w-min")
+    if not wd.w_max > 0.0:
+        raise ExportError(f"{name}: w_max={wd.w_max!r}; PyNN/NEST STDP needs w_max > 0", "stdp-w-max")
+    if isinstance(wd, MultiplicativeWeightDependence):
+        a_plus, a_minus, mult = t.A_plus, t.A_minus, True
+    elif isinstance(wd, AdditiveWeightDependence):
+        scale = 1.0 / wd.w_max if wd.absolute else 1.0  # PyNN multiplies by w_max
+        a_plus, a_minus, mult = t.A_plus * scale, t.A_minus * scale, False
+    else:  # pragma: no cover - STDP validates its weight dependence
+        raise ExportError(f"{name}: weight dependence {wd!r}", "stdp-weight-dependence")
+    if a_plus == 0.0 and a_minus != 0.0:
+        raise ExportError(f"{name}: A_plus = 0 with A_minus > 0; PyNN maps A_minus to NEST's "
+                          "alpha = A_minus / A_plus, so depression cannot be expressed",
+                          "stdp-A_plus-zero")
+    return PairSTDP(float(t.tau_plus), float(t.tau_minus), float(a_plus), float(a_minus),
+                    float(wd.w_max), mult)
+
+
+def check_network(net) -> dict:
+    """Refuse what PyNN/NEST cannot represent; return ``{projection index: PairSTDP}``."""
+    if net.astrocytes:
+        raise ExportError(f"the network has {len(net.astrocytes)} astrocyte group(s); astrocytes "
+                          "have no PyNN equivalent", "astrocytes")
+    for pop in net.populations:
+        if type(pop.celltype) not in CELLS:
+            raise ExportError(f"population {pop.label!r}: cell type {type(pop.celltype).__name__} "
+                              f"has no PyNN standard cell here (maps: {sorted(CELLS.values())})",
+                              "cell-type")
+        if isinstance(pop.celltype, SpikeSourceArray):
+            steps, ids = pop.celltype.events(pop.params, net.dt)
+            if steps.size and steps[0] == 0:
+                raise ExportError(f"population {pop.label!r}: a spike at t = {net.dt} ms (the first "
+                                  "step); pyNN.nest relays source spikes through parrot neurons "
+                                  "one step earlier, and NEST cannot emit at t = 0",
+                                  "spike-in-first-step")
+    stdp, tau_minus = {}, {}
+    for proj in net.projections:
+        if proj._astro_link is not None or proj._syn_astro is not None:
+            raise ExportError(f"projection {proj.label!r}: astrocyte-modulated synapses",
+                              "modulated-stdp")
+        if not proj.plastic:
+            continue
+        m = stdp_mapping(proj)
+        q = proj.post_population
+        if tau_minus.setdefault(q.index, m.tau_minus) != m.tau_minus:
+            raise ExportError(f"plastic projections onto {q.label!r} have different tau_minus "
+                              f"({tau_minus[q.index]!r}, {m.tau_minus!r}); in NEST tau_minus is a "
+                              "parameter of the postsynaptic neuron", "stdp-tau_minus")
+        stdp[proj.index] = m
+    return stdp
+
+
+def rate_breakpoints(pop, dt: float, gate: bool = True, n_steps: int | None = None):
+    """Steps where a Poisson population's rates change, and the rates from there on.
+
+    Returns ``(steps, rates)``: ``rates[i]`` (Hz, per neuron) holds from step
+    ``steps[i]`` until the next breakpoint, exactly as spikesim draws (the
+    rates come from :func:`spikesim.cells.rate_at_steps`, evaluated around
+    every edge). ``gate=False`` ignores ``start``/``duration`` (PyNN applies
+    those itself); ``n_steps`` drops breakpoints at or after the end of a run.
+    """
+    p = dict(pop.params)
+    if not gate:
+        p.update(start=0.0, duration=np.inf)
+    edges = list(p["rate_changes"][0]) if p["rate_changes"] is not None else []
+    edges += [p["start"]] + ([p["start"] + p["duration"]] if np.isfinite(p["duration"]) else [])
+    limit = np.iinfo(np.int64).max // 4 if n_steps is None else n_steps
+    cand = {0}
+    for t in edges:
+        c = int(min(np.ceil(t / dt - 0.5), limit))
+        cand.update({c - 1, c, c + 1})
+    steps = np.array(sorted(c for c in cand if 0 <= c < limit), np.int64)
+    rates = rate_at_steps(p, steps, dt)
+    keep = np.ones(steps.shape[0], bool)
+    keep[1:] = (rates[1:] != rates[:-1]).any(axis=1)
+    return steps[keep], rates[keep]
+
+
+# ------------------------------------------------------------------ code generation
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _f(x) -> str:
+    """A float literal (exact round trip); refuses non-finite values."""
+    x = float(x)
+    if not np.isfinite(x):  # pragma: no cover - callers map infinities first
+        raise ExportError(f"non-finite value {x!r} cannot be written", "non-finite")
+    return repr(x)
+
+
+class _Data:
+    """Arrays for the script, stored under generated keys; literals for scalars."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def value(self, key: str, a) -> str:
+        """Code for ``a``: a float literal if it is one value, else ``data[key]``."""
+        a = np.asarray(a)
+        if a.ndim == 0 or (a.size and (a == a.flat[0]).all()):
+            return _f(a.flat[0] if a.ndim else a)
+        self.arrays[key] = a
+        return f"data[{key!r}]"
+
+    def array(self, key: str, a) -> str:
+        self.arrays[key] = np.asarray(a)
+        return f"data[{key!r}]"
+
+
+def _population_code(pop, k: int, net, data: _Data, lines: list) -> None:
+    ct, dt, p = pop.celltype, net.dt, pop.params
+    name = CELLS[type(ct)]
+    if isinstance(ct, (IF_curr_exp, IF_cond_exp)):
+        args = []
+        for par in ct.default_parameters:
+            val = np.asarray(p[par], np.float64)
+            if par == "tau_refrac":
+                val = np.round(val / dt) * dt  # spikesim's whole steps
+            args.append(f"{par}={data.value(f'p{k}_{par}', val)}")
+        cell = f"sim.{name}({', '.join(args)})"
+    elif isinstance(ct, SpikeSourceArray):
+        steps, ids = ct.events(p, dt)
+        order = np.lexsort((steps, ids))
+        counts = np.bincount(ids, minlength=pop.size)
+        data.array(f"p{k}_spike_steps", steps[order].astype(np.int64))
+        data.array(f"p{k}_spike_counts", counts.astype(np.int64))
+        cell = f"sim.SpikeSourceArray(spike_times=spike_lists(sim, data, {k}))"
+    else:
+        duration = p["duration"]
+        duration = PYNN_DURATION_INF if not np.isfinite(duration) else duration
+        cell = (f"sim.SpikeSourcePoisson(rate={data.value(f'p{k}_rate', p['rate'])}, "
+                f"start={_f(p['start'])}, duration={_f(duration)})")
+    lines.append(f"    pops.append(sim.Population({pop.size}, {cell}, label={pop.label!r}))")
+    if ct.kind != 0:
+        v = net._state.v[pop.first:pop.first + pop.size].astype(np.float64)
+        lines.append(f"    pops[{k}].initialize(v={data.value(f'p{k}_v', v)})")
+
+
+def _projection_code(proj, j: int, net, stdp: dict, data: _Data, lines: list) -> None:
+    if proj.n_synapses == 0:
+        lines.append(f"    # projection {j} has no synapses: skipped")
+        return
+    dt = net.dt
+    data.array(f"j{j}_counts", np.diff(proj.indptr).astype(np.int64))
+    data.array(f"j{j}_post", proj.post.astype(np.int32))
+    w, d = proj._weight, proj._delay
+    wcode = data.value(f"j{j}_weight", w) if w.shape[0] == 1 else data.array(f"j{j}_weight", w)
+    dcode = data.value(f"j{j}_delay", d) if d.shape[0] == 1 else data.array(f"j{j}_delay", d)
+    rows = f"connection_rows(data, {j}, {wcode}, {dcode})"
+    if proj.plastic:
+        m = stdp[proj.index]
+        wdep = "MultiplicativeWeightDependence" if m.multiplicative else "AdditiveWeightDependence"
+        w0 = float(np.mean(proj.weight))
+        syn = (f"sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus={_f(m.tau_plus)}, "
+               f"tau_minus={_f(m.tau_minus)}, A_plus={_f(m.A_plus)}, A_minus={_f(m.A_minus)}), "
+               f"weight_dependence=sim.{wdep}(w_min=0.0, w_max={_f(m.w_max)}), "
+               f"weight={_f(w0)}, delay={_f(int(d.min()) * dt)})")
+    else:
+        syn = "sim.StaticSynapse()"
+    pre, post = proj.pre.index, proj.post_population.index
+    lines.append(f"    projs[{j}] = sim.Projection(pops[{pre}], pops[{post}], "
+                 f"sim.FromListConnector({rows}, column_names=['weight', 'delay']), "
+                 f"synapse_type={syn}, receptor_type={proj.receptor_type!r}, label={proj.label!r})")
+
+
+def _injection_code(source, pop, idx, i: int, net, data: _Data, lines: list) -> None:
+    dt = net.dt
+    on_grid = lambda t: np.rint(np.asarray(t, np.float64) / dt) * dt  # noqa: E731
+    if isinstance(source, DCSource):
+        stop = "" if source.stop is None else f", stop={_f(on_grid(source.stop))}"
+        src = f"sim.DCSource(amplitude={_f(source.amplitude)}, start={_f(on_grid(source.start))}{stop})"
+    elif isinstance(source, StepCurrentSource):
+        src = (f"sim.StepCurrentSource(times={data.array(f'i{i}_times', on_grid(source.times))}, "
+               f"amplitudes={data.array(f'i{i}_amplitudes', source.amplitudes)})")
+    else:
+        raise ExportError(f"current source {type(source).__name__} has no PyNN equivalent",
+                          "current-source")
+    idx = np.asarray(idx, np.int64)
+    target = (f"pops[{pop.index}]" if np.array_equal(idx, np.arange(pop.size))
+              else f"pops[{pop.index}][{data.array(f'i{i}_index', idx)}]")
+    lines.append(f"    {src}.inject_into({target})")
+
+
+def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "nest", *,
+                   embed: bool | None = None, embed_limit: int = EMBED_LIMIT) -> str:
+    """Write (if ``path`` is given) and return a standalone PyNN 0.13 script for ``net``.
+
+    Parameters
+    ----------
+    net : Network
+    path : str or path-like, optional
+        Where to write the script. The data go next to it as ``<stem>.npz``
+        when they are too large to embed.
+    duration : float
+        Default simulated time of the script in ms (``--duration`` overrides).
+    simulator : str
+        Default PyNN backend module of the script (``pyNN.<simulator>``;
+        ``--simulator`` overrides), e.g. ``"nest"`` or ``"spiNNaker"``.
+    embed : bool, optional
+        ``True``: always embed the data (base64); ``False``: always write the
+        ``.npz`` (needs ``path``); ``None``: embed up to ``embed_limit`` bytes.
+
+    Raises
+    ------
+    ExportError
+        For what PyNN cannot represent (see the module notes); ``rule`` names it.
+    """
+    duration = float(duration)
+    if not (np.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration must be a positive number of ms, got {duration!r}")
+    if not isinstance(simulator, str) or not _IDENT.match(simulator):
+        raise ValueError(f"simulator must be a PyNN backend module name such as 'nest', got {simulator!r}")
+    if embed is False and path is None:
+        raise ValueError("embed=False writes the data next to the script: give a path")
+    stdp = check_network(net)
+    data, dt = _Data(), net.dt
+    lines = ["def build(sim, data):",
+             '    """Create populations, projections and current sources: return (pops, projs)."""',
+             "    pops, projs = [], {}"]
+    for k, pop in enumerate(net.populations):
+        _population_code(pop, k, net, data, lines)
+    for j, proj in enumerate(net.projections):
+        _projection_code(proj, j, net, stdp, data, lines)
+    for i, (source, pop, idx) in enumerate(net.injections):
+        _injection_code(source, pop, idx, i, net, data, lines)
+    lines.append("    return pops, projs")
+    schedule = []
+    for k, pop in enumerate(net.populations):
+        if isinstance(pop.celltype, SpikeSourcePoisson):
+            if pop.params["rate_changes"] is None:
+                continue
+            steps, rates = rate_breakpoints(pop, dt, gate=False)
+            for c, (s, r) in enumerate(zip(steps.tolist(), rates)):
+                schedule.append((s, k, data.value(f"p{k}_rate_change{c}", r)))
+    schedule.sort(key=lambda e: (e[0], e[1]))
+    sched = "".join(f"    ({s}, {k}, lambda data: {code}),\n" for s, k, code in schedule)
+    max_delay = max([int(p._delay.max(initial=1)) for p in net.projections] + [1]) * dt
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **data.arrays)
+    blob = buf.getvalue()
+    if embed is None:
+        embed = path is None or len(blob) <= embed_limit
+    if embed:
+        b64 = base64.b64encode(blob).decode("ascii")
+        data_src = "DATA_FILE = None\nDATA = (\n" + "".join(
+            f'    "{b64[i:i + 96]}"\n' for i in range(0, len(b64), 96)) + ")\n"
+    else:
+        stem = os.path.splitext(os.fspath(path))[0]
+        with open(stem + ".npz", "wb") as f:
+            f.write(blob)
+        data_src = f"DATA_FILE = {os.path.basename(stem) + '.npz'!r}\nDATA = ''\n"
+
+    from .. import __version__
+    n_syn = sum(p.n_synapses for p in net.projections)
+    header = (f'"""PyNN script exported by spikesim {__version__}: {len(net.populations)} populations, '
+              f"{net.n_neurons} neurons, {n_syn} synapses, dt = {dt!r} ms.\n")
+    parts = {
+        "HEADER": header,
+        "CONSTANTS": (f"DT = {_f(dt)}\nDURATION = {_f(duration)}\nMAX_DELAY = {_f(max_delay)}\n"
+                      f"DEFAULT_SIMULATOR = SIMULATOR = {simulator!r}\n"
+                      f"SEED = {int(net.seed if net.seed is not None else 0) % (2**31 - 2) + 1}\n"
+                      f"LABELS = {[p.label for p in net.populations]!r}\n"
+                      f"PLASTIC = {sorted(stdp)!r}\n"),
+        "DATA": data_src,
+        "BUILD": "\n".join(lines) + "\n",
+        "SCHEDULE": sched,
+    }
+    # one pass over the template: substituted text (which holds repr'd labels) is never rescanned
+    text = re.sub(r"@(HEADER|CONSTANTS|DATA|BUILD|SCHEDULE)@", lambda m: parts[m.group(1)], _TEMPLATE)
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return text
+
+
+_TEMPLATE = '''#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+@HEADER@
+Usage: python THIS.py [--simulator nest|spiNNaker|...] [--out SPIKES.npz] [--duration MS] [--seed N]
+
+Writes an .npz with ``labels`` and, per population k, ``times_k`` (ms) and
+``senders_k`` (index in the population); per plastic projection j, ``weights_j``
+((pre, post, weight) rows at the end). Data arrays are embedded below (base64
+of an np.savez_compressed archive) or read from DATA_FILE next to this script.
+"""
+import argparse
+import base64
+import importlib
+import io
+import logging
+import os
+import warnings
+
+import numpy as np
+
+@CONSTANTS@
+@DATA@
+
+def load_data():
+    """The network's arrays (connection lists, per-neuron values) as a dict."""
+    if DATA_FILE is not None:
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), DATA_FILE)
+    else:
+        source = io.BytesIO(base64.b64decode("".join(DATA)))
+    with np.load(source, allow_pickle=False) as f:
+        return {key: f[key] for key in f.files}
+
+
+def connection_rows(data, j, weight, delay_steps):
+    """(pre, post, weight, delay) rows of projection j for FromListConnector."""
+    counts = data["j%d_counts" % j]
+    pre = np.repeat(np.arange(counts.shape[0]), counts)
+    post = data["j%d_post" % j]
+    rows = np.empty((post.shape[0], 4))
+    rows[:, 0], rows[:, 1] = pre, post
+    rows[:, 2] = weight
+    rows[:, 3] = np.asarray(delay_steps, np.float64) * DT
+    return rows
+
+
+def spike_lists(sim, data, k):
+    """Per-neuron spike times (ms) of SpikeSourceArray population k."""
+    steps, counts = data["p%d_spike_steps" % k], data["p%d_spike_counts" % k]
+    times = (steps + 1) * DT
+    if SIMULATOR == "nest":
+        # pyNN.nest subtracts min_delay and NEST rounds precise times *up* to the grid:
+        # T - DT computed as k*DT + 1e-14 would land one step late, so aim just below T.
+        times = times - 1e-3 * DT
+    from pyNN.parameters import Sequence
+
+    return [Sequence(t) for t in np.split(times, np.cumsum(counts)[:-1])]
+
+
+@BUILD@
+
+# (step, population, rates): from that step on, Poisson population k fires at these rates
+RATE_SCHEDULE = [
+@SCHEDULE@]
+
+
+def run(sim, pops, data, duration):
+    """Run for ``duration`` ms, applying the Poisson rate changes between segments."""
+    t = 0
+    for step, k, rates in RATE_SCHEDULE:
+        if step * DT >= duration:
+            break
+        if step > t:
+            sim.run((step - t) * DT)
+            t = step
+        pops[k].set(rate=rates(data))
+    if duration > t * DT:
+        sim.run(duration - t * DT)
+
+
+def spikes_of(pop, duration):
+    """(times ms, senders) of a population's recorded spikes up to ``duration``."""
+    block = pop.get_data("spikes")
+    times, senders = [], []
+    for seg in block.segments:
+        for i, st in enumerate(seg.spiketrains):
+            t = np.asarray(st.rescale("ms").magnitude, np.float64)
+            t = t[t <= duration + 0.5 * DT]
+            times.append(t)
+            senders.append(np.full(t.shape[0], int(st.annotations.get("source_index", i)), np.int64))
+    if not times:
+        return np.zeros(0), np.zeros(0, np.int64)
+    times, senders = np.concatenate(times), np.concatenate(senders)
+    order = np.lexsort((senders, times))
+    return times[order], senders[order]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Run the exported spikesim network in PyNN.")
+    parser.add_argument("--simulator", default=DEFAULT_SIMULATOR,
+                        help="PyNN backend module: pyNN.<simulator> (default %(default)s)")
+    parser.add_argument("--out", default=None,
+                        help="output .npz (default: <this script>_spikes.npz next to it)")
+    parser.add_argument("--duration", type=float, default=DURATION, help="ms (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=SEED, help="simulator RNG seed (pyNN.nest)")
+    parser.add_argument("--threads", type=int, default=1, help="threads (pyNN.nest)")
+    args = parser.parse_args(argv)
+    out = args.out or os.path.splitext(os.path.abspath(__file__))[0] + "_spikes.npz"
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="(?s).*(deprecated|backward compatibility|running cmake)")
+    logging.getLogger("PyNN").setLevel(logging.ERROR)
+    global SIMULATOR
+    SIMULATOR = args.simulator
+    sim = importlib.import_module("pyNN." + args.simulator)
+    extra = {}
+    if args.simulator == "nest":
+        # grid-based neuron models (iaf_psc_exp, not the precise *_ps ones), as spikesim
+        extra = dict(spike_precision="on_grid", verbosity="error", rng_seed=args.seed,
+                     threads=args.threads)
+    sim.setup(timestep=DT, min_delay=DT, max_delay=MAX_DELAY, **extra)
+    data = load_data()
+    pops, projs = build(sim, data)
+    for pop in pops:
+        pop.record("spikes")
+    run(sim, pops, data, args.duration)
+    result = {"labels": np.array(LABELS, dtype=str), "dt": np.float64(DT),
+              "duration": np.float64(args.duration)}
+    for k, pop in enumerate(pops):
+        times, senders = spikes_of(pop, args.duration)
+        result["times_%d" % k], result["senders_%d" % k] = times, senders
+        print("%r: %d neurons, %.3f Hz" % (LABELS[k], pop.size,
+                                          times.shape[0] / pop.size / (args.duration * 1e-3)))
+    for j in PLASTIC:
+        if j in projs:
+            result["weights_%d" % j] = np.array(projs[j].get("weight", format="list"),
+                                                dtype=np.float64).reshape(-1, 3)
+    np.savez(out, **result)
+    sim.end()
+    print("spikes written to %r" % out)
+
+
+if __name__ == "__main__":
+    main()
+'''
