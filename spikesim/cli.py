@@ -1,4 +1,4 @@
-"""The ``spikesim`` command line: ``demo``, ``bench``, ``info``."""
+"""The ``spikesim`` command line: ``demo``, ``bench``, ``export``, ``info``."""
 from __future__ import annotations
 
 import argparse
@@ -84,6 +84,24 @@ def bench(args) -> int:
     return 0
 
 
+def export(args) -> int:
+    """Load a network file and write it as a PyNN script, a NIR graph or a SpiNNaker description."""
+    from . import export as X
+    from .io import load
+
+    net = load(args.network)
+    if args.to == "pynn":
+        X.to_pynn_script(net, path=args.output, duration=args.duration_ms)
+    elif args.to == "nir":
+        import nir
+
+        nir.write(args.output, X.to_nir(net))
+    else:
+        X.to_spinnaker(net, args.output)
+    print(f"wrote {args.output} ({args.to})")
+    return 0
+
+
 def info(args) -> int:
     """Print what a network file (``net.save``) or a recording file (``stream_to=``) holds."""
     import h5py
@@ -150,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout-s", type=_positive("--timeout-s", float, "a number"), default=None,
                    help="kill a simulator's child process after this many seconds")
     p.set_defaults(func=bench)
+
+    p = sub.add_parser("export", help="export a saved network (net.save) to PyNN, NIR or SpiNNaker")
+    p.add_argument("network", help="a network file written by net.save()")
+    p.add_argument("--to", required=True, choices=["pynn", "nir", "spinnaker"])
+    p.add_argument("-o", "--output", required=True,
+                   help="pynn: the script (.py); nir: the graph (.nir/.h5); spinnaker: a directory")
+    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"),
+                   default=1000.0, help="pynn: simulated time the script runs")
+    p.set_defaults(func=export)
 
     p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
     p.add_argument("file")

@@ -51,3 +51,35 @@ def test_info_summarises_network_and_recording_files(tmp_path, capsys):
     (tmp_path / "bad.h5").write_bytes(b"nope")
     assert main(["info", str(tmp_path / "bad.h5")]) == 2
     assert "not a readable HDF5 file" in capsys.readouterr().err
+
+
+def test_export_writes_pynn_script_and_spinnaker_description(tmp_path, capsys):
+    from spikesim.cli import main
+    from spikesim.examples import cuba
+
+    net, _ = cuba(200, record=False)
+    net.save(tmp_path / "net.h5")
+    script = tmp_path / "net_pynn.py"
+    assert main(["export", str(tmp_path / "net.h5"), "--to", "pynn", "-o", str(script)]) == 0
+    compile(script.read_text(), str(script), "exec")  # a valid Python script
+    assert "FromListConnector" in script.read_text()
+    out = tmp_path / "spinn"
+    assert main(["export", str(tmp_path / "net.h5"), "--to", "spinnaker", "-o", str(out)]) == 0
+    assert (out / "machine.json").stat().st_size > 0 and (out / "synapses.h5").exists()
+    assert main(["export", str(tmp_path / "missing.h5"), "--to", "pynn", "-o", str(script)]) == 2
+    assert "missing.h5" in capsys.readouterr().err
+
+
+def test_export_refusal_names_the_rule(tmp_path, capsys):
+    import spikesim as ss
+    from spikesim.cli import main
+
+    net = ss.Network(dt=0.1, seed=1)
+    a = net.add_population(5, ss.SpikeSourcePoisson(rate=10.0))
+    b = net.add_population(5, ss.IF_curr_exp())
+    net.connect(a, b, ss.AllToAll(), weight=0.1,
+                synapse=ss.STDP(ss.TripletRule(), ss.AdditiveWeightDependence(0.0, 1.0)))
+    net.save(tmp_path / "net.h5")
+    assert main(["export", str(tmp_path / "net.h5"), "--to", "pynn", "-o",
+                 str(tmp_path / "x.py")]) == 2
+    assert "triplet-stdp" in capsys.readouterr().err
