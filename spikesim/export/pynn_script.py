@@ -541,18 +541,23 @@ def main(argv=None):
     run(sim, pops, data, args.duration)
     result = {"labels": np.array(LABELS, dtype=str), "dt": np.float64(DT),
               "duration": np.float64(args.duration)}
+    # under MPI (mpirun -np K), PyNN gathers recordings onto rank 0, which writes the file
+    master = sim.rank() == 0
     for k, pop in enumerate(pops):
         times, senders = spikes_of(pop, args.duration)
         result["times_%d" % k], result["senders_%d" % k] = times, senders
-        print("%r: %d neurons, %.3f Hz" % (LABELS[k], pop.size,
-                                          times.shape[0] / pop.size / (args.duration * 1e-3)))
+        if master:
+            print("%r: %d neurons, %.3f Hz" % (LABELS[k], pop.size,
+                                              times.shape[0] / pop.size / (args.duration * 1e-3)))
     for j in PLASTIC:
         if j in projs:
             result["weights_%d" % j] = np.array(projs[j].get("weight", format="list"),
                                                 dtype=np.float64).reshape(-1, 3)
-    np.savez(out, **result)
+    if master:
+        np.savez(out, **result)
     sim.end()
-    print("spikes written to %r" % out)
+    if master:
+        print("spikes written to %r" % out)
 
 
 if __name__ == "__main__":
