@@ -163,6 +163,7 @@ class LiRinzelGroup:
         self.astro_steps = steps
         self._par = model.vector()
         self._ip3, self._ca, self._h = ip3, ca, h
+        self._initial = (ip3.copy(), ca.copy(), h.copy())
         self._sic = np.zeros(size)
         K.sic(self._ca, self._par, self._sic)
         self._last = net.step  # the state holds the time self._last * dt
@@ -306,6 +307,15 @@ class LiRinzelGroup:
         parts = [g._contrib[index] for g in runtime.clock_groups
                  if index in getattr(g, "_contrib", {})]
         return np.sum(parts, axis=0) if len(parts) > 1 else parts[0].copy()
+
+    def reset(self) -> None:
+        """Back to the initial IP3, Ca and h (:meth:`Network.reset_state`); queued input is dropped."""
+        for a, a0 in zip((self._ip3, self._ca, self._h), self._initial):
+            a[:] = a0
+        K.sic(self._ca, self._par, self._sic)
+        self._pending = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        self._last = self.net.step
+        self.net._runtime.invalidate()  # the SIC currents are recomputed at the next build
 
     # ------------------------------------------------------------------ files (spikesim.io)
     def _save(self, h) -> None:

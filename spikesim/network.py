@@ -33,9 +33,11 @@ class _State:
         self.ie = np.zeros(0, dtype)
         self.ii = np.zeros(0, dtype)
         self.ref = np.zeros(0, np.int16)
+        self.v0 = np.zeros(0)  # initial v (float64), what reset_state() returns to
 
     def grow(self, v0: np.ndarray) -> None:
         dt = self.v.dtype
+        self.v0 = np.concatenate([self.v0, v0.astype(np.float64)])
         self.v = np.concatenate([self.v, v0.astype(dt)])
         self.ie = np.concatenate([self.ie, np.zeros(v0.shape[0], dt)])
         self.ii = np.concatenate([self.ii, np.zeros(v0.shape[0], dt)])
@@ -339,6 +341,54 @@ class Network:
         self.projections.append(proj)
         self._runtime.invalidate()
         return proj
+
+    def reset_state(self) -> None:
+        """Return every dynamic variable to its initial value; time and weights are kept.
+
+        Membrane potentials go back to their initial values (``initial_v`` or the last
+        :meth:`Population.initialize`), synaptic currents and refractory counts to 0;
+        synaptic input in flight is dropped; plastic traces and histories are cleared and
+        learning-rate factors set back to 1 (their decay rates stay); astrocytes return to
+        their initial state. Weights are not touched (restore them with
+        :meth:`Projection.set_weights`). Recorders keep recording.
+        """
+        st = self._state
+        st.v[:] = st.v0.astype(st.v.dtype)
+        st.ie[:] = 0
+        st.ii[:] = 0
+        st.ref[:] = 0
+        rt = self._runtime
+        if rt.buf is not None:
+            rt.buf[:] = 0
+        if getattr(rt, "_ar", None) is not None:
+            rt._ar[1][:] = 0
+        for j in self.projections:
+            if j.plastic:
+                ps = j._pstate
+                ps["h_cnt"][:] = 0
+                ps["h_head"][:] = 0
+                ps["h_last"][:] = (-1.0, 0.0, 0.0, 0.0)
+                ps["po"][:] = (-1.0, 0.0, 0.0, 0.0)
+                ps["mod"][:2] = 1.0
+        for g in self.astrocytes:
+            g.reset()
+
+    def reset(self) -> None:
+        """PyNN's ``reset()``: time back to 0 and :meth:`reset_state`.
+
+        Spike sources replay from time 0 (Poisson sources draw new spikes, continuing their
+        generators). Recorders keep what they hold; later samples are stamped from 0 again.
+        """
+        self.reset_state()
+        self.step = 0
+        rt = self._runtime
+        for ev in rt.sources.values():
+            if hasattr(ev, "restart"):
+                ev.restart(0)
+        for g in self.astrocytes:
+            if hasattr(g, "_last"):
+                g._last = 0
+        rt.invalidate()
 
     def save(self, path) -> None:
         """Save the whole network and its state to an HDF5 file (see :func:`spikesim.io.save`)."""

@@ -100,14 +100,114 @@ class Population:
         """Set state variables, e.g. ``initialize(v=RandomDistribution('uniform', low=-60, high=-50))``.
 
         Values may be scalars, arrays of length ``size`` or distributions
-        (drawn from the network's generator).
+        (drawn from the network's generator). ``v`` also becomes the value
+        :meth:`Network.reset_state` returns to.
         """
+        self._initialize(np.arange(self.size), values)
+
+    def _initialize(self, idx: np.ndarray, values: dict) -> None:
+        checked = {}
         for var, value in values.items():
             target = self._state(var)
             if isinstance(value, RandomDistribution):
-                value = value.draw(self.net.rng, self.size)
-            a = V.finite_array(f"initialize: {var}", value, self.size)
-            target[:] = V.fits_dtype(f"initialize: {var}", a, target.dtype)
+                value = value.draw(self.net.rng, idx.shape[0])
+            a = V.finite_array(f"initialize: {var}", value, idx.shape[0])
+            checked[var] = V.fits_dtype(f"initialize: {var}", a, target.dtype)
+        for var, a in checked.items():
+            self._state(var)[idx] = a
+            if var == "v":
+                self.net._state.v0[self.first + idx] = a
+
+    def set(self, **parameters) -> None:
+        """Change parameters from now on, e.g. ``pop.set(tau_m=15.0)`` or ``src.set(rate=20.0)``.
+
+        Values are scalars, arrays of length ``size`` or distributions, checked as at
+        creation; nothing changes if any value is refused. ``v`` sets the membrane
+        potential now and as the initial value (sPyNNaker's idiom). Spike sources:
+        ``SpikeSourceArray.set(spike_times=...)`` replaces the spike times (times up
+        to the current time are ignored); ``SpikeSourcePoisson`` rates, ``start``,
+        ``duration`` and ``rate_changes`` apply from the current step (new spikes are
+        drawn from there).
+        """
+        self._set(np.arange(self.size), parameters)
+
+    def _set(self, idx: np.ndarray, parameters: dict) -> None:
+        from .cells import SpikeSourceArray, SpikeSourcePoisson, check_columns, check_poisson_rate
+
+        parameters = dict(parameters)
+        v = parameters.pop("v", None)
+        if v is not None and self.celltype.kind == 0:
+            raise ValueError(f"{self.label!r} is a spike source and has no v")
+        ct = self.celltype
+        new = dict(self.params)
+        net = self.net
+        state = net.rng.bit_generator.state
+        try:
+            for name, value in parameters.items():
+                if name not in ct.default_parameters:
+                    raise ValueError(f"{type(ct).__name__} has no parameter {name!r}; valid: "
+                                     f"{sorted(ct.default_parameters)}")
+                if isinstance(ct, SpikeSourceArray):
+                    lists = SpikeSourceArray(spike_times=value).resolve(idx.shape[0], net.rng)
+                    full = list(new["spike_times"])
+                    for k, i in enumerate(idx):
+                        full[i] = lists["spike_times"][k]
+                    new["spike_times"] = full
+                    ct.events(new, net.dt)
+                    continue
+                if isinstance(ct, SpikeSourcePoisson):
+                    if name in ("start", "duration", "rate_changes") and idx.shape[0] != self.size:
+                        raise ValueError(f"{name} applies to a whole SpikeSourcePoisson population")
+                    probe = SpikeSourcePoisson(**{**{k: new[k] for k in ("start", "duration",
+                                                                           "rate_changes")},
+                                                  "rate": new["rate"], name: value})
+                    res = probe.resolve(self.size, net.rng) if name != "rate" else None
+                    if name == "rate":
+                        if isinstance(value, RandomDistribution):
+                            value = value.draw(net.rng, idx.shape[0])
+                        r = np.array(new["rate"], dtype=np.float64)
+                        r[idx] = V.non_negative("SpikeSourcePoisson.rate", value, idx.shape[0])
+                        new["rate"] = r
+                    else:
+                        new[name] = res[name]
+                    check_poisson_rate(new, net.dt)
+                    continue
+                if isinstance(value, RandomDistribution):
+                    value = value.draw(net.rng, idx.shape[0])
+                a = ct._check(name, value, idx.shape[0])
+                full = np.broadcast_to(np.asarray(new[name], np.float64), (self.size,)).copy()
+                full[idx] = a
+                new[name] = float(full[0]) if (full == full[0]).all() else full
+            if ct.kind != 0:
+                ct._check_relations(new)
+                for name, value in new.items():
+                    V.fits_dtype(f"{type(ct).__name__}.{name}", np.asarray(value), net.dtype)
+                check_columns(ct, ct.columns(new, net.dt), net.dtype)
+                self._check_histories(new)
+            if v is not None:
+                self._initialize(idx, {"v": v})
+        except BaseException:
+            net.rng.bit_generator.state = state
+            raise
+        self.params = new
+        rt = net._runtime
+        if self.celltype.kind == 0:
+            ev = rt.sources.get(self.index)
+            if hasattr(ev, "restart"):
+                ev.restart(net.step)
+            elif ev is not None:
+                rt.sources.pop(self.index)  # array sources are rebuilt from the new times
+        rt.invalidate()
+
+    def _check_histories(self, new: dict) -> None:
+        """A shorter refractory period may need longer plastic trace histories: refuse that."""
+        ref = int(np.min(np.rint(np.asarray(new["tau_refrac"]) / self.net.dt), initial=0))
+        for j in self.net.projections:
+            if j.plastic and j.pre is self:
+                need = int(j.delay.max(initial=1)) // (ref + 1) + 2
+                if need > j._pstate["h_len"]:
+                    raise ValueError(f"tau_refrac cannot be shortened to {ref * self.net.dt!r} ms: "
+                                     f"{self.label!r} is presynaptic to plastic projection {j.label!r}")
 
 
 class PopulationView:
@@ -126,6 +226,14 @@ class PopulationView:
 
     def __len__(self) -> int:
         return self.size
+
+    def set(self, **parameters) -> None:
+        """:meth:`Population.set` for this view's neurons only."""
+        self.population._set(self.local_indices, parameters)
+
+    def initialize(self, **values) -> None:
+        """:meth:`Population.initialize` for this view's neurons only."""
+        self.population._initialize(self.local_indices, values)
 
     def __repr__(self) -> str:
         return f"PopulationView({self.population.label!r}, {self.size} neurons)"

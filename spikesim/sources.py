@@ -32,10 +32,18 @@ class PoissonEvents:
         self.next_block = 0
         self.steps = np.zeros(0, np.int64)
         self.ids = np.zeros(0, np.int64)
+        self.floor = 0  # events before this step are never drawn (see restart)
+
+    def restart(self, step: int) -> None:
+        """Forget every event drawn for ``step`` and later (parameters changed, or a reset)."""
+        keep = self.steps < step
+        self.steps, self.ids = self.steps[keep], self.ids[keep]
+        self.next_block = step // self.block
+        self.floor = step
 
     def _draw_block(self) -> None:
         b = self.next_block
-        steps = np.arange(b * self.block, (b + 1) * self.block, dtype=np.int64)
+        steps = np.arange(max(b * self.block, self.floor), (b + 1) * self.block, dtype=np.int64)
         prob = rate_at_steps(self.pop.params, steps, self.dt) * (self.dt * 1e-3)
         hit = self.rng.random(prob.shape) < prob
         s, i = np.nonzero(hit)
