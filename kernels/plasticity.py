@@ -71,7 +71,7 @@ Plastic = namedtuple("Plastic", [
     "par",       # float64 (nq, NPLPAR)
     "mod",       # float64 (nq, 4): m_plus, m_minus, per-step decay of m_plus, of m_minus
     "tab",       # float64 (nq * 4, TAB_LEN): decay tables of r1, r2, o1, o2
-    "rate",      # float64 (nq * 4,): dt / tau of r1, r2, o1, o2
+    "rate",      # float64 (nq, 4): dt / tau of r1, r2, o1, o2
     "col_off",   # int64 (nq,): start of projection q's column pointers in col_ptr
     "col_ptr",   # int64: per target neuron, the range of its incoming synapses in col_pre/col_syn
     "col_pre",   # int32 (n_syn,): presynaptic neuron (local) of each incoming synapse
@@ -108,39 +108,43 @@ Astro = namedtuple("Astro", [
 
 
 @jit
-def decay(tab, rate, row, steps):
-    """``exp(-steps * dt / tau)`` of trace ``row`` (= ``4 q + c``) from its table."""
+def decay(pl, q, c, steps):
+    """``exp(-steps * dt / tau)`` of projection ``q``'s trace ``c`` (r1, r2, o1, o2)."""
     if steps < TAB_LEN:
-        return tab[row, steps]
-    return math.exp(-steps * rate[row])
+        return pl.tab[4 * q + c, steps]
+    return math.exp(-steps * pl.rate[q, c])
 
 
-# The helpers below take plain arrays, not the Plastic tuple: a call that passes the
-# whole tuple costs a reference-count update per array, per synapse.
 @jit
-def pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, u, c, strict, tab, rate, row):
-    """Presynaptic trace ``c`` of history slot ``hn`` at step ``u``: emissions ``<= u`` (``< u`` if strict)."""
-    te = h_last[hn, 0]  # -1: no emission yet
+def pre_trace(pl, q, i, u, c, strict):
+    """Presynaptic trace ``c`` of neuron ``i`` of projection ``q`` at step ``u``.
+
+    Counts emissions ``<= u`` (``< u`` if ``strict``).
+    """
+    hn = pl.hn_off[q] + i
+    te = pl.h_last[hn, 0]  # -1: no emission yet
     if te < 0.0:
         return 0.0
     if te < u or (te == u and not strict):  # the newest emission: the usual case
-        return h_last[hn, 1 + c] * decay(tab, rate, row, u - np.int64(te))
-    e = h_head[hn]
-    for _ in range(h_cnt[hn]):
-        te2 = h_step[base + e]
+        return pl.h_last[hn, 1 + c] * decay(pl, q, c, u - np.int64(te))
+    h_len = pl.h_len[q]
+    base = pl.h_off[q] + i * h_len
+    e = pl.h_head[hn]
+    for _ in range(pl.h_cnt[hn]):
+        te2 = pl.h_step[base + e]
         if te2 < u or (te2 == u and not strict):
-            return h_x[base + e, c] * decay(tab, rate, row, u - te2)
+            return pl.h_x[base + e, c] * decay(pl, q, c, u - te2)
         e = e - 1 if e > 0 else h_len - 1
     return 0.0
 
 
 @jit
-def post_trace(po, slot, s, c, tab, rate, row):
-    """Postsynaptic trace ``c`` (1: o1, 2: o2) at step ``s`` of the neuron in slot ``slot``."""
-    last = po[slot, 0]
+def post_trace(pl, q, slot, s, col):
+    """Postsynaptic trace in column ``col`` of ``po`` (1: o1, 2: o2) at step ``s``."""
+    last = pl.po[slot, 0]
     if last < 0.0:
         return 0.0
-    return po[slot, c] * decay(tab, rate, row, s - np.int64(last))
+    return pl.po[slot, col] * decay(pl, q, col + 1, s - np.int64(last))
 
 
 @jit
@@ -170,10 +174,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
     targets of one thread; ``part = 0`` with a two-column ``cut`` is all).
     """
     slot = s & slot_mask
-    tab, rate, po, wts, syn_astro = pl.tab, pl.rate, pl.po, pl.w, pl.syn_astro
-    h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
-    ar_ids, ar_cnt = pl.ar_ids, pl.ar_cnt
-    ar_mask = ar_ids.shape[0] - 1
     for q in range(pl.pj.shape[0]):
         pj = pl.pj[q]
         par = pl.par[q]
@@ -187,10 +187,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         ring = buf[pj_rec[pj], slot]
         post_lo = pj_post_lo[pj]
         pre_lo = pj_pre_lo[pj]
-        hn0 = pl.hn_off[q]
-        n_pre = pl.hn_off[q + 1] - hn0
-        h_len = pl.h_len[q]
-        h_off = pl.h_off[q]
+        n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
         po0 = pl.po_off[q]
         g = pl.astro[q]
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
@@ -198,28 +195,26 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
             u = s - d
             if u < 0:
                 continue
-            a_slot = u & ar_mask
-            for m in range(ar_cnt[a_slot]):
-                i = ar_ids[a_slot, m] - pre_lo
+            a_slot = u & (pl.ar_ids.shape[0] - 1)
+            for m in range(pl.ar_cnt[a_slot]):
+                i = pl.ar_ids[a_slot, m] - pre_lo
                 if i < 0 or i >= n_pre:
                     continue
-                r2 = 0.0
-                if triplet:
-                    r2 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len,
-                                   h_len, u, 1, True, tab, rate, 4 * q + 1)
-                amp = sgn * (par[A2M] + par[A3M] * r2) * m_minus
+                r2 = pre_trace(pl, q, i, u, 1, True) if triplet else 0.0
+                amp = par[A2M] + par[A3M] * r2
                 row = pj_row_off[pj] + i
                 for k in range(cut[row, part], cut[row, part + 1]):
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
-                    a = amp * post_trace(po, po0 + j, s, 1, tab, rate, 4 * q + 2)
+                    o1 = post_trace(pl, q, po0 + j, s, 1)
+                    mod = m_minus
                     if g >= 0:
-                        a_idx = syn_astro[lo_syn + k]
+                        a_idx = pl.syn_astro[lo_syn + k]
                         if a_idx >= 0:
-                            a *= astro_A[g + a_idx]
-                    w = apply_change(par, wts[lo_syn + k], a)
-                    wts[lo_syn + k] = w
+                            mod *= astro_A[g + a_idx]
+                    w = apply_change(par, pl.w[lo_syn + k], sgn * o1 * amp * mod)
+                    pl.w[lo_syn + k] = w
                     ring[post_lo + j] += w
 
 
@@ -250,10 +245,8 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
                 continue
             hn = hn0 + i
             base = h_off + i * h_len
-            r1n = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, s, 0, True,
-                            tab, rate, 4 * q)
-            r2n = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn, base, h_len, s, 1, True,
-                            tab, rate, 4 * q + 1)
+            r1n = pre_trace(pl, q, i, s, 0, True)
+            r2n = pre_trace(pl, q, i, s, 1, True)
             if nearest:
                 r1n = 1.0
                 r2n = 1.0
@@ -307,20 +300,19 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
                 continue
             j = gid - plo
             slot = po0 + j
-            o2 = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3) if triplet else 0.0
+            o2 = post_trace(pl, q, slot, s, 2) if triplet else 0.0
             amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
             for e in range(col_ptr[cbase + j], col_ptr[cbase + j + 1]):
                 i = col_pre[lo_syn + e]
                 k = col_syn[lo_syn + e]
                 d = dd[0] if uniform else dd[k]
-                r1 = pre_trace(h_last, h_step, h_x, h_head, h_cnt, hn0 + i, h_off + i * h_len, h_len,
-                               s - d, 0, False, tab, rate, 4 * q)
+                r1 = pre_trace(pl, q, i, s - d, 0, False)
                 if r1 == 0.0:
                     continue
                 wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], amp * r1)
             # then the postsynaptic traces jump
-            o1n = post_trace(po, slot, s, 1, tab, rate, 4 * q + 2)
-            o2n = post_trace(po, slot, s, 2, tab, rate, 4 * q + 3)
+            o1n = post_trace(pl, q, slot, s, 1)
+            o2n = post_trace(pl, q, slot, s, 2)
             if nearest:
                 o1n = 1.0
                 o2n = 1.0

@@ -83,8 +83,8 @@ def build(rt, plastic, dtype) -> tuple:
         p._weight = w[syn_lo[q]:syn_lo[q + 1]]
     par = np.array([kernel_par(p.synapse) for p in plastic]).reshape(nq, KP.NPLPAR)
     taus = np.array([p.synapse.timing.kernel_params()["taus"] for p in plastic]).reshape(nq, 4)
-    rate = (dt / taus).reshape(-1)
-    tab = np.exp(-np.arange(KP.TAB_LEN)[None, :] * rate[:, None])
+    rate = dt / taus
+    tab = np.exp(-np.arange(KP.TAB_LEN)[None, :] * rate.reshape(-1, 1))
     h_len = np.array([p._pstate["h_len"] for p in plastic], np.int64)
     n_pre = np.array([p.pre.size for p in plastic], np.int64)
     n_post = np.array([p.post_population.size for p in plastic], np.int64)
