@@ -1,0 +1,612 @@
+"""Networks to and from NIR, the Neuromorphic Intermediate Representation.
+
+NIR (J. E. Pedersen, S. Abreu et al., "Neuromorphic intermediate
+representation: A unified instruction set for interoperable brain-inspired
+computing", Nature Communications 15, 8122 (2024),
+doi:10.1038/s41467-024-52259-9; https://neuroir.org) describes a network as a
+graph of idealised continuous-time primitives (hybrid systems: ODEs plus
+events). spikesim writes and reads these primitives:
+
+===================================  =========================================
+spikesim                             NIR
+===================================  =========================================
+``IF_curr_exp`` population           ``nir.CubaLIF`` (one node per population)
+``SpikeSourceArray`` / ``Poisson``   ``nir.Input`` (the spikes stay outside; a network
+                                    without sources gets an identity ``Input`` port
+                                    ``<label>_stimulus`` per neuron population)
+projection (static or plastic)       ``nir.Linear`` (dense, ``(n_post, n_pre)``)
+every neuron population              ``nir.Output`` (or only the recorded ones)
+===================================  =========================================
+
+Parameter mapping
+-----------------
+NIR's current-based LIF (the paper's primitives table; ``nir.CubaLIF``) is
+
+.. math::
+
+    \\tau_{syn} \\dot I = -I + w_{in} S, \\qquad
+    \\tau_{mem} \\dot v = (v_{leak} - v) + R I, \\qquad
+    v > v_{threshold} \\Rightarrow v \\leftarrow v_{reset}
+
+where ``S`` is the output of the incoming ``Linear`` node, ``W s``. spikesim
+reads a spike ``s`` as a Dirac delta of unit area, the continuous-time
+reading of NIR's events (NIR's documentation writes the Threshold
+primitive's output as a delta); it does not depend on any time step. A
+spike through weight ``W`` therefore makes ``I`` jump by ``w_in W / tau_syn``.
+spikesim's ``IF_curr_exp`` is
+
+.. math::
+
+    c_m \\dot v = \\frac{c_m}{\\tau_m}(v_{rest} - v) + I + i_{offset}
+    \\iff \\tau_m \\dot v = (v_{rest} + \\tfrac{\\tau_m}{c_m} i_{offset} - v)
+    + \\tfrac{\\tau_m}{c_m} I, \\qquad \\tau_{syn,E} \\dot I = -I
+
+with a jump of ``w`` (nA) per spike. The two are the same system with
+
+==================  ====================================  =====================
+NIR                 from spikesim                         unit
+==================  ====================================  =====================
+``tau_mem``         ``tau_m``                             ms (or s, see below)
+``tau_syn``         ``tau_syn_E``                         ms (or s)
+``r``               ``tau_m / cm``                        MOhm (= mV/nA)
+``v_leak``          ``v_rest + (tau_m / cm) * i_offset``  mV
+``v_threshold``     ``v_thresh``                          mV
+``v_reset``         ``v_reset``                           mV
+``w_in``            ``tau_syn_E``                         ms (or s)
+``Linear.weight``   ``w`` (transposed, ``(post, pre)``)   nA
+==================  ====================================  =====================
+
+``w_in = tau_syn`` makes the jump ``w_in W / tau_syn`` equal to ``W = w``, so
+the Linear weights are spikesim's weights unchanged, and a constant
+``i_offset`` is folded exactly into ``v_leak`` (an ``Affine`` bias would
+instead pass through the synaptic filter and rise with ``tau_syn``). ``r``
+is in MOhm because currents are in nA and voltages in mV (NIR's
+documentation names Ohm; only the product ``R I`` in mV matters).
+
+Time unit. NIR's documentation gives time constants in ms, which is the
+default here (``time_unit="ms"``). Most PyTorch consumers (snnTorch, Norse,
+Rockpool) read time constants in seconds: pass ``time_unit="s"``. The unit
+is written to the graph's metadata, which :func:`from_nir` reads.
+
+Consumers that step time. A forward-Euler consumer with step ``h`` (in the
+graph's time unit) represents a Dirac spike as a pulse of height ``1 / h``;
+snnTorch and Norse feed ``1`` per spike instead, so with them divide the
+``Linear`` weights by ``h`` (``tests/test_export_nir.py`` does this for
+snnTorch and compares spike counts).
+
+What NIR cannot hold
+--------------------
+Each is reported by one :class:`NIRExportWarning` per kind, naming the
+populations or projections concerned:
+
+- refractory periods (``tau_refrac``; CubaLIF restarts integrating at once);
+- synaptic delays longer than one step (the minimum, one step, is the
+  time-stepping's own transmission latency and is not reported). NIR has a
+  ``Delay`` primitive, but few consumers implement it, so none is written;
+- a separate inhibitory time constant: CubaLIF has one synaptic current, so
+  inhibitory synapses decay with ``tau_syn_E``; reported for populations
+  that receive inhibitory projections with ``tau_syn_I != tau_syn_E``;
+- plasticity: a plastic projection is written as its current weights;
+- spike sources' content: Poisson rates, start and duration, and the spike
+  times of ``SpikeSourceArray`` (drive the ``Input`` node with them);
+- injected currents (``DCSource``, ``StepCurrentSource``) and astrocytes;
+- conductance synapses: ``IF_cond_exp`` has no NIR primitive and is
+  refused (:class:`ExportError`), as is any other cell type.
+
+Not written either, without a warning: the state (membrane potentials,
+currents; NIR graphs start from rest), recorders, and spikesim's threshold
+test ``v >= v_thresh`` (CubaLIF's is ``v > v_threshold``). Weights are dense
+``(n_post, n_pre)`` matrices (NIR has no sparse primitive); multiple
+synapses between one pair are summed, which is exact for current synapses
+with equal delays.
+
+spikesim's own parameters that NIR cannot express (``tau_refrac``,
+``tau_syn_I``, ``v_rest``, ``i_offset``, labels, receptor types and delays)
+are also written to the nodes' metadata, so that ``from_nir(to_nir(net))``
+gives the network back; NIR consumers ignore metadata.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
+
+try:  # the package's shared error, once spikesim/export/__init__.py defines it
+    from . import ExportError  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the package being complete
+    class ExportError(ValueError):
+        """A network (or graph) that the target format cannot represent."""
+
+        def __init__(self, message: str, rule: str = "unsupported") -> None:
+            super().__init__(f"{message} [rule: {rule}]")
+            self.rule = rule
+
+__all__ = ["ExportError", "NIRExportWarning", "from_nir", "to_nir"]
+
+#: Factor from ms to the graph's time unit.
+TIME_UNITS = {"ms": 1.0, "s": 1e-3}
+PRODUCER = "spikesim"
+
+
+class NIRExportWarning(UserWarning):
+    """Something of the network that a NIR graph cannot hold was left out."""
+
+
+def _nir():
+    try:
+        import nir
+    except ImportError as exc:  # pragma: no cover - exercised only without nir
+        raise ImportError("NIR export needs the 'nir' package: pip install 'spikesim[export]'"
+                          ) from exc
+    return nir
+
+
+# --------------------------------------------------------------------------- mapping table
+# (NIR field, function of the population's per-neuron parameters (ms, mV, nA, nF) and the
+#  ms -> graph-time factor f). The inverse is in _cubalif_to_params.
+_CUBALIF = (
+    ("tau_mem", lambda p, f: p["tau_m"] * f),
+    ("tau_syn", lambda p, f: p["tau_syn_E"] * f),
+    ("r", lambda p, f: p["tau_m"] / p["cm"]),
+    ("v_leak", lambda p, f: p["v_rest"] + p["tau_m"] / p["cm"] * p["i_offset"]),
+    ("v_threshold", lambda p, f: p["v_thresh"]),
+    ("v_reset", lambda p, f: p["v_reset"]),
+    ("w_in", lambda p, f: p["tau_syn_E"] * f),
+)
+# spikesim-only parameters kept in node metadata (original units: ms, mV, nA)
+_EXTRA = ("v_rest", "i_offset", "tau_syn_I", "tau_refrac")
+
+
+def _names(items) -> dict:
+    """Unique NIR node names: letters, digits and ``_`` only (HDF5 groups, torch modules)."""
+    used, out = set(), {}
+    for key, label in items:
+        base = re.sub(r"\W+", "_", str(label), flags=re.ASCII).strip("_") or "node"
+        if base[0].isdigit():
+            base = "n" + base
+        name, k = base, 1
+        while name in used:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
+        out[key] = name
+    return out
+
+
+def _warn(kind: str, what: list[str], consequence: str, stacklevel: int = 4) -> None:
+    """One warning for one kind of dropped feature; ``stacklevel`` points at the user's call."""
+    if what:
+        warnings.warn(f"NIR cannot hold {kind}; {consequence}: {', '.join(what)}",
+                      NIRExportWarning, stacklevel=stacklevel)
+
+
+# --------------------------------------------------------------------------- export
+def to_nir(net, *, time_unit: str = "ms", outputs="all"):
+    """Describe ``net`` as a NIR graph.
+
+    Parameters
+    ----------
+    net : spikesim.Network
+        Populations of ``IF_curr_exp`` neurons and spike sources; see the
+        module documentation for the mapping and for what is left out.
+    time_unit : {"ms", "s"}
+        Unit of the graph's time constants (``tau_mem``, ``tau_syn``,
+        ``w_in``). NIR documents ms; snnTorch and Norse read seconds.
+    outputs : "all", "recorded" or iterable of Population
+        Neuron populations that get an ``nir.Output`` node: all of them, the
+        ones with a spike recorder, or the ones given. ``nir.NIRGraph``'s type
+        inference also gives every node without outgoing edges an Output node
+        and every node without incoming edges (a population that receives no
+        projection) an Input node. nirtorch 2.x, which snnTorch's and Norse's
+        importers use, runs graphs with one Output node only.
+
+    Returns
+    -------
+    nir.NIRGraph
+        Nodes are named after population and projection labels (reduced to
+        letters, digits and ``_``, made unique); ``Output`` nodes are
+        ``<population>_out``. Graph metadata records ``producer``,
+        ``time_unit``, ``dt`` (ms) and the units.
+
+    Raises
+    ------
+    ExportError
+        For ``IF_cond_exp`` (conductance synapses have no NIR primitive) or
+        any other cell type without a NIR counterpart, and for an empty network.
+
+    Warns
+    -----
+    NIRExportWarning
+        Once per kind of dropped feature (refractory periods, delays, a
+        separate ``tau_syn_I``, plasticity, source rates and spike times,
+        injected currents, astrocytes), naming the populations/projections.
+    """
+    nir = _nir()
+    from ..network import Network
+
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a spikesim Network, got {net!r}")
+    if time_unit not in TIME_UNITS:
+        raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}")
+    f = TIME_UNITS[time_unit]
+    if not net.populations:
+        raise ExportError("the network has no populations; there is nothing to export to NIR",
+                          rule="empty-network")
+    for pop in net.populations:
+        ct = pop.celltype
+        if isinstance(ct, IF_cond_exp):
+            raise ExportError(
+                f"population {pop.label!r} is IF_cond_exp: NIR has no conductance-based neuron "
+                "(its CubaLIF takes current synapses only), so conductance synapses cannot be "
+                "exported; use IF_curr_exp to export to NIR", rule="conductance-synapses")
+        if not isinstance(ct, (IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson)):
+            raise ExportError(f"population {pop.label!r} is {type(ct).__name__}, which has no NIR "
+                              "counterpart (supported: IF_curr_exp, SpikeSourceArray, "
+                              "SpikeSourcePoisson)", rule="cell-type")
+    out_pops = _output_populations(net, outputs)
+    _warn_dropped(net)
+
+    names = _names([(("pop", p.index), p.label) for p in net.populations] +
+                   [(("proj", k), pr.label) for k, pr in enumerate(net.projections)] +
+                   [(("out", p.index), f"{p.label}_out") for p in out_pops])
+    nodes, edges = {}, []
+    for pop in net.populations:
+        name = names[("pop", pop.index)]
+        if pop.celltype.kind == 0:
+            nodes[name] = nir.Input(input_type=np.array([pop.size]),
+                                    metadata={"producer": PRODUCER, "label": pop.label,
+                                              "order": pop.index,
+                                              "celltype": type(pop.celltype).__name__})
+            continue
+        p = {k: pop.get(k) for k in pop.params}
+        fields = {nir_name: np.asarray(fn(p, f), dtype=np.float64) for nir_name, fn in _CUBALIF}
+        meta = {"producer": PRODUCER, "label": pop.label, "order": pop.index,
+                "celltype": "IF_curr_exp"}
+        meta.update({k: p[k] for k in _EXTRA})
+        nodes[name] = nir.CubaLIF(**fields, metadata=meta)
+    for k, proj in enumerate(net.projections):
+        name = names[("proj", k)]
+        w = np.nan_to_num(proj.get_weights("array"), nan=0.0).T.astype(net.dtype)
+        meta = {"producer": PRODUCER, "label": proj.label, "order": k,
+                "receptor_type": proj.receptor_type, "plastic": bool(proj.plastic)}
+        d = proj.get_delays()
+        if d.size and np.all(d == d[0]):
+            meta["delay"] = float(d[0])
+        elif d.size:
+            pre, post = proj.connections()
+            dense = np.zeros((proj.post_population.size, proj.pre.size))
+            dense[post, pre] = d
+            meta["delay"] = dense
+        nodes[name] = nir.Linear(weight=w, metadata=meta)
+        edges += [(names[("pop", proj.pre.index)], name),
+                  (name, names[("pop", proj.post_population.index)])]
+    for pop in out_pops:
+        name = names[("out", pop.index)]
+        nodes[name] = nir.Output(output_type=np.array([pop.size]))
+        edges.append((names[("pop", pop.index)], name))
+    meta = {"producer": PRODUCER, "time_unit": time_unit, "dt": float(net.dt),
+            "units": "time: " + time_unit + "; voltage: mV; current: nA; r: MOhm",
+            "spike": "Dirac delta of unit area"}
+    if not any(isinstance(n, nir.Input) for n in nodes.values()):
+        # a network without spike sources (e.g. recurrent CUBA): NIR graphs need an entry
+        # point, so every neuron population gets an identity stimulus port "<label>_stimulus"
+        # (no metadata: from_nir skips it, as it skips the Input nodes NIR adds itself)
+        for pop in net.populations:
+            if pop.celltype.kind != 0:
+                port = _unique(f"{names[('pop', pop.index)]}_stimulus", nodes)
+                nodes[port] = nir.Input(input_type=np.array([pop.size]))
+                edges.append((port, names[("pop", pop.index)]))
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
+
+
+def _unique(name: str, taken) -> str:
+    out, k = name, 1
+    while out in taken:
+        out, k = f"{name}_{k}", k + 1
+    return out
+
+
+def _output_populations(net, outputs) -> list:
+    neurons = [p for p in net.populations if p.celltype.kind != 0]
+    if isinstance(outputs, str):
+        if outputs == "all":
+            return neurons
+        if outputs == "recorded":
+            rec = {r.population.index for r in net.recorders if "spikes" in r.variables}
+            return [p for p in neurons if p.index in rec]
+        raise ValueError(f"outputs must be 'all', 'recorded' or a list of populations, "
+                         f"got {outputs!r}")
+    chosen = []
+    for p in outputs:
+        pop = getattr(p, "population", None)
+        if pop is None or pop.net is not net:
+            raise ValueError(f"outputs: {p!r} is not a population of this network")
+        if pop.celltype.kind == 0:
+            raise ValueError(f"outputs: {pop.label!r} is a spike source, not a neuron population")
+        if pop not in chosen:
+            chosen.append(pop)
+    return sorted(chosen, key=lambda q: q.index)
+
+
+def _warn_dropped(net) -> None:
+    dt = net.dt
+    pops = net.populations
+    neurons = [p for p in pops if p.celltype.kind != 0]
+    _warn("refractory periods", [f"{p.label!r} (tau_refrac up to {p.get('tau_refrac').max():g} ms)"
+                                 for p in neurons if p.refractory_steps(dt).max() > 0],
+          "CubaLIF integrates again right after a spike in populations")
+    inh_targets = {pr.post_population.index for pr in net.projections
+                   if pr.receptor_type == "inhibitory"}
+    _warn("a separate inhibitory synaptic time constant",
+          [repr(p.label) for p in neurons if p.index in inh_targets
+           and not np.array_equal(p.get("tau_syn_I"), p.get("tau_syn_E"))],
+          "inhibitory currents decay with tau_syn_E (tau_syn_I dropped) in populations")
+    _warn("synaptic delays", [f"{pr.label!r} (up to {float(pr.get_delays().max()):g} ms)"
+                              for pr in net.projections
+                              if pr.n_synapses and int(pr.delay.max()) > 1],
+          "delays longer than one step are dropped in projections")
+    _warn("plasticity", [repr(pr.label) for pr in net.projections if pr.plastic],
+          "the current weights are exported as static weights for projections")
+    _warn("Poisson rates", [repr(p.label) for p in pops
+                            if isinstance(p.celltype, SpikeSourcePoisson)],
+          "rate, start and duration are dropped; these become plain Input nodes")
+    _warn("spike times", [repr(p.label) for p in pops if isinstance(p.celltype, SpikeSourceArray)
+                          and any(t.size for t in p.params["spike_times"])],
+          "drive these Input nodes with their spike times yourself")
+    _warn("injected currents", sorted({repr(pop.label) for _, pop, _ in net.injections}),
+          "DC/step current sources are dropped for populations")
+    astro = [repr(getattr(g, "label", None) or f"astrocytes{k}")
+             for k, g in enumerate(net.astrocytes)]
+    astro += [f"projection {pr.label!r}" for pr in net.projections
+              if getattr(pr, "_astro_link", None) is not None]
+    _warn("astrocytes", astro, "astrocyte groups and their modulation are dropped")
+
+
+# --------------------------------------------------------------------------- import
+def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=None,
+             time_unit: str | None = None, dtype: str = "float32"):
+    """Build a :class:`spikesim.Network` from a NIR graph.
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph, str or Path
+        A graph of ``Input``, ``Output``, ``CubaLIF``, ``Linear`` and
+        ``Affine`` nodes (a path is read with ``nir.read``).
+    dt : float
+        Time step of the new network, ms.
+    seed : int, optional
+        Seed of the new network.
+    spike_times : dict, optional
+        Spike times (ms) per ``Input`` node, keyed by node name (or by the
+        population label recorded in a spikesim graph's metadata), in any form
+        :class:`~spikesim.SpikeSourceArray` accepts. Inputs not named here
+        become ``SpikeSourceArray`` populations **with no spikes**: a NIR
+        graph carries no input data.
+    time_unit : {"ms", "s"}, optional
+        Unit of the graph's time constants. Default: the ``time_unit`` in the
+        graph's metadata if spikesim wrote it, else ms (NIR's documented unit).
+    dtype : {"float32", "float64"}
+        Precision of the new network.
+
+    Returns
+    -------
+    spikesim.Network
+        ``CubaLIF`` nodes become ``IF_curr_exp`` populations with the inverse
+        of the mapping in the module documentation: ``tau_m = tau_mem``,
+        ``cm = tau_mem / r``, ``tau_syn_E = tau_syn_I = tau_syn``,
+        ``v_rest = v_leak``, ``i_offset = 0``, ``tau_refrac = 0``; a
+        ``Linear``/``Affine`` node becomes ``FromList`` projections with
+        weights ``W * w_in / tau_syn`` (nA, per target neuron), excitatory
+        where positive and inhibitory where negative (zero entries are not
+        synapses), delay one step. An ``Affine`` bias ``b`` is a constant
+        input to the synaptic current; it becomes ``i_offset += w_in * b``
+        (its steady state; the rise with ``tau_syn`` at the start is lost and
+        reported by a :class:`NIRExportWarning`). A direct edge from an
+        ``Input`` or ``CubaLIF`` node into a ``CubaLIF`` node is an identity
+        weight matrix. Metadata written by :func:`to_nir` restores
+        ``tau_refrac``, ``tau_syn_I``, ``v_rest``, ``i_offset``, labels,
+        receptor types and delays.
+
+    Raises
+    ------
+    ExportError
+        For node types other than those above (nested graphs, ``LIF``,
+        ``Delay``, convolutions, ...) and for edges that spikesim cannot map.
+    """
+    nir = _nir()
+    import spikesim as ss
+
+    if isinstance(graph, (str, Path)):
+        graph = nir.read(graph)
+    if not isinstance(graph, nir.NIRGraph):
+        raise TypeError(f"graph must be a nir.NIRGraph or a path to a NIR file, got {graph!r}")
+    gmeta = dict(graph.metadata) if isinstance(graph.metadata, dict) else {}
+    if time_unit is None:
+        time_unit = str(gmeta.get("time_unit", "ms")) if gmeta.get("producer") == PRODUCER \
+            else "ms"
+    if time_unit not in TIME_UNITS:
+        raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}")
+    f = TIME_UNITS[time_unit]
+
+    # nir.write/read stores nodes by name; spikesim's metadata keeps the original order
+    position = {n: k for k, n in enumerate(graph.nodes)}
+    order = sorted(graph.nodes, key=lambda n: (float(_meta(graph.nodes[n]).get("order", np.inf)),
+                                               position[n]))
+    kinds = {}
+    for name, node in graph.nodes.items():
+        for cls in (nir.Input, nir.Output, nir.CubaLIF, nir.Affine, nir.Linear):
+            if type(node) is cls:
+                kinds[name] = cls.__name__
+                break
+        else:
+            raise ExportError(f"NIR node {name!r} is {type(node).__name__}; spikesim reads only "
+                              "Input, Output, CubaLIF, Linear and Affine nodes",
+                              rule="nir-node-type")
+    if gmeta.get("producer") == PRODUCER:
+        # nir.NIRGraph's type inference puts an Input node before every node without incoming
+        # edges (a population that receives no projection); spikesim's own inputs carry metadata
+        for name in [n for n, k in kinds.items() if k == "Input" and not _meta(graph.nodes[n])]:
+            del kinds[name]
+        order = [n for n in order if n in kinds]
+    src_of, dst_of = {n: [] for n in kinds}, {n: [] for n in kinds}
+    for a, b in graph.edges:
+        if a in graph.nodes and a not in kinds:
+            continue  # an inferred Input node, skipped above
+        for end in (a, b):
+            if end not in kinds:
+                raise ExportError(f"NIR edge ({a!r}, {b!r}) names a node that is not in the graph",
+                                  rule="nir-edge")
+        dst_of[a].append(b)
+        src_of[b].append(a)
+
+    spike_times = dict(spike_times or {})
+    sizes, params, labels = {}, {}, {}
+    for name in order:
+        node, kind = graph.nodes[name], kinds[name]
+        meta = _meta(node)
+        if kind in ("Input", "CubaLIF"):
+            labels[name] = str(meta.get("label", name))
+        if kind == "Input":
+            shape = np.asarray(node.input_type["input"]).ravel()
+            if shape.size != 1:
+                raise ExportError(f"NIR Input {name!r} has shape {tuple(shape)}; spikesim reads "
+                                  "1-D inputs only", rule="nir-shape")
+            sizes[name] = int(shape[0])
+        elif kind == "CubaLIF":
+            params[name] = _cubalif_to_params(name, node, meta, f)
+            sizes[name] = params[name]["tau_m"].shape[0]
+    for key in spike_times:
+        if not any(kinds[n] == "Input" and key in (n, labels[n]) for n in kinds):
+            raise ValueError(f"spike_times: {key!r} is not an Input node of the graph; inputs: "
+                             f"{sorted(n for n in kinds if kinds[n] == 'Input')}")
+
+    conns, bias_nodes = [], []
+    for name in order:
+        node, kind = graph.nodes[name], kinds[name]
+        if kind in ("Linear", "Affine"):
+            srcs = src_of[name]
+            if len(srcs) != 1 or kinds[srcs[0]] not in ("Input", "CubaLIF"):
+                raise ExportError(f"NIR {kind} {name!r} must have exactly one input, from an Input "
+                                  f"or CubaLIF node; it has {srcs}", rule="nir-edge")
+            w = np.asarray(node.weight, dtype=np.float64)
+            for dst in dst_of[name]:
+                if kinds[dst] == "Output":
+                    continue
+                if kinds[dst] != "CubaLIF":
+                    raise ExportError(f"NIR {kind} {name!r} feeds {kinds[dst]} {dst!r}; spikesim "
+                                      "reads weights that feed CubaLIF nodes only", rule="nir-edge")
+                want = (sizes[dst], sizes[srcs[0]])
+                if w.shape != want:
+                    raise ExportError(f"NIR {kind} {name!r} has weight shape {w.shape}; "
+                                      f"{srcs[0]!r} -> {dst!r} needs {want}", rule="nir-shape")
+                conns.append((srcs[0], dst, w, name, _meta(node)))
+                if kind == "Affine":
+                    b = np.asarray(node.bias, dtype=np.float64)
+                    if np.any(b != 0):
+                        params[dst]["i_offset"] = params[dst]["i_offset"] + \
+                            params[dst]["_w_in"] * np.broadcast_to(b, (sizes[dst],))
+                        bias_nodes.append(repr(name))
+        elif kind in ("Input", "CubaLIF"):
+            for dst in dst_of[name]:
+                if kinds[dst] == "CubaLIF":
+                    if sizes[dst] != sizes[name]:
+                        raise ExportError(f"NIR edge ({name!r}, {dst!r}) joins {sizes[name]} "
+                                          f"to {sizes[dst]} neurons without a weight node",
+                                          rule="nir-shape")
+                    conns.append((name, dst, np.eye(sizes[dst]), f"{name}_{dst}", {}))
+                elif kinds[dst] not in ("Linear", "Affine", "Output"):
+                    raise ExportError(f"NIR edge ({name!r}, {dst!r}): {kinds[dst]} cannot take "
+                                      f"the spikes of {kinds[name]} {name!r}", rule="nir-edge")
+        elif kind == "Output" and dst_of[name]:
+            raise ExportError(f"NIR Output {name!r} has outgoing edges {dst_of[name]}",
+                              rule="nir-edge")
+    _warn("an Affine bias as a synaptic input", bias_nodes,
+          "it becomes i_offset = w_in * bias (its steady state) for nodes", stacklevel=3)
+
+    net = ss.Network(dt=dt, seed=seed, dtype=dtype)
+    pops = {}
+    for name in order:
+        if kinds[name] == "Input":
+            times = spike_times.get(name, spike_times.get(labels[name], ()))
+            pops[name] = net.add_population(sizes[name], ss.SpikeSourceArray(times),
+                                            label=labels[name])
+        elif kinds[name] == "CubaLIF":
+            p = {k: v for k, v in params[name].items() if not k.startswith("_")}
+            pops[name] = net.add_population(sizes[name], ss.IF_curr_exp(**p), label=labels[name])
+    for src, dst, w, name, meta in conns:
+        scale = params[dst]["_w_in"] / params[dst]["_tau_syn"]  # nA per unit of W
+        _connect(net, pops[src], pops[dst], w * scale[:, None], name, meta)
+    return net
+
+
+def _meta(node) -> dict:
+    meta = getattr(node, "metadata", None)
+    if isinstance(meta, dict) and str(meta.get("producer", "")) == PRODUCER:
+        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in meta.items()}
+    return {}
+
+
+def _cubalif_to_params(name, node, meta, f) -> dict:
+    def arr(field):
+        a = np.asarray(getattr(node, field), dtype=np.float64)
+        return a.ravel()
+
+    tau_mem, tau_syn, r = arr("tau_mem"), arr("tau_syn"), arr("r")
+    v_leak, v_th = arr("v_leak"), arr("v_threshold")
+    v_reset = arr("v_reset") if node.v_reset is not None else np.zeros_like(v_th)
+    w_in = arr("w_in")
+    n = v_th.shape[0]
+    for field, a in (("tau_mem", tau_mem), ("tau_syn", tau_syn), ("r", r), ("v_leak", v_leak),
+                     ("v_reset", v_reset), ("w_in", w_in)):
+        if a.shape[0] != n:
+            raise ExportError(f"NIR CubaLIF {name!r}: {field} has {a.shape[0]} values, "
+                              f"v_threshold {n}", rule="nir-shape")
+    bad = ~((r > 0) & np.isfinite(r))
+    if bad.any():
+        raise ExportError(f"NIR CubaLIF {name!r}: r must be finite and > 0 to give a membrane "
+                          f"capacitance (cm = tau_mem / r), got {float(r[bad][0])!r}",
+                          rule="nir-parameter")
+    tau_m, tau_s = tau_mem / f, tau_syn / f
+    p = {"tau_m": tau_m, "cm": tau_m / r, "tau_syn_E": tau_s, "tau_syn_I": tau_s.copy(),
+         "v_rest": v_leak, "i_offset": np.zeros(n), "v_thresh": v_th, "v_reset": v_reset,
+         "tau_refrac": np.zeros(n)}
+    extra = {k: np.broadcast_to(np.asarray(meta[k], dtype=np.float64), (n,)).copy()
+             for k in _EXTRA if k in meta and np.shape(meta[k]) in ((), (n,))}
+    if not ("v_rest" in extra and "i_offset" in extra and np.allclose(
+            extra["v_rest"] + r * extra["i_offset"], v_leak, rtol=1e-9, atol=1e-9)):
+        extra.pop("v_rest", None)  # missing, or v_leak was edited after export: trust v_leak
+        extra.pop("i_offset", None)
+    p.update(extra)  # spikesim's own values, when spikesim wrote the graph
+    p["_w_in"], p["_tau_syn"] = w_in, tau_syn
+    return p
+
+
+def _connect(net, pre, post, w, name, meta) -> None:
+    import spikesim as ss
+
+    label = str(meta.get("label", name))
+    delay = meta.get("delay")
+    dense_delay = None
+    if delay is not None and np.ndim(delay) == 2 and np.shape(delay) == w.shape:
+        dense_delay = np.asarray(delay, dtype=np.float64)
+    receptor = str(meta.get("receptor_type", ""))
+    parts = [(receptor, w != 0)] if receptor in ("excitatory", "inhibitory") else \
+        [("excitatory", w > 0), ("inhibitory", w < 0)]
+    for rec, mask in parts:
+        post_i, pre_i = np.nonzero(mask)
+        if len(parts) == 2 and not pre_i.size:
+            continue
+        if dense_delay is not None:
+            d = dense_delay[post_i, pre_i]
+        elif delay is not None and np.ndim(delay) == 0:
+            d = np.full(pre_i.shape, float(delay))
+        else:
+            d = np.full(pre_i.shape, net.dt)
+        d = np.maximum(d, net.dt)
+        sub = f"{label}_{rec[:3]}" if len(parts) == 2 and (w > 0).any() and (w < 0).any() \
+            else label
+        net.connect(pre, post, ss.FromList(pre_i, post_i, weight=w[post_i, pre_i], delay=d),
+                    receptor_type=rec, label=sub)
