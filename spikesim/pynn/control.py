@@ -1,0 +1,89 @@
+"""setup/run/reset/end and the state queries of the spikesim PyNN backend."""
+from __future__ import annotations
+
+import warnings
+
+from pyNN import common, errors
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
+from pyNN.recording import get_io
+
+from . import simulator
+from .simulator import CONVENTIONS, check_count
+
+_OPTIONS = ("rng_seed", "dtype", "threads", "conventions", "stdp_amplitudes",
+            "inhibitory_weights")
+# documented setup() options of other PyNN backends: scripts pass them to every backend
+_OTHER_BACKENDS = ("spike_precision", "verbosity", "recording_precision", "rng_type", "t_flush",
+                   "grng_seed", "rng_seeds", "rng_seeds_seed", "use_cvode", "rtol", "atol",
+                   "default_maxstep", "native_rng_baseseed", "returned_rng_seed")
+
+
+def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFAULT_MAX_DELAY,
+          **extra_params):
+    """Start a new simulation: an empty spikesim network with time step ``timestep`` (ms).
+
+    Options (keyword arguments) specific to spikesim:
+
+    ``rng_seed`` (int, default 42)
+        Seed of the network's generator (Poisson sources). Connectors and
+        ``RandomDistribution`` draw from their own ``NumpyRNG``, as in every backend.
+    ``dtype`` ("float64" default, or "float32")
+        Precision of state and weights.
+    ``threads`` ("auto" or int)
+        Threads of the simulation loop (results do not depend on it).
+    ``conventions`` ("pynn" default, or "spynnaker")
+        Sets both of the following at once.
+    ``stdp_amplitudes`` ("pynn" or "spynnaker")
+        ``AdditiveWeightDependence``: "pynn" multiplies ``A_plus``/``A_minus`` by
+        ``w_max`` (as ``pyNN.nest``); "spynnaker" takes them as weight changes (nA, uS).
+    ``inhibitory_weights`` ("pynn" or "spynnaker")
+        "pynn": inhibitory weights onto current-based cells are negative (PyNN's rule,
+        checked). "spynnaker": the magnitude of a weight is used and the receptor type
+        gives the sign, as sPyNNaker does; ``get`` returns magnitudes.
+
+    ``min_delay`` 'auto' means one time step. PyNN passes backend-specific options to
+    every backend (NEST's ``t_flush``, ``spike_precision``, ``verbosity``; NEURON's
+    ``use_cvode``; ...): spikesim does not use them and says so with a ``UserWarning``
+    naming each one. Returns the MPI rank (always 0).
+    """
+    foreign = sorted(set(extra_params) - set(_OPTIONS))
+    if foreign:
+        known = [k for k in foreign if k in _OTHER_BACKENDS]
+        warnings.warn(f"setup() options {foreign} are not used by spikesim"
+                      + (f" ({known} belong to other PyNN backends)" if known else "")
+                      + f"; spikesim's options are {list(_OPTIONS)}", stacklevel=2)
+        for key in foreign:
+            extra_params.pop(key)
+    common.setup(timestep, min_delay, max_delay=max_delay)
+    conv = extra_params.pop("conventions", "pynn")
+    if conv not in CONVENTIONS:
+        raise errors.InvalidParameterValueError(
+            f"setup(conventions=...) must be one of {CONVENTIONS}, got {conv!r}")
+    extra_params.setdefault("stdp_amplitudes", conv)
+    extra_params.setdefault("inhibitory_weights", conv)
+    simulator.state.configure(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
+                              **extra_params)
+    return rank()
+
+
+def end(compatible_output=True):
+    """Write the data requested with ``record(..., to_file=...)`` and close files."""
+    for (population, variables, filename) in simulator.state.write_on_end:
+        io = get_io(filename)
+        population.write_data(io, variables)
+    simulator.state.write_on_end = []
+    simulator.state.net.close()
+
+
+def set_number_of_neurons_per_core(neuron_type, max_permitted):
+    """sPyNNaker compatibility: accepted and ignored (spikesim has no cores)."""
+    check_count("set_number_of_neurons_per_core: max_permitted", max_permitted)
+
+
+run, run_until = common.build_run(simulator)
+run_for = run
+reset = common.build_reset(simulator)
+initialize = common.initialize
+
+get_current_time, get_time_step, get_min_delay, get_max_delay, num_processes, rank = \
+    common.build_state_queries(simulator)

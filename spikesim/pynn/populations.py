@@ -1,0 +1,217 @@
+"""Population, PopulationView and Assembly of the spikesim PyNN backend.
+
+Each PyNN ``Population`` owns one :class:`spikesim.Population`, created at once
+with the evaluated parameters. Parameters are kept on the PyNN side as well (as
+the values given, e.g. spike times at 0), and every change is pushed to spikesim
+(:meth:`spikesim.Population.set` / ``initialize``), which checks it.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
+from pyNN.standardmodels import StandardCellType
+
+from . import simulator
+from .recording import Recorder
+from .simulator import check_count, state
+from .standardmodels import SpikeSourceArray, poisson_parameters, spike_time_lists
+
+_STATE_VARIABLES = ("v", "isyn_exc", "isyn_inh", "gsyn_exc", "gsyn_inh")
+
+
+def _spikesim_errors(func, *args, **kwargs):
+    """Call into spikesim; its refusals become PyNN's InvalidParameterValueError."""
+    try:
+        return func(*args, **kwargs)
+    except errors.InvalidParameterValueError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise errors.InvalidParameterValueError(str(exc)) from None
+
+
+def split_by_population(cells):
+    """``[(Population, index array)]`` for a Population, view, Assembly or list of IDs."""
+    if isinstance(cells, (common.Population, common.PopulationView)) and hasattr(cells, "grandparent"):
+        return [(cells.grandparent, np.asarray(cells.index_in_grandparent(np.arange(cells.size))))]
+    if isinstance(cells, common.Population):
+        return [(cells, np.arange(cells.size))]
+    ids = cells.all_cells if isinstance(cells, common.Assembly) else np.asarray(
+        [int(c) for c in cells], dtype=np.int64)
+    k, local = state.locate(ids)
+    return [(state.populations[i], local[k == i]) for i in np.unique(k)]
+
+
+def _values(lazy: LazyArray, n: int, mask=None):
+    lazy.shape = (n,)
+    v = lazy.evaluate(simplify=True) if mask is None else lazy[mask]
+    return v
+
+
+class Assembly(common.Assembly):
+    __doc__ = common.Assembly.__doc__
+    _simulator = simulator
+
+
+class _Mixin:
+    """What Population and PopulationView share: parameters, initial values, sPyNNaker's v."""
+
+    def set(self, **parameters):
+        """Set parameters; ``v`` (and other state variables) set initial values, as sPyNNaker does."""
+        initial = {k: parameters.pop(k) for k in list(parameters) if k in _STATE_VARIABLES}
+        if initial:
+            self.initialize(**initial)
+        if parameters:
+            common.BasePopulation.set(self, **parameters)
+
+    def _get_parameters(self, *names):
+        native = self.celltype.get_native_names(*names)
+        return self.celltype.reverse_translate(self._get_native_parameters(*native))
+
+    def _get_native_parameters(self, *names):
+        root, idx = self._root()
+        out = {}
+        for name in names:
+            if name not in root._parameters:
+                raise errors.NonExistentParameterError(name, self.celltype.__class__.__name__,
+                                                       self.celltype.get_parameter_names())
+            value = root._parameters[name]
+            if isinstance(value, np.ndarray):
+                value = value[idx]
+            out[name] = simplify(value)
+        return ParameterSpace(out, shape=(len(idx),))
+
+    def _set_parameters(self, parameter_space):
+        root, idx = self._root()
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        new = {}
+        for name, value in parameter_space.items():
+            if isinstance(root.celltype, SpikeSourceArray):
+                lists = spike_time_lists(value, len(idx))
+                full = np.empty(root.size, dtype=object)
+                full[:] = root._parameters[name]
+                for k, i in enumerate(idx):
+                    full[i] = Sequence(lists[k])
+                new[name] = full
+                _spikesim_errors(root._ss._set, idx, {name: lists})
+                continue
+            full = np.array(root._parameters[name], dtype=np.float64)
+            full[idx] = value
+            new[name] = full
+            if type(root.celltype).__name__ == "SpikeSourcePoisson":
+                continue  # pushed below, with the other two parameters
+            _spikesim_errors(root._ss._set, idx, {name: np.asarray(value, np.float64)})
+        if type(root.celltype).__name__ == "SpikeSourcePoisson":
+            p = {**root._parameters, **new}
+            _spikesim_errors(root._ss.set, **poisson_parameters(p["rate"], p["start"],
+                                                                p["duration"], root.size))
+        root._parameters.update(new)
+
+    def _set_initial_value_array(self, variable, value):
+        root, idx = self._root()
+        if variable not in root.celltype.default_initial_values:
+            raise errors.NonExistentParameterError(variable, root.celltype.__class__.__name__,
+                                                   list(root.celltype.default_initial_values))
+        if not root.celltype.injectable:  # spike sources have no state
+            return
+        v = np.asarray(_values(value, self.size), dtype=np.float64)
+        v = np.broadcast_to(v, (len(idx),)).copy()
+        _spikesim_errors(root._ss._initialize, idx, {variable: v})
+        if variable != "v":
+            root._extra_initial[variable] = root._extra_initial.get(
+                variable, np.zeros(root.size))
+            root._extra_initial[variable][idx] = v
+
+
+class PopulationView(_Mixin, common.PopulationView):
+    __doc__ = common.PopulationView.__doc__
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _root(self):
+        return self.grandparent, np.asarray(self.index_in_grandparent(np.arange(self.size)))
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def initialize(self, **initial_values):
+        root, idx = self._root()
+        for variable, value in initial_values.items():
+            lazy = LazyArray(value, shape=(self.size,), dtype=float)
+            self._set_initial_value_array(variable, lazy)
+            full = np.array(_values(root.initial_values[variable], root.size), dtype=np.float64)
+            full = np.broadcast_to(full, (root.size,)).copy()
+            full[idx] = np.broadcast_to(_values(lazy, self.size), (self.size,))
+            root.initial_values[variable] = LazyArray(full, shape=(root.size,), dtype=float)
+
+
+class Population(_Mixin, common.Population):
+    __doc__ = common.Population.__doc__ + """
+    sPyNNaker compatibility: ``neurons_per_core=n`` (or ``additional_parameters=
+    {"neurons_per_core": n}``) is accepted and ignored; spikesim has no cores.
+    """
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
+                 label=None, neurons_per_core=None, additional_parameters=None, **kwargs):
+        if kwargs:
+            raise NotImplementedError(f"Population arguments {sorted(kwargs)} are not supported by "
+                                      "spikesim.pynn")
+        extra = dict(additional_parameters or {})
+        if "neurons_per_core" in extra:
+            neurons_per_core = extra.pop("neurons_per_core")
+        if extra:
+            raise NotImplementedError(f"Population additional_parameters {sorted(extra)} are not "
+                                      "supported by spikesim.pynn (neurons_per_core is accepted)")
+        if neurons_per_core is not None:
+            check_count("neurons_per_core", neurons_per_core)
+        self._extra_initial = {}
+        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+
+    def _root(self):
+        return self, np.arange(self.size)
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _create_cells(self):
+        ct = self.celltype
+        if not isinstance(ct, StandardCellType) or getattr(ct, "_ss_class", None) is None:
+            raise NotImplementedError(f"cell type {type(ct).__name__} is not available in "
+                                      "spikesim.pynn (IF_curr_exp, IF_cond_exp, SpikeSourceArray, "
+                                      "SpikeSourcePoisson are)")
+        ps = ct.native_parameters
+        ps.shape = (self.size,)
+        ps.evaluate(simplify=False)
+        self._parameters = {}
+        for name, value in ps.items():
+            if isinstance(ct, SpikeSourceArray):
+                seqs = np.empty(self.size, dtype=object)
+                seqs[:] = [v if isinstance(v, Sequence) else Sequence(v)
+                           for v in np.broadcast_to(value, (self.size,))]
+                self._parameters[name] = seqs
+            else:
+                self._parameters[name] = np.broadcast_to(
+                    np.asarray(value, dtype=np.float64), (self.size,)).copy()
+        params = {k: (v if isinstance(ct, SpikeSourceArray) else simplify(v))
+                  for k, v in self._parameters.items()}
+        params = ct.to_spikesim_parameters({**params, "_size": self.size})
+        sscell = _spikesim_errors(ct._ss_class, **params)
+        label = f"{len(state.populations)}:{self.label}"
+        self._ss = _spikesim_errors(state.net.add_population, self.size, sscell, label=label)
+        ids = state.allocate_ids(self, self.size)
+        self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
+        for cell in self.all_cells:
+            cell.parent = self
+        self._mask_local = np.ones(self.size, dtype=bool)
+
+    def _set_initial_value_array(self, variable, value):
+        _Mixin._set_initial_value_array(self, variable, value)
+
+    def _reapply_initial_state(self):
+        """After a reset: state variables other than v back to their initial values."""
+        for variable, values in self._extra_initial.items():
+            self._ss._initialize(np.arange(self.size), {variable: values})

@@ -1,0 +1,279 @@
+"""Projection of the spikesim PyNN backend.
+
+PyNN's own connectors decide the connections: ``connector.connect(self)`` calls
+:meth:`Projection._convergent_connect` once per target neuron (as in every PyNN
+backend), so the same connector with the same ``NumpyRNG`` seed gives exactly the
+connections ``pyNN.nest`` gives. The collected lists become one spikesim CSR
+projection per pair of (pre, post) populations (several when an Assembly is
+involved). Connection ``c`` of this projection is synapse ``pos[c]`` of spikesim
+projection ``part[c]``; ``get``/``set`` read and write the spikesim arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import ParameterSpace
+from pyNN.space import Space
+
+from spikesim.projection import delays_to_steps
+
+from . import simulator
+from .simulator import state
+from .standardmodels import StaticSynapse, STDPMechanism
+
+_STDP_NAMES = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
+
+
+class Connection(common.Connection):
+    """One connection of a projection: ``weight``, ``delay`` and the plasticity parameters."""
+
+    def __init__(self, projection, index):
+        self.projection = projection
+        self.index = index
+
+    @property
+    def presynaptic_index(self):
+        return int(self.projection._pre_idx[self.index])
+
+    @property
+    def postsynaptic_index(self):
+        return int(self.projection._post_idx[self.index])
+
+    def __getattr__(self, name):
+        if name in ("weight", "delay") or name in self.projection._static_params:
+            return self.projection._values(name)[self.index]
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        if name in ("projection", "index"):
+            object.__setattr__(self, name, value)
+            return
+        prj = self.projection
+        values = prj._values(name).copy()
+        values[self.index] = value
+        prj._set_attributes(ParameterSpace({name: values}, shape=(len(prj),)))
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
+        if source is not None:
+            raise NotImplementedError("Projection(source=...) is not available in spikesim")
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space, label)
+        if not isinstance(self.synapse_type, (StaticSynapse, STDPMechanism)):
+            raise NotImplementedError(f"synapse type {type(self.synapse_type).__name__} is not "
+                                      "available in spikesim (StaticSynapse, STDPMechanism are)")
+        self._chunks = {"pre": [], "post": [], "weight": [], "delay": []}
+        self._static_params = {}
+        connector.connect(self)
+        self._build()
+
+    # ---------------------------------------------------------------- connecting
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
+                            location_selector=None, **connection_parameters):
+        if location_selector is not None:
+            raise NotImplementedError("location_selector (multicompartment) is not available in "
+                                      "spikesim")
+        pre = np.atleast_1d(np.asarray(presynaptic_indices, dtype=np.int64))
+        n = pre.shape[0]
+        self._chunks["pre"].append(pre)
+        self._chunks["post"].append(np.full(n, int(postsynaptic_index), np.int64))
+        for name in ("weight", "delay"):
+            v = np.asarray(connection_parameters.pop(name), dtype=np.float64)
+            self._chunks[name].append(np.broadcast_to(v, (n,)) if v.ndim == 0 else v.ravel())
+        connection_parameters.pop("dendritic_delay_fraction", None)
+        for name, value in connection_parameters.items():
+            v = np.unique(np.asarray(value, dtype=np.float64))
+            old = self._static_params.get(name)
+            if v.size > 1 or (old is not None and v.size and v[0] != old):
+                raise NotImplementedError(f"STDP parameter {name} must be the same for every "
+                                          "connection of a projection in spikesim")
+            if v.size:
+                self._static_params[name] = float(v[0])
+
+    def _native_weights(self, w: np.ndarray) -> np.ndarray:
+        """PyNN weights -> signed spikesim weights (sPyNNaker: the receptor gives the sign)."""
+        if state.inhibitory_weights == "spynnaker":
+            w = np.abs(w)
+            if self.receptor_type == "inhibitory" and not self.post.conductance_based:
+                w = -w
+        return w
+
+    def _user_weights(self, w: np.ndarray) -> np.ndarray:
+        return np.abs(w) if state.inhibitory_weights == "spynnaker" else w
+
+    def _build(self):
+        cat = {k: (np.concatenate(v) if v else np.zeros(0, np.int64 if k in ("pre", "post")
+                                                        else np.float64))
+               for k, v in self._chunks.items()}
+        del self._chunks
+        self._pre_idx, self._post_idx = cat["pre"], cat["post"]
+        m = self._pre_idx.shape[0]
+        if m and (self._pre_idx.min() < 0 or self._pre_idx.max() >= self.pre.size):
+            raise errors.ConnectionError("presynaptic index out of range")
+        weight = self._native_weights(cat["weight"])
+        try:
+            steps = delays_to_steps(cat["delay"], state.dt).astype(np.uint16)
+        except ValueError as exc:
+            raise errors.ConnectionError(f"{exc} (delay)") from None
+        if isinstance(self.synapse_type, STDPMechanism):
+            if m == 0:
+                self._static_params = {k: 0.0 for k in _STDP_NAMES}
+            synapse = self.synapse_type.to_spikesim(self._static_params, self.receptor_type,
+                                                    self.post.celltype if hasattr(self.post, "celltype")
+                                                    else self.post.populations[0].celltype)
+        else:
+            synapse = None
+        pre_k, pre_local = state.locate(self.pre.all_cells[self._pre_idx]) if m else (
+            np.zeros(0, np.int64),) * 2
+        post_k, post_local = state.locate(self.post.all_cells[self._post_idx]) if m else (
+            np.zeros(0, np.int64),) * 2
+        self._parts = []
+        self._part = np.zeros(m, np.int64)
+        self._pos = np.zeros(m, np.int64)
+        pair = pre_k * (len(state.populations) + 1) + post_k
+        for key in np.unique(pair):
+            sel = np.flatnonzero(pair == key)
+            ppop = state.populations[int(pre_k[sel[0]])]
+            qpop = state.populations[int(post_k[sel[0]])]
+            a, b = pre_local[sel], post_local[sel]
+            order = np.lexsort((b, a))  # CSR: by source, then target (stable)
+            indptr = np.zeros(ppop.size + 1, np.int64)
+            np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
+            try:
+                ssproj = state.net._restore_projection(
+                    ppop._ss, qpop._ss, self.receptor_type, str(self.label), indptr,
+                    b[order].astype(np.int32), weight[sel][order], steps[sel][order], synapse)
+            except ValueError as exc:
+                raise errors.ConnectionError(str(exc)) from None
+            self._part[sel[order]] = len(self._parts)
+            self._pos[sel[order]] = np.arange(sel.shape[0])
+            self._parts.append(ssproj)
+
+    # ---------------------------------------------------------------- access
+    def __len__(self):
+        return int(self._pre_idx.shape[0])
+
+    def __getitem__(self, i):
+        if isinstance(i, (int, np.integer)):
+            if not -len(self) <= i < len(self):
+                raise IndexError(f"connection {i} out of range for {len(self)} connections")
+            return Connection(self, int(i) % len(self))
+        if isinstance(i, slice):
+            return [Connection(self, j) for j in range(*i.indices(len(self)))]
+        raise TypeError(f"connection index must be an int or a slice, got {i!r}")
+
+    @property
+    def connections(self):
+        return (Connection(self, i) for i in range(len(self)))
+
+    def _values(self, name: str) -> np.ndarray:
+        """Current values of ``name`` for every connection, in connection order."""
+        m = len(self)
+        if name in self._static_params:
+            return np.full(m, self._static_params[name])
+        out = np.zeros(m)
+        for k, ssproj in enumerate(self._parts):
+            sel = self._part == k
+            if name == "weight":
+                out[sel] = np.asarray(ssproj.weight, np.float64)[self._pos[sel]]
+            elif name == "delay":
+                out[sel] = ssproj.get_delays()[self._pos[sel]]
+            else:
+                raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                       self.synapse_type.get_parameter_names())
+        if name == "weight":
+            out = self._user_weights(out)
+        return out
+
+    def _get_attributes_as_list(self, names):
+        cols = []
+        for name in names:
+            if name == "presynaptic_index":
+                cols.append(self._pre_idx.astype(float))
+            elif name == "postsynaptic_index":
+                cols.append(self._post_idx.astype(float))
+            else:
+                cols.append(self._values(name))
+        return [tuple(row) for row in np.column_stack(cols).tolist()] if cols else []
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        op = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+        key = self._pre_idx * self.post.size + self._post_idx
+        unique = np.unique(key).shape[0] == key.shape[0]
+        out = []
+        for name in names:
+            if name in ("weights", "delays"):  # PyNN's old plural names
+                name = name[:-1]
+            values = self._values(name)
+            arr = np.full((self.pre.size, self.post.size), np.nan)
+            if unique:
+                arr[self._pre_idx, self._post_idx] = values
+            else:
+                for i, j, v in zip(self._pre_idx, self._post_idx, values):
+                    arr[i, j] = v if np.isnan(arr[i, j]) else op(arr[i, j], v)
+            out.append(arr)
+        return out
+
+    def _set_attributes(self, parameter_space):
+        parameter_space.evaluate(simplify=True)
+        for name, value in parameter_space.items():
+            value = np.asarray(value, dtype=np.float64)
+            if value.ndim == 2:
+                vals = value[self._pre_idx, self._post_idx]
+            else:
+                vals = np.broadcast_to(value, (len(self),)).astype(np.float64)
+            if np.isnan(vals).any():
+                raise errors.InvalidParameterValueError(f"{name}: a value is missing (NaN) for an "
+                                                        "existing connection")
+            if name == "weight":
+                self._set_weights(vals)
+            elif name == "delay":
+                self._set_delays(vals)
+            elif name in self._static_params:
+                if not np.all(vals == self._static_params[name]):
+                    raise NotImplementedError(f"changing the STDP parameter {name} of an existing "
+                                              "projection is not available in spikesim")
+            else:
+                raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                       self.synapse_type.get_parameter_names())
+
+    def _set_weights(self, vals: np.ndarray) -> None:
+        if hasattr(self.synapse_type, "parameter_checks") and self.synapse_type.parameter_checks:
+            self.synapse_type.parameter_checks["weight"](vals, self)
+        native = self._native_weights(vals)
+        for k, ssproj in enumerate(self._parts):
+            sel = self._part == k
+            new = np.empty(ssproj.n_synapses)
+            new[self._pos[sel]] = native[sel]
+            try:
+                ssproj.set_weights(new)
+            except ValueError as exc:
+                raise errors.InvalidParameterValueError(f"{exc} (weight)") from None
+
+    def _set_delays(self, vals: np.ndarray) -> None:
+        from spikesim.projection import _compress
+
+        try:
+            steps = delays_to_steps(vals, state.dt).astype(np.uint16)
+        except ValueError as exc:
+            raise errors.InvalidParameterValueError(f"{exc} (delay)") from None
+        for k, ssproj in enumerate(self._parts):
+            sel = self._part == k
+            new = np.empty(ssproj.n_synapses, np.uint16)
+            new[self._pos[sel]] = steps[sel]
+            if ssproj.plastic:
+                if not np.array_equal(new, ssproj.delay):
+                    raise NotImplementedError("changing the delays of a plastic projection is not "
+                                              "available in spikesim")
+                continue
+            ssproj._delay = _compress(new)  # no public Projection.set_delays in spikesim yet
+        state.net._runtime.invalidate()

@@ -1,0 +1,148 @@
+"""Recording for the spikesim PyNN backend, on PyNN's own Recorder (neo output).
+
+Each ``record()`` call adds spikesim recorders (:meth:`spikesim.Network.record`)
+for the newly recorded cells. A PyNN segment is the part of their data since the
+last ``reset()`` (or ``get_data(clear=True)``). State variables are sampled as in
+NEST: the value at the start of the segment (taken when ``run`` starts), then one
+sample at the end of every ``sampling_interval``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from pyNN import recording
+
+from . import simulator
+
+
+class Recorder(recording.Recorder):
+    _simulator = simulator
+
+    def __init__(self, population, file=None):
+        self._parts = defaultdict(list)   # variable name -> [_Part]
+        super().__init__(population, file)
+
+    # ---------------------------------------------------------------- PyNN hooks
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if variable.location is not None:
+            raise NotImplementedError("recording at a location is not available in spikesim")
+        new_ids = sorted(int(i) for i in new_ids)
+        if not new_ids:
+            return
+        net = simulator.state.net
+        pop = self.population
+        idx = pop.id_to_index(np.array(new_ids))
+        if variable.name == "spikes":
+            rec = net.record(pop._ss[idx], "spikes")
+        else:
+            if sampling_interval is not None:
+                self.sampling_interval = sampling_interval
+            rec = net.record(pop._ss[idx], variable.name,
+                             sampling_interval=self.sampling_interval)
+        self._parts[variable.name].append(_Part(rec, np.asarray(new_ids, np.int64), variable.name))
+
+    def _get_spiketimes(self, ids, clear=False):
+        want = np.asarray([int(i) for i in ids], np.int64)
+        id_parts, t_parts = [], []
+        for part in self._parts["spikes"]:
+            times, senders = part.spikes()
+            gids = self.population.all_cells.astype(np.int64)[senders]
+            keep = np.isin(gids, want)
+            id_parts.append(gids[keep])
+            t_parts.append(times[keep])
+        id_array = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
+        times = np.concatenate(t_parts) if t_parts else np.zeros(0)
+        return id_array, np.array(times, dtype=np.float64)  # clear: Recorder.get calls clear()
+
+    def _get_all_signals(self, variable, ids, clear=False):
+        ids = [int(i) for i in ids]
+        if not ids:
+            return np.array([]), None
+        columns = {}
+        for part in self._parts[variable.name]:
+            values = part.samples()
+            for k, gid in enumerate(part.ids):
+                columns[int(gid)] = values[:, k]
+        n = max((columns[i].shape[0] for i in ids if i in columns), default=0)
+        out = np.full((n, len(ids)), np.nan)
+        for j, gid in enumerate(ids):
+            col = columns.get(gid)
+            if col is not None and col.shape[0]:
+                out[n - col.shape[0]:, j] = col
+        return out, None
+
+    def _local_count(self, variable, filter_ids=None):
+        counts = {int(i): 0 for i in self.filter_recorded(variable, filter_ids)}
+        for part in self._parts["spikes"]:
+            _, senders = part.spikes()
+            gids = self.population.all_cells.astype(np.int64)[senders]
+            uniq, n = np.unique(gids, return_counts=True)
+            for g, c in zip(uniq, n):
+                if int(g) in counts:
+                    counts[int(g)] = int(c)
+        return counts
+
+    def _clear_simulator(self):
+        """Forget the data so far; a new stretch starts now, from the current values."""
+        for parts in self._parts.values():
+            for part in parts:
+                part.restart(take_snapshot=True)
+
+    def _reset(self):
+        """``record(None)``: stop recording every variable of this population."""
+        net = simulator.state.net
+        for parts in self._parts.values():
+            for part in parts:
+                if part.rec in net.recorders:
+                    net.recorders.remove(part.rec)
+        net._runtime.invalidate()
+        self._parts.clear()
+
+    # ---------------------------------------------------------------- backend hooks
+    def _before_run(self):
+        for parts in self._parts.values():
+            for part in parts:
+                part.snapshot_if_needed()
+
+    def _new_segment(self):
+        for parts in self._parts.values():
+            for part in parts:
+                part.restart(take_snapshot=False)
+
+
+class _Part:
+    """One spikesim recorder and the part of its data in the current segment."""
+
+    def __init__(self, rec, ids: np.ndarray, variable: str):
+        self.rec, self.ids, self.variable = rec, ids, variable
+        self.offset = 0
+        self.first = None  # state values at the start of the segment
+
+    def _length(self) -> int:
+        data = self.rec.get(self.variable)
+        return len(data.times)
+
+    def restart(self, take_snapshot: bool) -> None:
+        self.offset = self._length()
+        self.first = None
+        if take_snapshot:
+            self.snapshot_if_needed()
+
+    def snapshot_if_needed(self) -> None:
+        if self.variable == "spikes" or self.first is not None:
+            return
+        pop = self.rec.population
+        self.first = np.array(pop._state(self.variable)[self.rec.indices], dtype=np.float64)
+
+    def spikes(self):
+        data = self.rec.get("spikes")
+        return (np.asarray(data.times[self.offset:], np.float64),
+                np.asarray(data.senders[self.offset:], np.int64))
+
+    def samples(self) -> np.ndarray:
+        trace = self.rec.get(self.variable)
+        values = np.asarray(trace.values[self.offset:], dtype=np.float64)
+        if self.first is not None:
+            values = np.vstack([self.first[None, :], values])
+        return values

@@ -1,0 +1,372 @@
+"""PyNN standard models of the spikesim backend.
+
+Every translation is the identity: spikesim uses PyNN's parameter names and
+units (ms, mV, nA, nF, uS, Hz), so the "native" parameters of a model are its
+PyNN parameters. Cell types carry the spikesim class they build; synapse types
+build a :class:`spikesim.STDP` when plastic.
+
+Available: ``IF_curr_exp``, ``IF_cond_exp``, ``SpikeSourceArray``,
+``SpikeSourcePoisson``, ``DCSource``, ``StepCurrentSource``, ``StaticSynapse``,
+``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDependence`` or
+``MultiplicativeWeightDependence``. Every other PyNN standard model raises
+``NotImplementedError`` naming it when instantiated.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from pyNN import errors
+from pyNN.parameters import ParameterSpace, Sequence
+from pyNN.standardmodels import (ModelNotAvailable, StandardCurrentSource, build_translations,
+                                 cells, check_weights, electrodes, synapses)
+
+import spikesim as ss
+from spikesim.currents import CurrentSource
+
+from .simulator import state
+
+
+def _identity(model) -> dict:
+    return build_translations(*[(name, name) for name in model.default_parameters])
+
+
+class _CellType:
+    """Mixin: initial values may be given to the constructor (sPyNNaker's ``IF_curr_exp(v=-60)``)."""
+
+    _ss_class = None
+
+    def __init__(self, **parameters):
+        initial = {k: parameters.pop(k) for k in list(parameters)
+                   if k in type(self).default_initial_values}
+        super().__init__(**parameters)
+        if initial:
+            self.default_initial_values = {**type(self).default_initial_values, **initial}
+
+    @staticmethod
+    def to_spikesim_parameters(native: dict) -> dict:
+        return {k: v for k, v in native.items() if k != "_size"}
+
+
+class IF_curr_exp(_CellType, cells.IF_curr_exp):
+    __doc__ = cells.IF_curr_exp.__doc__
+    translations = _identity(cells.IF_curr_exp)
+    recordable = ["spikes", "v", "isyn_exc", "isyn_inh"]
+    _ss_class = ss.IF_curr_exp
+
+
+class IF_cond_exp(_CellType, cells.IF_cond_exp):
+    __doc__ = cells.IF_cond_exp.__doc__
+    translations = _identity(cells.IF_cond_exp)
+    _ss_class = ss.IF_cond_exp
+
+
+class SpikeSourcePoisson(_CellType, cells.SpikeSourcePoisson):
+    __doc__ = cells.SpikeSourcePoisson.__doc__
+    translations = _identity(cells.SpikeSourcePoisson)
+    _ss_class = ss.SpikeSourcePoisson
+
+    @staticmethod
+    def to_spikesim_parameters(native: dict) -> dict:
+        return poisson_parameters(native["rate"], native["start"], native["duration"],
+                                  native["_size"])
+
+
+MAX_SCHEDULE = 10_000_000  # entries of a per-neuron rate schedule
+
+
+def poisson_parameters(rate, start, duration, n: int) -> dict:
+    """spikesim SpikeSourcePoisson parameters from PyNN's per-neuron rate, start, duration.
+
+    One start and duration for the whole population map directly; per-neuron values
+    become a per-neuron piecewise-constant rate schedule (``rate_changes``).
+    """
+    rate, start, duration = (np.broadcast_to(np.asarray(v, np.float64), (n,))
+                             for v in (rate, start, duration))
+    if (start == start[0]).all() and (duration == duration[0]).all():
+        return dict(rate=rate.copy(), start=float(start[0]), duration=float(duration[0]),
+                    rate_changes=None)
+    stop = start + duration
+    times = np.unique(np.concatenate([[0.0], start, stop[np.isfinite(stop)]]))
+    if times.shape[0] * rate.shape[0] > MAX_SCHEDULE:
+        raise NotImplementedError("SpikeSourcePoisson with this many different start/duration "
+                                  "values per population is not available in spikesim")
+    on = (times[:, None] >= start[None, :]) & (times[:, None] < stop[None, :])
+    return dict(rate=rate.copy(), start=0.0, duration=float("inf"),
+                rate_changes=(times, np.where(on, rate[None, :], 0.0)))
+
+
+class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
+    """Spike source generating spikes at the times given in the spike_times array.
+
+    spikesim (like NEST) emits a spike at time ``T`` in the step that ends at ``T``.
+    A time in ``[0, dt)`` -- sPyNNaker's "spike at t = 0" idiom, which NEST drops --
+    is emitted in the first step and so stamped ``dt``. Two times of one neuron that
+    fall in the same step are refused (``InvalidParameterValueError``).
+    """
+
+    translations = _identity(cells.SpikeSourceArray)
+    _ss_class = ss.SpikeSourceArray
+
+    @staticmethod
+    def to_spikesim_parameters(native: dict) -> dict:
+        return {"spike_times": spike_time_lists(native["spike_times"])}
+
+
+def spike_time_lists(value, n: int | None = None) -> list:
+    """Per-neuron arrays of spike times (ms) from evaluated PyNN values, t in [0, dt) -> dt."""
+    dt = state.dt
+    if isinstance(value, Sequence):
+        lists = [value.value]
+    elif isinstance(value, np.ndarray) and value.dtype == object:
+        lists = [v.value if isinstance(v, Sequence) else v for v in value.ravel()]
+    else:
+        lists = [value]
+    out = []
+    for i, t in enumerate(lists):
+        t = np.asarray(t, dtype=np.float64).ravel()
+        if t.size and (not np.isfinite(t).all() or t.min() < 0):
+            bad = t[~np.isfinite(t) | (t < 0)][0]
+            raise errors.InvalidParameterValueError(
+                f"SpikeSourceArray.spike_times must be finite and >= 0 ms, got {bad!r} "
+                f"(neuron {i})")
+        if t.size > 1 and (np.diff(t) < 0).any():
+            raise errors.InvalidParameterValueError(
+                f"SpikeSourceArray.spike_times must be in increasing order, got {t.tolist()!r} "
+                f"(neuron {i})")
+        early = t < dt
+        if early.any():
+            t = np.where(early, dt, t)
+        out.append(t)
+    if n is not None and len(out) == 1 and n != 1:
+        out = out * n
+    return out
+
+
+# ---------------------------------------------------------------------------- currents
+class _Proxy(CurrentSource):
+    """What the spikesim network holds: the schedule of a PyNN current source, read live."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def schedule(self):
+        return self.owner._ss_source.schedule()
+
+
+class _CurrentSource(StandardCurrentSource):
+    """A PyNN current source backed by a spikesim DCSource / StepCurrentSource."""
+
+    def __init__(self, **parameters):
+        object.__setattr__(self, "_targets", [])
+        super().__init__(**parameters)
+        ps = self.translate(self.parameter_space)
+        ps.shape = (1,)
+        ps.evaluate(simplify=True)
+        object.__setattr__(self, "_native", dict(ps.items()))
+        self._rebuild()
+
+    def _rebuild(self):
+        object.__setattr__(self, "_ss_source", self._make(self._native))
+
+    def set_native_parameters(self, parameters):
+        parameters.shape = (1,)
+        parameters.evaluate(simplify=True)
+        old = dict(self._native)
+        self._native.update(parameters.items())
+        try:
+            self._rebuild()
+        except (TypeError, ValueError) as exc:
+            self._native.clear()
+            self._native.update(old)
+            raise errors.InvalidParameterValueError(str(exc)) from None
+        state.net._runtime.invalidate()  # the schedule changed: the runtime re-reads it
+
+    def get_native_parameters(self):
+        # as pyNN.nest does: plain floats and arrays (so that ``source.times[0]`` works)
+        return ParameterSpace({k: (np.asarray(v.value) if isinstance(v, Sequence) else v)
+                               for k, v in self._native.items()})
+
+    def inject_into(self, cells):
+        from .populations import split_by_population
+
+        for pop, idx in split_by_population(cells):
+            if not pop.celltype.injectable:
+                raise TypeError("Can't inject current into a spike source.")
+            state.net.inject(_Proxy(self), pop._ss[idx])
+            self._targets.append((pop, idx))
+
+
+class DCSource(_CurrentSource, electrodes.DCSource):
+    __doc__ = electrodes.DCSource.__doc__
+    translations = _identity(electrodes.DCSource)
+
+    @staticmethod
+    def _make(p):
+        try:
+            return ss.DCSource(amplitude=float(p["amplitude"]), start=float(p["start"]),
+                               stop=float(p["stop"]))
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidParameterValueError(str(exc)) from None
+
+
+class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
+    __doc__ = electrodes.StepCurrentSource.__doc__
+    translations = _identity(electrodes.StepCurrentSource)
+
+    @staticmethod
+    def _make(p):
+        """Times go onto the time grid (as in ``pyNN.nest``); of several that land on one step,
+        the last amplitude wins. ``p`` is updated to the mapped times and amplitudes."""
+        times, amps = p["times"], p["amplitudes"]
+        times = np.asarray(times.value if isinstance(times, Sequence) else times, np.float64)
+        amps = np.asarray(amps.value if isinstance(amps, Sequence) else amps, np.float64)
+        try:
+            ss.StepCurrentSource(times, amps)  # checks signs, order, lengths, naming them
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidParameterValueError(str(exc)) from None
+        if times.size:
+            steps = np.rint(times / state.dt)
+            last = np.r_[steps[1:] != steps[:-1], True]
+            times, amps = steps[last] * state.dt, amps[last]
+            p["times"], p["amplitudes"] = Sequence(times), Sequence(amps)
+            return ss.StepCurrentSource(times, amps)
+        return ss.StepCurrentSource(np.zeros(1), np.zeros(1))
+
+
+# ---------------------------------------------------------------------------- synapses
+def _check_weights(weights, projection):
+    """PyNN's sign rules, or none under sPyNNaker's convention (the magnitude is used)."""
+    if state.inhibitory_weights == "spynnaker":
+        return
+    try:
+        check_weights(weights, projection)
+    except errors.ConnectionError as exc:
+        raise errors.ConnectionError(
+            f"{exc} (weight; for sPyNNaker's convention, where the receptor type gives the sign, "
+            "use setup(..., inhibitory_weights='spynnaker') or spikesim.pynn.spynnaker)") from None
+
+
+def _minimum_delay():
+    return state.default_delay()
+
+
+class StaticSynapse(synapses.StaticSynapse):
+    __doc__ = synapses.StaticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+    parameter_checks = {"weight": _check_weights}
+
+    def _get_minimum_delay(self):
+        return _minimum_delay()
+
+    def to_spikesim(self, params: dict, receptor_type: str, post_celltype):
+        return None
+
+
+class SpikePairRule(synapses.SpikePairRule):
+    __doc__ = synapses.SpikePairRule.__doc__
+    translations = _identity(synapses.SpikePairRule)
+    possible_models = {"spikesim_stdp"}
+
+
+class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
+    __doc__ = synapses.AdditiveWeightDependence.__doc__ + """
+    Amplitudes: with ``setup(stdp_amplitudes="pynn")`` (the default, as ``pyNN.nest``)
+    a weight change is ``A_plus`` / ``A_minus`` times ``w_max``; with
+    ``stdp_amplitudes="spynnaker"`` (sPyNNaker's convention) it is ``A_plus`` /
+    ``A_minus`` itself, in nA or uS.
+    """
+    translations = _identity(synapses.AdditiveWeightDependence)
+    possible_models = {"spikesim_stdp"}
+
+    def to_spikesim(self, p):
+        return ss.AdditiveWeightDependence(w_min=p["w_min"], w_max=p["w_max"],
+                                           absolute=state.stdp_amplitudes == "spynnaker")
+
+
+class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
+    __doc__ = synapses.MultiplicativeWeightDependence.__doc__
+    translations = _identity(synapses.MultiplicativeWeightDependence)
+    possible_models = {"spikesim_stdp"}
+
+    def to_spikesim(self, p):
+        return ss.MultiplicativeWeightDependence(w_min=p["w_min"], w_max=p["w_max"])
+
+
+_STDP_NAMES = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
+
+
+class STDPMechanism(synapses.STDPMechanism):
+    """STDP (PyNN ``STDPMechanism``) mapped onto :class:`spikesim.STDP`.
+
+    spikesim pairs spikes with an *axonal* delay (``dendritic_delay_fraction = 0``):
+    that value is exact. PyNN's default, 1 (dendritic, as NEST and sPyNNaker), is
+    accepted with a warning: the pairing interval then differs from NEST's by twice
+    the synaptic delay. Fractions strictly between 0 and 1 are refused.
+    """
+
+    base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
+                                           ("dendritic_delay_fraction", "dendritic_delay_fraction"))
+
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        if voltage_dependence is not None:
+            raise NotImplementedError("STDPMechanism(voltage_dependence=...) is not available in "
+                                      "spikesim")
+        if not isinstance(timing_dependence, SpikePairRule):
+            raise NotImplementedError(f"STDP timing dependence {type(timing_dependence).__name__} "
+                                      "is not available in spikesim (SpikePairRule is)")
+        if not isinstance(weight_dependence, (AdditiveWeightDependence,
+                                              MultiplicativeWeightDependence)):
+            raise NotImplementedError(f"STDP weight dependence {type(weight_dependence).__name__} "
+                                      "is not available in spikesim (AdditiveWeightDependence, "
+                                      "MultiplicativeWeightDependence are)")
+        if dendritic_delay_fraction not in (0, 1):
+            raise NotImplementedError(
+                f"dendritic_delay_fraction={dendritic_delay_fraction!r}: spikesim supports 0 "
+                "(axonal delay, exact) and 1 (accepted, computed as axonal)")
+        if dendritic_delay_fraction == 1:
+            warnings.warn("spikesim computes STDP with an axonal delay (dendritic_delay_fraction=0); "
+                          "with dendritic_delay_fraction=1 (NEST, sPyNNaker) pairing intervals "
+                          "differ from theirs by twice the synaptic delay", stacklevel=2)
+        super().__init__(timing_dependence, weight_dependence, None, dendritic_delay_fraction,
+                         weight, delay)
+
+    def _get_minimum_delay(self):
+        return _minimum_delay()
+
+    parameter_checks = {"weight": _check_weights}
+
+    def to_spikesim(self, params: dict, receptor_type: str, post_celltype):
+        """A :class:`spikesim.STDP` from homogeneous native parameters ``params``."""
+        if (receptor_type == "inhibitory" and not post_celltype.conductance_based
+                and state.inhibitory_weights == "spynnaker"):
+            raise NotImplementedError("STDP on inhibitory current-based synapses under sPyNNaker's "
+                                      "weight convention is not available in spikesim")
+        p = {k: params[k] for k in _STDP_NAMES}
+        if (receptor_type == "inhibitory" and not post_celltype.conductance_based):
+            pass  # PyNN convention: weights and bounds are negative, as given
+        timing = ss.SpikePairRule(tau_plus=p["tau_plus"], tau_minus=p["tau_minus"],
+                                  A_plus=p["A_plus"], A_minus=p["A_minus"])
+        return ss.STDP(timing, self.weight_dependence.to_spikesim(p))
+
+
+# ---------------------------------------------------------------------------- not available
+def _unavailable(name):
+    return type(name, (ModelNotAvailable,), {"__doc__": f"{name}: not available in spikesim."})
+
+
+for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
+              "CurrExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
+              "CondBetaPostSynapticResponse", "IF_curr_alpha", "IF_cond_alpha", "IF_curr_delta", "HH_cond_exp",
+              "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista", "IF_cond_exp_gsfa_grr",
+              "IF_facets_hardware1", "Izhikevich", "GIF_cond_exp", "SpikeSourceGamma",
+              "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory"):
+    globals()[_name] = _unavailable(_name)
+for _name in ("ACSource", "NoisyCurrentSource", "TsodyksMarkramSynapse", "ElectricalSynapse",
+              "SimpleStochasticSynapse", "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
+              "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression",
+              "Vogels2011Rule"):
+    globals()[_name] = _unavailable(_name)
+
+STANDARD_CELL_TYPES = ("IF_curr_exp", "IF_cond_exp", "SpikeSourceArray", "SpikeSourcePoisson")
