@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                    default=1000.0, help="pynn: simulated time the script runs")
     p.set_defaults(func=export)
 
+    from .models.ca3_cli import add_parser as add_ca3  # the models register their own commands
+
+    add_ca3(sub)
+
     p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
     p.add_argument("file")
     p.set_defaults(func=info)
