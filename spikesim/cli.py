@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     from .models.ca3_cli import add_parser as add_ca3  # the models register their own commands
 
     add_ca3(sub)
+    from .models.hlop_cli import add_parser as add_hlop
+
+    add_hlop(sub)
 
     p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
     p.add_argument("file")
