@@ -44,8 +44,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
     ``min_delay`` 'auto' means one time step. PyNN passes backend-specific options to
     every backend (NEST's ``t_flush``, ``spike_precision``, ``verbosity``; NEURON's
     ``use_cvode``; ...): spikesim does not use them and says so with a ``UserWarning``
-    naming each one. Returns the MPI rank (always 0).
+    naming each one, except ``spike_precision="off_grid"``, which would change the results
+    and raises ``NotImplementedError``. Returns the MPI rank (always 0).
     """
+    if extra_params.get("spike_precision", "on_grid") != "on_grid":
+        raise NotImplementedError(f"spike_precision={extra_params['spike_precision']!r}: spikesim is "
+                                  "grid-based; spike times are multiples of the time step")
     foreign = sorted(set(extra_params) - set(_OPTIONS))
     if foreign:
         known = [k for k in foreign if k in _OTHER_BACKENDS]
