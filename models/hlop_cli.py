@@ -66,6 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--test", type=_number("--test", int, 10), default=1000)
     p.add_argument("--threads", type=_number("--threads", int, 1), default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reset", choices=["subtract", "zero"], default="subtract",
+                   help="LIF reset: subtract (the paper's DSR neuron) or zero (as spikesim's "
+                        "IF_curr_exp: the model then deploys to the kernel without loss)")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
@@ -80,7 +83,7 @@ def run(args) -> int:
                            seed=args.seed)
     res = run_experiment(tasks, method=args.method, trainer=args.trainer, hidden=args.hidden,
                          T=args.T, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                         threads=args.threads, verbose=not args.quiet, k=args.k,
+                         threads=args.threads, verbose=not args.quiet, k=args.k, reset=args.reset,
                          hebb_iters=args.hebb_iters, spiking=args.spiking_lateral,
                          lam=args.ewc_lambda)
     res.pop("model")
