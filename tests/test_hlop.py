@@ -191,3 +191,19 @@ def test_cli_writes_json(tmp_path):
     assert set(res) >= {"R", "acc", "bwt", "orthonormality_error", "wall_time_s"}
     with pytest.raises(SystemExit):
         p.parse_args(["--data", "x", "--T", "0"])
+
+
+def test_spiking_lateral_neurons_learn_the_principal_subspace():
+    """With y quantised to IF spike counts (the paper's spiking lateral neurons) the circuit
+    still finds the data subspace, less precisely than with analog y."""
+    g = torch.Generator().manual_seed(2)
+    basis, _ = torch.linalg.qr(torch.randn(30, 4, generator=g))
+    s = Subspace(30, lr=0.05, spiking=True, T=20, seed=0)
+    s.add_rows(4)
+    for _ in range(400):
+        x = torch.randn(64, 4, generator=g) @ basis.T * 2.0
+        s.hebbian_step(x, iters=1)
+    s.merge()
+    P = s.H_old.T @ s.H_old
+    assert float((P @ basis - basis).abs().max()) < 0.2
+    assert s.orthonormality_error() < 0.2
