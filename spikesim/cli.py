@@ -182,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_ca3(sub)
     from .models.hlop_cli import add_parser as add_hlop
+    from .models.lsm_cli import add_parser as add_lsm
 
     add_hlop(sub)
+    add_lsm(sub)
 
     p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
     p.add_argument("file")

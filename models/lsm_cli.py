@@ -1,0 +1,88 @@
+"""``spikesim lsm``: run an LSM / LSM+STDP / NALSM experiment from the command line.
+
+``spikesim.cli`` calls :func:`add_parser` with its sub-parsers; the handler is
+:func:`run`. Example::
+
+    spikesim lsm --dataset mnist --data ../shared/datasets/mnist5k --mode nalsm \\
+        --neurons 1000 --seed 1 --json nalsm.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+
+def _number(name: str, cast, minimum=None, inclusive=True):
+    def parse(text):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be {'an integer' if cast is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        if not math.isfinite(value) or (minimum is not None and (value < minimum if inclusive
+                                                                  else value <= minimum)):
+            raise argparse.ArgumentTypeError(f"{name} must be {'>=' if inclusive else '>'} {minimum}, "
+                                             f"got {text!r}")
+        return value
+    return parse
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``lsm`` on an argparse sub-parser collection; returns the new parser."""
+    p = subparsers.add_parser(
+        "lsm", help="liquid state machine (lsm / stdp / nalsm) on MNIST, FSDD or N-MNIST",
+        description="Ivanov & Michmizos (NeurIPS 2021): W_INI initialisation, every sample from "
+                    "W_INI for --duration-ms, L1-normalised liquid spike counts, softmax readout chosen "
+                    "on validation. Prints and writes accuracy (train/val/test), branching factor, "
+                    "mean liquid rate and wall time.")
+    p.add_argument("--dataset", required=True, choices=["mnist", "fsdd", "nmnist"])
+    p.add_argument("--data", required=True, help="data directory (IDX files / FSDD WAVs / N-MNIST)")
+    p.add_argument("--mode", default="nalsm", choices=["lsm", "stdp", "nalsm"])
+    p.add_argument("--neurons", type=_number("--neurons", int, 8), default=1000,
+                   help="liquid size (a 3-D grid as cube-like as possible; 1000 = 10x10x10)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", default=None, help="write the results to this JSON file")
+    p.add_argument("--workers", type=_number("--workers", int, 1), default=2,
+                   help="processes that simulate samples (default 2)")
+    p.add_argument("--samples", type=_number("--samples", int, 10), default=None,
+                   help="use a random subset of this many samples (quick runs)")
+    p.add_argument("--init-samples", type=_number("--init-samples", int, 0), default=None,
+                   help="W_INI initialisation samples (default: the training set size, at least 10000)")
+    p.add_argument("--duration-ms", type=_number("--duration-ms", int, 50), default=None,
+                   help="ms per sample (default 250; N-MNIST 300)")
+    p.add_argument("--time-bins", type=_number("--time-bins", int, 1), default=None,
+                   help="count liquid spikes in this many parts of a sample (default 1; FSDD 5)")
+    p.add_argument("--weight-scale", type=_number("--weight-scale", float, 0.0, False), default=1.0,
+                   help="lsm mode: |w| = 3 x this")
+    p.add_argument("--w-a", type=_number("--w-a", float, 0.0, False), default=None,
+                   help="astrocyte weight w_A (default 0.015 (1000/N)^(1/3))")
+    p.add_argument("--astro-density", type=_number("--astro-density", float, 0.1), default=1.0,
+                   help="fraction of neurons the astrocyte listens to (0.1 to 1)")
+    p.add_argument("--inh-update-ms", type=_number("--inh-update-ms", int, 1), default=1,
+                   help="nalsm: ms between updates of the inhibitory STDP factor from A (1 = exact)")
+    p.add_argument("--bf-samples", type=_number("--bf-samples", int, 0), default=50,
+                   help="test samples whose branching factor is measured")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    """Handler of ``spikesim lsm``."""
+    from .lsm import LSMParams
+    from .lsm_pipeline import run_lsm
+
+    if args.astro_density > 1.0:
+        raise ValueError(f"--astro-density must be in [0.1, 1], got {args.astro_density!r}")
+    params = LSMParams(weight_scale=args.weight_scale, w_A=args.w_a, astro_density=args.astro_density,
+                       inh_update_ms=args.inh_update_ms)
+    bins = args.time_bins or (5 if args.dataset == "fsdd" else 1)
+    res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
+                  workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,
+                  init_samples=args.init_samples, duration_ms=args.duration_ms, time_bins=bins,
+                  n_bf=args.bf_samples, log=None if args.quiet else print)
+    if args.quiet:
+        print(json.dumps({k: res[k] for k in ("mode", "accuracy", "branching_factor", "mean_rate_hz",
+                                              "wall_time_s")}))
+    return 0

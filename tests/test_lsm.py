@@ -1,0 +1,318 @@
+"""(NA)LSM model: the paper's STDP / astrocyte equations vs spikesim, encoder, protocol, CLI.
+
+The reference (:func:`paper_stdp`) is a direct NumPy implementation of the
+discrete per-millisecond equations of the NALSM code (Ivanov & Michmizos 2021,
+combra-lab/NALSM ``NALSM_STDP.py`` / ``NALSM_ASTRO.py``), run on the spikes the
+spikesim liquid produced.
+"""
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from spikesim.analysis import branching_factor
+from spikesim.models.lsm import (LSMParams, Liquid, bernoulli_events, grid_for, init_params,
+                                 input_neuron_spikes)
+from spikesim.models.lsm_readout import confusion_matrix, fit_readout, l1_normalise
+
+
+def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False, astro_lag=False):
+    """The paper's STDP (and astrocyte) per 1 ms step on a dense weight matrix ``W[pre, post]``.
+
+    ``S`` (T, n) spikes; ``W0`` with NaN where there is no synapse. Each step:
+    ``dw = eta x_pre s_post - A x_post s_pre`` (excitatory / input presynaptic),
+    ``dw = -A x_pre s_post + eta x_post s_pre`` (inhibitory presynaptic), clip, then
+    ``x <- d (x + c s)``, ``A <- A + (w_A (liquid - input spikes) + b_A - A) / tau_A``,
+    and ``eta, A, w_A, b_A`` decay by ``g``. ``same_step`` also pairs a pre and a
+    post spike of the same step (``x`` then includes ``c s``), ``astro_lag`` uses
+    the ``A`` after the step's update in the depression of excitatory synapses,
+    and drops the pre-arrival term of presynaptic spikes in the last step (their
+    arrival falls after the run): the documented differences of spikesim's
+    event-driven mapping.
+    """
+    mask = ~np.isnan(W0)
+    W = np.where(mask, W0, 0.0)
+    d, c, g = P.trace_decay, P.trace_jump, P.lr_decay
+    eta, A, wA, bA = P.eta, P.b_A, P.astro_w, P.b_A
+    x = np.zeros(S.shape[1])
+    for t in range(S.shape[0]):
+        s = S[t].astype(float)
+        xs = x + c * s if same_step else x  # spikesim: a pre spike's arrival sees its step's post spike
+        A_next = A + (wA * (s[liquid].sum() - s[inputs].sum()) + bA - A) / P.tau_A
+        rate_astro = (max(A, 0.0) if astro_lag else A) if mode == "nalsm" else eta
+        rate_dep = (A_next * g if astro_lag else A) if mode == "nalsm" else eta
+        pot = np.outer(x, s)    # x_pre s_post
+        dep = np.outer(s, xs)   # s_pre x_post
+        if astro_lag and t == S.shape[0] - 1:
+            dep[:] = 0.0
+        dw = np.where(exc_pre[:, None], eta * pot - rate_dep * dep, -rate_astro * pot + eta * dep)
+        W = np.clip(W + dw * mask, lo, hi)
+        x = d * (x + c * s)
+        A = A_next * g
+        eta, wA, bA = eta * g, wA * g, bA * g
+    return np.where(mask, W, np.nan)
+
+
+def _dense(L, w):
+    N, n_in = L.liquid.size, L.n_inputs
+    n = N + n_in
+    W = np.full((n, n), np.nan)
+    lo, hi = np.zeros((n, n)), np.zeros((n, n))
+    for name, j in L.projections.items():
+        pre, post = j.connections()
+        if name.startswith("input"):
+            pre = pre + N
+        W[pre, post] = w[name]
+        b = j.synapse.weight
+        lo[pre, post], hi[pre, post] = b.w_min, b.w_max
+    return W, lo, hi
+
+
+def _tiny(mode, seed=3):
+    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5)
+    return Liquid(12, mode, P, seed), P
+
+
+@pytest.mark.parametrize("mode", ["stdp", "nalsm"])
+def test_stdp_and_astrocyte_match_the_papers_equations(mode):
+    L, P = _tiny(mode)
+    N, n_in, T = L.liquid.size, L.n_inputs, 120
+    mid = {k: np.sign(w) * 1.5 for k, w in L.get_weights().items()}  # away from the bounds
+    rng = np.random.default_rng(5)
+    inp = input_neuron_spikes(rng.random((T, n_in)) < 0.35)
+    _, kept = L.run_samples([inp], T, w_ini=mid, keep_spikes=[0])
+    steps, senders = kept[0]
+    assert steps.shape[0] > 50  # the liquid is active
+    S = np.zeros((T, N + n_in), bool)
+    S[steps, senders] = True
+    S[:, N:] = inp
+    exc_pre = np.concatenate([L.is_exc, np.ones(n_in, bool)])
+    W0, lo, hi = _dense(L, mid)
+    got, _, _ = _dense(L, L.get_weights())
+    liquid, inputs = np.arange(N), np.arange(N, N + n_in)
+    args = (W0, lo, hi, S, exc_pre, liquid, inputs, mode, P)
+    mapped = paper_stdp(*args, same_step=True, astro_lag=True)
+    m = ~np.isnan(W0)
+    assert ((mapped[m] > lo[m]) & (mapped[m] < hi[m])).all()  # no clipping: the sum is order-free
+    assert np.abs(got[m] - W0[m]).max() > 0.01  # weights did change
+    np.testing.assert_allclose(got[m], mapped[m], rtol=0, atol=1e-5)
+    # synapses without a same-step pre/post pair follow the paper's rule exactly
+    # (nalsm: up to the one-step lag of A in the excitatory depression)
+    coincident = (S[:, :, None] & S[:, None, :]).sum(0)[m]
+    last = S[-1][:, None] & m  # presynaptic spike in the last step: its arrival is after the run
+    ok = (coincident == 0) & ~last[m]
+    exact = paper_stdp(*args)
+    if mode == "nalsm":
+        ok &= ~exc_pre[:, None].repeat(m.shape[1], 1)[m]  # excitatory depression: A one step later
+    assert ok.sum() > 10
+    np.testing.assert_allclose(got[m][ok], exact[m][ok], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("excitatory", [True, False])
+def test_single_pairs_give_the_papers_change(excitatory):
+    """One pre and one post spike at many intervals: spikesim's change is the paper's
+    ``eta g^t c d^|dt|`` (sign by window), except for spikes in the same step."""
+    import spikesim as ss
+    from spikesim.models.lsm import paper_synapse
+
+    P = LSMParams()
+    cell = ss.IF_curr_exp(tau_m=64.0, cm=1 - np.exp(-1), v_rest=0.0, v_reset=0.0, v_thresh=20.0,
+                          tau_refrac=2.0, tau_syn_E=1.0, tau_syn_I=1.0)
+    for lag in (-6, -2, -1, 0, 1, 2, 7):
+        net = ss.Network(dt=1.0, seed=1, dtype="float64")
+        t_pre = 30
+        teach = net.add_population(2, ss.SpikeSourceArray(spike_times=[[t_pre - 1.0], [t_pre + lag - 1.0]]))
+        pre, post = net.add_population(1, cell), net.add_population(1, cell)
+        net.connect(teach[[0]], pre, ss.AllToAll(), weight=200.0)
+        net.connect(teach[[1]], post, ss.AllToAll(), weight=200.0)
+        w0 = 1.5 if excitatory else -1.5
+        syn = paper_synapse("stdp", excitatory, excitatory, P)
+        proj = net.connect(pre, post, ss.AllToAll(), weight=w0, synapse=syn,
+                           receptor_type="excitatory" if excitatory else "inhibitory")
+        proj.modulate(potentiation_decay=P.lr_decay, depression_decay=P.lr_decay)
+        r_pre, r_post = net.record(pre, "spikes"), net.record(post, "spikes")
+        net.run(80.0, progress=False)
+        s_pre, s_post = int(r_pre.spikes.times[0]) - 1, int(r_post.spikes.times[0]) - 1  # steps
+        assert (s_pre, s_post - s_pre) == (t_pre, lag) and len(r_pre.spikes) == len(r_post.spikes) == 1
+        t = max(s_pre, s_post)
+        size = P.eta * P.lr_decay ** t * P.trace_jump * P.trace_decay ** abs(lag)
+        sign = (1 if lag > 0 else -1) * (1 if excitatory else -1)
+        want = 0.0 if lag == 0 else sign * size
+        if lag == 0:  # spikesim pairs a same-step pre spike's arrival with the post spike
+            want = -(1 if excitatory else -1) * P.eta * P.lr_decay ** t * P.trace_jump
+        assert proj.weight[0] - w0 == pytest.approx(want, rel=1e-9, abs=1e-15), lag
+
+
+def test_input_neurons_follow_the_papers_lif():
+    ev = np.zeros((12, 1), bool)
+    ev[[3, 4, 5, 9], 0] = True
+    out = input_neuron_spikes(ev)[:, 0]
+    # event at 3 -> spike at 4; events at 4, 5 wait for the refractory steps 5, 6 -> spike at 7
+    np.testing.assert_array_equal(np.flatnonzero(out), [4, 7, 10])
+    rng = np.random.default_rng(0)
+    ev = rng.random((300, 50)) < 0.4
+    v = np.zeros(50)
+    ref = np.zeros(50)
+    want = np.zeros_like(ev)
+    for t in range(300):  # the paper's neuron: spike check, reset, v update, refractory countdown
+        s = (v >= 20.0) & (ref <= 0)
+        want[t] = s
+        v[s] = 0.0
+        v = v - v / 64.0 + 100.0 * ev[t]
+        ref = np.where(s, 2.0, ref - 1.0)
+    np.testing.assert_array_equal(input_neuron_spikes(ev), want)
+    np.testing.assert_array_equal(input_neuron_spikes(ev[None])[0], want)  # batched
+
+
+def test_bernoulli_events_rates_and_shapes():
+    rng = np.random.default_rng(1)
+    ev = bernoulli_events(np.array([0.0, 0.5, 1.0]), 4000, rng)
+    assert ev.shape == (4000, 3)
+    assert ev[:, 0].sum() == 0 and ev[:, 2].all() and abs(ev[:, 1].mean() - 0.5) < 0.03
+    p_t = np.zeros((10, 2))
+    p_t[5:, 1] = 1.0
+    ev = bernoulli_events(p_t, 10, rng)
+    np.testing.assert_array_equal(ev[:, 1], np.arange(10) >= 5)
+    with pytest.raises(ValueError, match="rates"):
+        bernoulli_events(np.zeros((3, 2)), 10, rng)
+
+
+def test_liquid_structure_follows_the_paper():
+    L = Liquid(40, "nalsm", LSMParams(grid=(5, 5, 4)), seed=2)
+    N = 100
+    assert L.is_exc.sum() == 80
+    pairs = sum(L.projections[k].n_synapses for k in ("input+", "input-"))
+    assert pairs == round(0.15 * 40 * N)
+    assert L.projections["input+"].n_synapses > 0.4 * pairs < L.projections["input-"].n_synapses
+    pre, post = L.recurrent_pairs()
+    assert not np.any(pre == post)
+    w = L.get_weights()
+    assert (w["EE"] == 3).all() and (w["IE"] == -3).all() and (w["input-"] == -3).all()
+    assert L.astrocyte is not None and L.astrocyte.A[0] == pytest.approx(0.15)
+    assert LSMParams().astro_w == pytest.approx(0.015)
+    assert LSMParams(grid=(20, 20, 20)).astro_w == pytest.approx(0.0075)
+    assert grid_for(1000) == (10, 10, 10) and grid_for(8000) == (20, 20, 20)
+    assert np.prod(grid_for(150)) == 150
+    # the same seed builds the same liquid; another seed another one
+    L2 = Liquid(40, "nalsm", LSMParams(grid=(5, 5, 4)), seed=2)
+    np.testing.assert_array_equal(L2.recurrent_pairs()[1], post)
+    assert not np.array_equal(Liquid(40, "nalsm", LSMParams(grid=(5, 5, 4)), seed=3).is_exc, L.is_exc)
+    lsm = Liquid(40, "lsm", LSMParams(grid=(5, 5, 4), weight_scale=0.5), seed=2)
+    assert not lsm.projections["EE"].plastic and (lsm.get_weights()["EE"] == 1.5).all()
+
+
+def test_protocol_resets_to_w_ini_and_is_deterministic():
+    L, _ = _tiny("nalsm")
+    rng = np.random.default_rng(8)
+    samples = [input_neuron_spikes(rng.random((60, 12)) < 0.3) for _ in range(2)]
+    w_ini = L.get_weights()
+    c1, _ = L.run_samples(samples + samples[:1], 60, w_ini=w_ini, time_bins=3)
+    assert c1.shape == (3, 3, 27)
+    np.testing.assert_array_equal(c1[0], c1[2])  # same input from W_INI and a reset state
+    assert c1.sum() > 0
+    L.set_weights(w_ini)
+    # without the reset to W_INI the weights are carried over (the W_INI initialisation)
+    L.run_samples(samples[:1], 60)
+    assert any(not np.array_equal(a, L.get_weights()[k]) for k, a in w_ini.items())
+    c2, _ = L.run_samples(samples[:1], 60, w_ini=w_ini)
+    np.testing.assert_array_equal(c2[0], c1[0].sum(0, keepdims=True))
+    # a second liquid from the same seed gives the same counts
+    L3, _ = _tiny("nalsm")
+    c3, _ = L3.run_samples(samples[:1], 60, w_ini=w_ini)
+    np.testing.assert_array_equal(c3, c2)
+    init = Liquid(12, "stdp", init_params(LSMParams(grid=(3, 3, 3), input_fraction=0.5)), 3)
+    assert init.projections["EE"].synapse.timing.A_minus > 0
+
+
+def test_branching_factor_of_a_liquid_sample():
+    L, _ = _tiny("lsm")
+    rng = np.random.default_rng(2)
+    _, kept = L.run_samples([input_neuron_spikes(rng.random((200, 12)) < 0.3)], 200, keep_spikes=[0])
+    steps, senders = kept[0]
+    bf = branching_factor(steps.astype(float), senders, L.recurrent_pairs(), dt=1.0, n_neurons=27,
+                          t_start=25.0, t_stop=175.0)
+    assert np.isfinite(bf) and bf >= 0
+
+
+def test_readout_learns_a_linear_problem():
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 20))
+    y = (X[:, 0] > X[:, 1]).astype(int) + 2 * (X[:, 2] > 0.5)
+    ro = fit_readout(X[:400], y[:400], X[400:500], y[400:500], iterations=150)
+    assert ro.accuracy(X[500:], y[500:]) > 0.9
+    np.testing.assert_allclose(l1_normalise([[1, 3], [0, 0]]), [[0.25, 0.75], [0, 0]])
+    C = confusion_matrix([0, 1, 1], [0, 1, 0], 2)
+    np.testing.assert_array_equal(C, [[1, 0], [1, 1]])
+    with pytest.raises(ValueError, match="labels"):
+        fit_readout(X[:10], -np.ones(10, int), X[:5], y[:5])
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ValueError, match="mode"):
+        Liquid(10, "foo")
+    with pytest.raises(ValueError, match="grid"):
+        LSMParams(grid=(2, 2))
+    with pytest.raises(ValueError, match="trace_decay"):
+        LSMParams(trace_decay=1.5)
+    with pytest.raises(ValueError, match="input_fraction"):
+        LSMParams(input_fraction=2.0)
+    with pytest.raises(TypeError, match="n_inputs"):
+        Liquid(2.5, "lsm")
+    L, _ = _tiny("lsm")
+    with pytest.raises(ValueError, match="input_spikes"):
+        L.run_samples([np.zeros((10, 3), bool)], 10)
+
+
+# ------------------------------------------------------------------ pipeline and CLI
+def _tiny_mnist(tmp_path, n=60):
+    import gzip
+
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 10
+    x = np.zeros((n, 28, 28), np.uint8)
+    for i, c in enumerate(y):  # a bar whose position encodes the class
+        x[i, 4 + 2 * c:6 + 2 * c, 5:23] = 200 + rng.integers(0, 50)
+    with gzip.open(tmp_path / "images-idx3-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 8, 3]) + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + x.tobytes())
+    with gzip.open(tmp_path / "labels-idx1-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + n.to_bytes(4, "big") + y.astype(np.uint8).tobytes())
+    return tmp_path
+
+
+def test_workers_do_not_change_features(tmp_path):
+    from spikesim.models.lsm_pipeline import load_dataset, simulate
+
+    d = load_dataset("mnist", _tiny_mnist(tmp_path), seed=1, duration_ms=60)
+    P = LSMParams(grid=(4, 4, 4))
+    idx = np.arange(12)
+    c1, bf1, _ = simulate(d["source"], idx, "nalsm", P, 1, None, workers=1, bf_samples=[3])
+    c2, bf2, _ = simulate(d["source"], idx, "nalsm", P, 1, None, workers=2, bf_samples=[3])
+    np.testing.assert_array_equal(c1, c2)
+    assert bf1 == bf2 and 3 in bf1
+
+
+def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
+    from spikesim.models.lsm_cli import add_parser
+
+    parser = argparse.ArgumentParser(prog="spikesim")
+    add_parser(parser.add_subparsers(dest="command"))
+    data = _tiny_mnist(tmp_path)
+    out = tmp_path / "r.json"
+    args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(data), "--mode", "nalsm",
+                              "--neurons", "27", "--seed", "2", "--json", str(out), "--workers", "1",
+                              "--duration-ms", "60", "--init-samples", "10", "--bf-samples", "3",
+                              "--quiet"])
+    assert args.func(args) == 0
+    res = json.loads(out.read_text())
+    assert set(res["accuracy"]) == {"train", "validation", "test"}
+    assert res["split"] == {"train": 42, "validation": 6, "test": 12}
+    assert res["neurons"] == 27 and res["mean_rate_hz"] > 0 and res["branching_factor"]["samples"] <= 3
+    assert res["baseline_raw"]["test"] >= 0 and res["wall_time_s"]["total"] > 0
+    for bad, word in ((["--mode", "x"], "mode"), (["--neurons", "-3"], "--neurons"),
+                      (["--workers", "two"], "--workers")):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["lsm", "--dataset", "mnist", "--data", "d"] + bad)
+    args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(tmp_path / "none")])
+    with pytest.raises(ValueError, match="does not exist"):
+        args.func(args)
