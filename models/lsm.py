@@ -73,6 +73,13 @@ after emission, so with ``g`` the per-ms decay of the learning rates:
   the liquid's spikes; the paper then reverses the term, here the factor
   stops at 0 (``modulate`` takes no negative factors; the excitatory
   depression does follow a negative ``A``).
+- sparse-mask variant (``astro_density`` < 1): the astrocyte counts the
+  spikes of a random fraction of the liquid and input neurons (each neuron
+  with probability ``density``; the paper takes exactly ``ceil(density n)``)
+  but its ``A`` scales every synapse. spikesim's astrocyte group scales only
+  synapses onto neurons it listens to, so here the excitatory depression
+  factor is set from ``A`` per chunk as well (``A`` then enters at the same
+  step as with the linked astrocyte, and stops at 0).
 
 Weights are clipped to E [0, 3], I [-3, 0] and input [-3, 3]; spikesim keeps the
 sign of a projection, so an input weight that would cross zero stops at 0.
@@ -276,11 +283,16 @@ class Liquid:
                 label="astrocyte")
         g = P.lr_decay
         self.inh_projections = [self.projections["IE"], self.projections["II"]]
+        # the sparse-mask astrocyte counts only some neurons' spikes but scales every synapse;
+        # spikesim links an astrocyte only to synapses onto neurons it listens to, so then
+        # the excitatory depression factor is set from A per chunk, like the inhibitory one
+        self._exc_scalar = [] if mode != "nalsm" or P.astro_density >= 1.0 else \
+            [j for j in self.projections.values() if j not in self.inh_projections]
         if self.plastic:
             for name, j in self.projections.items():
                 inh = j in self.inh_projections
                 j.modulate(potentiation_decay=g, depression_decay=g if (inh or mode == "stdp") else 1.0)
-                if mode == "nalsm" and not inh:
+                if mode == "nalsm" and not inh and not self._exc_scalar:
                     j.modulate(depression=self.astrocyte)
         self.spikes = net.record(self.liquid, "spikes")
         self._seen = 0
@@ -363,6 +375,8 @@ class Liquid:
                 A = max(float(self.astrocyte.A[0]), 0.0)  # modulate() takes factors >= 0
                 for j in self.inh_projections:
                     j.modulate(potentiation=A)
+                for j in self._exc_scalar:
+                    j.modulate(depression=A)
                 net.run(float(min(chunk, T - a)), progress=False)
         sp = self.spikes.spikes
         steps = np.round(sp.times[self._seen:]).astype(np.int64) - 1 - t0

@@ -22,7 +22,15 @@ import numpy as np
 from spikesim import _validate as V
 from spikesim.analysis import branching_factor
 
-from .lsm import MODES, Liquid, LSMParams, bernoulli_events, grid_for, init_params, input_neuron_spikes
+from .lsm import (
+    MODES,
+    Liquid,
+    LSMParams,
+    bernoulli_events,
+    grid_for,
+    init_params,
+    input_neuron_spikes,
+)
 from .lsm_readout import fit_readout, l1_normalise
 
 DATASETS = ("mnist", "fsdd", "nmnist")
@@ -61,7 +69,8 @@ def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None
     70/10/20 % (3,500/500/1,000 of 5,000); the four standard files give the
     paper's 50k/10k/10k (first 50k of the training file, its last 10k, ``t10k``).
     fsdd: stratified 80/20 train/test, and 1/8 of the training part (stratified)
-    as validation. nmnist: ``Train``/``Test`` folders, 1/6 of ``Train`` as validation.
+    as validation; front end :func:`spikesim.datasets.speech_rates` with 32 mel
+    channels, 4 input neurons each, ``p_max`` 0.5 (``fsdd_options`` overrides). nmnist: ``Train``/``Test`` folders, 1/6 of ``Train`` as validation.
     ``n_samples`` keeps a random subset (for quick runs).
     """
     from spikesim import datasets as D

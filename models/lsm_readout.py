@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Readout", "l1_normalise", "fit_readout", "confusion_matrix"]
+__all__ = ["Readout", "confusion_matrix", "fit_readout", "l1_normalise"]
 
 
 def l1_normalise(counts) -> np.ndarray:

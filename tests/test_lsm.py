@@ -10,11 +10,17 @@ import json
 
 import numpy as np
 import pytest
+from spikesim.models.lsm import (
+    Liquid,
+    LSMParams,
+    bernoulli_events,
+    grid_for,
+    init_params,
+    input_neuron_spikes,
+)
+from spikesim.models.lsm_readout import confusion_matrix, fit_readout, l1_normalise
 
 from spikesim.analysis import branching_factor
-from spikesim.models.lsm import (LSMParams, Liquid, bernoulli_events, grid_for, init_params,
-                                 input_neuron_spikes)
-from spikesim.models.lsm_readout import confusion_matrix, fit_readout, l1_normalise
 
 
 def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False, astro_lag=False):
@@ -69,14 +75,14 @@ def _dense(L, w):
     return W, lo, hi
 
 
-def _tiny(mode, seed=3):
-    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5)
+def _tiny(mode, seed=3, density=1.0):
+    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, astro_density=density)
     return Liquid(12, mode, P, seed), P
 
 
-@pytest.mark.parametrize("mode", ["stdp", "nalsm"])
-def test_stdp_and_astrocyte_match_the_papers_equations(mode):
-    L, P = _tiny(mode)
+@pytest.mark.parametrize("mode, density", [("stdp", 1.0), ("nalsm", 1.0), ("nalsm", 0.5)])
+def test_stdp_and_astrocyte_match_the_papers_equations(mode, density):
+    L, P = _tiny(mode, density=density)
     N, n_in, T = L.liquid.size, L.n_inputs, 120
     mid = {k: np.sign(w) * 1.5 for k, w in L.get_weights().items()}  # away from the bounds
     rng = np.random.default_rng(5)
@@ -91,6 +97,10 @@ def test_stdp_and_astrocyte_match_the_papers_equations(mode):
     W0, lo, hi = _dense(L, mid)
     got, _, _ = _dense(L, L.get_weights())
     liquid, inputs = np.arange(N), np.arange(N, N + n_in)
+    if density < 1.0:  # the neurons the sparse-mask astrocyte counts
+        heard = L.astrocyte._listen_gid
+        assert 0 < heard.shape[0] < N + n_in
+        liquid, inputs = heard[heard < N], heard[heard >= N]
     args = (W0, lo, hi, S, exc_pre, liquid, inputs, mode, P)
     mapped = paper_stdp(*args, same_step=True, astro_lag=True)
     m = ~np.isnan(W0)
@@ -113,8 +123,9 @@ def test_stdp_and_astrocyte_match_the_papers_equations(mode):
 def test_single_pairs_give_the_papers_change(excitatory):
     """One pre and one post spike at many intervals: spikesim's change is the paper's
     ``eta g^t c d^|dt|`` (sign by window), except for spikes in the same step."""
-    import spikesim as ss
     from spikesim.models.lsm import paper_synapse
+
+    import spikesim as ss
 
     P = LSMParams()
     cell = ss.IF_curr_exp(tau_m=64.0, cm=1 - np.exp(-1), v_rest=0.0, v_reset=0.0, v_thresh=20.0,
@@ -316,3 +327,22 @@ def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
     args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(tmp_path / "none")])
     with pytest.raises(ValueError, match="does not exist"):
         args.func(args)
+
+
+def test_nmnist_pipeline_on_files_the_test_writes(tmp_path):
+    from spikesim.datasets.nmnist import write_events
+    from spikesim.models.lsm_pipeline import run_lsm
+
+    rng = np.random.default_rng(4)
+    for split, n in (("Train", 12), ("Test", 4)):
+        for digit in range(2):
+            d = tmp_path / split / str(digit)
+            d.mkdir(parents=True)
+            for k in range(n // 2):
+                m = 400
+                x = rng.integers(0, 17, m) + 17 * digit  # the class is the half of the sensor
+                write_events(d / f"{k:05d}.bin", x, rng.integers(0, 34, m), rng.integers(0, 2, m),
+                             np.sort(rng.integers(0, 60_000, m)))
+    res = run_lsm("nmnist", tmp_path, "lsm", neurons=27, workers=1, duration_ms=60, n_bf=2, log=None)
+    assert res["split"] == {"train": 10, "validation": 2, "test": 4}
+    assert res["mean_rate_hz"] > 0 and res["baseline_raw"] is None

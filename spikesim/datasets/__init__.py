@@ -18,9 +18,24 @@ from .fsdd import Recordings, load_fsdd, read_wav, speech_rates, stratified_spli
 from .mnist import Digits, download_mnist, load_mnist, nalsm_rates, read_idx
 from .nmnist import Events, event_raster, list_nmnist, read_events, write_events
 
-__all__ = ["find_data", "Digits", "download_mnist", "load_mnist", "nalsm_rates", "read_idx",
-           "Recordings", "load_fsdd", "read_wav", "speech_rates", "stratified_split",
-           "Events", "event_raster", "list_nmnist", "read_events", "write_events"]
+__all__ = [
+    "Digits",
+    "Events",
+    "Recordings",
+    "download_mnist",
+    "event_raster",
+    "find_data",
+    "list_nmnist",
+    "load_fsdd",
+    "load_mnist",
+    "nalsm_rates",
+    "read_events",
+    "read_idx",
+    "read_wav",
+    "speech_rates",
+    "stratified_split",
+    "write_events",
+]
 
 
 def find_data(name: str) -> pathlib.Path | None:

@@ -31,8 +31,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Recordings", "read_wav", "load_fsdd", "stratified_split", "mel_filterbank",
-           "log_mel_spectrogram", "speech_rates"]
+__all__ = [
+    "Recordings",
+    "load_fsdd",
+    "log_mel_spectrogram",
+    "mel_filterbank",
+    "read_wav",
+    "speech_rates",
+    "stratified_split",
+]
 
 _NAME = re.compile(r"^(\d+)_([A-Za-z0-9-]+)_(\d+)\.wav$")
 

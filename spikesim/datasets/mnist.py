@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MNIST_FILES", "Digits", "read_idx", "load_mnist", "download_mnist", "nalsm_rates"]
+__all__ = ["MNIST_FILES", "Digits", "download_mnist", "load_mnist", "nalsm_rates", "read_idx"]
 
 # standard file name -> MD5 of the gzipped file (as published with the database)
 MNIST_FILES = {

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Events", "read_events", "write_events", "event_raster", "list_nmnist"]
+__all__ = ["Events", "event_raster", "list_nmnist", "read_events", "write_events"]
 
 SENSOR = (34, 34)
 
