@@ -221,7 +221,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
 @jit
 def push_emissions(s, spikes, ns, pl, pj_pre_lo):
     """Record the presynaptic emissions of step ``s``: the arrival ring and the trace histories."""
-    tab, rate = pl.tab, pl.rate
     h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
     a_slot = s & (pl.ar_ids.shape[0] - 1)
     n_ar = 0
@@ -274,17 +273,13 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
     Reads presynaptic histories only for emissions up to ``s - 1``, so it gives the
     same result before or after :func:`push_emissions` of step ``s``.
     """
-    tab, rate, po, wts = pl.tab, pl.rate, pl.po, pl.w
-    h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
+    po, wts = pl.po, pl.w
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
     for q in range(pl.pj.shape[0]):
         pj = pl.pj[q]
         par = pl.par[q]
         nearest = par[NEAREST] != 0.0
         triplet = par[TRIPLET] != 0.0
-        hn0 = pl.hn_off[q]
-        h_len = pl.h_len[q]
-        h_off = pl.h_off[q]
         dd = delay[pj_d[pj]:pj_d[pj + 1]]
         uniform = dd.shape[0] == 1
         m_plus = pl.mod[q, 0]

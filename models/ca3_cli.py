@@ -16,29 +16,7 @@ import json
 import os
 import time
 
-
-def _int_at_least(name: str, low: int):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {low}, got {text!r}")
-        return value
-    return parse
-
-
-def _positive_float(name: str):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
-        return value
-    return parse
+from spikesim._argtypes import number
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -48,17 +26,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Run the CA3 content-addressable memory (Casanueva-Morato et al. 2024) on the "
                     "paper's functional protocol or a random one; report the fraction of correct "
                     "recalls and the wall time per operation.")
-    p.add_argument("--cues", type=_int_at_least("--cues", 1), default=5, help="C (default 5)")
-    p.add_argument("--bits", type=_int_at_least("--bits", 1), default=10, help="K (default 10)")
+    p.add_argument("--cues", type=number("--cues", int, 1), default=5, help="C (default 5)")
+    p.add_argument("--bits", type=number("--bits", int, 1), default=10, help="K (default 10)")
     p.add_argument("--protocol", choices=["functional", "random"], default="functional")
-    p.add_argument("--ops", type=_int_at_least("--ops", 1), default=200,
+    p.add_argument("--ops", type=number("--ops", int, 1), default=200,
                    help="random: operations after learning every cue (default 200)")
-    p.add_argument("--content-bits", type=_int_at_least("--content-bits", 1), default=None,
+    p.add_argument("--content-bits", type=number("--content-bits", int, 1), default=None,
                    help="random: bits per stored content (default 3, or bits // 16 from 48 bits on)")
-    p.add_argument("--spacing", type=_positive_float("--spacing"), default=None,
+    p.add_argument("--spacing", type=number("--spacing", float, 0, inclusive=False), default=None,
                    help="ms between operations (default: 10 for functional, as in the paper; 16 for "
                         "random; the model refuses less than 7 after a learn, 6 after a recall)")
-    p.add_argument("--fragment-bits", type=_int_at_least("--fragment-bits", 1), default=1,
+    p.add_argument("--fragment-bits", type=number("--fragment-bits", int, 1), default=1,
                    help="random: recall-by-content fragments have 1 to this many bits (default 1; "
                         "multi-bit fragments also potentiate cross links, see benchmarks/README.md)")
     p.add_argument("--seed", type=int, default=0)

@@ -14,20 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
-
-def _number(name, cast, minimum):
-    def parse(text):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be {'an integer' if cast is int else 'a number'}, "
-                                             f"got {text!r}") from None
-        if not math.isfinite(value) or value < minimum:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {text!r}")
-        return value
-    return parse
+from spikesim._argtypes import number
 
 
 def _ints(name):
@@ -49,22 +37,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Xiao et al. (ICLR 2024): Hebbian lateral subspaces + orthogonal gradient "
                     "projection, against fine-tuning, EWC, GPM-style SVD projection and multitask.")
     p.add_argument("--data", required=True, help="directory with MNIST IDX files (e.g. mnist5k)")
-    p.add_argument("--tasks", type=_number("--tasks", int, 1), default=10)
+    p.add_argument("--tasks", type=number("--tasks", int, 1), default=10)
     p.add_argument("--method", default="hlop", choices=["hlop", "finetune", "ewc", "gpm", "multitask"])
     p.add_argument("--trainer", default="dsr", choices=["dsr", "bptt"])
     p.add_argument("--hidden", type=_ints("--hidden"), default=[256, 256], help="e.g. 256,256")
-    p.add_argument("--T", type=_number("--T", int, 1), default=None, help="time steps (dsr 20, bptt 6)")
-    p.add_argument("--epochs", type=_number("--epochs", int, 1), default=3)
-    p.add_argument("--lr", type=_number("--lr", float, 0.0), default=0.05)
+    p.add_argument("--T", type=number("--T", int, 1), default=None, help="time steps (dsr 20, bptt 6)")
+    p.add_argument("--epochs", type=number("--epochs", int, 1), default=3)
+    p.add_argument("--lr", type=number("--lr", float, 0.0), default=0.05)
     p.add_argument("--k", type=_ints("--k"), default=[60, 20, 20],
                    help="lateral neurons added per task, one per layer")
-    p.add_argument("--hebb-iters", type=_number("--hebb-iters", int, 1), default=2)
+    p.add_argument("--hebb-iters", type=number("--hebb-iters", int, 1), default=2)
     p.add_argument("--spiking-lateral", action="store_true", help="quantise y to spike counts")
-    p.add_argument("--ewc-lambda", type=_number("--ewc-lambda", float, 0.0), default=500.0,
+    p.add_argument("--ewc-lambda", type=number("--ewc-lambda", float, 0.0), default=500.0,
                    help="EWC penalty strength (5000 diverged at task 8 on permuted mnist5k)")
-    p.add_argument("--train", type=_number("--train", int, 10), default=4000)
-    p.add_argument("--test", type=_number("--test", int, 10), default=1000)
-    p.add_argument("--threads", type=_number("--threads", int, 1), default=2)
+    p.add_argument("--train", type=number("--train", int, 10), default=4000)
+    p.add_argument("--test", type=number("--test", int, 10), default=1000)
+    p.add_argument("--threads", type=number("--threads", int, 1), default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reset", choices=["subtract", "zero"], default="subtract",
                    help="LIF reset: subtract (the paper's DSR neuron) or zero (as spikesim's "

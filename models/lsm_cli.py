@@ -10,22 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
-
-def _number(name: str, cast, minimum=None, inclusive=True):
-    def parse(text):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be {'an integer' if cast is int else 'a number'}, "
-                                             f"got {text!r}") from None
-        if not math.isfinite(value) or (minimum is not None and (value < minimum if inclusive
-                                                                  else value <= minimum)):
-            raise argparse.ArgumentTypeError(f"{name} must be {'>=' if inclusive else '>'} {minimum}, "
-                                             f"got {text!r}")
-        return value
-    return parse
+from spikesim._argtypes import number
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -39,29 +25,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, choices=["mnist", "fsdd", "nmnist"])
     p.add_argument("--data", required=True, help="data directory (IDX files / FSDD WAVs / N-MNIST)")
     p.add_argument("--mode", default="nalsm", choices=["lsm", "stdp", "nalsm"])
-    p.add_argument("--neurons", type=_number("--neurons", int, 8), default=1000,
+    p.add_argument("--neurons", type=number("--neurons", int, 8), default=1000,
                    help="liquid size (a 3-D grid as cube-like as possible; 1000 = 10x10x10)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", default=None, help="write the results to this JSON file")
-    p.add_argument("--workers", type=_number("--workers", int, 1), default=2,
+    p.add_argument("--workers", type=number("--workers", int, 1), default=2,
                    help="processes that simulate samples (default 2)")
-    p.add_argument("--samples", type=_number("--samples", int, 10), default=None,
+    p.add_argument("--samples", type=number("--samples", int, 10), default=None,
                    help="use a random subset of this many samples (quick runs)")
-    p.add_argument("--init-samples", type=_number("--init-samples", int, 0), default=None,
+    p.add_argument("--init-samples", type=number("--init-samples", int, 0), default=None,
                    help="W_INI initialisation samples (default: the training set size, at least 10000)")
-    p.add_argument("--duration-ms", type=_number("--duration-ms", int, 50), default=None,
+    p.add_argument("--duration-ms", type=number("--duration-ms", int, 50), default=None,
                    help="ms per sample (default 250; N-MNIST 300)")
-    p.add_argument("--time-bins", type=_number("--time-bins", int, 1), default=None,
+    p.add_argument("--time-bins", type=number("--time-bins", int, 1), default=None,
                    help="count liquid spikes in this many parts of a sample (default 1; FSDD 5)")
-    p.add_argument("--weight-scale", type=_number("--weight-scale", float, 0.0, False), default=1.0,
+    p.add_argument("--weight-scale", type=number("--weight-scale", float, 0.0, False), default=1.0,
                    help="lsm mode: |w| = 3 x this")
-    p.add_argument("--w-a", type=_number("--w-a", float, 0.0, False), default=None,
+    p.add_argument("--w-a", type=number("--w-a", float, 0.0, False), default=None,
                    help="astrocyte weight w_A (default 0.015 (1000/N)^(1/3))")
-    p.add_argument("--astro-density", type=_number("--astro-density", float, 0.1), default=1.0,
+    p.add_argument("--astro-density", type=number("--astro-density", float, 0.1), default=1.0,
                    help="fraction of neurons the astrocyte listens to (0.1 to 1)")
-    p.add_argument("--inh-update-ms", type=_number("--inh-update-ms", int, 1), default=1,
+    p.add_argument("--inh-update-ms", type=number("--inh-update-ms", int, 1), default=1,
                    help="nalsm: ms between updates of the inhibitory STDP factor from A (1 = exact)")
-    p.add_argument("--bf-samples", type=_number("--bf-samples", int, 0), default=50,
+    p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)

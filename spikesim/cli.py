@@ -6,18 +6,7 @@ import os
 import sys
 import time
 
-
-def _positive(name, cast, kind):
-    """argparse type: a finite number > 0 of type ``cast``; errors name the option and value."""
-    def parse(text):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}") from None
-        if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
-        return value
-    return parse
+from ._argtypes import number
 
 
 def demo(args) -> int:
@@ -104,15 +93,10 @@ def export(args) -> int:
 
 def info(args) -> int:
     """Print what a network file (``net.save``) or a recording file (``stream_to=``) holds."""
-    import h5py
+    from .io import _open, load, load_recording
 
-    from .io import FileFormatError, load, load_recording
-
-    try:
-        with h5py.File(args.file, "r") as f:
-            fmt = f.attrs.get("format")
-    except OSError as exc:
-        raise FileFormatError(f"{args.file!r} is not a readable HDF5 file: {exc}") from None
+    with _open(args.file) as f:
+        fmt = f.attrs.get("format")
     if fmt == "spikesim-recording":
         for name, data in load_recording(args.file).items():
             parts = []
@@ -145,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="run the CUBA network and write a raster and an HDF5 recording")
-    p.add_argument("--neurons", type=_positive("--neurons", int, "an integer"), default=4000)
-    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"), default=1000.0)
+    p.add_argument("--neurons", type=number("--neurons", int, 0, inclusive=False), default=4000)
+    p.add_argument("--duration-ms", type=number("--duration-ms", float, 0, inclusive=False), default=1000.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="./spikesim-out", help="output folder (default ./spikesim-out)")
     p.set_defaults(func=demo)
@@ -155,17 +139,17 @@ def main(argv: list[str] | None = None) -> int:
                        description="cuba: the CUBA network; stdp: CUBA with additive pair STDP "
                                    "on the excitatory-to-excitatory synapses")
     p.add_argument("network", choices=["cuba", "stdp"])
-    p.add_argument("--neurons", type=_positive("--neurons", int, "an integer"), default=4000)
-    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"), default=1000.0)
+    p.add_argument("--neurons", type=number("--neurons", int, 0, inclusive=False), default=4000)
+    p.add_argument("--duration-ms", type=number("--duration-ms", float, 0, inclusive=False), default=1000.0)
     p.add_argument("--against", default="brian2,nest",
                    help="comma-separated reference simulators: brian2, nest (empty for none)")
     p.add_argument("--json", default=None, help="write results to this JSON file")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number",
-                   type=lambda t: t if t == "auto" else _positive("--threads", int, "an integer")(t))
+                   type=lambda t: t if t == "auto" else number("--threads", int, 0, inclusive=False)(t))
     p.add_argument("--fresh-numba-cache", action="store_true",
                    help="JIT spikesim into an empty Numba cache (first-call compile time)")
-    p.add_argument("--timeout-s", type=_positive("--timeout-s", float, "a number"), default=None,
+    p.add_argument("--timeout-s", type=number("--timeout-s", float, 0, inclusive=False), default=None,
                    help="kill a simulator's child process after this many seconds")
     p.set_defaults(func=bench)
 
@@ -174,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", required=True, choices=["pynn", "nir", "spinnaker"])
     p.add_argument("-o", "--output", required=True,
                    help="pynn: the script (.py); nir: the graph (.nir/.h5); spinnaker: a directory")
-    p.add_argument("--duration-ms", type=_positive("--duration-ms", float, "a number"),
+    p.add_argument("--duration-ms", type=number("--duration-ms", float, 0, inclusive=False),
                    default=1000.0, help="pynn: simulated time the script runs")
     p.set_defaults(func=export)
 

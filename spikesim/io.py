@@ -166,17 +166,8 @@ def load(path: str | os.PathLike, threads: int | str | None = None):
     threads : int or "auto", optional
         Override the saved thread setting (results do not depend on it).
     """
-    import h5py
-
     path = os.fspath(path)
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise FileFormatError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): {exc}") \
-            from None
-    with f:
+    with _open(path) as f:
         fmt = f.attrs.get("format")
         if fmt != FORMAT:
             raise FileFormatError(f"{path!r} is not a spikesim network file (format={fmt!r})")
@@ -190,6 +181,19 @@ def load(path: str | os.PathLike, threads: int | str | None = None):
             return _read(f, threads)
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise FileFormatError(f"{path!r} is damaged or incomplete: {exc!r}") from None
+
+
+def _open(path: str):
+    """``h5py.File(path, "r")``; anything but a missing file becomes a :class:`FileFormatError`."""
+    import h5py
+
+    try:
+        return h5py.File(path, "r")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise FileFormatError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): "
+                              f"{exc}") from None
 
 
 def _read(f, threads):
@@ -384,19 +388,11 @@ def load_recording(path: str | os.PathLike) -> dict:
         ``{group name: {variable: SpikeTrains | StateTrace | PopulationRate}}``;
         a group is named after the recorded population (``label_1``... if repeated).
     """
-    import h5py
-
     from .recording import PopulationRate, SpikeTrains, StateTrace
 
     path = os.fspath(path)
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise FileFormatError(f"{path!r} is not a readable HDF5 file: {exc}") from None
     out = {}
-    with f:
+    with _open(path) as f:
         if f.attrs.get("format") != "spikesim-recording":
             raise FileFormatError(f"{path!r} is not a spikesim recording file "
                                   f"(format={f.attrs.get('format')!r})")

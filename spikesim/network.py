@@ -214,8 +214,8 @@ class Network:
         receptor_type : {"excitatory", "inhibitory"}
         synapse : STDP, optional
             Makes the projection plastic (see :mod:`spikesim.plasticity`); initial
-            weights must lie in the rule's ``[w_min, w_max]``. Networks with
-            plastic projections run on one thread.
+            weights must lie in the rule's ``[w_min, w_max]``. Plastic networks use
+            threads as static ones do, except with weight recorders (one thread).
         """
         if synapse is not None and not isinstance(synapse, STDP):
             raise TypeError(f"synapse must be None (static) or a spikesim.STDP, got {synapse!r}")

@@ -411,7 +411,7 @@ def format_table(out: dict) -> str:
         r = c["stdp"]
         head += (f"\nE->E synapses: {r['rule']}, tau+ = {r['tau_plus_ms']:g} ms, "
                  f"tau- = {r['tau_minus_ms']:g} ms, A+ = {r['A_plus']:g}, A- = {r['A_minus']:g} "
-                 f"(x w_max = {r['w_max_over_w_exc']:g} w_exc); spikesim runs it on one thread")
+                 f"(x w_max = {r['w_max_over_w_exc']:g} w_exc)")
     text = [head, "", line("", {s: s for s in sims}),
             line("", {s: "-" * widths[s] for s in sims})]
     text += [line(label, cells) for label, cells in rows]

@@ -15,7 +15,7 @@ bounds                    ``[0, w_max]``, ``w_max = 2 w_exc``; initial ``w_exc``
 spikesim
     ``spikesim.examples.cuba(n, stdp=True)``: ``STDP(SpikePairRule(20, 20,
     0.01, 0.0105), AdditiveWeightDependence(0, 2 w_exc))`` on exc -> exc.
-    Plastic networks run on one thread.
+    Plastic networks use ``--threads`` as static ones do.
 Brian2 (cpp_standalone)
     The classic example's synapse with event-driven traces, ``w`` in volt
     (the same v-jump units as CUBA's ``we``)::
