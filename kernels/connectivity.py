@@ -1,4 +1,4 @@
-"""Kernels that build CSR connectivity: counting sort and per-row de-duplication."""
+"""Kernels that build CSR connectivity: counting sort, per-row de-duplication, row splits."""
 import numpy as np
 
 from ._config import jit
@@ -55,13 +55,14 @@ def sort_rows_find_duplicates(indptr, cols):
     return dup
 
 
-@jit
 def row_cuts(indptr, post, post_lo, bounds):
     """Split every CSR row at global neuron boundaries, for per-thread delivery.
 
     Rows must be sorted by target. For row ``r`` and part ``p``,
     ``cut[r, p]:cut[r, p+1]`` are the synapses whose global target
     ``post_lo + post[k]`` lies in ``[bounds[p], bounds[p+1])``.
+    Plain NumPy (one pass over ``post`` per inner boundary), so it adds
+    nothing to the first-call JIT time.
 
     Parameters
     ----------
@@ -70,16 +71,17 @@ def row_cuts(indptr, post, post_lo, bounds):
     post_lo : int, global index of the target population's neuron 0
     bounds : int64 (n_parts + 1,), ``bounds[0] = 0``, ``bounds[-1] = n_neurons``
     """
-    n_rows = indptr.shape[0] - 1
+    indptr = np.asarray(indptr, np.int64)
     n_parts = bounds.shape[0] - 1
-    cut = np.empty((n_rows, n_parts + 1), np.int64)
-    for r in range(n_rows):
-        a = indptr[r]
-        b = indptr[r + 1]
-        cut[r, 0] = a
-        cut[r, n_parts] = b
-        for p in range(1, n_parts):
-            cut[r, p] = a + np.searchsorted(post[a:b], bounds[p] - post_lo)
+    cut = np.empty((indptr.shape[0] - 1, n_parts + 1), np.int64)
+    cut[:, 0] = indptr[:-1]
+    cut[:, n_parts] = indptr[1:]
+    below = np.zeros(post.shape[0] + 1, np.int64)
+    for p in range(1, n_parts):
+        # rows are sorted, so the synapses of row r below the boundary are its first
+        # (number below in [indptr[r], indptr[r+1])) entries
+        np.cumsum(post < bounds[p] - post_lo, out=below[1:])
+        cut[:, p] = indptr[:-1] + below[indptr[1:]] - below[indptr[:-1]]
     return cut
 
 

@@ -205,17 +205,18 @@ def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     """
     cap = spk_step.shape[0]
     n = v.shape[0]
+    zero = np.int64(0)  # typed int64, not Literal[0]: one compiled version per callee for both drivers
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
-        ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
-                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, 0)
+        ns = update_range(zero, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
+                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, zero)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
-        deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+        deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay)
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
@@ -240,7 +241,8 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     """
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
-    ns = 0  # spikes of the previous step, delivered at the start of the next parallel region
+    zero = np.int64(0)  # as in run_chunk: int64 arguments, never Literal[0] or uint64
+    ns = zero  # spikes of the previous step, delivered at the start of the next parallel region
     k = 0
     while True:
         t = t0 + k
@@ -250,17 +252,18 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         slot = t & slot_mask
         # each thread first delivers the previous step's spikes into its own targets,
         # then updates its own neurons (which read only its own ring-buffer slots)
-        for p in prange(n_parts):
+        for pu in prange(n_parts):
+            p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
                            pj_w, pj_d, cut, post, weight, delay)
             if not last:
                 part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
                                          buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
-                                         seg_par, het, has_cond, fired[p], part_spikes[p], 0)
+                                         seg_par, het, has_cond, fired[p], part_spikes[p], zero)
         if last:
             return k, n_spk, ev_pos
-        ns = 0
+        ns = zero
         for p in range(n_parts):
             for q in range(part_n[p]):
                 spikes[ns] = part_spikes[p, q]
