@@ -223,7 +223,8 @@ def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     return n_steps, n_spk, ev_pos
 
 
-@jit(parallel=True)
+@jit(parallel=dict(prange=True, fusion=False, comprehension=False, reduction=False,
+                   inplace_binop=False, setitem=False, numpy=False, stencil=False))
 def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
                        neuron_pop, pop_out_ptr, pop_out_proj,
@@ -243,7 +244,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     n_parts = bounds.shape[0] - 1
     zero = np.int64(0)  # as in run_chunk: int64 arguments, never Literal[0] or uint64
     ns = zero  # spikes of the previous step, delivered at the start of the next parallel region
-    k = 0
+    k = zero
     while True:
         t = t0 + k
         # the region after the last step (or before a step the spike record has no room
