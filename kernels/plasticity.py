@@ -38,8 +38,9 @@ them and clips to ``[w_min, w_max]``:
 - additive: ``w += a * scale``;
 - multiplicative: ``w += a (w_max - w)`` if ``a >= 0`` else ``w += a (w - w_min)``.
 
-``m_+`` / ``m_-`` are run-time modulators (scalars with a per-step decay
-factor; the depression may also be scaled by an NALSM astrocyte).
+``m_+`` / ``m_-`` are run-time modulators: scalars with a per-step decay
+factor, times an optional per-synapse mask (``pmask`` / ``dmask``); the
+depression may also be scaled by an NALSM astrocyte.
 
 NALSM astrocyte (Ivanov & Michmizos 2021, NeurIPS, eq. for ``A``), per step
 with ``c`` the signed count of the spikes it listens to in the step:
@@ -95,6 +96,8 @@ Plastic = namedtuple("Plastic", [
     "ar_watch",  # bool (N,): neurons that are presynaptic to a plastic projection
     "astro",     # int64 (nq,): first astrocyte of the group modulating q's depression, or -1
     "syn_astro",  # int32 (n_syn,): astrocyte (within that group) of each synapse, -1: none
+    "pmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on potentiation
+    "dmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on depression
 ])
 
 Astro = namedtuple("Astro", [
@@ -190,6 +193,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
         po0 = pl.po_off[q]
         g = pl.astro[q]
+        dmasked = pl.dmask.shape[0] == pl.w.shape[0]
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
             d = pl.dl[di]
             u = s - d
@@ -209,6 +213,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     j = tg[k]
                     o1 = post_trace(pl, q, po0 + j, s, 1)
                     mod = m_minus
+                    if dmasked:
+                        mod *= pl.dmask[lo_syn + k]
                     if g >= 0:
                         a_idx = pl.syn_astro[lo_syn + k]
                         if a_idx >= 0:
@@ -275,6 +281,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
     """
     po, wts = pl.po, pl.w
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
+    pmasked = pl.pmask.shape[0] == wts.shape[0]
     for q in range(pl.pj.shape[0]):
         pj = pl.pj[q]
         par = pl.par[q]
@@ -304,7 +311,10 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
                 r1 = pre_trace(pl, q, i, s - d, 0, False)
                 if r1 == 0.0:
                     continue
-                wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], amp * r1)
+                a = amp * r1
+                if pmasked:
+                    a *= pl.pmask[lo_syn + k]
+                wts[lo_syn + k] = apply_change(par, wts[lo_syn + k], a)
             # then the postsynaptic traces jump
             o1n = post_trace(pl, q, slot, s, 1)
             o2n = post_trace(pl, q, slot, s, 2)

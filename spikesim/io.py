@@ -43,6 +43,7 @@ RULES = {c.__name__: c for c in (SpikePairRule, TripletRule)}
 WDEPS = {c.__name__: c for c in (AdditiveWeightDependence, MultiplicativeWeightDependence)}
 PSTATE = ("h_step", "h_x", "h_head", "h_cnt", "h_last", "po", "mod", "col_ptr", "col_pre",
           "col_syn", "dl")
+MASKS = ("potentiation_mask", "depression_mask")  # optional datasets (Projection.modulate)
 
 
 class FileFormatError(ValueError):
@@ -150,6 +151,9 @@ def _write_projection(h, j, net) -> None:
         for name in PSTATE:
             g.create_dataset(name, data=j._pstate[name])
         g.attrs["h_len"] = j._pstate["h_len"]
+        for name, m in zip(MASKS, j._masks):
+            if m is not None:
+                g.create_dataset(name, data=m)
         link = j._astro_link
         h.attrs["astro"] = -1 if link is None else net.astrocytes.index(link)
         if link is not None:
@@ -342,6 +346,12 @@ def _read_projection(net, h) -> None:
             fresh["h_head"].shape != (n_pre,):
         raise FileFormatError(f"projection {proj.label!r}: trace history pointers are out of range")
     proj._pstate = fresh
+    for c, name in enumerate(MASKS):
+        if name in g:
+            m = np.asarray(g[name][()], np.float64)
+            if m.shape != (proj.n_synapses,) or not np.isfinite(m).all() or (m < 0).any():
+                raise FileFormatError(f"projection {proj.label!r}: plastic/{name} is invalid")
+            proj._masks[c] = m
     k = int(h.attrs["astro"])
     if k >= 0:
         group = net.astrocytes[k]

@@ -112,6 +112,14 @@ def build(rt, plastic, dtype) -> tuple:
         if p._astro_link is not None:
             syn_astro[syn_lo[q]:syn_lo[q + 1]] = p._syn_astro
     ast = _astro_arrays(net, groups)
+    # per-synapse modulation masks: full length while any projection has one, else one 1.0
+    masks = []
+    for c in (0, 1):
+        if any(p._masks[c] is not None for p in plastic):
+            masks.append(np.concatenate([p._masks[c] if p._masks[c] is not None else
+                                         np.ones(p.n_synapses) for p in plastic]))
+        else:
+            masks.append(np.ones(1))
     # arrival ring: neurons presynaptic to a plastic projection, kept per step
     watch = np.zeros(max(net.n_neurons, 1), np.bool_)
     for p in plastic:
@@ -131,7 +139,8 @@ def build(rt, plastic, dtype) -> tuple:
         col_syn=cols["col_syn"], h_off=h_off, h_len=h_len, hn_off=hn_off, n_post=n_post,
         h_step=state["h_step"], h_x=state["h_x"], h_head=state["h_head"], h_cnt=state["h_cnt"],
         h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
-        ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, syn_astro=syn_astro)
+        ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, syn_astro=syn_astro,
+        pmask=masks[0], dmask=masks[1])
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
     return pl, ast

@@ -48,6 +48,7 @@ class Projection:
         self._pstate = None     # plasticity state (spikesim.plastic_runtime.projection_state)
         self._astro_link = None  # NALSM astrocyte group scaling the depression
         self._syn_astro = None   # astrocyte (within that group) of each synapse, -1: none
+        self._masks = [None, None]  # per-synapse factors (float64) on potentiation / depression
 
     @property
     def plastic(self) -> bool:
@@ -152,20 +153,30 @@ class Projection:
             net._runtime.invalidate()
 
     def modulate(self, potentiation: float | None = None, depression=None,
-                 potentiation_decay: float | None = None, depression_decay: float | None = None
-                 ) -> None:
+                 potentiation_decay: float | None = None, depression_decay: float | None = None,
+                 potentiation_mask=None, depression_mask=None) -> None:
         """Scale this plastic projection's learning rates from now on.
+
+        The potentiation of synapse ``k`` is multiplied by ``potentiation *
+        potentiation_mask[k]``, its depression by ``depression * depression_mask[k]``
+        (times its astrocyte's ``A`` when an astrocyte group drives the depression).
+        Arguments left at ``None`` keep their current value.
 
         Parameters
         ----------
         potentiation, depression : float, optional
-            Factors on the potentiation / depression amplitudes (>= 0; 1 at start).
+            Scalar factors on the potentiation / depression amplitudes (>= 0; 1 at start).
             ``depression`` may also be an NALSM astrocyte group
             (:class:`spikesim.NALSMAstrocyte`): each synapse's depression is then
             scaled by its astrocyte's activity ``A`` (times the scalar factor).
         potentiation_decay, depression_decay : float, optional
             Factor per ms in (0, 1] by which the scalar factor is multiplied while the
             network runs (NALSM's 0.99 per ms); applied every step as ``f ** dt``.
+        potentiation_mask, depression_mask : array, optional
+            Per-synapse factors (>= 0, dimensionless): one per synapse in storage order
+            (:meth:`connections`), or a dense ``(n_pre, n_post)`` matrix, or a scalar
+            for every synapse. A mask of ones removes the mask. Masks cost 8 bytes per
+            synapse of every plastic projection while any is set.
         """
         if not self.plastic:
             raise ValueError(f"projection {self.label!r} is static; only plastic projections "
@@ -183,6 +194,11 @@ class Projection:
                 if f > 1.0:
                     raise ValueError(f"{name} must be in (0, 1], got {f!r}")
                 vals[k] = f ** dt
+        masks = {}
+        for k, name, m in ((0, "potentiation_mask", potentiation_mask),
+                           (1, "depression_mask", depression_mask)):
+            if m is not None:
+                masks[k] = self._mask_values(name, m)
         if depression is not None and hasattr(depression, "_assign_synapses"):
             if depression.net is not self.pre.net:
                 raise ValueError("depression astrocyte group belongs to a different Network")
@@ -191,6 +207,23 @@ class Projection:
             self.pre.net._runtime.invalidate()
         for k, v in vals.items():
             self._pstate["mod"][k] = v
+        if masks:
+            for k, m in masks.items():
+                self._masks[k] = m
+            self.pre.net._runtime.invalidate()
+
+    def _mask_values(self, name: str, value) -> np.ndarray | None:
+        """Per-synapse mask (float64, >= 0), or None for a mask of ones."""
+        if isinstance(value, RandomDistribution):
+            raise TypeError(f"{name} must be numbers (an array or a scalar), got {value!r}")
+        shape = (self.pre.size, self.post_population.size)
+        a = resolve_values(name, value, self.n_synapses, None, pairs=self.connections, shape=shape)
+        a = V.finite_array(name, a)
+        if (a < 0).any():
+            raise ValueError(f"{name} must be >= 0, got {float(a[a < 0][0])!r}")
+        if (a == 1.0).all():
+            return None
+        return np.array(np.broadcast_to(a, (self.n_synapses,)), np.float64)
 
     def get_delays(self) -> np.ndarray:
         """Delays in ms, in storage order."""

@@ -110,6 +110,62 @@ def test_modulators_and_nalsm_astrocyte_match_twin():
     np.testing.assert_allclose(wr.weights, want, rtol=1e-9, atol=1e-12)
 
 
+def test_per_synapse_masks_match_twin(tmp_path):
+    """``modulate(potentiation_mask=, depression_mask=)``: a per-synapse mask times a scalar."""
+    rng = np.random.default_rng(8)
+    syn = _rule("triplet", "all_to_all", "add", "hebbian", rng)
+    net, pre, post, proj = _plastic_net(9, syn, recurrent=False, hetero_delay=True)
+    n = proj.n_synapses
+    pmask = rng.uniform(0.0, 2.0, n)
+    pmask[::5] = 0.0  # some synapses never potentiate
+    dense = np.zeros((len(pre), len(post)))
+    i, j = proj.connections()
+    dmask = rng.uniform(0.0, 3.0, n)
+    dense[i, j] = dmask
+    proj.modulate(potentiation=0.7, potentiation_mask=pmask, depression_mask=dense,
+                  depression_decay=0.995)
+    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
+    wr = net.record_weights(proj)
+    n_steps = 1500
+    net.run(n_steps * DT)
+    m_plus = 0.7 * np.ones((n_steps, 1)) * pmask[None, :]
+    m_minus = ((0.995 ** DT) ** np.arange(n_steps))[:, None] * dmask[None, :]
+    want = ref.stdp_weights(_trains(rp, len(pre)), _trains(rq, len(post)), i, j,
+                            proj.delay.astype(np.int64), np.full(n, 0.5 * (syn.weight.w_min +
+                                                                           syn.weight.w_max)),
+                            _ref_params(syn, DT), n_steps, m_plus=m_plus, m_minus=m_minus)
+    np.testing.assert_allclose(wr.weights, want, rtol=1e-9, atol=1e-12)
+    # the masked-out synapses only ever depressed
+    assert np.all(np.diff(want[:, ::5], axis=0) <= 0) and np.ptp(want[:, 1]) > 0
+    # masks survive save / load and are refused by exporters
+    net.save(tmp_path / "m.h5")
+    back = ss.load(tmp_path / "m.h5")
+    np.testing.assert_array_equal(back.projections[-1]._masks[0], pmask)
+    np.testing.assert_array_equal(back.projections[-1]._masks[1], dmask)
+    from spikesim.export import ExportError, to_pynn_script
+    with pytest.raises(ExportError, match="modulated"):
+        to_pynn_script(net, tmp_path / "m.py", duration=10.0)
+    # a mask of ones removes the mask
+    proj.modulate(potentiation_mask=1.0)
+    assert proj._masks[0] is None and proj._masks[1] is not None
+
+
+@pytest.mark.parametrize("kw,err,match", [
+    (dict(potentiation_mask=[1.0, 2.0]), ValueError, "potentiation_mask has length 2"),
+    (dict(depression_mask=-1.0), ValueError, "depression_mask must be >= 0, got -1.0"),
+    (dict(depression_mask=np.full((3, 4), 1.0)), ValueError, "depression_mask matrix has shape"),
+    (dict(potentiation_mask="high"), TypeError, "potentiation_mask must be"),
+    (dict(potentiation_mask=np.nan), ValueError, "potentiation_mask"),
+])
+def test_bad_masks_are_refused_by_name(kw, err, match):
+    rng = np.random.default_rng(8)
+    net, pre, post, proj = _plastic_net(9, _rule("pair", "all_to_all", "add", "hebbian", rng),
+                                        recurrent=False, hetero_delay=False)
+    with pytest.raises(err, match=match):
+        proj.modulate(potentiation=0.5, **kw)
+    assert proj._masks == [None, None] and proj._pstate["mod"][0] == 1.0  # nothing changed
+
+
 def _pair_net(pre_t, post_t, syn, delay=1.0, w0=0.5):
     net = ss.Network(dt=DT, seed=1, dtype="float64")
     pre = net.add_population(1, ss.SpikeSourceArray(spike_times=[pre_t]))

@@ -118,7 +118,8 @@ def stdp_mapping(proj) -> PairSTDP:
     syn = proj.synapse
     name = f"projection {proj.label!r}"
     mod = proj._pstate["mod"] if proj._pstate is not None else np.ones(4)
-    if proj._astro_link is not None or not np.array_equal(np.asarray(mod, float), np.ones(4)):
+    if proj._astro_link is not None or any(m is not None for m in proj._masks) or \
+            not np.array_equal(np.asarray(mod, float), np.ones(4)):
         raise ExportError(f"{name}: STDP modulated by Projection.modulate() or an astrocyte group "
                           "has no PyNN equivalent", "modulated-stdp")
     t = syn.timing

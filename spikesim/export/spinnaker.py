@@ -264,6 +264,8 @@ def _model_rules(net, add) -> None:
                 why.append(f"window={syn.window!r}")
             if getattr(proj, "_astro_link", None) is not None:
                 why.append("astrocyte-modulated depression")
+            if any(m is not None for m in getattr(proj, "_masks", ())):
+                why.append("per-synapse modulation masks")
             if why:
                 add("unsupported-plasticity", "error", f"projection {proj.label!r}: " + ", ".join(why))
 

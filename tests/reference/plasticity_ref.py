@@ -38,8 +38,8 @@ def stdp_weights(pre_steps, post_steps, syn_pre, syn_post, syn_delay, w0, p, n_s
     ``pre_steps[i]`` / ``post_steps[j]``: emission steps of each neuron.
     ``p``: dict with taus in steps (``t1, t2, t3, t4`` for r1, r2, o1, o2),
     ``A2p, A3p, A2m, A3m, w_min, w_max, scale, wdep, nearest, sgn_post, sgn_pre``.
-    ``m_plus[s]`` / ``m_minus[s, k]``: modulator factors in force at step ``s``
-    (default 1).
+    ``m_plus[s]`` (or ``m_plus[s, k]``) / ``m_minus[s, k]``: modulator factors in
+    force at step ``s`` (default 1).
     """
     w = np.array(w0, dtype=np.float64)
     out = np.zeros((n_steps, w.shape[0]))
@@ -57,7 +57,7 @@ def stdp_weights(pre_steps, post_steps, syn_pre, syn_post, syn_delay, w0, p, n_s
                 arr = np.asarray(pre_steps[i]) + d
                 r1 = _trace(arr, s, p["t1"], near)
                 o2 = _trace(post_steps[j], s, p["t4"], near, strict=True)
-                mp = 1.0 if m_plus is None else m_plus[s]
+                mp = 1.0 if m_plus is None else (m_plus[s, k] if np.ndim(m_plus) == 2 else m_plus[s])
                 w[k] = _apply(w[k], p["sgn_post"] * r1 * (p["A2p"] + p["A3p"] * o2) * mp, p)
         out[s] = w
     return out
