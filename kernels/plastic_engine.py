@@ -12,8 +12,10 @@ Per step ``t`` (compare :mod:`.engine`):
 5. NALSM astrocytes integrate the step's spikes, modulators decay;
 6. state and weight recorders sample.
 """
-from ._config import jit
+import numpy as np
 from numba import prange
+
+from ._config import jit
 
 from .engine import count_and_record, deliver_spikes, sample_state, take_events, update_range
 from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,
@@ -38,21 +40,22 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     """
     cap = spk_step.shape[0]
     n = v.shape[0]
+    zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay, 0)
-        ns = update_range(0, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
-                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, 0)
+                         pj_syn, pj_d, cut, post, delay, zero)
+        ns = update_range(zero, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
+                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, zero)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
         potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
-        deliver_spikes(t, spikes, ns, 0, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
+        deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay)
         step_astrocytes(spikes, ns, ast)
@@ -62,7 +65,8 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     return n_steps, n_spk, ev_pos
 
 
-@jit(parallel=True)
+@jit(parallel=dict(prange=True, fusion=False, comprehension=False, reduction=False,
+                   inplace_binop=False, setitem=False, numpy=False, stencil=False))
 def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                                seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
                                neuron_pop, pop_out_ptr, pop_out_proj,
@@ -86,13 +90,15 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     """
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
-    ns = 0
-    k = 0
+    zero = np.int64(0)
+    ns = zero
+    k = zero
     while True:
         t = t0 + k
         last = k == n_steps or n_spk + rec_max_per_step > cap
         slot = t & slot_mask
-        for p in prange(n_parts):
+        for pu in prange(n_parts):
+            p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
                            pj_w, pj_d, cut, post, weight, delay)
@@ -103,12 +109,12 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                                  pj_row_off, pj_syn, pj_d, cut, post, delay, p)
                 part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
                                          buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
-                                         seg_par, het, has_cond, fired[p], part_spikes[p], 0)
+                                         seg_par, het, has_cond, fired[p], part_spikes[p], zero)
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
             step_modulators(pl, True, False)
         if last:
             return k, n_spk, ev_pos
-        ns = 0
+        ns = zero
         for p in range(n_parts):
             for q in range(part_n[p]):
                 spikes[ns] = part_spikes[p, q]
