@@ -273,6 +273,70 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
 
 
 @jit
+def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, scale,
+                                 wmin, wmax, w_q, pl, q):
+    """Inner loop of :func:`potentiate` for one delay (presynaptic traces at step ``u``),
+    additive bounds and no mask (the common case, kept lean)."""
+    for e in range(e0, e1):
+        i = ncp[e]
+        hn = hn0 + i
+        te = h_last[hn, 0]
+        if te < 0.0:
+            continue
+        if te <= u:  # the newest emission (the usual case): pre_trace's fast path, inline
+            steps = u - np.int64(te)
+            r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
+        else:
+            r1 = pre_trace(pl, q, i, u, 0, False)
+        if r1 == 0.0:
+            continue
+        k = ncs[e]
+        w = w_q[k] + (amp * r1) * scale
+        if w < wmin:
+            w = wmin
+        elif w > wmax:
+            w = wmax
+        w_q[k] = w
+
+
+@jit
+def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, uniform,
+                        additive, pmasked, pm_q, scale, wmin, wmax, w_q, pl, q):
+    """Inner loop of :func:`potentiate`: any delays, weight dependence and mask."""
+    for e in range(e0, e1):
+        i = ncp[e]
+        k = ncs[e]
+        d = dd[0] if uniform else dd[k]
+        u = s - d
+        hn = hn0 + i
+        te = h_last[hn, 0]
+        if te < 0.0:
+            continue
+        if te <= u:
+            steps = u - np.int64(te)
+            r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
+        else:
+            r1 = pre_trace(pl, q, i, u, 0, False)
+        if r1 == 0.0:
+            continue
+        a = amp * r1
+        if pmasked:
+            a *= pm_q[k]
+        w = w_q[k]  # apply_change, with the rule's constants hoisted out of the loop
+        if additive:
+            w = w + a * scale
+        elif a >= 0.0:
+            w = w + a * (wmax - w)
+        else:
+            w = w + a * (w - wmin)
+        if w < wmin:
+            w = wmin
+        elif w > wmax:
+            w = wmax
+        w_q[k] = w
+
+
+@jit
 def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
     """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``.
 
@@ -316,38 +380,15 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
             slot = po0 + j
             o2 = post_trace(pl, q, slot, s, 2) if triplet else 0.0
             amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
-            for e in range(col_ptr[cbase + j], col_ptr[cbase + j + 1]):
-                i = ncp[e]
-                k = ncs[e]
-                d = dd[0] if uniform else dd[k]
-                u = s - d
-                hn = hn0 + i
-                te = h_last[hn, 0]
-                if te < 0.0:
-                    continue
-                if te <= u:  # the newest emission (the usual case): pre_trace's fast path, inline
-                    steps = u - np.int64(te)
-                    r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else
-                                          math.exp(-steps * rate0))
-                else:
-                    r1 = pre_trace(pl, q, i, u, 0, False)
-                if r1 == 0.0:
-                    continue
-                a = amp * r1
-                if pmasked:
-                    a *= pm_q[k]
-                w = w_q[k]  # apply_change, with the rule's constants hoisted out of the loop
-                if additive:
-                    w = w + a * scale
-                elif a >= 0.0:
-                    w = w + a * (wmax - w)
-                else:
-                    w = w + a * (w - wmin)
-                if w < wmin:
-                    w = wmin
-                elif w > wmax:
-                    w = wmax
-                w_q[k] = w
+            e0 = col_ptr[cbase + j]
+            e1 = col_ptr[cbase + j + 1]
+            if uniform and additive and not pmasked:
+                # the common case (one delay, additive bounds, no mask), kept lean
+                _potentiate_uniform_additive(s - dd[0], e0, e1, ncp, ncs, h_last, hn0, tab0,
+                                             rate0, amp, scale, wmin, wmax, w_q, pl, q)
+            else:
+                _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
+                                    uniform, additive, pmasked, pm_q, scale, wmin, wmax, w_q, pl, q)
             # then the postsynaptic traces jump
             o1n = post_trace(pl, q, slot, s, 1)
             o2n = post_trace(pl, q, slot, s, 2)
