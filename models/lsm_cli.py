@@ -27,7 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--mode", default="nalsm", choices=["lsm", "stdp", "nalsm"])
     p.add_argument("--neurons", type=number("--neurons", int, 8), default=1000,
                    help="liquid size (a 3-D grid as cube-like as possible; 1000 = 10x10x10)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1,
+                   help="liquid (placement, connectivity, signs) and input spike draws")
+    p.add_argument("--split-seed", type=int, default=None,
+                   help="train/validation/test split (default 1, whatever --seed is)")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
     p.add_argument("--workers", type=number("--workers", int, 1), default=2,
                    help="processes that simulate samples (default 2)")
@@ -67,7 +70,7 @@ def run(args) -> int:
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,
                   init_samples=args.init_samples, duration_ms=args.duration_ms, time_bins=bins,
-                  n_bf=args.bf_samples, log=None if args.quiet else print)
+                  n_bf=args.bf_samples, log=None if args.quiet else print, split_seed=args.split_seed)
     if args.quiet:
         print(json.dumps({k: res[k] for k in ("mode", "accuracy", "branching_factor", "mean_rate_hz",
                                               "wall_time_s")}))

@@ -35,6 +35,7 @@ from .lsm_readout import fit_readout, l1_normalise
 
 DATASETS = ("mnist", "fsdd", "nmnist")
 BLOCK = 50  # samples per worker task (one SpikeSourceArray update each)
+SPLIT_SEED = 1  # the train/validation/test split's seed (fixed: the network seed does not move it)
 EDGE_MS = 25  # branching factor: the first and last 25 ms of a sample are ignored
 
 
@@ -62,10 +63,13 @@ class Source:
 
 
 def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None,
-                 duration_ms: int | None = None, fsdd_options: dict | None = None) -> dict:
+                 duration_ms: int | None = None, fsdd_options: dict | None = None,
+                 split_seed: int | None = None) -> dict:
     """Labels, the train/validation/test split, the input :class:`Source` and raw features.
 
-    mnist: a single IDX pair (e.g. mnist5k) is shuffled with ``seed`` and split
+    ``seed`` fixes the input spike draws; ``split_seed`` (default :data:`SPLIT_SEED`)
+    the split and the ``n_samples`` subset, so runs with different seeds share one split.
+    mnist: a single IDX pair (e.g. mnist5k) is shuffled with ``split_seed`` and split
     70/10/20 % (3,500/500/1,000 of 5,000); the four standard files give the
     paper's 50k/10k/10k (first 50k of the training file, its last 10k, ``t10k``).
     fsdd: stratified 80/20 train/test, and 1/8 of the training part (stratified)
@@ -76,7 +80,8 @@ def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None
     from spikesim import datasets as D
 
     V.choice("dataset", dataset, DATASETS)
-    rng = np.random.default_rng([seed, 99])
+    split_seed = SPLIT_SEED if split_seed is None else int(split_seed)
+    rng = np.random.default_rng([split_seed, 99])
     if dataset == "mnist":
         dig = D.load_mnist(data_dir)
         T = duration_ms or 250
@@ -100,8 +105,8 @@ def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None
         rates = [None] * y.shape[0]
         for i in keep:
             rates[i] = D.speech_rates(rec.signals[i], rec.rate, T, **opts).astype(np.float32)
-        tr, te = D.stratified_split(y[keep], 0.2, seed)
-        tr2, va = D.stratified_split(y[keep][tr], 0.125, seed + 1)
+        tr, te = D.stratified_split(y[keep], 0.2, split_seed)
+        tr2, va = D.stratified_split(y[keep][tr], 0.125, split_seed + 1)
         split = (keep[tr][tr2], keep[tr][va], keep[te])
         n_in = rates[keep[0]].shape[1]
         raw = np.zeros((y.shape[0], n_in))
@@ -191,7 +196,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
             n_samples: int | None = None, init_samples: int | None = None,
             duration_ms: int | None = None, time_bins: int = 1, n_bf: int = 50,
             baseline: bool = True, log=print, fsdd_options: dict | None = None,
-            features_path=None) -> dict:
+            features_path=None, split_seed: int | None = None, readout_l2=None) -> dict:
     """Run one mode end to end and return (and optionally write as JSON) every figure.
 
     Returns a dict with ``accuracy`` (train / validation / test), ``branching_factor``
@@ -199,6 +204,9 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     ``mean_rate_hz`` of the liquid, ``wall_time_s`` per phase, the readout's choice,
     the raw-feature baseline (logistic regression on pixels / mean input rates) and the set-up.
     ``features_path``: also save the spike counts, labels and split there (``.npz``).
+    ``seed`` fixes the liquid (placement, connectivity, signs) and the input draws;
+    ``split_seed`` the data split (default :data:`SPLIT_SEED`, the same for every ``seed``).
+    ``readout_l2``: the readout's L2 grid (default: :func:`fit_readout`'s), chosen on validation.
     ``init_samples`` defaults to the training set size, at least 10,000 (the paper
     presents its 50,000 training digits once; mnist5k's 3,500 are drawn with repetition).
     """
@@ -210,7 +218,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     load0 = os.getloadavg()
     P = params or LSMParams()
     P = replace(P, grid=grid_for(neurons))
-    data = load_dataset(dataset, data_dir, seed, n_samples, duration_ms, fsdd_options)
+    data = load_dataset(dataset, data_dir, seed, n_samples, duration_ms, fsdd_options, split_seed)
     src, y, (tr, va, te) = data["source"], data["y"], data["split"]
     log(f"spikesim lsm: {dataset} ({len(tr)}/{len(va)}/{len(te)} train/val/test), mode {mode}, "
         f"{P.n_neurons} neurons {P.grid}, {src.n_inputs} inputs, {src.duration_ms} ms per sample")
@@ -247,8 +255,9 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
            "test": slice(len(tr) + len(va), None)}
     labels = y[order]
     t0, c0 = time.perf_counter(), time.process_time()
+    l2_grid = {} if readout_l2 is None else dict(l2=tuple(readout_l2))
     ro = fit_readout(feats[pos["train"]], labels[pos["train"]], feats[pos["validation"]],
-                     labels[pos["validation"]], n_classes=10)
+                     labels[pos["validation"]], n_classes=10, **l2_grid)
     acc = {k: ro.accuracy(feats[s], labels[s]) for k, s in pos.items()}
     pred = ro.predict(feats[pos["test"]])
     t_readout, cpu_readout = time.perf_counter() - t0, time.process_time() - c0
@@ -256,14 +265,15 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     if baseline and data["raw"] is not None:
         X = data["raw"][order]
         rb = fit_readout(X[pos["train"]], labels[pos["train"]], X[pos["validation"]],
-                         labels[pos["validation"]], n_classes=10)
+                         labels[pos["validation"]], n_classes=10, **l2_grid)
         base = {k: rb.accuracy(X[s], labels[s]) for k, s in pos.items()}
         base.update(l2=rb.l2, iterations=rb.iterations)
     bf = np.array([bfs[i] for i in bf_samples if i in bfs and math.isfinite(bfs[i])])
     total = counts.sum()
     res = dict(
         dataset=dataset, data=str(data_dir), mode=mode, neurons=P.n_neurons, grid=list(P.grid),
-        seed=seed, workers=workers, split=dict(train=len(tr), validation=len(va), test=len(te)),
+        seed=seed, split_seed=SPLIT_SEED if split_seed is None else int(split_seed), workers=workers,
+        split=dict(train=len(tr), validation=len(va), test=len(te)),
         duration_ms=src.duration_ms, time_bins=time_bins, accuracy=acc,
         readout=dict(l2=ro.l2, iterations=ro.iterations),
         branching_factor=dict(mean=float(bf.mean()) if bf.size else None,
