@@ -272,9 +272,10 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
             h_last[hn, 2] = r2n
 
 
-# The inner loops below take the arrays they need, not ``pl``: a call that LLVM does not
-# inline passes every array of the ``Plastic`` namedtuple, and moving the trace lookup into
-# such a helper measured ~330 ns per synapse update instead of ~35 ns.
+# The inner loops below are called once per postsynaptic spike and inline their per-synapse
+# work: a per-synapse call that takes ``pl`` and that LLVM does not inline passes every array
+# of the ``Plastic`` namedtuple (moving the trace lookup into such a helper measured ~330 ns
+# per synapse update instead of ~35 ns).
 @jit
 def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, scale,
                                  wmin, wmax, w_q, pl, q):
