@@ -151,6 +151,16 @@ def post_trace(pl, q, slot, s, col):
 
 
 @jit
+def clip(w, lo, hi):
+    """``w`` clipped to ``[lo, hi]``."""
+    if w < lo:
+        return lo
+    if w > hi:
+        return hi
+    return w
+
+
+@jit
 def apply_change(par, w, a):
     """Weight after the signed change ``a`` (additive or multiplicative), clipped to bounds."""
     lo = par[WMIN]
@@ -161,11 +171,7 @@ def apply_change(par, w, a):
         w = w + a * (hi - w)
     else:
         w = w + a * (w - lo)
-    if w < lo:
-        w = lo
-    elif w > hi:
-        w = hi
-    return w
+    return clip(w, lo, hi)
 
 
 @jit
@@ -295,17 +301,12 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
         if r1 == 0.0:
             continue
         k = ncs[e]
-        w = w_q[k] + (amp * r1) * scale
-        if w < wmin:
-            w = wmin
-        elif w > wmax:
-            w = wmax
-        w_q[k] = w
+        w_q[k] = clip(w_q[k] + (amp * r1) * scale, wmin, wmax)  # apply_change, additive
 
 
 @jit
 def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, uniform,
-                        additive, pmasked, pm_q, scale, wmin, wmax, w_q, pl, q):
+                        pmasked, pm_q, par, w_q, pl, q):
     """Inner loop of :func:`potentiate`: any delays, weight dependence and mask."""
     for e in range(e0, e1):
         i = ncp[e]
@@ -326,18 +327,7 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
         a = amp * r1
         if pmasked:
             a *= pm_q[k]
-        w = w_q[k]  # apply_change, with the rule's constants hoisted out of the loop
-        if additive:
-            w = w + a * scale
-        elif a >= 0.0:
-            w = w + a * (wmax - w)
-        else:
-            w = w + a * (w - wmin)
-        if w < wmin:
-            w = wmin
-        elif w > wmax:
-            w = wmax
-        w_q[k] = w
+        w_q[k] = apply_change(par, w_q[k], a)
 
 
 @jit
@@ -392,7 +382,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
                                              rate0, amp, scale, wmin, wmax, w_q, pl, q)
             else:
                 _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
-                                    uniform, additive, pmasked, pm_q, scale, wmin, wmax, w_q, pl, q)
+                                    uniform, pmasked, pm_q, par, w_q, pl, q)
             # then the postsynaptic traces jump
             o1n = post_trace(pl, q, slot, s, 1)
             o2n = post_trace(pl, q, slot, s, 2)

@@ -218,7 +218,6 @@ class Projection:
             raise TypeError(f"{name} must be numbers (an array or a scalar), got {value!r}")
         shape = (self.pre.size, self.post_population.size)
         a = resolve_values(name, value, self.n_synapses, None, pairs=self.connections, shape=shape)
-        a = V.finite_array(name, a)
         if (a < 0).any():
             raise ValueError(f"{name} must be >= 0, got {float(a[a < 0][0])!r}")
         if (a == 1.0).all():
