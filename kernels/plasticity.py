@@ -58,6 +58,7 @@ import math
 import numpy as np
 
 from ._config import jit
+from .prefetch import AHEAD, prefetch
 
 # columns of Plastic.par
 A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET = range(12)
@@ -175,6 +176,25 @@ def apply_change(par, w, a):
 
 
 @jit
+def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod, scale, wmin,
+                              wmax, w_q, ring, post_lo):
+    """Inner loop of :func:`process_arrivals` over the synapses ``k0:k1`` of one arriving
+    row for one delay, additive bounds, no mask and no astrocyte (the common case, kept lean)."""
+    for k in range(k0, k1):
+        if k + AHEAD < k1:
+            prefetch(po, po0 + tg[k + AHEAD])
+        j = tg[k]
+        w = w_q[k]
+        last = po[po0 + j, 0]
+        if last >= 0.0:  # post_trace, inline
+            steps = s - np.int64(last)
+            o1 = po[po0 + j, 1] * (tab2[steps] if steps < TAB_LEN else math.exp(-steps * rate2))
+            w = clip(w + (sgn * o1 * amp * mod) * scale, wmin, wmax)  # apply_change, additive
+            w_q[k] = w
+        ring[post_lo + j] += w
+
+
+@jit
 def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
                      pj_syn, pj_d, cut, post, delay, part):
     """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``.
@@ -200,6 +220,13 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         po0 = pl.po_off[q]
         g = pl.astro[q]
         dmasked = pl.dmask.shape[0] == pl.w.shape[0]
+        additive = par[WDEP] == 0.0
+        wmin = par[WMIN]
+        wmax = par[WMAX]
+        scale = par[SCALE]
+        tab2 = pl.tab[4 * q + 2]
+        rate2 = pl.rate[q, 2]
+        w_q = pl.w[lo_syn:]
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
             d = pl.dl[di]
             u = s - d
@@ -213,7 +240,23 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                 r2 = pre_trace(pl, q, i, u, 1, True) if triplet else 0.0
                 amp = par[A2M] + par[A3M] * r2
                 row = pj_row_off[pj] + i
-                for k in range(cut[row, part], cut[row, part + 1]):
+                k0 = cut[row, part]
+                k1 = cut[row, part + 1]
+                if m + 1 < pl.ar_cnt[a_slot]:  # the next arrival's first targets load now
+                    i2 = pl.ar_ids[a_slot, m + 1] - pre_lo
+                    if i2 >= 0 and i2 < n_pre:
+                        row2 = pj_row_off[pj] + i2
+                        for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
+                                                            cut[row2, part + 1])):
+                            prefetch(pl.po, po0 + tg[k])
+                if uniform and additive and not dmasked and g < 0:  # the common case, lean
+                    _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
+                                              sgn, amp, m_minus, scale, wmin, wmax, w_q, ring,
+                                              post_lo)
+                    continue
+                for k in range(k0, k1):
+                    if k + AHEAD < k1:
+                        prefetch(pl.po, po0 + tg[k + AHEAD])
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
@@ -288,6 +331,9 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
     """Inner loop of :func:`potentiate` for one delay (presynaptic traces at step ``u``),
     additive bounds and no mask (the common case, kept lean)."""
     for e in range(e0, e1):
+        if e + AHEAD < e1:
+            prefetch(h_last, hn0 + ncp[e + AHEAD])
+            prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
         hn = hn0 + i
         te = h_last[hn, 0]
@@ -309,6 +355,9 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
                         pmasked, pm_q, par, w_q, pl, q):
     """Inner loop of :func:`potentiate`: any delays, weight dependence and mask."""
     for e in range(e0, e1):
+        if e + AHEAD < e1:
+            prefetch(h_last, hn0 + ncp[e + AHEAD])
+            prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
         k = ncs[e]
         d = dd[0] if uniform else dd[k]
@@ -328,6 +377,23 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
         if pmasked:
             a *= pm_q[k]
         w_q[k] = apply_change(par, w_q[k], a)
+
+
+@jit
+def _prefetch_row_start(e0, e1, ncp, ncs, h_last, hn0, w_q):
+    """Prefetch the first :data:`AHEAD` incoming synapses ``e0:e1`` of a postsynaptic
+    spike (the inner loops prefetch the rest, :data:`AHEAD` ahead of use)."""
+    for e in range(e0, min(e0 + AHEAD, e1)):
+        prefetch(h_last, hn0 + ncp[e])
+        prefetch(w_q, ncs[e])
+
+
+@jit
+def _next_in(spikes, m, ns, lo, hi):
+    """Index of the first of ``spikes[m:ns]`` in ``[lo, hi)``, or ``ns``."""
+    while m < ns and (spikes[m] < lo or spikes[m] >= hi):
+        m += 1
+    return m
 
 
 @jit
@@ -366,11 +432,18 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
         ncs = col_syn[lo_syn:]
         w_q = wts[lo_syn:]
         pm_q = pl.pmask[lo_syn:] if pmasked else pl.pmask
-        for m in range(ns):
-            gid = spikes[m]
-            if gid < plo or gid >= phi:
-                continue
-            j = gid - plo
+        m = _next_in(spikes, np.int64(0), ns, plo, phi)
+        if m < ns:
+            j = spikes[m] - plo
+            _prefetch_row_start(col_ptr[cbase + j], col_ptr[cbase + j + 1], ncp, ncs, h_last,
+                                hn0, w_q)
+        while m < ns:
+            j = spikes[m] - plo
+            m = _next_in(spikes, m + 1, ns, plo, phi)
+            if m < ns:  # the next spike's first synapses load while this one's are updated
+                jn = spikes[m] - plo
+                _prefetch_row_start(col_ptr[cbase + jn], col_ptr[cbase + jn + 1], ncp, ncs,
+                                    h_last, hn0, w_q)
             slot = po0 + j
             o2 = post_trace(pl, q, slot, s, 2) if triplet else 0.0
             amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus

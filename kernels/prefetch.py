@@ -1,0 +1,39 @@
+"""A software prefetch hint for Numba kernels (LLVM's ``llvm.prefetch`` intrinsic).
+
+The plastic kernels read and write weights and trace records scattered over
+tens of megabytes (L3, not L1/L2). The CPU overlaps only a few such misses on
+its own; asking for the lines of the next ~16 synapses ahead of use lets many
+misses overlap. A prefetch is only a hint: it never faults, never changes a
+value, and the results are bit-identical with or without it.
+"""
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+#: synapses prefetched ahead of use in the scattered inner loops
+AHEAD = 16
+
+
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Hint that ``arr[idx]`` (the first element of row ``idx`` if ``arr`` is 2-D) will be
+    written soon. ``idx`` need not be checked: an address outside ``arr`` is never read."""
+    if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
+        return None
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        i = context.cast(builder, args[1], idxty, types.int64)
+        stride0 = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)[0]
+        ptr = builder.gep(builder.bitcast(ary.data, i8p), [builder.mul(i, stride0)])
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # write intent, keep in all cache levels, data cache
+        builder.call(fn, [ptr, ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
