@@ -53,7 +53,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
-        potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay)
+        potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay, ast.A)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
@@ -103,7 +103,10 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
                            pj_w, pj_d, cut, post, weight, delay)
             if k > 0:
-                potentiate(t - 1, part_spikes[p], part_n[p], pl, pj_post_lo, pj_d, delay)
+                # one step late: the astrocytes have already taken step t - 1, A_prev is
+                # their A after step t - 2, as the one-thread loop's potentiation sees it
+                potentiate(t - 1, part_spikes[p], part_n[p], pl, pj_post_lo, pj_d, delay,
+                           ast.A_prev)
             if not last:
                 process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                                  pj_row_off, pj_syn, pj_d, cut, post, delay, p)

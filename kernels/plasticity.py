@@ -50,7 +50,9 @@ with ``c`` the signed count of the spikes it listens to in the step:
     A \\leftarrow A + \\frac{dt}{\\tau_A} (w_A c + b_A - A), \\qquad
     (A, w_A, b_A) \\leftarrow g (A, w_A, b_A)
 
-where ``g`` is the per-step decay factor (1 for none).
+where ``g`` is the per-step decay factor (1 for none). An astrocyte group scales the
+depression and/or the potentiation of the synapses it is linked to by their astrocyte's ``A``
+(``Plastic.astro_side``), which may be negative (the change then reverses).
 """
 from collections import namedtuple
 import math
@@ -95,7 +97,8 @@ Plastic = namedtuple("Plastic", [
     "ar_ids",    # int64 (n_ar_slots, cap): neurons that fired in a step, by step & ar_mask
     "ar_cnt",    # int64 (n_ar_slots,)
     "ar_watch",  # bool (N,): neurons that are presynaptic to a plastic projection
-    "astro",     # int64 (nq,): first astrocyte of the group modulating q's depression, or -1
+    "astro",     # int64 (nq,): first astrocyte of the group modulating q, or -1
+    "astro_side",  # int64 (nq,): what that group scales: 1 depression, 2 potentiation, 3 both
     "syn_astro",  # int32 (n_syn,): astrocyte (within that group) of each synapse, -1: none
     "pmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on potentiation
     "dmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on depression
@@ -108,6 +111,8 @@ Astro = namedtuple("Astro", [
     "nb_astro",  # int32
     "nb_sign",  # float64: +1 (counts) or -1 (subtracts)
     "acc",    # float64 (n_astro,): scratch
+    "A_prev",  # float64 (n_astro,): A before the last step (what the two-thread loop's
+               # potentiation, one step late, reads)
 ])
 
 
@@ -218,7 +223,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         pre_lo = pj_pre_lo[pj]
         n_pre = pl.hn_off[q + 1] - pl.hn_off[q]
         po0 = pl.po_off[q]
-        g = pl.astro[q]
+        g = pl.astro[q] if pl.astro_side[q] & 1 else -1  # astrocyte group on the depression
         dmasked = pl.dmask.shape[0] == pl.w.shape[0]
         additive = par[WDEP] == 0.0
         wmin = par[WMIN]
@@ -352,8 +357,9 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
 
 @jit
 def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, uniform,
-                        pmasked, pm_q, par, w_q, pl, q):
-    """Inner loop of :func:`potentiate`: any delays, weight dependence and mask."""
+                        pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q):
+    """Inner loop of :func:`potentiate`: any delays, weight dependence, mask and astrocyte
+    group (``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if ``sa_q[k] >= 0``)."""
     for e in range(e0, e1):
         if e + AHEAD < e1:
             prefetch(h_last, hn0 + ncp[e + AHEAD])
@@ -376,6 +382,10 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
         a = amp * r1
         if pmasked:
             a *= pm_q[k]
+        if g >= 0:
+            a_idx = sa_q[k]
+            if a_idx >= 0:
+                a *= astro_A[g + a_idx]
         w_q[k] = apply_change(par, w_q[k], a)
 
 
@@ -397,11 +407,13 @@ def _next_in(spikes, m, ns, lo, hi):
 
 
 @jit
-def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
+def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
     """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``.
 
     Reads presynaptic histories only for emissions up to ``s - 1``, so it gives the
-    same result before or after :func:`push_emissions` of step ``s``.
+    same result before or after :func:`push_emissions` of step ``s``. ``astro_A``: the
+    astrocytes' ``A`` after step ``s - 1`` (for projections whose potentiation an
+    astrocyte group scales).
     """
     po, wts = pl.po, pl.w
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
@@ -432,6 +444,8 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
         ncs = col_syn[lo_syn:]
         w_q = wts[lo_syn:]
         pm_q = pl.pmask[lo_syn:] if pmasked else pl.pmask
+        g = pl.astro[q] if pl.astro_side[q] & 2 else -1  # astrocyte group on the potentiation
+        sa_q = pl.syn_astro[lo_syn:]
         m = _next_in(spikes, np.int64(0), ns, plo, phi)
         if m < ns:
             j = spikes[m] - plo
@@ -449,13 +463,13 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay):
             amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
             e0 = col_ptr[cbase + j]
             e1 = col_ptr[cbase + j + 1]
-            if uniform and additive and not pmasked:
+            if uniform and additive and not pmasked and g < 0:
                 # the common case (one delay, additive bounds, no mask), kept lean
                 _potentiate_uniform_additive(s - dd[0], e0, e1, ncp, ncs, h_last, hn0, tab0,
                                              rate0, amp, scale, wmin, wmax, w_q, pl, q)
             else:
                 _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
-                                    uniform, pmasked, pm_q, par, w_q, pl, q)
+                                    uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q)
             # then the postsynaptic traces jump
             o1n = post_trace(pl, q, slot, s, 1)
             o2n = post_trace(pl, q, slot, s, 2)
@@ -488,6 +502,7 @@ def step_astrocytes(spikes, ns, ast):
         return
     for a in range(n_a):
         ast.acc[a] = 0.0
+        ast.A_prev[a] = ast.A[a]
     for m in range(ns):
         j = spikes[m]
         for e in range(ast.nb_ptr[j], ast.nb_ptr[j + 1]):

@@ -65,21 +65,23 @@ after emission, so with ``g`` the per-ms decay of the learning rates:
   term of a presynaptic spike in a sample's last step is dropped (its arrival
   falls after the sample); and the paper clips the sum of both terms once per
   step, spikesim clips after each term (this matters only at a bound);
-- the inhibitory post-spike term needs ``A(t)`` as a potentiation factor,
-  which spikesim's kernel cannot take from an astrocyte: :class:`Liquid` runs
-  ``nalsm`` samples in chunks of ``inh_update_ms`` (1 ms: exact) and sets the
-  factor to ``A`` before each chunk (``Projection.modulate``; within a chunk
-  it decays by ``g`` per ms). ``A`` drops below 0 when the input outnumbers
-  the liquid's spikes; the paper then reverses the term, here the factor
-  stops at 0 (``modulate`` takes no negative factors; the excitatory
-  depression does follow a negative ``A``).
+- the inhibitory post-spike term takes ``A(t)`` as its potentiation factor
+  (``Projection.modulate(potentiation=astrocyte)``: the kernel scales step
+  ``t``'s change by ``A`` after step ``t - 1``, as the paper's update at ``t``
+  uses ``A(t)``). ``A`` drops below 0 when the input outnumbers the liquid's
+  spikes; the term then reverses, as in the paper (both terms follow ``A``'s
+  sign). Before 2026-11-24 the kernel could not take ``A`` on the
+  potentiation side, and samples ran in 1 ms chunks with the factor set to
+  ``max(A, 0)`` before each (``inh_update_ms``, now only for the sparse
+  variant below).
 - sparse-mask variant (``astro_density`` < 1): the astrocyte counts the
   spikes of a random fraction of the liquid and input neurons (each neuron
   with probability ``density``; the paper takes exactly ``ceil(density n)``)
   but its ``A`` scales every synapse. spikesim's astrocyte group scales only
-  synapses onto neurons it listens to, so here the excitatory depression
-  factor is set from ``A`` per chunk as well (``A`` then enters at the same
-  step as with the linked astrocyte, and stops at 0).
+  synapses onto neurons it listens to, so this variant runs samples in chunks
+  of ``inh_update_ms`` (1 ms: exact timing) and sets both ``A`` factors
+  before each chunk with scalar ``modulate`` (``A`` then enters at the same
+  step as with the linked astrocyte, but stops at 0).
 
 Weights are clipped to E [0, 3], I [-3, 0] and input [-3, 3]; spikesim keeps the
 sign of a projection, so an input weight that would cross zero stops at 0.
@@ -112,7 +114,8 @@ class LSMParams:
     ``0.015 (1000/N)^(1/3)``; ``weight_scale`` scales every ``|w|`` in mode ``lsm``;
     ``lr_decay`` is the per-ms decay of ``eta``, ``A``, ``w_A`` and ``b_A`` within a
     sample (1 during the W_INI initialisation); ``inh_update_ms`` is the chunk
-    length in which ``nalsm`` refreshes the inhibitory potentiation factor from ``A``.
+    length in which the sparse-mask ``nalsm`` variant (``astro_density < 1``)
+    refreshes its ``A`` factors (the full-density astrocyte is linked in the kernel).
     """
 
     grid: tuple = (10, 10, 10)
@@ -285,14 +288,21 @@ class Liquid:
         self.inh_projections = [self.projections["IE"], self.projections["II"]]
         # the sparse-mask astrocyte counts only some neurons' spikes but scales every synapse;
         # spikesim links an astrocyte only to synapses onto neurons it listens to, so then
-        # the excitatory depression factor is set from A per chunk, like the inhibitory one
-        self._exc_scalar = [] if mode != "nalsm" or P.astro_density >= 1.0 else \
-            [j for j in self.projections.values() if j not in self.inh_projections]
+        # both A factors are set per chunk (run_samples); at full density the kernel links it
+        self._chunked = mode == "nalsm" and P.astro_density < 1.0
+        self._exc_scalar = [j for j in self.projections.values()
+                            if j not in self.inh_projections] if self._chunked else []
         if self.plastic:
             for name, j in self.projections.items():
                 inh = j in self.inh_projections
-                j.modulate(potentiation_decay=g, depression_decay=g if (inh or mode == "stdp") else 1.0)
-                if mode == "nalsm" and not inh and not self._exc_scalar:
+                # eta decays by g per ms; A decays by itself (the astrocyte's own g)
+                a_on_plus = mode == "nalsm" and inh
+                a_on_minus = mode == "nalsm" and not inh
+                j.modulate(potentiation_decay=1.0 if a_on_plus and not self._chunked else g,
+                           depression_decay=1.0 if a_on_minus else g)
+                if a_on_plus and not self._chunked:
+                    j.modulate(potentiation=self.astrocyte)
+                if a_on_minus and not self._chunked:
                     j.modulate(depression=self.astrocyte)
         self.spikes = net.record(self.liquid, "spikes")
         self._seen = 0
@@ -363,7 +373,7 @@ class Liquid:
         order = np.argsort(ids, kind="stable")
         lists = np.split(times[order], np.cumsum(np.bincount(ids, minlength=self.n_inputs))[:-1])
         self.inputs.set(spike_times=lists)
-        chunk = self.params.inh_update_ms if self.mode == "nalsm" else T
+        chunk = self.params.inh_update_ms if self._chunked else T
         for k in range(n):
             net.reset_state()
             if w_ini is not None and self.plastic:

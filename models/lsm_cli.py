@@ -49,7 +49,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--astro-density", type=number("--astro-density", float, 0.1), default=1.0,
                    help="fraction of neurons the astrocyte listens to (0.1 to 1)")
     p.add_argument("--inh-update-ms", type=number("--inh-update-ms", int, 1), default=1,
-                   help="nalsm: ms between updates of the inhibitory STDP factor from A (1 = exact)")
+                   help="nalsm with --astro-density < 1: ms between updates of the A factors "
+                        "(1 = exact timing; the full-density astrocyte is linked in the kernel)")
     p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
     p.add_argument("--quiet", action="store_true")

@@ -156,6 +156,7 @@ def _write_projection(h, j, net) -> None:
                 g.create_dataset(name, data=m)
         link = j._astro_link
         h.attrs["astro"] = -1 if link is None else net.astrocytes.index(link)
+        h.attrs["astro_sides"] = j._astro_sides
         if link is not None:
             h.create_dataset("syn_astro", data=j._syn_astro)
 
@@ -358,7 +359,11 @@ def _read_projection(net, h) -> None:
         sa = np.asarray(h["syn_astro"][()], np.int32)
         if sa.shape != (proj.n_synapses,) or sa.min(initial=-1) < -1 or sa.max(initial=-1) >= group.n:
             raise FileFormatError(f"projection {proj.label!r}: syn_astro is invalid")
-        proj._astro_link, proj._syn_astro = group, sa
+        sides = int(h.attrs.get("astro_sides", 1))  # files before 2026-11-24: depression only
+        if sides not in (1, 2, 3):
+            raise FileFormatError(f"projection {proj.label!r}: astro_sides is {sides!r}, "
+                                  "expected 1, 2 or 3")
+        proj._astro_link, proj._syn_astro, proj._astro_sides = group, sa, sides
 
 
 def _astro_loaders() -> dict:

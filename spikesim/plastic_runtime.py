@@ -99,7 +99,7 @@ def build(rt, plastic, dtype) -> tuple:
     dl_ptr = np.zeros(nq + 1, np.int64)
     np.cumsum([p._pstate["dl"].shape[0] for p in plastic], out=dl_ptr[1:])
     mod = np.array([p._pstate["mod"] for p in plastic], np.float64).reshape(nq, 4)
-    # astrocytes (in-kernel groups) and the depression links
+    # astrocytes (in-kernel groups) and the links of projections to them
     groups = [g for g in net.astrocytes if getattr(g, "in_kernel", False)]
     g_off, lo = {}, 0
     for g in groups:
@@ -107,6 +107,7 @@ def build(rt, plastic, dtype) -> tuple:
         lo += g.n
     astro = np.array([g_off[id(p._astro_link)] if p._astro_link is not None else -1
                       for p in plastic], np.int64)
+    astro_side = np.array([p._astro_sides for p in plastic], np.int64)
     syn_astro = np.full(int(syn_lo[-1]), -1, np.int32)
     for q, p in enumerate(plastic):
         if p._astro_link is not None:
@@ -139,7 +140,8 @@ def build(rt, plastic, dtype) -> tuple:
         col_syn=cols["col_syn"], h_off=h_off, h_len=h_len, hn_off=hn_off, n_post=n_post,
         h_step=state["h_step"], h_x=state["h_x"], h_head=state["h_head"], h_cnt=state["h_cnt"],
         h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
-        ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, syn_astro=syn_astro,
+        ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, astro_side=astro_side,
+        syn_astro=syn_astro,
         pmask=masks[0], dmask=masks[1])
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
@@ -169,7 +171,7 @@ def _astro_arrays(net, groups) -> KP.Astro:
     return KP.Astro(A=A, par=par, nb_ptr=nb_ptr,
                     nb_astro=np.concatenate(astros)[order].astype(np.int32),
                     nb_sign=np.concatenate(signs)[order].astype(np.float64),
-                    acc=np.zeros(A.shape[0]))
+                    acc=np.zeros(A.shape[0]), A_prev=A.copy())
 
 
 def _arrival_ring(rt, dmax: int, cap: int):

@@ -46,7 +46,8 @@ class Projection:
         self.label = label
         self.synapse = None     # an STDP synapse type, or None (static)
         self._pstate = None     # plasticity state (spikesim.plastic_runtime.projection_state)
-        self._astro_link = None  # NALSM astrocyte group scaling the depression
+        self._astro_link = None  # NALSM astrocyte group scaling the depression/potentiation
+        self._astro_sides = 0    # what it scales: 1 depression, 2 potentiation, 3 both
         self._syn_astro = None   # astrocyte (within that group) of each synapse, -1: none
         self._masks = [None, None]  # per-synapse factors (float64) on potentiation / depression
 
@@ -152,23 +153,26 @@ class Projection:
             self._weight = _compress(new.astype(net.dtype))
             net._runtime.invalidate()
 
-    def modulate(self, potentiation: float | None = None, depression=None,
+    def modulate(self, potentiation=None, depression=None,
                  potentiation_decay: float | None = None, depression_decay: float | None = None,
                  potentiation_mask=None, depression_mask=None) -> None:
         """Scale this plastic projection's learning rates from now on.
 
         The potentiation of synapse ``k`` is multiplied by ``potentiation *
         potentiation_mask[k]``, its depression by ``depression * depression_mask[k]``
-        (times its astrocyte's ``A`` when an astrocyte group drives the depression).
+        (times its astrocyte's ``A`` when an astrocyte group drives that side).
         Arguments left at ``None`` keep their current value.
 
         Parameters
         ----------
-        potentiation, depression : float, optional
+        potentiation, depression : float or astrocyte group, optional
             Scalar factors on the potentiation / depression amplitudes (>= 0; 1 at start).
-            ``depression`` may also be an NALSM astrocyte group
-            (:class:`spikesim.NALSMAstrocyte`): each synapse's depression is then
-            scaled by its astrocyte's activity ``A`` (times the scalar factor).
+            Either may instead be an NALSM astrocyte group (``net.add_astrocytes(...,
+            NALSMAstrocyte(...))``): each synapse's change on that side is then also
+            scaled by its astrocyte's activity ``A`` after the previous step (``A`` may
+            be negative: the change then reverses; synapses onto neurons no astrocyte
+            listens to are not scaled). A projection links to one group, for one side
+            or both; the scalar factor set before or after still multiplies.
         potentiation_decay, depression_decay : float, optional
             Factor per ms in (0, 1] by which the scalar factor is multiplied while the
             network runs (NALSM's 0.99 per ms); applied every step as ``f ** dt``.
@@ -183,10 +187,21 @@ class Projection:
                              "(connect(..., synapse=STDP(...))) can be modulated")
         dt = self.pre.net.dt
         vals = {}
-        if potentiation is not None:
-            vals[0] = V.non_negative_scalar("potentiation", potentiation)
-        if depression is not None and not hasattr(depression, "_assign_synapses"):
-            vals[1] = V.non_negative_scalar("depression", depression)
+        groups = {}
+        for k, name, f in ((0, "potentiation", potentiation), (1, "depression", depression)):
+            if f is None:
+                continue
+            if hasattr(f, "_assign_synapses"):
+                if f.net is not self.pre.net:
+                    raise ValueError(f"{name} astrocyte group belongs to a different Network")
+                groups[k] = f
+            else:
+                vals[k] = V.non_negative_scalar(name, f)
+        linked = set(groups.values()) | ({self._astro_link} if self._astro_link is not None
+                                          else set())
+        if groups and len(linked) > 1:
+            raise ValueError(f"projection {self.label!r} can be linked to one astrocyte group "
+                             f"only, got {sorted(g.label for g in linked)}")
         for k, name, f in ((2, "potentiation_decay", potentiation_decay),
                            (3, "depression_decay", depression_decay)):
             if f is not None:
@@ -199,11 +214,13 @@ class Projection:
                            (1, "depression_mask", depression_mask)):
             if m is not None:
                 masks[k] = self._mask_values(name, m)
-        if depression is not None and hasattr(depression, "_assign_synapses"):
-            if depression.net is not self.pre.net:
-                raise ValueError("depression astrocyte group belongs to a different Network")
-            self._syn_astro = depression._assign_synapses(self)
-            self._astro_link = depression
+        if groups:
+            group = next(iter(groups.values()))
+            if self._astro_link is None:
+                self._syn_astro = group._assign_synapses(self)
+                self._astro_link = group
+            for k in groups:
+                self._astro_sides |= 2 if k == 0 else 1
             self.pre.net._runtime.invalidate()
         for k, v in vals.items():
             self._pstate["mod"][k] = v

@@ -27,7 +27,7 @@ def _build():
     net.connect(arr, inh, ss.AllToAll(), weight=0.5, delay=3.0)
     group = net.add_astrocytes(1, ss.NALSMAstrocyte(w_A=0.001), positive=[exc], negative=[src])
     plastic = [p for p in net.projections if p.plastic][0]
-    plastic.modulate(depression=group, potentiation_decay=0.999)
+    plastic.modulate(depression=group, potentiation=group, potentiation_decay=0.999)
     net.inject(ss.DCSource(amplitude=0.1, start=30.0, stop=80.0), inh)
     net.inject(ss.StepCurrentSource([10.0, 50.0], [0.05, -0.02]), exc[np.arange(10)])
     return net
@@ -53,6 +53,7 @@ def test_save_load_continue_is_bit_identical(tmp_path):
         np.testing.assert_array_equal(pa.weight, pc.weight)
     np.testing.assert_array_equal(a._state.v, c._state.v)
     np.testing.assert_array_equal(a.astrocytes[0].A, c.astrocytes[0].A)
+    assert [p._astro_sides for p in c.projections if p.plastic] == [3]  # both sides kept
     assert sum(len(r.spikes) for r in rc) > 100
 
 
@@ -98,6 +99,12 @@ def _corrupt(path, edit):
         edit(f)
 
 
+def _set_astro_sides(f, value):
+    linked = [g for g in f["projections"].values() if g.attrs.get("astro", -1) >= 0]
+    assert len(linked) == 1
+    linked[0].attrs["astro_sides"] = value
+
+
 @pytest.mark.parametrize("edit,match", [
     (lambda f: f.attrs.__setitem__("format", "something-else"), "not a spikesim network"),
     (lambda f: f.attrs.__setitem__("version", 99), "schema version 99"),
@@ -107,6 +114,7 @@ def _corrupt(path, edit):
     (lambda f: f["projections/0/weight"].__setitem__(0, np.inf), "finite"),
     (lambda f: f.attrs.__setitem__("rng", "{not json"), "damaged"),
     (lambda f: f["projections"].__delitem__("1"), "damaged"),
+    (lambda f: _set_astro_sides(f, 5), "astro_sides is 5"),
 ])
 def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, edit, match):
     path = tmp_path / "net.h5"

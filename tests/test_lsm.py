@@ -23,7 +23,8 @@ from spikesim.models.lsm_readout import confusion_matrix, fit_readout, l1_normal
 from spikesim.analysis import branching_factor
 
 
-def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False, astro_lag=False):
+def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False, astro_lag=False,
+               clip_astro=False, A_seen=None):
     """The paper's STDP (and astrocyte) per 1 ms step on a dense weight matrix ``W[pre, post]``.
 
     ``S`` (T, n) spikes; ``W0`` with NaN where there is no synapse. Each step:
@@ -35,7 +36,9 @@ def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False,
     the ``A`` after the step's update in the depression of excitatory synapses,
     and drops the pre-arrival term of presynaptic spikes in the last step (their
     arrival falls after the run): the documented differences of spikesim's
-    event-driven mapping.
+    event-driven mapping. ``clip_astro``: the inhibitory term's ``A`` stops at 0
+    (the sparse-mask variant's scalar factors). ``A_seen``: a list that receives ``A``
+    of every step.
     """
     mask = ~np.isnan(W0)
     W = np.where(mask, W0, 0.0)
@@ -46,7 +49,9 @@ def paper_stdp(W0, lo, hi, S, exc_pre, liquid, inputs, mode, P, same_step=False,
         s = S[t].astype(float)
         xs = x + c * s if same_step else x  # spikesim: a pre spike's arrival sees its step's post spike
         A_next = A + (wA * (s[liquid].sum() - s[inputs].sum()) + bA - A) / P.tau_A
-        rate_astro = (max(A, 0.0) if astro_lag else A) if mode == "nalsm" else eta
+        if A_seen is not None:
+            A_seen.append(A)
+        rate_astro = (max(A, 0.0) if clip_astro else A) if mode == "nalsm" else eta
         rate_dep = (A_next * g if astro_lag else A) if mode == "nalsm" else eta
         pot = np.outer(x, s)    # x_pre s_post
         dep = np.outer(s, xs)   # s_pre x_post
@@ -75,14 +80,17 @@ def _dense(L, w):
     return W, lo, hi
 
 
-def _tiny(mode, seed=3, density=1.0):
-    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, astro_density=density)
+def _tiny(mode, seed=3, density=1.0, w_A=None):
+    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, astro_density=density, w_A=w_A)
     return Liquid(12, mode, P, seed), P
 
 
-@pytest.mark.parametrize("mode, density", [("stdp", 1.0), ("nalsm", 1.0), ("nalsm", 0.5)])
-def test_stdp_and_astrocyte_match_the_papers_equations(mode, density):
-    L, P = _tiny(mode, density=density)
+@pytest.mark.parametrize("mode, density, w_A", [("stdp", 1.0, None), ("nalsm", 1.0, None),
+                                                ("nalsm", 1.0, 0.3), ("nalsm", 0.5, None)])
+def test_stdp_and_astrocyte_match_the_papers_equations(mode, density, w_A):
+    """``w_A = 0.3``: the input outnumbers the liquid's spikes and ``A`` goes negative,
+    which reverses both astrocyte terms (the full-density astrocyte is linked in the kernel)."""
+    L, P = _tiny(mode, density=density, w_A=w_A)
     N, n_in, T = L.liquid.size, L.n_inputs, 120
     mid = {k: np.sign(w) * 1.5 for k, w in L.get_weights().items()}  # away from the bounds
     rng = np.random.default_rng(5)
@@ -102,7 +110,11 @@ def test_stdp_and_astrocyte_match_the_papers_equations(mode, density):
         assert 0 < heard.shape[0] < N + n_in
         liquid, inputs = heard[heard < N], heard[heard >= N]
     args = (W0, lo, hi, S, exc_pre, liquid, inputs, mode, P)
-    mapped = paper_stdp(*args, same_step=True, astro_lag=True)
+    A_seen = []
+    mapped = paper_stdp(*args, same_step=True, astro_lag=True, clip_astro=density < 1.0,
+                        A_seen=A_seen)
+    if w_A is not None:
+        assert (np.array(A_seen) < -1e-3).mean() > 0.3  # A is negative for much of the run
     m = ~np.isnan(W0)
     assert ((mapped[m] > lo[m]) & (mapped[m] < hi[m])).all()  # no clipping: the sum is order-free
     assert np.abs(got[m] - W0[m]).max() > 0.01  # weights did change

@@ -82,6 +82,56 @@ def test_stdp_kernel_matches_twin(kind, interaction, wdep, window):
         np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
 
 
+def test_astrocyte_on_potentiation_matches_twin():
+    """An astrocyte group on both sides (NALSM's inhibitory synapses): ``A`` after step
+    ``s - 1`` scales step ``s``'s changes, and a negative ``A`` reverses them."""
+    rng = np.random.default_rng(8)
+    syn = _rule("pair", "all_to_all", "add", "hebbian", rng)
+    net, pre, post, proj = _plastic_net(9, syn, recurrent=False, hetero_delay=True)
+    model = ss.NALSMAstrocyte(tau_A=5.0, w_A=0.6, b_A=0.0, decay=1.0)
+    ast = net.add_astrocytes(1, model, positive=[post], negative=[pre])
+    proj.modulate(potentiation=ast, depression=0.5)
+    proj.modulate(depression=ast, potentiation=2.0)  # the scalars multiply A on both sides
+    assert proj._astro_sides == 3
+    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
+    wr = net.record_weights(proj)
+    n_steps = 1500
+    net.run(n_steps * DT)
+    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
+    counts = np.zeros(n_steps)
+    for tr, sign in ((tq, 1.0), (tp, -1.0)):
+        for t in tr:
+            np.add.at(counts, t, sign)
+    A = ref.nalsm_astrocyte(counts, DT / 5.0, 0.6, 0.0, 1.0, n_steps)
+    a_in_force = np.concatenate([[0.0], A[:-1]])
+    assert (a_in_force < -0.005).mean() > 0.1 and (a_in_force > 0.005).mean() > 0.1  # both signs
+    per_syn = np.repeat(a_in_force[:, None], proj.n_synapses, axis=1)
+    syn_pre, syn_post = proj.connections()
+    want = ref.stdp_weights(tp, tq, syn_pre, syn_post, proj.delay.astype(np.int64),
+                            np.full(proj.n_synapses, 0.5 * syn.weight.w_max), _ref_params(syn, DT),
+                            n_steps, m_plus=2.0 * per_syn, m_minus=0.5 * per_syn)
+    assert np.ptp(wr.weights) > 0
+    np.testing.assert_allclose(wr.weights, want, rtol=1e-9, atol=1e-12)
+
+
+def test_one_astrocyte_group_per_projection():
+    net = ss.Network(dt=DT, seed=1)
+    a = net.add_population(5, ss.IF_curr_exp())
+    syn = ss.STDP(ss.SpikePairRule(20.0, 20.0, 0.01, 0.01), ss.AdditiveWeightDependence(0.0, 1.0))
+    proj = net.connect(a, a, ss.AllToAll(allow_self=False), weight=0.5, synapse=syn)
+    g1 = net.add_astrocytes(1, ss.NALSMAstrocyte(), positive=[a], label="g1")
+    g2 = net.add_astrocytes(1, ss.NALSMAstrocyte(), positive=[a], label="g2")
+    with pytest.raises(ValueError, match=r"one astrocyte group only, got \['g1', 'g2'\]"):
+        proj.modulate(potentiation=g1, depression=g2)
+    assert proj._astro_link is None and proj._astro_sides == 0  # nothing half-applied
+    proj.modulate(depression=g1)
+    with pytest.raises(ValueError, match="one astrocyte group only"):
+        proj.modulate(potentiation=g2)
+    assert proj._astro_sides == 1
+    proj.modulate(potentiation=g1)
+    assert proj._astro_link is g1 and proj._astro_sides == 3
+
+
 def test_modulators_and_nalsm_astrocyte_match_twin():
     rng = np.random.default_rng(3)
     syn = _rule("pair", "all_to_all", "add", "hebbian", rng)
@@ -326,11 +376,12 @@ def test_two_threads_are_bit_identical_to_one(kind):
         w0 = 0.5 * (syn.weight.w_min + syn.weight.w_max)
         proj = net.connect(exc, exc, ss.FixedProbability(0.1, allow_self=False), weight=w0,
                            delay=delays, synapse=syn)
-        net.connect(src, exc, ss.FixedProbability(0.2), weight=w0, synapse=syn)
+        proj2 = net.connect(src, exc, ss.FixedProbability(0.2), weight=w0, synapse=syn)
         group = net.add_astrocytes(1, ss.NALSMAstrocyte(w_A=0.01, b_A=0.9, decay=0.999),
                                    positive=[exc], negative=[src])
         proj.modulate(depression=group, potentiation=1.2, potentiation_decay=0.995,
                       depression_decay=0.998)
+        proj2.modulate(potentiation=group)  # the two-thread loop potentiates one step late
         rec = net.record(exc, "spikes")
         net.run(120.0)
         net.run(80.0)
