@@ -11,7 +11,8 @@ Schema (``format = "spikesim-network"``, ``version = 1``)::
                      rate_change_times/-rates (SpikeSourcePoisson);
                      source/: attrs rng, next_block; steps, ids (drawn, not yet delivered)
     /projections/K   attrs: label, pre, post, receptor_type, synapse (JSON or absent),
-                     astro (group index or -1); indptr, post, weight, delay;
+                     astro (group index or -1), astro_sides (1 depression,
+                     2 potentiation, 3 both); indptr, post, weight, delay;
                      plastic/<state arrays>; syn_astro
     /injections/K    attrs: kind, population, args (JSON); indices
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)

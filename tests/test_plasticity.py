@@ -82,6 +82,20 @@ def test_stdp_kernel_matches_twin(kind, interaction, wdep, window):
         np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
 
 
+def _run_counting(net, pre, post, proj, n_steps):
+    """Run ``n_steps``; the weight recording, both spike trains and the astrocyte's signed
+    count per step (``post`` spikes count +1, ``pre`` spikes -1)."""
+    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
+    wr = net.record_weights(proj)
+    net.run(n_steps * DT)
+    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
+    counts = np.zeros(n_steps)
+    for tr, sign in ((tq, 1.0), (tp, -1.0)):
+        for t in tr:
+            np.add.at(counts, t, sign)
+    return wr, tp, tq, counts
+
+
 def test_astrocyte_on_potentiation_matches_twin():
     """An astrocyte group on both sides (NALSM's inhibitory synapses): ``A`` after step
     ``s - 1`` scales step ``s``'s changes, and a negative ``A`` reverses them."""
@@ -93,15 +107,8 @@ def test_astrocyte_on_potentiation_matches_twin():
     proj.modulate(potentiation=ast, depression=0.5)
     proj.modulate(depression=ast, potentiation=2.0)  # the scalars multiply A on both sides
     assert proj._astro_sides == 3
-    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
-    wr = net.record_weights(proj)
     n_steps = 1500
-    net.run(n_steps * DT)
-    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
-    counts = np.zeros(n_steps)
-    for tr, sign in ((tq, 1.0), (tp, -1.0)):
-        for t in tr:
-            np.add.at(counts, t, sign)
+    wr, tp, tq, counts = _run_counting(net, pre, post, proj, n_steps)
     A = ref.nalsm_astrocyte(counts, DT / 5.0, 0.6, 0.0, 1.0, n_steps)
     a_in_force = np.concatenate([[0.0], A[:-1]])
     assert (a_in_force < -0.005).mean() > 0.1 and (a_in_force > 0.005).mean() > 0.1  # both signs
@@ -139,15 +146,8 @@ def test_modulators_and_nalsm_astrocyte_match_twin():
     model = ss.NALSMAstrocyte(tau_A=20.0, w_A=0.05, b_A=0.8, decay=0.995)
     ast = net.add_astrocytes(1, model, positive=[post], negative=[pre])
     proj.modulate(potentiation=1.5, depression=ast, potentiation_decay=0.99)
-    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
-    wr = net.record_weights(proj)
     n_steps = 1500
-    net.run(n_steps * DT)
-    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
-    counts = np.zeros(n_steps)
-    for tr, sign in ((tq, 1.0), (tp, -1.0)):
-        for t in tr:
-            np.add.at(counts, t, sign)
+    wr, tp, tq, counts = _run_counting(net, pre, post, proj, n_steps)
     A = ref.nalsm_astrocyte(counts, DT / 20.0, 0.05, 0.8, 0.995 ** DT, n_steps)
     np.testing.assert_allclose(ast.A[0], A[-1], rtol=1e-12)
     a_in_force = np.concatenate([[0.8], A[:-1]])  # depression at step s uses A after step s-1
