@@ -263,7 +263,8 @@ def _model_rules(net, add) -> None:
             if syn.window != "hebbian":
                 why.append(f"window={syn.window!r}")
             if getattr(proj, "_astro_link", None) is not None:
-                why.append("astrocyte-modulated depression")
+                why.append("astrocyte-modulated " + {1: "depression", 2: "potentiation"}.get(
+                    getattr(proj, "_astro_sides", 1), "potentiation and depression"))
             if any(m is not None for m in getattr(proj, "_masks", ())):
                 why.append("per-synapse modulation masks")
             if why:
