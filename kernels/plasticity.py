@@ -39,8 +39,8 @@ them and clips to ``[w_min, w_max]``:
 - multiplicative: ``w += a (w_max - w)`` if ``a >= 0`` else ``w += a (w - w_min)``.
 
 ``m_+`` / ``m_-`` are run-time modulators: scalars with a per-step decay
-factor, times an optional per-synapse mask (``pmask`` / ``dmask``); the
-depression may also be scaled by an NALSM astrocyte.
+factor, times an optional per-synapse mask (``pmask`` / ``dmask``); either side
+may also be scaled by an NALSM astrocyte (``astro_side``).
 
 NALSM astrocyte (Ivanov & Michmizos 2021, NeurIPS, eq. for ``A``), per step
 with ``c`` the signed count of the spikes it listens to in the step:
@@ -60,7 +60,7 @@ import math
 import numpy as np
 
 from ._config import jit
-from .prefetch import AHEAD, prefetch
+from .prefetch import AHEAD, prefetch, prefetch_read
 
 # columns of Plastic.par
 A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET = range(12)
@@ -187,7 +187,7 @@ def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod
     row for one delay, additive bounds, no mask and no astrocyte (the common case, kept lean)."""
     for k in range(k0, k1):
         if k + AHEAD < k1:
-            prefetch(po, po0 + tg[k + AHEAD])
+            prefetch_read(po, po0 + tg[k + AHEAD])
         j = tg[k]
         w = w_q[k]
         last = po[po0 + j, 0]
@@ -253,7 +253,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         row2 = pj_row_off[pj] + i2
                         for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
                                                             cut[row2, part + 1])):
-                            prefetch(pl.po, po0 + tg[k])
+                            prefetch_read(pl.po, po0 + tg[k])
                 if uniform and additive and not dmasked and g < 0:  # the common case, lean
                     _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
                                               sgn, amp, m_minus, scale, wmin, wmax, w_q, ring,
@@ -261,7 +261,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     continue
                 for k in range(k0, k1):
                     if k + AHEAD < k1:
-                        prefetch(pl.po, po0 + tg[k + AHEAD])
+                        prefetch_read(pl.po, po0 + tg[k + AHEAD])
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
@@ -337,7 +337,7 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
     additive bounds and no mask (the common case, kept lean)."""
     for e in range(e0, e1):
         if e + AHEAD < e1:
-            prefetch(h_last, hn0 + ncp[e + AHEAD])
+            prefetch_read(h_last, hn0 + ncp[e + AHEAD])
             prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
         hn = hn0 + i
@@ -362,7 +362,7 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
     group (``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if ``sa_q[k] >= 0``)."""
     for e in range(e0, e1):
         if e + AHEAD < e1:
-            prefetch(h_last, hn0 + ncp[e + AHEAD])
+            prefetch_read(h_last, hn0 + ncp[e + AHEAD])
             prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
         k = ncs[e]
@@ -394,7 +394,7 @@ def _prefetch_row_start(e0, e1, ncp, ncs, h_last, hn0, w_q):
     """Prefetch the first :data:`AHEAD` incoming synapses ``e0:e1`` of a postsynaptic
     spike (the inner loops prefetch the rest, :data:`AHEAD` ahead of use)."""
     for e in range(e0, min(e0 + AHEAD, e1)):
-        prefetch(h_last, hn0 + ncp[e])
+        prefetch_read(h_last, hn0 + ncp[e])
         prefetch(w_q, ncs[e])
 
 

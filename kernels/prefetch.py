@@ -14,26 +14,39 @@ from numba.extending import intrinsic
 AHEAD = 16
 
 
-@intrinsic
-def prefetch(typingctx, arr, idx):
-    """Hint that ``arr[idx]`` (the first element of row ``idx`` if ``arr`` is 2-D) will be
-    written soon. ``idx`` need not be checked: an address outside ``arr`` is never read."""
-    if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
-        return None
-    sig = types.void(arr, idx)
+def _make_prefetch(rw: int):
+    """An intrinsic hinting that ``arr[idx]`` will be read (``rw=0``) or written (``rw=1``)."""
 
-    def codegen(context, builder, signature, args):
-        aryty, idxty = signature.args
-        ary = context.make_array(aryty)(context, builder, args[0])
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        i = context.cast(builder, args[1], idxty, types.int64)
-        stride0 = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)[0]
-        ptr = builder.gep(builder.bitcast(ary.data, i8p), [builder.mul(i, stride0)])
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # write intent, keep in all cache levels, data cache
-        builder.call(fn, [ptr, ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
+    def hint(typingctx, arr, idx):
+        if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
+            return None
+        sig = types.void(arr, idx)
 
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            aryty, idxty = signature.args
+            ary = context.make_array(aryty)(context, builder, args[0])
+            i8p = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            i = context.cast(builder, args[1], idxty, types.int64)
+            stride0 = cgutils.unpack_tuple(builder, ary.strides, aryty.ndim)[0]
+            ptr = builder.gep(builder.bitcast(ary.data, i8p), [builder.mul(i, stride0)])
+            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+            # (address, read/write, locality 3 = keep in all cache levels, data cache)
+            builder.call(fn, [ptr, ir.Constant(i32, rw), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    hint.__name__ = hint.__qualname__ = "prefetch" if rw else "prefetch_read"
+    return hint
+
+
+#: ``prefetch(arr, idx)``: ``arr[idx]`` (the first element of row ``idx`` if ``arr`` is 2-D)
+#: will be written soon (the line is fetched for ownership). ``idx`` need not be checked:
+#: an address outside ``arr`` is never read.
+prefetch = intrinsic(_make_prefetch(1))
+
+#: ``prefetch_read(arr, idx)``: as :data:`prefetch` for data that will only be read; use it
+#: for data other threads read too, so that the line is shared, not taken from them.
+prefetch_read = intrinsic(_make_prefetch(0))

@@ -7,7 +7,8 @@ defines it. :class:`Liquid` builds one liquid in one of three modes:
 
 - ``"lsm"``: fixed weights, ``|w| = 3 * weight_scale``;
 - ``"stdp"``: STDP on every input and liquid synapse (LSM+STDP);
-- ``"nalsm"``: STDP whose depression is set by one global NALSM astrocyte.
+- ``"nalsm"``: STDP whose astrocyte term (the depression of excitatory and input
+  synapses, the potentiation of inhibitory ones) is set by one global NALSM astrocyte.
 
 Model (dt = 1 ms)
 -----------------
@@ -298,8 +299,10 @@ class Liquid:
                 # eta decays by g per ms; A decays by itself (the astrocyte's own g)
                 a_on_plus = mode == "nalsm" and inh
                 a_on_minus = mode == "nalsm" and not inh
+                # chunked: the factors are set to A before each chunk and then decay by g per
+                # ms within it, as A does
                 j.modulate(potentiation_decay=1.0 if a_on_plus and not self._chunked else g,
-                           depression_decay=1.0 if a_on_minus else g)
+                           depression_decay=1.0 if a_on_minus and not self._chunked else g)
                 if a_on_plus and not self._chunked:
                     j.modulate(potentiation=self.astrocyte)
                 if a_on_minus and not self._chunked:
@@ -378,7 +381,7 @@ class Liquid:
             net.reset_state()
             if w_ini is not None and self.plastic:
                 self.set_weights(w_ini)
-            if chunk >= T:
+            if not self._chunked:
                 net.run(float(T), progress=False)
                 continue
             for a in range(0, T, chunk):

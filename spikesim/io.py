@@ -1,6 +1,6 @@
 """Saving and loading whole networks in HDF5 (h5py), for checkpoint and resume.
 
-Schema (``format = "spikesim-network"``, ``version = 1``)::
+Schema (``format = "spikesim-network"``, ``version = 2``)::
 
     /                attrs: format, version, dt, dtype, threads, step,
                             rng (JSON bit-generator state), seedseq (JSON)
@@ -13,9 +13,14 @@ Schema (``format = "spikesim-network"``, ``version = 1``)::
     /projections/K   attrs: label, pre, post, receptor_type, synapse (JSON or absent),
                      astro (group index or -1), astro_sides (1 depression,
                      2 potentiation, 3 both); indptr, post, weight, delay;
-                     plastic/<state arrays>; syn_astro
+                     plastic/<state arrays>, plastic/potentiation_mask and
+                     depression_mask (optional); syn_astro
     /injections/K    attrs: kind, population, args (JSON); indices
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)
+
+Version 2 (2026-11-24) added ``astro_sides`` and the modulation masks; a version-1
+file loads with its astrocyte links on the depression (all there was). Older
+spikesim refuses version-2 files instead of dropping what it does not know.
 
 Only numbers, strings and JSON text are read back; nothing is unpickled or
 evaluated. Every value passes the same validation as when the network was
@@ -37,7 +42,7 @@ from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDep
                          SpikePairRule, TripletRule)
 
 FORMAT = "spikesim-network"
-VERSION = 1
+VERSION = 2  # 2: astro_sides and the modulation masks (2026-11-24)
 CELLTYPES = {c.__name__: c for c in (C.IF_curr_exp, C.IF_cond_exp, C.SpikeSourceArray,
                                      C.SpikeSourcePoisson)}
 RULES = {c.__name__: c for c in (SpikePairRule, TripletRule)}
@@ -360,10 +365,12 @@ def _read_projection(net, h) -> None:
         sa = np.asarray(h["syn_astro"][()], np.int32)
         if sa.shape != (proj.n_synapses,) or sa.min(initial=-1) < -1 or sa.max(initial=-1) >= group.n:
             raise FileFormatError(f"projection {proj.label!r}: syn_astro is invalid")
-        sides = int(h.attrs.get("astro_sides", 1))  # files before 2026-11-24: depression only
-        if sides not in (1, 2, 3):
-            raise FileFormatError(f"projection {proj.label!r}: astro_sides is {sides!r}, "
+        sides = h.attrs.get("astro_sides", 1)  # version 1: depression only
+        if not isinstance(sides, (int, np.integer)) or sides not in (1, 2, 3):
+            shown = sides.item() if isinstance(sides, np.generic) else sides
+            raise FileFormatError(f"projection {proj.label!r}: astro_sides is {shown!r}, "
                                   "expected 1, 2 or 3")
+        sides = int(sides)
         proj._astro_link, proj._syn_astro, proj._astro_sides = group, sa, sides
 
 

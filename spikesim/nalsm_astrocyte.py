@@ -1,4 +1,4 @@
-"""The NALSM astrocyte: a slow integrator of network activity that sets the STDP depression.
+"""The NALSM astrocyte: a slow integrator of network activity that scales STDP.
 
 Ivanov & Michmizos, "Increasing Liquid State Machine Performance with
 Edge-of-Chaos Dynamics Organized by Astrocyte-modulated Plasticity"
@@ -10,8 +10,9 @@ Edge-of-Chaos Dynamics Organized by Astrocyte-modulated Plasticity"
     - \\sum s_{\\text{input}}) + b_A - A\\big),
 
 once per step (the paper's update at ``dt = 1 ms``), and its ``A`` scales the
-STDP depression of the projections it modulates
-(:meth:`spikesim.Projection.modulate`). ``b_A = A(0)``. An optional decay
+STDP depression and/or potentiation of the projections it modulates
+(:meth:`spikesim.Projection.modulate`; NALSM scales the depression of synapses
+from excitatory and input neurons and the potentiation of those from inhibitory ones). ``b_A = A(0)``. An optional decay
 multiplies ``A``, ``w_A`` and ``b_A`` by a factor per ms after each update
 (NALSM's 0.99 per ms within a sample).
 """

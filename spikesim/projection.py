@@ -201,7 +201,7 @@ class Projection:
                                           else set())
         if groups and len(linked) > 1:
             raise ValueError(f"projection {self.label!r} can be linked to one astrocyte group "
-                             f"only, got {sorted(g.label for g in linked)}")
+                             f"only, got {sorted(str(g.label) for g in linked)}")
         for k, name, f in ((2, "potentiation_decay", potentiation_decay),
                            (3, "depression_decay", depression_decay)):
             if f is not None:

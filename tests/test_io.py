@@ -115,6 +115,8 @@ def _set_astro_sides(f, value):
     (lambda f: f.attrs.__setitem__("rng", "{not json"), "damaged"),
     (lambda f: f["projections"].__delitem__("1"), "damaged"),
     (lambda f: _set_astro_sides(f, 5), "astro_sides is 5"),
+    (lambda f: _set_astro_sides(f, 1.9), "astro_sides is 1.9"),
+    (lambda f: f.attrs.__setitem__("version", 3), "schema version 3"),
 ])
 def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, edit, match):
     path = tmp_path / "net.h5"
@@ -122,6 +124,24 @@ def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, edit, match):
     _corrupt(path, edit)
     with pytest.raises((FileFormatError, ValueError, TypeError), match=match):
         ss.load(path)
+
+
+def test_version_1_files_link_astrocytes_to_the_depression(tmp_path):
+    """A version-1 file (before astro_sides) loads with its astrocyte link on the depression."""
+    net = _build()
+    plastic = [p for p in net.projections if p.plastic][0]
+    plastic._astro_sides = 1  # what a version-1 network could express
+    path = tmp_path / "v1.h5"
+    net.save(path)
+
+    def to_v1(f):
+        f.attrs["version"] = 1
+        linked = [g for g in f["projections"].values() if g.attrs.get("astro", -1) >= 0]
+        del linked[0].attrs["astro_sides"]
+    _corrupt(path, to_v1)
+    c = ss.load(path)
+    [q] = [p for p in c.projections if p.plastic]
+    assert q._astro_link is c.astrocytes[0] and q._astro_sides == 1
 
 
 def test_truncated_and_non_hdf5_files_are_refused(tmp_path):

@@ -385,11 +385,12 @@ def test_two_threads_are_bit_identical_to_one(kind):
         rec = net.record(exc, "spikes")
         net.run(120.0)
         net.run(80.0)
-        return rec.spikes.times, rec.spikes.senders, [p.weight.copy() for p in net.projections]
+        return (rec.spikes.times, rec.spikes.senders, [p.weight.copy() for p in net.projections],
+                net._runtime.n_parts)
 
     one, two = run(1), run(2)
-    if two is None:
-        pytest.skip("no parallel threading layer")
+    if two[3] != 2:
+        pytest.skip("no parallel threading layer: threads=2 ran on one thread")
     np.testing.assert_array_equal(one[0], two[0])
     np.testing.assert_array_equal(one[1], two[1])
     for a, b in zip(one[2], two[2]):

@@ -20,7 +20,7 @@ Design rules (``Violation.rule``; errors unless marked):
 ``unsupported-neuron-model``  only IF_curr_exp, IF_cond_exp, SpikeSourceArray and
                               SpikeSourcePoisson (all in sPyNNaker); no astrocytes
 ``unsupported-plasticity``    pair STDP with a hebbian window only (no triplet
-                              rule, other windows, astrocyte-modulated depression)
+                              rule, other windows, astrocyte modulation)
 ``parameter-range``           neuron parameters must fit s16.15 (``|x| < 65536``)
 ``delay-below-tick``          every delay is at least one tick
 ``delay-beyond-extension``    at most 144 ticks (16 in the row + 8 stages of 16)
