@@ -41,6 +41,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     cap = spk_step.shape[0]
     n = v.shape[0]
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
+    yes, no = np.bool_(True), np.bool_(False)  # likewise: not Literal[bool]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
@@ -59,7 +60,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay)
         step_astrocytes(spikes, ns, ast)
-        step_modulators(pl, True, True)
+        step_modulators(pl, yes, yes)
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
     return n_steps, n_spk, ev_pos
@@ -91,6 +92,7 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
     zero = np.int64(0)
+    yes, no = np.bool_(True), np.bool_(False)
     ns = zero
     k = zero
     while True:
@@ -114,7 +116,7 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                                          buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
                                          seg_par, het, has_cond, fired[p], part_spikes[p], zero)
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
-            step_modulators(pl, True, False)
+            step_modulators(pl, yes, no)
         if last:
             return k, n_spk, ev_pos
         ns = zero
@@ -127,6 +129,6 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                                  spk_id, n_spk)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
         step_astrocytes(spikes, ns, ast)
-        step_modulators(pl, False, True)
+        step_modulators(pl, no, yes)
         sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

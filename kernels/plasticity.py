@@ -242,7 +242,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                 i = pl.ar_ids[a_slot, m] - pre_lo
                 if i < 0 or i >= n_pre:
                     continue
-                r2 = pre_trace(pl, q, i, u, 1, True) if triplet else 0.0
+                r2 = pre_trace(pl, q, i, u, np.int64(1), np.bool_(True)) if triplet else 0.0
                 amp = par[A2M] + par[A3M] * r2
                 row = pj_row_off[pj] + i
                 k0 = cut[row, part]
@@ -265,7 +265,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
-                    o1 = post_trace(pl, q, po0 + j, s, 1)
+                    o1 = post_trace(pl, q, po0 + j, s, np.int64(1))
                     mod = m_minus
                     if dmasked:
                         mod *= pl.dmask[lo_syn + k]
@@ -304,8 +304,8 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
                 continue
             hn = hn0 + i
             base = h_off + i * h_len
-            r1n = pre_trace(pl, q, i, s, 0, True)
-            r2n = pre_trace(pl, q, i, s, 1, True)
+            r1n = pre_trace(pl, q, i, s, np.int64(0), np.bool_(True))
+            r2n = pre_trace(pl, q, i, s, np.int64(1), np.bool_(True))
             if nearest:
                 r1n = 1.0
                 r2n = 1.0
@@ -348,7 +348,7 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
             steps = u - np.int64(te)
             r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
         else:
-            r1 = pre_trace(pl, q, i, u, 0, False)
+            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
         if r1 == 0.0:
             continue
         k = ncs[e]
@@ -376,7 +376,7 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
             steps = u - np.int64(te)
             r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
         else:
-            r1 = pre_trace(pl, q, i, u, 0, False)
+            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
         if r1 == 0.0:
             continue
         a = amp * r1
@@ -459,7 +459,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
                 _prefetch_row_start(col_ptr[cbase + jn], col_ptr[cbase + jn + 1], ncp, ncs,
                                     h_last, hn0, w_q)
             slot = po0 + j
-            o2 = post_trace(pl, q, slot, s, 2) if triplet else 0.0
+            o2 = post_trace(pl, q, slot, s, np.int64(2)) if triplet else 0.0
             amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
             e0 = col_ptr[cbase + j]
             e1 = col_ptr[cbase + j + 1]
@@ -471,8 +471,8 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
                 _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
                                     uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q)
             # then the postsynaptic traces jump
-            o1n = post_trace(pl, q, slot, s, 1)
-            o2n = post_trace(pl, q, slot, s, 2)
+            o1n = post_trace(pl, q, slot, s, np.int64(1))
+            o2n = post_trace(pl, q, slot, s, np.int64(2))
             if nearest:
                 o1n = 1.0
                 o2n = 1.0
