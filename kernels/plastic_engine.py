@@ -41,7 +41,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     cap = spk_step.shape[0]
     n = v.shape[0]
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
-    yes, no = np.bool_(True), np.bool_(False)  # likewise: not Literal[bool]
+    yes = np.bool_(True)  # likewise: not Literal[bool]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos

@@ -117,11 +117,30 @@ Astro = namedtuple("Astro", [
 
 
 @jit
+def table_exp(tab, rate, steps):
+    """``exp(-steps * rate)``: from the decay table ``tab`` when ``steps < TAB_LEN``."""
+    if steps < TAB_LEN:
+        return tab[steps]
+    return math.exp(-steps * rate)
+
+
+@jit
 def decay(pl, q, c, steps):
     """``exp(-steps * dt / tau)`` of projection ``q``'s trace ``c`` (r1, r2, o1, o2)."""
-    if steps < TAB_LEN:
-        return pl.tab[4 * q + c, steps]
-    return math.exp(-steps * pl.rate[q, c])
+    return table_exp(pl.tab[4 * q + c], pl.rate[q, c], steps)
+
+
+@jit
+def newest_trace(h_last, hn, u, tab, rate):
+    """Presynaptic ``r1`` at step ``u`` from the newest emission record ``h_last[hn]``
+    (:func:`pre_trace`'s fast path over plain arrays, for the inner loops): 0 before any
+    emission, -1 when the newest emission is after ``u`` (then the history is needed)."""
+    te = h_last[hn, 0]
+    if te < 0.0:
+        return 0.0
+    if te > u:
+        return -1.0
+    return h_last[hn, 1] * table_exp(tab, rate, u - np.int64(te))
 
 
 @jit
@@ -192,8 +211,7 @@ def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod
         w = w_q[k]
         last = po[po0 + j, 0]
         if last >= 0.0:  # post_trace, inline
-            steps = s - np.int64(last)
-            o1 = po[po0 + j, 1] * (tab2[steps] if steps < TAB_LEN else math.exp(-steps * rate2))
+            o1 = po[po0 + j, 1] * table_exp(tab2, rate2, s - np.int64(last))
             w = clip(w + (sgn * o1 * amp * mod) * scale, wmin, wmax)  # apply_change, additive
             w_q[k] = w
         ring[post_lo + j] += w
@@ -326,10 +344,10 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
             h_last[hn, 2] = r2n
 
 
-# The inner loops below are called once per postsynaptic spike and inline their per-synapse
-# work: a per-synapse call that takes ``pl`` and that LLVM does not inline passes every array
-# of the ``Plastic`` namedtuple (moving the trace lookup into such a helper measured ~330 ns
-# per synapse update instead of ~35 ns).
+# The inner loops below are called once per postsynaptic spike. Their per-synapse helpers
+# (newest_trace, table_exp) take plain arrays and LLVM inlines them; a per-synapse call that
+# takes ``pl`` and is not inlined passes every array of the ``Plastic`` namedtuple (such a
+# trace lookup measured ~330 ns per synapse update instead of ~35 ns).
 @jit
 def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, scale,
                                  wmin, wmax, w_q, pl, q):
@@ -340,14 +358,8 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
             prefetch_read(h_last, hn0 + ncp[e + AHEAD])
             prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
-        hn = hn0 + i
-        te = h_last[hn, 0]
-        if te < 0.0:
-            continue
-        if te <= u:  # the newest emission (the usual case): pre_trace's fast path, inline
-            steps = u - np.int64(te)
-            r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
-        else:
+        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0)
+        if r1 < 0.0:  # an emission after u: from the history
             r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
         if r1 == 0.0:
             continue
@@ -368,14 +380,8 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
         k = ncs[e]
         d = dd[0] if uniform else dd[k]
         u = s - d
-        hn = hn0 + i
-        te = h_last[hn, 0]
-        if te < 0.0:
-            continue
-        if te <= u:
-            steps = u - np.int64(te)
-            r1 = h_last[hn, 1] * (tab0[steps] if steps < TAB_LEN else math.exp(-steps * rate0))
-        else:
+        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0)
+        if r1 < 0.0:
             r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
         if r1 == 0.0:
             continue

@@ -218,6 +218,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     load0 = os.getloadavg()
     P = params or LSMParams()
     P = replace(P, grid=grid_for(neurons))
+    split_seed = SPLIT_SEED if split_seed is None else int(split_seed)
     data = load_dataset(dataset, data_dir, seed, n_samples, duration_ms, fsdd_options, split_seed)
     src, y, (tr, va, te) = data["source"], data["y"], data["split"]
     log(f"spikesim lsm: {dataset} ({len(tr)}/{len(va)}/{len(te)} train/val/test), mode {mode}, "
@@ -272,7 +273,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     total = counts.sum()
     res = dict(
         dataset=dataset, data=str(data_dir), mode=mode, neurons=P.n_neurons, grid=list(P.grid),
-        seed=seed, split_seed=SPLIT_SEED if split_seed is None else int(split_seed), workers=workers,
+        seed=seed, split_seed=split_seed, workers=workers,
         split=dict(train=len(tr), validation=len(va), test=len(te)),
         duration_ms=src.duration_ms, time_bins=time_bins, accuracy=acc,
         readout=dict(l2=ro.l2, iterations=ro.iterations),

@@ -26,8 +26,9 @@ _VAR_CODE = {"v": 0, "isyn_exc": 1, "gsyn_exc": 1, "isyn_inh": 2, "gsyn_inh": 2}
 
 
 PLASTIC_SYNAPSES_PER_UPDATE = 40.0  # incoming plastic synapses that cost one neuron update
-# (CUBA + STDP at ~6 Hz, one thread: ~10 us per neuron and ~0.25 us per plastic synapse per
-# simulated second)
+# (CUBA + STDP at ~6 Hz, one thread, before the prefetching kernel: ~10 us per neuron and
+# ~0.25 us per plastic synapse per simulated second; with it the busy times suggest ~75, which
+# measured no faster on 80k neurons, so 40 stays)
 
 
 def _balanced_bounds(n: int, n_parts: int, plastic) -> np.ndarray:
