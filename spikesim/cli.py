@@ -80,7 +80,7 @@ def export(args) -> int:
 
     net = load(args.network)
     if args.to == "pynn":
-        X.to_pynn_script(net, path=args.output, duration=args.duration_ms)
+        X.to_pynn_script(net, path=args.output, duration=args.duration_ms, stdp_delay=args.stdp_delay)
     elif args.to == "nir":
         import nir
 
@@ -160,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="pynn: the script (.py); nir: the graph (.nir/.h5); spinnaker: a directory")
     p.add_argument("--duration-ms", type=number("--duration-ms", float, 0, inclusive=False),
                    default=1000.0, help="pynn: simulated time the script runs")
+    p.add_argument("--stdp-delay", choices=["dendritic", "axonal"], default="dendritic",
+                   help="pynn: STDP delay convention of the script: PyNN's STDPMechanism (NEST's "
+                        "stdp_synapse, dendritic) or spikesim's axonal one on NEST through "
+                        "spikesim.nest_ext (default %(default)s)")
     p.set_defaults(func=export)
 
     from .models.ca3_cli import add_parser as add_ca3  # the models register their own commands

@@ -3,8 +3,9 @@
 Exact tests: the paper's 9-step functional table, orthogonal and overlapping
 contents, overwriting every memory and restoring every memory, the output
 timing, online use, raw spike I/O, errors. The exported PyNN script is run on
-NEST in a subprocess: its rasters equal spikesim's until the two STDP delay
-conventions part (see ``test_functional_table_on_nest``).
+NEST in a subprocess: with spikesim's axonal-delay STDP synapse (spikesim.nest_ext)
+every raster equals spikesim's and the table holds; with NEST's stdp_synapse the
+rasters part where the two STDP delay conventions do.
 """
 from __future__ import annotations
 
@@ -323,19 +324,17 @@ def test_cli_functional_needs_the_papers_size():
 
 
 # ------------------------------------------------------------------ the exported network on NEST
-@pytest.fixture(scope="module")
-def nest_functional(tmp_path_factory):
+def _run_on_nest(tmp, stdp_delay):
     """The functional protocol, exported as a PyNN script and run with pyNN.nest (subprocess)."""
     for name in ("nest", "pyNN"):
         if importlib.util.find_spec(name) is None:
             pytest.skip(f"{name} is not installed")
     from spikesim.export import to_pynn_script
 
-    tmp = tmp_path_factory.mktemp("ca3_nest")
     mem = CA3Memory(5, 10, record="all")
     ops, times = mem.submit(protocols.FUNCTIONAL, spacing=FUNCTIONAL_SPACING)
     duration = mem.read_window(times[-1])[1] + 1.0
-    to_pynn_script(mem.net, tmp / "ca3_pynn.py", duration=duration)
+    to_pynn_script(mem.net, tmp / "ca3_pynn.py", duration=duration, stdp_delay=stdp_delay)
     out = tmp / "spikes.npz"
     r = subprocess.run([sys.executable, str(tmp / "ca3_pynn.py"), "--out", str(out)], cwd=str(tmp),
                        env=dict(os.environ, PYNEST_QUIET="1"), capture_output=True, text=True,
@@ -350,9 +349,52 @@ def nest_functional(tmp_path_factory):
     return mem, ops, times, spikes
 
 
+@pytest.fixture(scope="module")
+def nest_functional(tmp_path_factory):
+    """On NEST with PyNN's STDPMechanism (NEST's stdp_synapse, dendritic delay)."""
+    return _run_on_nest(tmp_path_factory.mktemp("ca3_nest"), "dendritic")
+
+
+@pytest.fixture(scope="module")
+def nest_functional_axonal(tmp_path_factory):
+    """On NEST with spikesim's axonal-delay STDP synapse (spikesim.nest_ext)."""
+    if importlib.util.find_spec("nest") is None:
+        pytest.skip("nest is not installed")
+    from spikesim import nest_ext
+
+    try:
+        nest_ext.build()
+    except nest_ext.NestExtensionError as e:
+        pytest.skip(f"spikesim's NEST module cannot be built here: {e}")
+    return _run_on_nest(tmp_path_factory.mktemp("ca3_nest_axonal"), "axonal")
+
+
+def _raster(pairs, t_max=np.inf):
+    return {(t, s) for t, s in zip(*(np.asarray(a).tolist() for a in pairs)) if t <= t_max}
+
+
+@pytest.mark.nest
+def test_functional_table_on_nest(nest_functional_axonal):
+    """The paper's table on NEST, learning online with STDP, exactly as in spikesim.
+
+    The exported script uses spikesim's NEST module (``stdp_delay="axonal"``):
+    every population's raster equals spikesim's over the whole protocol, so
+    every learn, recall, recall by fragment and overwrite gives the same
+    result. NEST's own stdp_synapse cannot (next test).
+    """
+    mem, ops, times, spikes = nest_functional_axonal
+    for name, rec in mem.recorders.items():
+        ours = _raster((rec.spikes.times, rec.spikes.senders))
+        assert len(ours) > 0, name
+        assert ours == _raster(spikes[name]), name
+    assert [r.result for r in mem.read(ops, times, spikes=spikes["output"])] == \
+        list(protocols.FUNCTIONAL_EXPECTED)
+
+
 @pytest.mark.nest
 def test_exported_network_on_nest_matches_until_stdp_conventions_part(nest_functional):
-    """Same rasters for the first 50 ms (steps 1-4); steps 1-4, 6 and 7 give the same results.
+    """With NEST's stdp_synapse: same rasters for the first 50 ms (steps 1-4); then the
+    dendritic STDP delay makes steps 5, 8 and 9 wrong.
 
     Neurons and delays map exactly (NEST's update order is spikesim's). The
     STDP delay conventions differ: a presynaptic and a postsynaptic spike in
@@ -364,13 +406,14 @@ def test_exported_network_on_nest_matches_until_stdp_conventions_part(nest_funct
     interval ``2 d - 1 >= 1`` ms for every delay, so no stdp_synapse parameter
     can make it depress: NEST keeps bits 5 and 6 (step 8) and bit 6 still
     recalls cue 3 (step 9). Learning also ends weaker on NEST (cue 4 is lost
-    in step 5). pyNN.nest refuses ``dendritic_delay_fraction != 1``.
+    in step 5). pyNN.nest refuses ``dendritic_delay_fraction != 1``; a relay
+    through a parrot_neuron (pre -> parrot, ``d - b``; parrot -> post, STDP,
+    ``b``) pairs at ``t_post - (t_pre + d) + 2 b`` and needs ``b < 0.5`` ms,
+    below the model's 1 ms step. Hence spikesim's NEST module (test above).
     """
     mem, ops, times, spikes = nest_functional
     for name, rec in mem.recorders.items():
-        ours = {(t, s) for t, s in zip(rec.spikes.times.tolist(), rec.spikes.senders.tolist()) if t <= 50}
-        theirs = {(t, s) for t, s in zip(*(a.tolist() for a in spikes[name])) if t <= 50}
-        assert ours == theirs, name
+        assert _raster((rec.spikes.times, rec.spikes.senders), 50) == _raster(spikes[name], 50), name
     nest = mem.read(ops, times, spikes=spikes["output"])
     ours = mem.read(ops, times)
     for i in (0, 1, 2, 3, 5, 6):
@@ -382,10 +425,10 @@ def test_exported_network_on_nest_matches_until_stdp_conventions_part(nest_funct
 
 @pytest.mark.nest
 def test_nest_stdp_has_no_axonal_delay():
-    """Why the table still fails on NEST: its STDP synapses pair with dendritic delays only.
+    """Why spikesim ships its own NEST synapse: NEST's STDP models pair with dendritic delays only.
 
-    If a NEST release adds an axonal delay to stdp_synapse, this fails: export
-    the plastic delays as axonal there and revisit ``test_functional_table_on_nest``.
+    If a NEST release adds an axonal delay to stdp_synapse, this fails: the
+    export could then use NEST's own model (see spikesim.nest_ext).
     """
     if importlib.util.find_spec("nest") is None:
         pytest.skip("nest is not installed")
@@ -397,37 +440,3 @@ def test_nest_stdp_has_no_axonal_delay():
     keys = json.loads(r.stdout.strip().splitlines()[-1])
     assert "tau_plus" in keys and "delay" in keys
     assert not [k for k in keys if "axonal" in k or "dendritic" in k]
-
-
-@pytest.mark.nest
-@pytest.mark.xfail(strict=True, reason="NEST's dendritic STDP convention potentiates the pairs that "
-                   "forget (see the test above); no stdp_synapse parameters can change that sign")
-def test_functional_table_on_nest(nest_functional):
-    """Open (issue 7). What was tried, and why it does not close it:
-
-    - NEST 3.10 has no axonal STDP delay: no synapse model has an
-      ``axonal_delay`` parameter (see ``test_nest_stdp_has_no_axonal_delay``;
-      NEST PR #2989 is unmerged) and pyNN.nest refuses
-      ``dendritic_delay_fraction != 1``.
-    - A parrot relay pre -> parrot_neuron (static, ``d - b``) -> post
-      (stdp_synapse, ``b``) makes NEST pair at ``t_post - (t_pre + d) + 2 b``
-      (a parrot_neuron spikes at the arrival time, no extra step). At a 1 ms
-      resolution ``b = 1`` ms turns the forgetting pair (-1 ms here) into +1 ms.
-      It needs ``b < 0.5`` ms, i.e. a finer NEST resolution, and so a spikesim
-      model that works at a fine ``dt``.
-    - At ``dt = 0.1`` ms (cm matched to SpiNNaker's one-step response at the
-      PSP peak, per-population firing offsets, delays rounded to 0.1 ms, the
-      STDP amplitudes rescaled for a plastic lead ``lam``) spikesim's own table
-      fails. Axonal STDP potentiates a learn pair only if the plastic input
-      arrives before the taught spike, so a recall spike (0.1-0.2 ms after
-      that input) comes about 1 ms earlier than at ``dt = 1`` ms. With the
-      inhibition that must meet it moved 1 ms earlier as well, the best
-      variants give steps 1-6 right but step 8 ``{1, 3, 8}`` (bit 4 lost) and
-      step 9 ``{3, 4}`` (cue 3's old bit 6 not forgotten). Overwriting cue 3
-      (step 7) ends there with cue 3 -> bit 4 at 0 nA, bits 1, 3, 8 -> cue 3
-      at 0 nA and bit 6 -> cue 3 still at 6 nA (at ``dt = 1`` ms: 6, 4.3-4.6
-      and 0 nA). No variant tried got steps 8 and 9 right.
-    """
-    mem, ops, times, spikes = nest_functional
-    assert [r.result for r in mem.read(ops, times, spikes=spikes["output"])] == \
-        list(protocols.FUNCTIONAL_EXPECTED)

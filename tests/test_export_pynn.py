@@ -295,7 +295,8 @@ def test_pair_stdp_weights(tmp_path, pynn_nest):
     w0, w_ss, w_ref, post_rec = stdp_reference()
     net, proj, _ = stdp_toy()
     text = to_pynn_script(net, tmp_path / "stdp_pynn.py", duration=STDP_T)
-    assert "sim.STDPMechanism(" in text and "AdditiveWeightDependence(w_min=0.0, w_max=1.0)" in text
+    assert "sim.STDPMechanism(" in text and "DEFAULT_STDP_DELAY = STDP_DELAY = 'dendritic'" in text
+    assert "w_max=1.0, multiplicative=False" in text
     out = run_script(tmp_path / "stdp_pynn.py", tmp_path)
     assert spike_set(out["times_2"], out["senders_2"]) == spike_set(post_rec.spikes.times,
                                                                    post_rec.spikes.senders)

@@ -59,9 +59,16 @@ Differences that remain
 - STDP delay convention: spikesim's delay is axonal (pairing interval
   ``t_post - (t_pre + d)``), NEST's is dendritic (``t_post + d - t_pre``): the
   same spikes pair at intervals ``2 d`` apart (0.2 ms for one-step delays at
-  dt = 0.1 ms, a factor ``exp(0.2 / tau)`` on each pair's change). NEST also
-  applies potentiation only when the next presynaptic spike is transmitted,
-  so weights read at the end lack the potentiation by postsynaptic spikes
+  dt = 0.1 ms, a factor ``exp(0.2 / tau)`` on each pair's change). With
+  ``stdp_delay="axonal"`` (or the script's ``--stdp-delay axonal``) the script
+  uses spikesim's NEST module instead (:mod:`spikesim.nest_ext`:
+  ``spikesim_axonal_stdp_synapse``, longer delays relayed through
+  ``parrot_neuron`` s): spikes and weights then equal spikesim's (tested on
+  dense random trains). That mode runs on pyNN.nest only, needs spikesim
+  and a C++ compiler where the script runs, and takes excitatory plastic
+  projections only (``axonal-stdp-inhibitory``). Either way NEST applies
+  potentiation only when the next presynaptic spike is transmitted, so
+  weights read at the end lack the potentiation by postsynaptic spikes
   after the last presynaptic one.
 - The script starts at t = 0 from the network's current weights and
   membrane potentials; synaptic currents, refractory countdowns, spikes in
@@ -98,6 +105,7 @@ EMBED_LIMIT = 4 * 2 ** 20
 CELLS = {IF_curr_exp: "IF_curr_exp", IF_cond_exp: "IF_cond_exp",
          SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson"}
 PYNN_DURATION_INF = 1e10  # PyNN's default SpikeSourcePoisson.duration
+STDP_DELAYS = ("dendritic", "axonal")
 
 
 # ------------------------------------------------------------------ what maps (shared with backends.nest)
@@ -288,17 +296,16 @@ def _projection_code(proj, j: int, net, stdp: dict, data: _Data, lines: list) ->
     wcode = data.value(f"j{j}_weight", w) if w.shape[0] == 1 else data.array(f"j{j}_weight", w)
     dcode = data.value(f"j{j}_delay", d) if d.shape[0] == 1 else data.array(f"j{j}_delay", d)
     rows = f"connection_rows(data, {j}, {wcode}, {dcode})"
+    pre, post = proj.pre.index, proj.post_population.index
     if proj.plastic:
         m = stdp[proj.index]
-        wdep = "MultiplicativeWeightDependence" if m.multiplicative else "AdditiveWeightDependence"
-        w0 = float(np.mean(proj.weight))
-        syn = (f"sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus={_f(m.tau_plus)}, "
-               f"tau_minus={_f(m.tau_minus)}, A_plus={_f(m.A_plus)}, A_minus={_f(m.A_minus)}), "
-               f"weight_dependence=sim.{wdep}(w_min=0.0, w_max={_f(m.w_max)}), "
-               f"weight={_f(w0)}, delay={_f(int(d.min()) * dt)})")
-    else:
-        syn = "sim.StaticSynapse()"
-    pre, post = proj.pre.index, proj.post_population.index
+        rule = (f"dict(tau_plus={_f(m.tau_plus)}, tau_minus={_f(m.tau_minus)}, A_plus={_f(m.A_plus)}, "
+                f"A_minus={_f(m.A_minus)}, w_max={_f(m.w_max)}, multiplicative={m.multiplicative!r}, "
+                f"weight={_f(float(np.mean(proj.weight)))})")
+        lines.append(f"    projs[{j}] = plastic_projection(sim, pops[{pre}], pops[{post}], {rows}, {rule}, "
+                     f"{proj.receptor_type!r}, {proj.label!r})")
+        return
+    syn = "sim.StaticSynapse()"
     lines.append(f"    projs[{j}] = sim.Projection(pops[{pre}], pops[{post}], "
                  f"sim.FromListConnector({rows}, column_names=['weight', 'delay']), "
                  f"synapse_type={syn}, receptor_type={proj.receptor_type!r}, label={proj.label!r})")
@@ -323,7 +330,8 @@ def _injection_code(source, pop, idx, i: int, net, data: _Data, lines: list) -> 
 
 
 def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "nest", *,
-                   embed: bool | None = None, embed_limit: int = EMBED_LIMIT) -> str:
+                   embed: bool | None = None, embed_limit: int = EMBED_LIMIT,
+                   stdp_delay: str = "dendritic") -> str:
     """Write (if ``path`` is given) and return a standalone PyNN 0.13 script for ``net``.
 
     Parameters
@@ -340,6 +348,12 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
     embed : bool, optional
         ``True``: always embed the data (base64); ``False``: always write the
         ``.npz`` (needs ``path``); ``None``: embed up to ``embed_limit`` bytes.
+    stdp_delay : {"dendritic", "axonal"}
+        Default STDP delay convention of the script (``--stdp-delay``
+        overrides). "dendritic": PyNN's ``STDPMechanism`` (NEST's
+        ``stdp_synapse``, sPyNNaker); "axonal": spikesim's own convention on
+        NEST through :mod:`spikesim.nest_ext` (needs spikesim, NEST's headers
+        and a C++ compiler where the script runs; pyNN.nest only).
 
     Raises
     ------
@@ -353,7 +367,15 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
         raise ValueError(f"simulator must be a PyNN backend module name such as 'nest', got {simulator!r}")
     if embed is False and path is None:
         raise ValueError("embed=False writes the data next to the script: give a path")
+    if stdp_delay not in STDP_DELAYS:
+        raise ValueError(f"stdp_delay must be one of {STDP_DELAYS}, got {stdp_delay!r}")
     stdp = check_network(net)
+    if stdp_delay == "axonal":
+        for q in stdp:
+            if net.projections[q].receptor_type == "inhibitory":
+                raise ExportError(f"projection {net.projections[q].label!r}: stdp_delay='axonal' "
+                                  "(spikesim's NEST module) takes excitatory plastic synapses only",
+                                  "axonal-stdp-inhibitory")
     data, dt = _Data(), net.dt
     lines = ["def build(sim, data):",
              '    """Create populations, projections and current sources: return (pops, projs)."""',
@@ -400,6 +422,7 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
         "HEADER": header,
         "CONSTANTS": (f"DT = {_f(dt)}\nDURATION = {_f(duration)}\nMAX_DELAY = {_f(max_delay)}\n"
                       f"DEFAULT_SIMULATOR = SIMULATOR = {simulator!r}\n"
+                      f"DEFAULT_STDP_DELAY = STDP_DELAY = {stdp_delay!r}\n"
                       f"SEED = {int(net.seed if net.seed is not None else 0) % (2**31 - 2) + 1}\n"
                       f"LABELS = {[p.label for p in net.populations]!r}\n"
                       f"PLASTIC = {sorted(stdp)!r}\n"),
@@ -419,6 +442,7 @@ _TEMPLATE = '''#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 @HEADER@
 Usage: python THIS.py [--simulator nest|spiNNaker|...] [--out SPIKES.npz] [--duration MS] [--seed N]
+                      [--stdp-delay dendritic|axonal]
 
 Writes an .npz with ``labels`` and, per population k, ``times_k`` (ms) and
 ``senders_k`` (index in the population); per plastic projection j, ``weights_j``
@@ -473,6 +497,54 @@ def spike_lists(sim, data, k):
     return [Sequence(t) for t in np.split(times, np.cumsum(counts)[:-1])]
 
 
+def plastic_projection(sim, pre, post, rows, rule, receptor_type, label):
+    """A plastic projection: PyNN's STDPMechanism (dendritic delay) or spikesim's axonal STDP.
+
+    Axonal (pyNN.nest): spikesim_axonal_stdp_synapse from spikesim's NEST module, whose
+    delay is one step; a synapse of delay d > one step is fed by a parrot_neuron copy of
+    its presynaptic neuron, relayed with d - one step. Returns a list of Projections.
+    """
+    connector = lambda r: sim.FromListConnector(r, column_names=["weight", "delay"])  # noqa: E731
+    if STDP_DELAY == "dendritic":
+        wdep = sim.MultiplicativeWeightDependence if rule["multiplicative"] else \
+            sim.AdditiveWeightDependence
+        syn = sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=rule["tau_plus"], tau_minus=rule["tau_minus"],
+                                                A_plus=rule["A_plus"], A_minus=rule["A_minus"]),
+            weight_dependence=wdep(w_min=0.0, w_max=rule["w_max"]),
+            weight=rule["weight"], delay=float(rows[:, 3].min()))
+        return [sim.Projection(pre, post, connector(rows), synapse_type=syn,
+                               receptor_type=receptor_type, label=label)]
+    if SIMULATOR != "nest":
+        raise SystemExit("--stdp-delay axonal runs on pyNN.nest only (spikesim's NEST module), "
+                         "got --simulator %s" % SIMULATOR)
+    if receptor_type == "inhibitory":
+        raise SystemExit("--stdp-delay axonal: projection %r is inhibitory; spikesim's NEST "
+                         "module takes excitatory plastic synapses only" % label)
+    model = sim.native_synapse_type(AXONAL_MODEL)
+    # native NEST units (pA / nS, as pyNN.nest's own translation: x1000); PyNN's additive
+    # amplitudes are relative to w_max, the module's are weight changes
+    scale = 1.0 if rule["multiplicative"] else rule["w_max"] * 1000.0
+    params = dict(tau_plus=rule["tau_plus"], tau_minus=rule["tau_minus"],
+                  A_plus=rule["A_plus"] * scale, A_minus=rule["A_minus"] * scale, Wmin=0.0,
+                  Wmax=rule["w_max"] * 1000.0, multiplicative=float(rule["multiplicative"]))
+    projections = []
+    for d in np.unique(rows[:, 3]):
+        part = rows[rows[:, 3] == d].copy()
+        part[:, 2] *= 1000.0
+        part[:, 3] = DT
+        source = pre
+        if d > 1.5 * DT:
+            source = sim.Population(pre.size, sim.native_cell_type("parrot_neuron")(),
+                                    label="%s relay %g ms" % (label, d))
+            sim.Projection(pre, source, sim.OneToOneConnector(),
+                           synapse_type=sim.StaticSynapse(weight=1.0, delay=d - DT))
+        projections.append(sim.Projection(source, post, connector(part),
+                                          synapse_type=model(weight=0.0, delay=DT, **params),
+                                          receptor_type=receptor_type, label=label))
+    return projections
+
+
 @BUILD@
 
 # (step, population, rates): from that step on, Poisson population k fires at these rates
@@ -520,14 +592,17 @@ def main(argv=None):
     parser.add_argument("--duration", type=float, default=DURATION, help="ms (default %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED, help="simulator RNG seed (pyNN.nest)")
     parser.add_argument("--threads", type=int, default=1, help="threads (pyNN.nest)")
+    parser.add_argument("--stdp-delay", choices=["dendritic", "axonal"], default=DEFAULT_STDP_DELAY,
+                        help="STDP delay convention: PyNN's STDPMechanism (dendritic) or spikesim's "
+                             "axonal one through its NEST module (default %(default)s)")
     args = parser.parse_args(argv)
     out = args.out or os.path.splitext(os.path.abspath(__file__))[0] + "_spikes.npz"
     os.environ.setdefault("PYNEST_QUIET", "1")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message="(?s).*(deprecated|backward compatibility|running cmake)")
     logging.getLogger("PyNN").setLevel(logging.ERROR)
-    global SIMULATOR
-    SIMULATOR = args.simulator
+    global SIMULATOR, STDP_DELAY
+    SIMULATOR, STDP_DELAY = args.simulator, args.stdp_delay
     sim = importlib.import_module("pyNN." + args.simulator)
     extra = {}
     if args.simulator == "nest":
@@ -535,6 +610,12 @@ def main(argv=None):
         extra = dict(spike_precision="on_grid", verbosity="error", rng_seed=args.seed,
                      threads=args.threads)
     sim.setup(timestep=DT, min_delay=DT, max_delay=MAX_DELAY, **extra)
+    if STDP_DELAY == "axonal" and PLASTIC and SIMULATOR == "nest":
+        # NEST loads modules only before any node exists
+        from spikesim import nest_ext
+
+        global AXONAL_MODEL
+        AXONAL_MODEL = nest_ext.install()
     data = load_data()
     pops, projs = build(sim, data)
     for pop in pops:
@@ -552,8 +633,9 @@ def main(argv=None):
                                               times.shape[0] / pop.size / (args.duration * 1e-3)))
     for j in PLASTIC:
         if j in projs:
-            result["weights_%d" % j] = np.array(projs[j].get("weight", format="list"),
-                                                dtype=np.float64).reshape(-1, 3)
+            result["weights_%d" % j] = np.concatenate(
+                [np.array(p.get("weight", format="list"), dtype=np.float64).reshape(-1, 3)
+                 for p in projs[j]])
     if master:
         np.savez(out, **result)
     sim.end()
