@@ -23,7 +23,14 @@ col   current-based (curr)    conductance-based (cond)
 9     v_thresh (mV)           v_thresh (mV)
 10    v_reset (mV)            v_reset (mV)
 11    refractory steps        refractory steps
+12    integrate_refractory    integrate_refractory
 ====  ======================  =========================================
+
+Refractoriness: for ``refractory steps`` after a spike the neuron cannot
+fire. With ``integrate_refractory`` 0 (NEST, PyNN) ``v`` is held where it
+is (at ``v_reset``); with 1 the membrane keeps integrating its input (the
+NALSM paper's neuron, Brian2's LIF without ``(unless refractory)``), so it
+may fire as soon as the refractory period ends.
 
 Current-based, exact integration (Rotter & Diesmann 1999; NEST iaf_psc_exp):
 
@@ -47,23 +54,27 @@ import numpy as np
 
 from ._config import jit
 
-NPAR = 12
+NPAR = 13
 P22, P21E, P21I, P11E, P11I, VCONST = 0, 1, 2, 3, 4, 5
 GL, HCM, FE, FI, EE, EI, DRIVE = 0, 1, 2, 6, 7, 8, 5
-VTH, VRESET, NREF = 9, 10, 11
+VTH, VRESET, NREF, INTEG = 9, 10, 11, 12
 
 KIND_SOURCE, KIND_CURR, KIND_COND = 0, 1, 2
 
 
 @jit
-def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref):
+def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, integ):
     vn = p22 * v + p21e * ie + p21i * ii + vc
+    free = True
     if r > 0:
-        vn = v
+        if integ:
+            free = False
+        else:
+            vn = v
         r = r - 1
     ie = p11e * ie + ine
     ii = p11i * ii + ini
-    spike = vn >= vth
+    spike = vn >= vth and free
     if spike:
         vn = vreset
         r = nref
@@ -72,18 +83,22 @@ def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vres
 
 @jit
 def _cond_one(v, ge, gi, r, ine, ini, gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
-              vth, vreset, nref):
+              vth, vreset, nref, integ):
     gem = fe * ge
     gim = fi * gi
     gt = gl + gem + gim
     vinf = (drive + gem * ee + gim * ei) / gt
     vn = vinf + (v - vinf) * np.exp(-gt * hcm)
+    free = True
     if r > 0:
-        vn = v
+        if integ:
+            free = False
+        else:
+            vn = v
         r = r - 1
     ge = p11e * ge + ine
     gi = p11i * gi + ini
-    spike = vn >= vth
+    spike = vn >= vth and free
     if spike:
         vn = vreset
         r = nref
@@ -109,12 +124,13 @@ def update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     vth = par[VTH]
     vreset = par[VRESET]
     nref = np.int16(par[NREF])
+    integ = par[INTEG] != 0
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
     for i in range(v.shape[0]):
         vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
-                                   p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref)
+                                   p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, integ)
         v[i] = vn
         ie[i] = a
         ii[i] = b
@@ -137,7 +153,7 @@ def update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het):
         vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
                                    het[P22, i], het[P21E, i], het[P21I, i], het[P11E, i],
                                    het[P11I, i], het[VCONST, i], het[VTH, i],
-                                   het[VRESET, i], np.int16(het[NREF, i]))
+                                   het[VRESET, i], np.int16(het[NREF, i]), het[INTEG, i] != 0)
         v[i] = vn
         ie[i] = a
         ii[i] = b
@@ -164,13 +180,14 @@ def update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     vth = par[VTH]
     vreset = par[VRESET]
     nref = np.int16(par[NREF])
+    integ = par[INTEG] != 0
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
     for i in range(v.shape[0]):
         vn, a, b, r, s = _cond_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
                                    gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
-                                   vth, vreset, nref)
+                                   vth, vreset, nref, integ)
         v[i] = vn
         ie[i] = a
         ii[i] = b
@@ -194,7 +211,7 @@ def update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het):
                                    het[GL, i], het[HCM, i], het[FE, i], het[FI, i],
                                    het[P11E, i], het[P11I, i], het[EE, i], het[EI, i],
                                    het[DRIVE, i], het[VTH, i], het[VRESET, i],
-                                   np.int16(het[NREF, i]))
+                                   np.int16(het[NREF, i]), het[INTEG, i] != 0)
         v[i] = vn
         ie[i] = a
         ii[i] = b

@@ -21,16 +21,17 @@ input-liquid pairs, each with a random sign; weights E +3, I -3, input +-3.
 Mapping onto spikesim
 ---------------------
 *Neurons.* ``IF_curr_exp(tau_m=64, v_rest=0, v_reset=0, v_thresh=20,
-tau_refrac=2, tau_syn=1)`` with ``cm = 1 - e^{-1}`` nF: the paper adds
-``w e^{-k}`` to ``v`` in the k-th step after a presynaptic spike, in total
-``w / (1 - e^{-1})``; spikesim's exact integration adds ``w tau_syn / cm``, the
-same total. The paper's neuron keeps integrating while refractory; spikesim's
-(like NEST's ``iaf_psc_exp``) holds ``v`` at the reset value, so input that
-arrives in the 2 refractory steps is mostly lost (only the part still in the
-1 ms synaptic current acts). A spike reaches its targets one step later than
-in the paper (spikesim's minimum delay is one step and input enters the
-membrane after the step's update, NEST's order): every hop takes 2 ms
-instead of 1.
+tau_refrac=2, tau_syn=1, integrate_refractory=True)`` with ``cm = 1 - e^{-1}``
+nF: the paper adds ``w e^{-k}`` to ``v`` in the k-th step after a presynaptic
+spike, in total ``w / (1 - e^{-1})``; spikesim's exact integration adds
+``w tau_syn / cm``, the same total. As in the paper the membrane keeps
+integrating during the 2 refractory steps (the neuron cannot fire then); before
+2026-11-24 the liquid used NEST's clamp (``v`` held at reset, input arriving
+then mostly lost), which gave NALSM a supercritical branching factor (1.30,
+now 1.22-1.24) and put it behind the tuned LSM on mnist5k. A spike reaches its
+targets one step later than in the paper (spikesim's minimum delay is one step
+and input enters the membrane after the step's update, NEST's order): every
+hop takes 2 ms instead of 1.
 
 *Input neurons* are the paper's: LIF neurons receiving a current of 100 per
 Bernoulli event (probability ``p_i`` per ms), so an event in step ``t`` gives
@@ -252,7 +253,8 @@ class Liquid:
         net = self.net = ss.Network(dt=1.0, seed=seed)
         cell = ss.IF_curr_exp(tau_m=P.tau_m, cm=-np.expm1(-1.0 / P.tau_syn) * P.tau_syn,
                               v_rest=0.0, v_reset=0.0, v_thresh=P.v_thresh, tau_refrac=P.tau_refrac,
-                              tau_syn_E=P.tau_syn, tau_syn_I=P.tau_syn)
+                              tau_syn_E=P.tau_syn, tau_syn_I=P.tau_syn,
+                              integrate_refractory=True)  # the paper's neuron (see above)
         self.liquid = net.add_population(N, cell, positions=ss.grid_positions(P.grid), label="liquid")
         exc = np.zeros(N, bool)
         exc[rng.permutation(N)[:int(round(P.frac_exc * N))]] = True

@@ -23,6 +23,7 @@ class CellType:
     recordables: tuple = ("spikes",)
     positive_parameters: tuple = ()
     non_negative_parameters: tuple = ()
+    flag_parameters: tuple = ()
 
     def __init__(self, **parameters) -> None:
         unknown = set(parameters) - set(self.default_parameters)
@@ -36,6 +37,13 @@ class CellType:
 
     def _check(self, name: str, value, n: int | None) -> np.ndarray:
         label = f"{type(self).__name__}.{name}"
+        if name in self.flag_parameters:
+            a = np.asarray(value)
+            if a.dtype == object or a.ndim > 1 or not np.isin(a, (0, 1)).all():
+                raise ValueError(f"{label} must be 0 or 1 (False or True), got {value!r}")
+            if n is not None and a.ndim and a.shape != (n,):
+                raise ValueError(f"{label} has {a.shape[0]} values for {n} neurons")
+            return (np.broadcast_to(a, (n,)) if n is not None and a.ndim else a).astype(np.float64)
         if name in self.positive_parameters:
             return V.positive(label, value, n)
         if name in self.non_negative_parameters:
@@ -65,6 +73,7 @@ class CellType:
 class _LIF(CellType):
     positive_parameters = ("tau_m", "cm", "tau_syn_E", "tau_syn_I")
     non_negative_parameters = ("tau_refrac",)
+    flag_parameters = ("integrate_refractory",)
 
     def _check_relations(self, p: dict) -> None:
         vr, vt = np.broadcast_arrays(np.atleast_1d(p["v_reset"]), np.atleast_1d(p["v_thresh"]))
@@ -149,11 +158,17 @@ class IF_curr_exp(_LIF):
     Parameters (defaults as PyNN): ``tau_m`` 20 ms, ``cm`` 1 nF, ``v_rest``
     -65 mV, ``v_reset`` -65 mV, ``v_thresh`` -50 mV, ``tau_refrac`` 0.1 ms,
     ``tau_syn_E`` 5 ms, ``tau_syn_I`` 5 ms, ``i_offset`` 0 nA.
+    ``integrate_refractory`` (0 or 1, default 0; not a PyNN parameter): 1
+    keeps integrating ``v`` during ``tau_refrac`` instead of holding it; the
+    neuron still cannot fire then (Brian2's LIF without ``(unless
+    refractory)``; the neuron of Ivanov & Michmizos 2021, NALSM). Networks
+    using it do not export to PyNN, NEST, NIR or SpiNNaker.
     """
 
     kind = K.KIND_CURR
     default_parameters = dict(tau_m=20.0, cm=1.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-50.0,
-                              tau_refrac=0.1, tau_syn_E=5.0, tau_syn_I=5.0, i_offset=0.0)
+                              tau_refrac=0.1, tau_syn_E=5.0, tau_syn_I=5.0, i_offset=0.0,
+                              integrate_refractory=0.0)
     recordables = ("spikes", "v", "isyn_exc", "isyn_inh")
 
     def columns(self, p: dict, dt: float, i_inj=0.0) -> np.ndarray:
@@ -167,7 +182,8 @@ class IF_curr_exp(_LIF):
                 np.exp(-dt / np.asarray(p["tau_syn_I"])),
                 (1.0 - p22) * p["v_rest"] + p20 * (p["i_offset"] + i_inj),
                 0.0, 0.0, 0.0,
-                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt)]
+                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
+                p["integrate_refractory"]]
         return _stack(cols)
 
 
@@ -202,7 +218,8 @@ class IF_cond_exp(_LIF):
                 np.exp(-dt / te), np.exp(-dt / ti),
                 gl * p["v_rest"] + p["i_offset"] + i_inj,
                 _mean_decay(ti, dt), p["e_rev_E"], p["e_rev_I"],
-                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt)]
+                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
+                p["integrate_refractory"]]
         return _stack(cols)
 
 

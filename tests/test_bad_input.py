@@ -909,3 +909,30 @@ def test_tiny_negative_duration_is_refused(bad):
     with pytest.raises(ValueError, match=names("duration", bad)):
         net.run(bad)
     assert net.step == 0
+
+
+def test_integrate_refractory_is_refused_by_every_exporter(tmp_path):
+    """A spikesim-only neuron option never leaves silently as the clamped LIF of PyNN/NEST/NIR/sPyNNaker."""
+    from spikesim.export import ExportError, to_nir, to_pynn_script, to_spinnaker
+
+    net = ss.Network(dt=1.0)
+    src = net.add_population(3, ss.SpikeSourceArray([[5.0, 9.0]]), label="src")
+    lif = net.add_population(3, ss.IF_curr_exp(integrate_refractory=[0, 1, 0]), label="lif")
+    net.connect(src, lif, ss.OneToOne(), weight=2.0)
+    for export in (lambda: to_pynn_script(net), lambda: to_nir(net)):
+        with pytest.raises(ExportError, match="population 'lif': integrate_refractory=1") as e:
+            export()
+        assert e.value.rule == "integrate-refractory"
+    with pytest.raises(ExportError, match="'lif': integrate_refractory=1 .* no sPyNNaker equivalent"):
+        to_spinnaker(net, tmp_path / "machine")
+    lif.set(integrate_refractory=0)
+    to_pynn_script(net)  # all clamped again: exports
+
+
+def test_integrate_refractory_must_be_a_flag():
+    with pytest.raises(ValueError, match=r"IF_cond_exp.integrate_refractory must be 0 or 1 \(False or "
+                                         r"True\), got 0.5"):
+        ss.IF_cond_exp(integrate_refractory=0.5)
+    net = ss.Network(dt=1.0)
+    with pytest.raises(ValueError, match="IF_curr_exp.integrate_refractory has 2 values for 3 neurons"):
+        net.add_population(3, ss.IF_curr_exp(integrate_refractory=[0, 1]))

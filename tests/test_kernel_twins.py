@@ -108,22 +108,28 @@ def test_parallel_kernel_is_bit_identical_to_serial(seed):
     np.testing.assert_array_equal(a1[SPK_ID][:o1[1]], a2[SPK_ID][:o2[1]])
 
 
+@pytest.mark.parametrize("integ", [0, 1, "mixed"])
 @pytest.mark.parametrize("het", [False, True])
 @pytest.mark.parametrize("kind", ["curr", "cond"])
-def test_neuron_update_matches_twin(kind, het):
+def test_neuron_update_matches_twin(kind, het, integ):
+    if integ == "mixed" and not het:
+        pytest.skip("a per-neuron integrate_refractory makes the parameters heterogeneous")
     rng = np.random.default_rng(7)
     n = 300
     cell = ss.IF_curr_exp() if kind == "curr" else ss.IF_cond_exp()
     p = cell.resolve(n, rng)
     p["tau_refrac"] = 2.0
+    p["integrate_refractory"] = (rng.random(n) < 0.5).astype(float) if integ == "mixed" else integ
     if het:
         p["tau_m"] = rng.uniform(5, 30, n)
         p["v_thresh"] = rng.uniform(-55, -45, n)
     cols = cell.columns(p, 0.1)
+    v0, ref0 = None, None
     v = rng.uniform(-70, -45, n)
     ie, ii = rng.uniform(0, 2, n), rng.uniform(-2 if kind == "curr" else 0, 2, n)
     ref = rng.integers(0, 4, n).astype(np.int16)
     in_e, in_i = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    v0, ref0 = v.copy(), ref.copy()
     want = neurons_ref.update_curr if kind == "curr" else neurons_ref.update_cond
     exp = want(v.copy(), ie.copy(), ii.copy(), ref.copy(), in_e.copy(), in_i.copy(), cols)
     fired = np.zeros(n + 8, bool)
@@ -135,6 +141,35 @@ def test_neuron_update_matches_twin(kind, het):
     np.testing.assert_array_equal(fired[:n], exp[4])
     assert nf == exp[4].sum() > 0
     assert np.all(in_e == 0) and np.all(in_i == 0)
+    flag = np.broadcast_to(np.asarray(p["integrate_refractory"]) != 0, (n,))
+    held = (ref0 > 0) & ~flag & ~fired[:n]  # (as NEST, a clamped v at threshold still fires)
+    assert held.any() == (integ != 1) and np.array_equal(v[held], v0[held])  # clamped: v kept
+    moving = (ref0 > 0) & flag
+    assert moving.any() == (integ != 0)
+    if moving.any():  # integrating ones move, and may be above threshold without firing
+        assert (v[moving] != v0[moving]).all() and not fired[:n][moving].any()
+        assert (v[moving] >= np.broadcast_to(p["v_thresh"], (n,))[moving]).any()
+
+
+@pytest.mark.parametrize("integrate", [False, True])
+def test_integrate_refractory_interspike_interval(integrate):
+    """Constant drive from reset: ``v_k = v_inf + (v_reset - v_inf) P22^k`` reaches threshold after
+    ``k`` steps; holding ``v`` for ``r`` refractory steps gives intervals ``r + k``, integrating
+    through them gives ``max(r + 1, k)`` steps (the neuron cannot fire while refractory)."""
+    dt, tau_m, cm, r = 1.0, 10.0, 1.0, 2
+    v_rest, v_th, i = -65.0, -50.0, 1.8
+    net = ss.Network(dt=dt, dtype="float64")
+    pop = net.add_population(1, ss.IF_curr_exp(tau_m=tau_m, cm=cm, v_rest=v_rest, v_reset=v_rest,
+                                               v_thresh=v_th, tau_refrac=r * dt, i_offset=i,
+                                               integrate_refractory=integrate))
+    rec = net.record(pop, "spikes")
+    net.run(300.0)
+    v_inf, p22 = v_rest + i * tau_m / cm, np.exp(-dt / tau_m)
+    k = int(np.ceil(np.log((v_th - v_inf) / (v_rest - v_inf)) / np.log(p22)))
+    assert k > r + 1  # the two rules then differ
+    isi = np.diff(np.rint(rec.spikes.times / dt).astype(int))
+    assert isi.size > 10
+    assert set(isi.tolist()) == {max(r + 1, k) if integrate else r + k}
 
 
 def test_connectivity_kernels_match_twins():

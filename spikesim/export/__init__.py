@@ -5,6 +5,8 @@ neither PyNN nor ``nir``. What does not map is refused with :class:`ExportError`
 """
 from __future__ import annotations
 
+import numpy as np
+
 
 class ExportError(ValueError):
     """A network (or part of it) that the target cannot represent.
@@ -17,6 +19,22 @@ class ExportError(ValueError):
     def __init__(self, message: str, rule: str = "unsupported") -> None:
         super().__init__(f"{message} [rule: {rule}]")
         self.rule = rule
+
+
+def integrating_refractory(pop) -> bool:
+    """True if some neuron of ``pop`` integrates while refractory (``integrate_refractory=1``)."""
+    flag = pop.params.get("integrate_refractory") if isinstance(pop.params, dict) else None
+    return flag is not None and bool((np.asarray(flag) != 0).any())
+
+
+def refuse_integrating_refractory(net, target: str) -> None:
+    """:class:`ExportError` (rule ``integrate-refractory``) if a population needs that option."""
+    for pop in net.populations:
+        if integrating_refractory(pop):
+            raise ExportError(f"population {pop.label!r}: integrate_refractory=1 (the membrane "
+                              f"integrates while refractory) has no {target} equivalent; its "
+                              "LIF neurons hold v during the refractory period",
+                              "integrate-refractory")
 
 
 def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "nest", **kwargs) -> str:

@@ -99,7 +99,7 @@ from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoiss
 from ..currents import DCSource, StepCurrentSource
 from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
                           SpikePairRule, TripletRule)
-from . import ExportError
+from . import ExportError, refuse_integrating_refractory
 
 EMBED_LIMIT = 4 * 2 ** 20
 CELLS = {IF_curr_exp: "IF_curr_exp", IF_cond_exp: "IF_cond_exp",
@@ -170,6 +170,7 @@ def check_network(net) -> dict:
     if net.astrocytes:
         raise ExportError(f"the network has {len(net.astrocytes)} astrocyte group(s); astrocytes "
                           "have no PyNN equivalent", "astrocytes")
+    refuse_integrating_refractory(net, "PyNN/NEST")
     for pop in net.populations:
         if type(pop.celltype) not in CELLS:
             raise ExportError(f"population {pop.label!r}: cell type {type(pop.celltype).__name__} "
@@ -262,6 +263,8 @@ def _population_code(pop, k: int, net, data: _Data, lines: list) -> None:
     if isinstance(ct, (IF_curr_exp, IF_cond_exp)):
         args = []
         for par in ct.default_parameters:
+            if par == "integrate_refractory":
+                continue  # spikesim's option; check_network refused it if set
             val = np.asarray(p[par], np.float64)
             if par == "tau_refrac":
                 val = np.round(val / dt) * dt  # spikesim's whole steps

@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import ExportError
+from . import ExportError, integrating_refractory
 from . import spinnaker_machine as M
 from . import spinnaker_synapses as S
 from .spinnaker_compare import FixedPointReport  # noqa: F401  (re-export)
@@ -251,6 +251,10 @@ def _model_rules(net, add) -> None:
             add("unsupported-neuron-model", "error",
                 f"population {p.label!r}: {name} is not one of {SUPPORTED_MODELS}")
             continue
+        if integrating_refractory(p):
+            add("unsupported-neuron-model", "error",
+                f"population {p.label!r}: integrate_refractory=1 (the membrane integrates while "
+                "refractory) has no sPyNNaker equivalent")
         for k in PARAMETERS:
             if k in p.params and np.max(np.abs(p.params[k]), initial=0.0) >= 65536.0:
                 add("parameter-range", "error", f"population {p.label!r}: {k} does not fit s16.15")
