@@ -124,13 +124,18 @@ def update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     vth = par[VTH]
     vreset = par[VRESET]
     nref = np.int16(par[NREF])
-    integ = par[INTEG] != 0
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
+    integ = par[INTEG] != 0
     for i in range(v.shape[0]):
-        vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
-                                   p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, integ)
+        # a constant flag per branch: the common clamped loop compiles without the extra test
+        if integ:
+            vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
+                                       p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, True)
+        else:
+            vn, a, b, r, s = _curr_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
+                                       p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, False)
         v[i] = vn
         ie[i] = a
         ii[i] = b
@@ -180,14 +185,19 @@ def update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par):
     vth = par[VTH]
     vreset = par[VRESET]
     nref = np.int16(par[NREF])
-    integ = par[INTEG] != 0
     z = in_e.dtype.type(0)
     n_fired = 0
     v, ie, ii, ref, in_e, in_i = v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], in_e[lo:hi], in_i[lo:hi]
+    integ = par[INTEG] != 0
     for i in range(v.shape[0]):
-        vn, a, b, r, s = _cond_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
-                                   gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
-                                   vth, vreset, nref, integ)
+        if integ:  # constant per branch, as in update_curr
+            vn, a, b, r, s = _cond_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
+                                       gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
+                                       vth, vreset, nref, True)
+        else:
+            vn, a, b, r, s = _cond_one(v[i], ie[i], ii[i], ref[i], in_e[i], in_i[i],
+                                       gl, hcm, fe, fi, p11e, p11i, ee, ei, drive,
+                                       vth, vreset, nref, False)
         v[i] = vn
         ie[i] = a
         ii[i] = b
