@@ -63,8 +63,12 @@ KIND_SOURCE, KIND_CURR, KIND_COND = 0, 1, 2
 
 
 @jit
-def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, integ):
-    vn = p22 * v + p21e * ie + p21i * ii + vc
+def _refractory_and_spike(v, vn, r, vth, vreset, nref, integ):
+    """Refractoriness, threshold and reset after the membrane step ``v -> vn``.
+
+    A refractory neuron (``r > 0``) counts down; it keeps ``v`` (``integ`` False,
+    NEST) or keeps ``vn`` but cannot fire (``integ`` True). Returns ``(v, r, spike)``.
+    """
     free = True
     if r > 0:
         if integ:
@@ -72,12 +76,19 @@ def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vres
         else:
             vn = v
         r = r - 1
-    ie = p11e * ie + ine
-    ii = p11i * ii + ini
     spike = vn >= vth and free
     if spike:
         vn = vreset
         r = nref
+    return vn, r, spike
+
+
+@jit
+def _curr_one(v, ie, ii, r, ine, ini, p22, p21e, p21i, p11e, p11i, vc, vth, vreset, nref, integ):
+    vn = p22 * v + p21e * ie + p21i * ii + vc
+    vn, r, spike = _refractory_and_spike(v, vn, r, vth, vreset, nref, integ)
+    ie = p11e * ie + ine
+    ii = p11i * ii + ini
     return vn, ie, ii, r, spike
 
 
@@ -89,19 +100,9 @@ def _cond_one(v, ge, gi, r, ine, ini, gl, hcm, fe, fi, p11e, p11i, ee, ei, drive
     gt = gl + gem + gim
     vinf = (drive + gem * ee + gim * ei) / gt
     vn = vinf + (v - vinf) * np.exp(-gt * hcm)
-    free = True
-    if r > 0:
-        if integ:
-            free = False
-        else:
-            vn = v
-        r = r - 1
+    vn, r, spike = _refractory_and_spike(v, vn, r, vth, vreset, nref, integ)
     ge = p11e * ge + ine
     gi = p11i * gi + ini
-    spike = vn >= vth and free
-    if spike:
-        vn = vreset
-        r = nref
     return vn, ge, gi, r, spike
 
 

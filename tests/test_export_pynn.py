@@ -57,9 +57,16 @@ def run_script(script, cwd, *args, timeout: float = 300.0) -> dict:
         return {k: f[k] for k in f.files}
 
 
-def spike_set(times, senders) -> set:
-    return set(zip(np.rint(np.asarray(times) / DT).astype(np.int64).tolist(),
+def spike_set(times, senders, dt=DT) -> set:
+    return set(zip(np.rint(np.asarray(times) / dt).astype(np.int64).tolist(),
                    np.asarray(senders).astype(np.int64).tolist()))
+
+
+def exported_weights(out: dict, proj) -> np.ndarray:
+    """A plastic projection's final weights from a script's output, in spikesim's synapse order."""
+    lut = {(int(i), int(j)): w for i, j, w in out[f"weights_{proj.index}"]}
+    pre, post = proj.connections()
+    return np.array([lut[(int(i), int(j))] for i, j in zip(pre, post)])
 
 
 def assert_spikes_within_one_step(ours, theirs, what="", exact=False):
@@ -300,9 +307,7 @@ def test_pair_stdp_weights(tmp_path, pynn_nest):
     out = run_script(tmp_path / "stdp_pynn.py", tmp_path)
     assert spike_set(out["times_2"], out["senders_2"]) == spike_set(post_rec.spikes.times,
                                                                    post_rec.spikes.senders)
-    lut = {(int(i), int(j)): w for i, j, w in out[f"weights_{proj.index}"]}
-    pre, post = proj.connections()
-    w_nest = np.array([lut[(int(i), int(j))] for i, j in zip(pre, post)])
+    w_nest = exported_weights(out, proj)
     np.testing.assert_allclose(w_nest, w_ref, rtol=0, atol=1e-9)
     # the delay convention is visible: same direction, but the d = 1 ms synapses differ clearly
     assert (np.sign(w_nest - w0) == np.sign(w_ss - w0)).all()

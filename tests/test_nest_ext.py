@@ -20,7 +20,7 @@ import pytest
 import spikesim as ss
 from spikesim.export import ExportError, to_pynn_script
 
-from .test_export_pynn import run_script
+from .test_export_pynn import exported_weights, run_script, spike_set
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +65,6 @@ def dense_pairs(dt, multiplicative, seed=4, T=600.0):
     return net, proj, recs, T
 
 
-def _spikes(times, senders, dt):
-    return set(zip(np.rint(np.asarray(times) / dt).astype(np.int64).tolist(),
-                   np.asarray(senders).astype(np.int64).tolist()))
-
-
 @pytest.mark.nest
 @pytest.mark.parametrize("dt", [1.0, 0.1])
 @pytest.mark.parametrize("multiplicative", [False, True])
@@ -87,11 +82,9 @@ def test_axonal_synapse_on_nest_equals_spikesim(tmp_path, module_built, dt, mult
     out = run_script(tmp_path / "axonal.py", tmp_path)
     assert "plastic_projection(" in text and "DEFAULT_STDP_DELAY = STDP_DELAY = 'axonal'" in text
     for k, rec in enumerate(recs):
-        assert _spikes(out[f"times_{k}"], out[f"senders_{k}"], dt) == \
-            _spikes(rec.spikes.times, rec.spikes.senders, dt), net.populations[k].label
-    lut = {(int(i), int(j)): w for i, j, w in out[f"weights_{proj.index}"]}
-    pre, post = proj.connections()
-    w_nest = np.array([lut[(int(i), int(j))] for i, j in zip(pre, post)])
+        assert spike_set(out[f"times_{k}"], out[f"senders_{k}"], dt) == \
+            spike_set(rec.spikes.times, rec.spikes.senders, dt), net.populations[k].label
+    w_nest = exported_weights(out, proj)
     assert np.abs(proj.weight - w0).max() > 0.02  # the weights did move
     np.testing.assert_allclose(w_nest, proj.weight, rtol=0, atol=1e-9)
 
@@ -104,9 +97,7 @@ def test_dendritic_default_still_differs(tmp_path, module_built):
     to_pynn_script(net, tmp_path / "axonal.py", duration=T, stdp_delay="axonal")
     net.run(T)
     out = run_script(tmp_path / "axonal.py", tmp_path, "--stdp-delay", "dendritic")
-    lut = {(int(i), int(j)): w for i, j, w in out[f"weights_{proj.index}"]}
-    pre, post = proj.connections()
-    w_nest = np.array([lut[(int(i), int(j))] for i, j in zip(pre, post)])
+    w_nest = exported_weights(out, proj)
     assert np.abs(w_nest - proj.weight).max() > 0.05
 
 

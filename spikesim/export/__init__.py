@@ -23,8 +23,7 @@ class ExportError(ValueError):
 
 def integrating_refractory(pop) -> bool:
     """True if some neuron of ``pop`` integrates while refractory (``integrate_refractory=1``)."""
-    flag = pop.params.get("integrate_refractory") if isinstance(pop.params, dict) else None
-    return flag is not None and bool((np.asarray(flag) != 0).any())
+    return bool(np.any(np.asarray(pop.params.get("integrate_refractory", 0)) != 0))
 
 
 def refuse_integrating_refractory(net, target: str) -> None:

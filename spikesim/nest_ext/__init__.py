@@ -136,15 +136,14 @@ def build(cache_dir: str | os.PathLike | None = None, force: bool = False) -> pa
     if not kernel.is_file():
         raise NestExtensionError(f"{kernel} not found: this NEST installation is not pip's "
                                  "nest-simulator wheel, build the module with NEST's own tools")
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
     cmd = [_compiler(), "-std=c++20", "-O2", "-fPIC", "-shared", "-fopenmp",
            # pip's nest-simulator wheel is built with the pre-C++11 std::string ABI (manylinux2014)
            "-D_GLIBCXX_USE_CXX11_ABI=0",
            f"-I{nest_dir / 'include' / 'nest'}", f"-I{_boost_include()}", f"-I{_HERE}",
            f"-I{_HERE / 'shim'}", str(_HERE / "spikesim_nest.cpp"),
-           "-o", None, str(kernel), f"-Wl,-rpath,{nest_dir}"]
+           "-o", str(tmp), str(kernel), f"-Wl,-rpath,{nest_dir}"]
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    cmd[cmd.index(None)] = str(tmp)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         tmp.unlink(missing_ok=True)
