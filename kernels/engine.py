@@ -32,14 +32,29 @@ from numba import prange
 
 from ._config import jit
 from .delivery import deliver_row
-from .neurons import (KIND_COND, KIND_CURR, update_cond, update_cond_het, update_curr,
-                      update_curr_het)
+
+PARALLEL = dict(prange=True, fusion=False, comprehension=False, reduction=False,
+                inplace_binop=False, setitem=False, numpy=False, stencil=False)
+
+
+def driver(fn=None, parallel=False):
+    """Mark a loop driver: a template that :mod:`.codegen` copies into each generated engine.
+
+    The drivers call ``update_range``, which exists only in a generated engine
+    (it dispatches to the network's neuron models), so they are not compiled here.
+    """
+    def mark(f):
+        f.__spikesim_driver__ = "parallel" if parallel else "serial"
+        return f
+
+    return mark(fn) if fn is not None else mark
 
 # Argument groups shared by both drivers (documented once here):
-#   state:   v, ie, ii (float), ref (int16 refractory countdown), buf (float, (2, n_slots, N))
-#   neurons: seg_lo, seg_hi, seg_kind, seg_het, seg_par (n_seg, NPAR), het (NPAR, N) or None
-#            when no population has per-neuron parameters, has_cond (True, or None when
-#            no population is conductance-based)
+#   state:   S (float, (n_vars, N): state variable rows, v first), ref (int16 refractory
+#            countdown), buf (float, (n_receptors, n_slots, N))
+#   neurons: seg_lo, seg_hi, seg_kind (the model's position in the generated engine, -1 for
+#            sources), seg_het, seg_par (n_seg, n_cols), het (n_cols, N) or None when no
+#            population has per-neuron parameters
 #   routing: neuron_pop (int32, N), pop_out_ptr, pop_out_proj
 #   synapses: pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
 #             indptr, post, weight, delay  (projection pj owns post[pj_syn[pj]:pj_syn[pj+1]],
@@ -97,20 +112,16 @@ def count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step, s
 
 
 @jit
-def sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
-    """Write one sample row of every state recorder due after step ``t``."""
+def sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
+    """Write one sample row of every state recorder due after step ``t``.
+
+    Column ``c`` samples state row ``sv_var[c]`` of neuron ``sv_idx[c]``.
+    """
     for r in range(sr_lo.shape[0]):
         if (t + 1) % sr_every[r] == 0:
             w = sr_ptr[r]
             for c in range(sr_lo[r], sr_hi[r]):
-                i = sv_idx[c]
-                var = sv_var[c]
-                if var == 0:
-                    sv_out[w] = v[i]
-                elif var == 1:
-                    sv_out[w] = ie[i]
-                else:
-                    sv_out[w] = ii[i]
+                sv_out[w] = S[sv_var[c], sv_idx[c]]
                 w += 1
             sr_ptr[r] = w
 
@@ -147,46 +158,14 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     return touched
 
 
-@jit
-def update_range(a, b, v, ie, ii, ref, in_e, in_i, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                 het, has_cond, fired, spikes, ns):
-    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.
-
-    Neurons are updated in blocks of ``BLOCK``; only blocks in which some
-    neuron fired are scanned for their indices.
-    """
-    fired_words = fired.view(np.uint64)
-    for s in range(seg_lo.shape[0]):
-        kind = seg_kind[s]
-        if kind != KIND_CURR and kind != KIND_COND:
-            continue
-        het_s = seg_het[s]
-        par = seg_par[s]
-        for lo in range(max(seg_lo[s], a), min(seg_hi[s], b), BLOCK):
-            hi = min(lo + BLOCK, seg_hi[s], b)
-            # ``het`` / ``has_cond`` are None when the network has no per-neuron
-            # parameters / no conductance-based neurons: Numba then prunes those branches
-            # at compile time and never compiles the kernels behind them
-            nf = 0
-            if kind == KIND_CURR:
-                if het is not None and het_s:
-                    nf = update_curr_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
-                else:
-                    nf = update_curr(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
-            elif has_cond is not None:
-                if het is not None and het_s:
-                    nf = update_cond_het(lo, hi, v, ie, ii, ref, in_e, in_i, fired, het)
-                else:
-                    nf = update_cond(lo, hi, v, ie, ii, ref, in_e, in_i, fired, par)
-            if nf > 0:
-                ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)
-    return ns
+def update_range(*args):
+    """Update a range of neurons: generated per set of neuron models by :mod:`.codegen`."""
+    raise RuntimeError("update_range exists only in a generated engine (spikesim.kernels.codegen)")
 
 
-
-@jit
-def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+@driver
+def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
               cut, post, weight, delay,
@@ -204,29 +183,28 @@ def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     step ``t0 + k``; ``sr_ptr`` is advanced in place.
     """
     cap = spk_step.shape[0]
-    n = v.shape[0]
+    n = S.shape[1]
     zero = np.int64(0)  # typed int64, not Literal[0]: one compiled version per callee for both drivers
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
-        ns = update_range(zero, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
-                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, zero)
+        ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                          het, fired, spikes, zero)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay)
-        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
     return n_steps, n_spk, ev_pos
 
 
-@jit(parallel=dict(prange=True, fusion=False, comprehension=False, reduction=False,
-                   inplace_binop=False, setitem=False, numpy=False, stencil=False))
-def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-                       seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+@driver(parallel=True)
+def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
+                       seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                        neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay,
@@ -259,9 +237,9 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
                            pj_w, pj_d, cut, post, weight, delay)
             if not last:
-                part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
-                                         buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
-                                         seg_par, het, has_cond, fired[p], part_spikes[p], zero)
+                part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
+                                         seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
+                                         part_spikes[p], zero)
         if last:
             return k, n_spk, ev_pos
         ns = zero
@@ -273,5 +251,5 @@ def run_chunk_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
         # delivery only writes ring slots, so sampling before it sees the same state
-        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

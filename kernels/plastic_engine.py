@@ -15,16 +15,16 @@ Per step ``t`` (compare :mod:`.engine`):
 import numpy as np
 from numba import prange
 
-from ._config import jit
-
-from .engine import count_and_record, deliver_spikes, sample_state, take_events, update_range
-from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,
+# the names the drivers use; kernels.codegen imports the same ones into each generated engine
+from .engine import (count_and_record, deliver_spikes, driver, sample_state, take_events,  # noqa: F401
+                     update_range)
+from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 
 
-@jit
-def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-                      seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+@driver
+def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
+                      seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                       neuron_pop, pop_out_ptr, pop_out_proj,
                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                       cut, post, weight, delay,
@@ -39,7 +39,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
     Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
     """
     cap = spk_step.shape[0]
-    n = v.shape[0]
+    n = S.shape[1]
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
     yes = np.bool_(True)  # likewise: not Literal[bool]
     for k in range(n_steps):
@@ -49,8 +49,8 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         slot = t & slot_mask
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
                          pj_syn, pj_d, cut, post, delay, zero)
-        ns = update_range(zero, n, v, ie, ii, ref, buf[0, slot], buf[1, slot], seg_lo, seg_hi,
-                          seg_kind, seg_het, seg_par, het, has_cond, fired, spikes, zero)
+        ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
+                          het, fired, spikes, zero)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
@@ -61,15 +61,14 @@ def run_chunk_plastic(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
                        cut, post, weight, delay)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
-        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
     return n_steps, n_spk, ev_pos
 
 
-@jit(parallel=dict(prange=True, fusion=False, comprehension=False, reduction=False,
-                   inplace_binop=False, setitem=False, numpy=False, stencil=False))
-def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-                               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+@driver(parallel=True)
+def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
+                               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                                neuron_pop, pop_out_ptr, pop_out_proj,
                                pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                                cut, post, weight, delay,
@@ -112,9 +111,9 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
             if not last:
                 process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                                  pj_row_off, pj_syn, pj_d, cut, post, delay, p)
-                part_n[p] = update_range(bounds[p], bounds[p + 1], v, ie, ii, ref, buf[0, slot],
-                                         buf[1, slot], seg_lo, seg_hi, seg_kind, seg_het,
-                                         seg_par, het, has_cond, fired[p], part_spikes[p], zero)
+                part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
+                                         seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
+                                         part_spikes[p], zero)
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
             step_modulators(pl, yes, no)
         if last:
@@ -130,5 +129,5 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, no, yes)
-        sample_state(t, v, ie, ii, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
+        sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

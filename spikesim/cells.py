@@ -11,14 +11,17 @@ import numbers
 import numpy as np
 
 from . import _validate as V
-from .kernels import neurons as K
+from .kernels.neurons import if_cond_exp, if_curr_exp
 from .random import RandomDistribution
+
+
+KIND_SOURCE, KIND_NEURON = 0, 1
 
 
 class CellType:
     """Base class: a neuron model with named parameters and defaults."""
 
-    kind: int = K.KIND_SOURCE
+    kind: int = KIND_SOURCE
     default_parameters: dict = {}
     recordables: tuple = ("spikes",)
     positive_parameters: tuple = ()
@@ -70,165 +73,96 @@ class CellType:
         return f"{type(self).__name__}({args})"
 
 
-class _LIF(CellType):
-    positive_parameters = ("tau_m", "cm", "tau_syn_E", "tau_syn_I")
-    non_negative_parameters = ("tau_refrac",)
-    flag_parameters = ("integrate_refractory",)
+class NeuronType(CellType):
+    """A neuron model declared by one module of :mod:`spikesim.kernels.neurons`.
+
+    Subclasses set ``model`` (the module); parameters, defaults, validation,
+    recordables and the kernel columns all come from it.
+    """
+
+    kind = KIND_NEURON
+    model = None
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        m = cls.model
+        if m is None:
+            return
+        cls.default_parameters = dict(m.PARAMETERS)
+        cls.recordables = ("spikes",) + tuple(m.STATE)
+        cls.positive_parameters = tuple(m.POSITIVE)
+        cls.non_negative_parameters = tuple(m.NON_NEGATIVE)
+        cls.flag_parameters = tuple(m.FLAGS)
+        if cls.__doc__ is None:
+            cls.__doc__ = m.__doc__
+
+    def __init__(self, reset: str | None = None, **parameters) -> None:
+        if reset is not None:
+            if "reset_subtract" not in self.default_parameters:
+                raise ValueError(f"{type(self).__name__} has no reset mode; got reset={reset!r}")
+            if reset not in ("value", "subtract"):
+                raise ValueError(f"{type(self).__name__}.reset must be 'value' or 'subtract', "
+                                 f"got {reset!r}")
+            parameters["reset_subtract"] = 1.0 if reset == "subtract" else 0.0
+        super().__init__(**parameters)
+
+    @property
+    def conductance_based(self) -> bool:
+        """True when weights onto this model are conductances (uS, never negative)."""
+        return bool(getattr(self.model, "CONDUCTANCE", False))
+
+    @property
+    def receptor_types(self) -> tuple:
+        return tuple(self.model.RECEPTORS)
 
     def _check_relations(self, p: dict) -> None:
-        vr, vt = np.broadcast_arrays(np.atleast_1d(p["v_reset"]), np.atleast_1d(p["v_thresh"]))
-        bad = np.flatnonzero(vr >= vt)
-        if bad.size:
-            vr, vt = float(vr[bad[0]]), float(vt[bad[0]])
-            raise ValueError(f"{type(self).__name__}.v_reset must be below v_thresh, got "
-                             f"v_reset={vr!r} mV, v_thresh={vt!r} mV")
+        self.model.check(p)
 
     def columns(self, p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-        """Kernel parameter columns (see :mod:`spikesim.kernels.neurons`), float64.
+        """Kernel parameter columns (the model's ``COLUMNS``), float64.
 
-        Returns shape ``(NPAR,)`` if every input is a scalar, else ``(NPAR, n)``.
+        Returns shape ``(n_cols,)`` if every input is a scalar, else ``(n_cols, n)``.
         ``i_inj`` (nA) is injected current added to ``i_offset``.
         """
-        raise NotImplementedError
+        return self.model.columns(p, dt, i_inj)
 
-
-def _p21(tau_m, tau_s, cm, h):
-    """Exact propagator from synaptic current to membrane (NEST iaf_psc_exp).
-
-    ``tau_s tau_m / (cm (tau_m - tau_s)) (e^{-h/tau_m} - e^{-h/tau_s})``.
-    For ``|h (1/tau_s - 1/tau_m)| < 1`` it is written with ``expm1`` so that
-    ``tau_s -> tau_m`` tends to ``h/cm e^{-h/tau_m}`` without cancellation.
-    """
-    a = 1.0 / tau_s - 1.0 / tau_m
-    ha = h * a
-    safe_a = np.where(a == 0, 1.0, a)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        near = np.where(np.abs(ha) < 1e-12, h, -np.expm1(-ha) / safe_a) * np.exp(-h / tau_m) / cm
-        far = (np.exp(-h / tau_m) - np.exp(-h / tau_s)) / (safe_a * cm)
-    return np.where(np.abs(ha) < 1.0, near, far)
-
-
-def _mean_decay(tau, h):
-    """Mean of ``exp(-s/tau)`` over ``s`` in ``[0, h]``: ``tau/h (1 - exp(-h/tau))`` (-> 1 as h/tau -> 0)."""
-    x = h / np.asarray(tau, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x < 1e-12, 1.0, -np.expm1(-x) / np.where(x == 0, 1.0, x))
+    def initial_state(self, p: dict, n: int) -> dict:
+        """Initial value of every state variable: ``{name: float64 array (n,)}``."""
+        out = {}
+        for var in self.model.STATE:
+            v = self.model.INITIAL.get(var, 0.0)
+            v = p[v] if isinstance(v, str) else v
+            out[var] = np.broadcast_to(np.asarray(v, np.float64), (n,)).copy()
+        return out
 
 
 MAX_REFRACTORY_STEPS = int(np.iinfo(np.int16).max)  # the refractory countdown is int16
-
-_COLUMN_PARAMETERS = {
-    1: ["tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_refrac", "v_rest", "i_offset", "v_thresh",
-        "v_reset"],
-    2: ["tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_refrac", "v_rest", "i_offset", "v_thresh",
-        "v_reset", "e_rev_E", "e_rev_I"],
-}
 
 
 def check_columns(celltype, cols: np.ndarray, dtype) -> None:
     """Refuse parameters whose propagators are not finite in the network's dtype."""
     name = type(celltype).__name__
-    if np.max(cols[K.NREF], initial=0) > MAX_REFRACTORY_STEPS:
-        raise ValueError(f"{name}.tau_refrac is {float(np.max(cols[K.NREF]))!r} steps; at most "
-                         f"{MAX_REFRACTORY_STEPS} steps are supported")
+    m = celltype.model
+    if "n_ref" in m.COLUMNS:
+        nref = cols[m.COLUMNS.index("n_ref")]
+        if np.max(nref, initial=0) > MAX_REFRACTORY_STEPS:
+            raise ValueError(f"{name}.tau_refrac is {float(np.max(nref))!r} steps; at most "
+                             f"{MAX_REFRACTORY_STEPS} steps are supported")
     with np.errstate(over="ignore", invalid="ignore"):
         stored = cols.astype(dtype)
     if not np.isfinite(stored).all():
-        bad = sorted({int(k) for k in np.nonzero(~np.isfinite(stored))[0]})
-        raise ValueError(f"{name}: parameters {_COLUMN_PARAMETERS.get(celltype.kind)} give "
-                         f"non-finite update coefficients (columns {bad}) in {np.dtype(dtype)} "
-                         "at this dt; check for extreme values")
+        bad = sorted({m.COLUMNS[int(k)] for k in np.nonzero(~np.isfinite(stored))[0]})
+        raise ValueError(f"{name}: parameters {sorted(m.PARAMETERS)} give non-finite update "
+                         f"coefficients ({bad}) in {np.dtype(dtype)} at this dt; check for "
+                         "extreme values")
 
 
-class IF_curr_exp(_LIF):
-    """Leaky integrate-and-fire neuron with exponentially decaying current synapses.
-
-    PyNN ``IF_curr_exp`` / NEST ``iaf_psc_exp``:
-
-    .. math::
-
-        c_m \\frac{dv}{dt} = c_m \\frac{v_{rest} - v}{\\tau_m} + I_e + I_i + i_{offset},
-        \\qquad \\frac{dI_x}{dt} = -\\frac{I_x}{\\tau_{syn,x}}
-
-    A spike adds its weight (nA; negative for inhibitory) to ``I_x``. When
-    ``v >= v_thresh`` the neuron spikes, ``v`` is set to ``v_reset`` and held
-    there for ``tau_refrac`` (rounded to whole steps). Integration is exact
-    (Rotter & Diesmann 1999, Biol. Cybern. 81:381).
-
-    Parameters (defaults as PyNN): ``tau_m`` 20 ms, ``cm`` 1 nF, ``v_rest``
-    -65 mV, ``v_reset`` -65 mV, ``v_thresh`` -50 mV, ``tau_refrac`` 0.1 ms,
-    ``tau_syn_E`` 5 ms, ``tau_syn_I`` 5 ms, ``i_offset`` 0 nA.
-    ``integrate_refractory`` (0 or 1, default 0; not a PyNN parameter): 1
-    keeps integrating ``v`` during ``tau_refrac`` instead of holding it; the
-    neuron still cannot fire then (Brian2's LIF without ``(unless
-    refractory)``; the neuron of Ivanov & Michmizos 2021, NALSM). Networks
-    using it do not export to PyNN, NEST, NIR or SpiNNaker.
-    """
-
-    kind = K.KIND_CURR
-    default_parameters = dict(tau_m=20.0, cm=1.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-50.0,
-                              tau_refrac=0.1, tau_syn_E=5.0, tau_syn_I=5.0, i_offset=0.0,
-                              integrate_refractory=0.0)
-    recordables = ("spikes", "v", "isyn_exc", "isyn_inh")
-
-    def columns(self, p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-        tau_m, cm = np.asarray(p["tau_m"]), np.asarray(p["cm"])
-        p22 = np.exp(-dt / tau_m)
-        p20 = -tau_m / cm * np.expm1(-dt / tau_m)
-        cols = [p22,
-                _p21(tau_m, np.asarray(p["tau_syn_E"]), cm, dt),
-                _p21(tau_m, np.asarray(p["tau_syn_I"]), cm, dt),
-                np.exp(-dt / np.asarray(p["tau_syn_E"])),
-                np.exp(-dt / np.asarray(p["tau_syn_I"])),
-                (1.0 - p22) * p["v_rest"] + p20 * (p["i_offset"] + i_inj),
-                0.0, 0.0, 0.0,
-                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
-                p["integrate_refractory"]]
-        return _stack(cols)
+class IF_curr_exp(NeuronType):
+    model = if_curr_exp
 
 
-class IF_cond_exp(_LIF):
-    """Leaky integrate-and-fire neuron with exponentially decaying conductances.
-
-    PyNN ``IF_cond_exp`` / NEST ``iaf_cond_exp``:
-
-    .. math::
-
-        c_m \\frac{dv}{dt} = \\frac{c_m}{\\tau_m}(v_{rest} - v) + g_e (E_e - v)
-            + g_i (E_i - v) + i_{offset}, \\qquad
-        \\frac{dg_x}{dt} = -\\frac{g_x}{\\tau_{syn,x}}
-
-    A spike adds its weight (uS, >= 0) to ``g_x``. The conductances decay
-    exactly; ``v`` is integrated exponentially with the step-mean
-    conductance (see :mod:`spikesim.kernels.neurons`).
-
-    Parameters: those of :class:`IF_curr_exp` plus ``e_rev_E`` 0 mV and
-    ``e_rev_I`` -70 mV.
-    """
-
-    kind = K.KIND_COND
-    default_parameters = dict(IF_curr_exp.default_parameters, e_rev_E=0.0, e_rev_I=-70.0)
-    recordables = ("spikes", "v", "gsyn_exc", "gsyn_inh")
-
-    def columns(self, p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-        tau_m, cm = np.asarray(p["tau_m"]), np.asarray(p["cm"])
-        te, ti = np.asarray(p["tau_syn_E"]), np.asarray(p["tau_syn_I"])
-        gl = cm / tau_m
-        cols = [gl, dt / cm, _mean_decay(te, dt),
-                np.exp(-dt / te), np.exp(-dt / ti),
-                gl * p["v_rest"] + p["i_offset"] + i_inj,
-                _mean_decay(ti, dt), p["e_rev_E"], p["e_rev_I"],
-                p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
-                p["integrate_refractory"]]
-        return _stack(cols)
-
-
-def _stack(cols) -> np.ndarray:
-    arrs = [np.asarray(c, dtype=np.float64) for c in cols]
-    n = max((a.shape[0] for a in arrs if a.ndim == 1), default=None)
-    if n is None:
-        return np.array(arrs, dtype=np.float64)
-    return np.stack([np.broadcast_to(a, (n,)) for a in arrs])
+class IF_cond_exp(NeuronType):
+    model = if_cond_exp
 
 
 class SpikeSourceArray(CellType):
@@ -394,3 +328,15 @@ def rate_at_steps(p: dict, steps: np.ndarray, dt: float) -> np.ndarray:
     off = (t + 0.5 * dt < p["start"]) | (t + 0.5 * dt >= stop)
     rate[off] = 0.0
     return rate
+
+
+def _all_subclasses(cls) -> list:
+    out = []
+    for c in cls.__subclasses__():
+        out += [c] + _all_subclasses(c)
+    return out
+
+
+#: every cell type of this module (what a network file may name)
+CELL_TYPES = tuple(c for c in _all_subclasses(NeuronType) if c.model is not None
+                   and c.__module__ == __name__) + (SpikeSourceArray, SpikeSourcePoisson)

@@ -1,10 +1,12 @@
 """Saving and loading whole networks in HDF5 (h5py), for checkpoint and resume.
 
-Schema (``format = "spikesim-network"``, ``version = 2``)::
+Schema (``format = "spikesim-network"``, ``version = 3``)::
 
     /                attrs: format, version, dt, dtype, threads, step,
                             rng (JSON bit-generator state), seedseq (JSON)
-    /state           v, ie, ii, ref; ring (pending synaptic input, (2, slots, N));
+    /state           S (state rows, (n_rows, N): each population's model's STATE in
+                     order), S0 (initial values, float64), ref; ring (pending synaptic
+                     input, (n_receptors, slots, N));
                      arrivals_ids, arrivals_cnt (plastic spikes in flight)
     /populations/K   attrs: label, celltype, size; params/<name>; positions;
                      spike_times + spike_offsets (SpikeSourceArray);
@@ -19,8 +21,11 @@ Schema (``format = "spikesim-network"``, ``version = 2``)::
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)
 
 Version 2 (2026-11-24) added ``astro_sides`` and the modulation masks; a version-1
-file loads with its astrocyte links on the depression (all there was). Older
-spikesim refuses version-2 files instead of dropping what it does not know.
+file loads with its astrocyte links on the depression (all there was). Version 3
+(2026-12-04) stores the state as the rows ``S`` and their initial values ``S0``
+(any neuron model) instead of ``v, ie, ii``; version-1 and -2 files load into the
+first three rows (initial values as the cell type's defaults, as before). Older spikesim refuses
+newer files instead of dropping what it does not know.
 
 Only numbers, strings and JSON text are read back; nothing is unpickled or
 evaluated. Every value passes the same validation as when the network was
@@ -42,9 +47,8 @@ from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDep
                          SpikePairRule, TripletRule)
 
 FORMAT = "spikesim-network"
-VERSION = 2  # 2: astro_sides and the modulation masks (2026-11-24)
-CELLTYPES = {c.__name__: c for c in (C.IF_curr_exp, C.IF_cond_exp, C.SpikeSourceArray,
-                                     C.SpikeSourcePoisson)}
+VERSION = 3  # 2: astro_sides and the modulation masks (2026-11-24); 3: state rows S, S0
+CELLTYPES = {c.__name__: c for c in C.CELL_TYPES}
 RULES = {c.__name__: c for c in (SpikePairRule, TripletRule)}
 WDEPS = {c.__name__: c for c in (AdditiveWeightDependence, MultiplicativeWeightDependence)}
 PSTATE = ("h_step", "h_x", "h_head", "h_cnt", "h_last", "po", "mod", "col_ptr", "col_pre",
@@ -85,7 +89,7 @@ def _write(net, f) -> None:
                    seedseq=json.dumps(_seedseq_state(net._seedseq)))
     st = net._state
     g = f.create_group("state")
-    for name in ("v", "ie", "ii", "ref"):
+    for name in ("S", "S0", "ref"):
         g.create_dataset(name, data=getattr(st, name))
     rt = net._runtime
     if rt.buf is not None:
@@ -235,12 +239,23 @@ def _read(f, threads):
         net.inject(cls(**args), pop[np.asarray(h["indices"][()], np.int64)])
     st = net._state
     n = net.n_neurons
-    for name in ("v", "ie", "ii", "ref"):
-        arr = np.asarray(f["state"][name][()])
-        want = getattr(st, name)
-        if arr.shape != (n,) or arr.dtype != want.dtype:
+    rows = st.S.shape[0]
+    if "S" in f["state"]:
+        stored = {"S": (f["state/S"], st.S), "S0": (f["state/S0"], st.S0),
+                  "ref": (f["state/ref"], st.ref)}
+    else:  # versions 1-2: v, ie, ii are the first three rows
+        old = [np.asarray(f["state"][k][()]) for k in ("v", "ie", "ii")]
+        if any(a.shape != (n,) for a in old):
+            raise FileFormatError(f"state/v, ie, ii must have shape ({n},)")
+        S = np.zeros((rows, n), old[0].dtype)
+        S[:3] = old
+        S0 = st.S0.copy()
+        stored = {"S": (S, st.S), "S0": (S0, st.S0), "ref": (f["state/ref"], st.ref)}
+    for name, (data, want) in stored.items():
+        arr = np.asarray(data[()])
+        if arr.shape != want.shape or arr.dtype != want.dtype:
             raise FileFormatError(f"state/{name} has shape {arr.shape} and dtype {arr.dtype}; "
-                                  f"expected ({n},) {want.dtype}")
+                                  f"expected {want.shape} {want.dtype}")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise FileFormatError(f"state/{name} holds non-finite values")
         setattr(st, name, arr.copy())
@@ -249,7 +264,7 @@ def _read(f, threads):
     rt = net._runtime
     if "ring" in f["state"]:
         ring = np.asarray(f["state/ring"][()])
-        if ring.ndim != 3 or ring.shape[0] != 2 or ring.shape[2] != n or ring.dtype != net.dtype \
+        if ring.ndim != 3 or ring.shape[0] < 2 or ring.shape[2] != n or ring.dtype != net.dtype \
                 or ring.shape[1] & (ring.shape[1] - 1) or not np.isfinite(ring).all():
             raise FileFormatError(f"state/ring has an invalid shape {ring.shape} or values")
         rt.buf, rt.slot_mask = ring, ring.shape[1] - 1

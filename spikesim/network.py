@@ -15,7 +15,7 @@ from .kernels.connectivity import csr_order
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
-from .projection import (RECEPTORS, Projection, check_bounds, check_weights, delays_to_steps,
+from .projection import (Projection, check_bounds, check_weights, delays_to_steps,
                          resolve_values)
 from .random import RandomDistribution
 from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore
@@ -26,22 +26,43 @@ MIN_DT = 1e-6  # ms; smaller steps make propagators and step counts meaningless
 
 
 class _State:
-    """Global per-neuron state arrays (all populations, in order of creation)."""
+    """Global per-neuron state (all populations, in order of creation).
+
+    ``S`` holds one row per state variable, ``(n_rows, N)``: a population of a
+    model with ``k`` state variables uses rows ``0..k-1`` of its columns, in
+    the order of the model's ``STATE`` (``v`` is always row 0); the network
+    has as many rows as its largest model needs (at least 3). ``S0`` (float64)
+    holds the initial values :meth:`Network.reset_state` returns to.
+    """
+
+    MIN_ROWS = 3
 
     def __init__(self, dtype) -> None:
-        self.v = np.zeros(0, dtype)
-        self.ie = np.zeros(0, dtype)
-        self.ii = np.zeros(0, dtype)
+        self.S = np.zeros((self.MIN_ROWS, 0), dtype)
+        self.S0 = np.zeros((self.MIN_ROWS, 0))
         self.ref = np.zeros(0, np.int16)
-        self.v0 = np.zeros(0)  # initial v (float64), what reset_state() returns to
 
-    def grow(self, v0: np.ndarray) -> None:
-        dt = self.v.dtype
-        self.v0 = np.concatenate([self.v0, v0.astype(np.float64)])
-        self.v = np.concatenate([self.v, v0.astype(dt)])
-        self.ie = np.concatenate([self.ie, np.zeros(v0.shape[0], dt)])
-        self.ii = np.concatenate([self.ii, np.zeros(v0.shape[0], dt)])
-        self.ref = np.concatenate([self.ref, np.zeros(v0.shape[0], np.int16)])
+    @property
+    def v(self) -> np.ndarray:
+        """Membrane potentials of every neuron (row 0 of ``S``; a live view)."""
+        return self.S[0]
+
+    @property
+    def v0(self) -> np.ndarray:
+        return self.S0[0]
+
+    def grow(self, init: np.ndarray) -> None:
+        """Append neurons whose initial state rows are ``init`` (float64, ``(k, n)``)."""
+        rows = max(self.S.shape[0], init.shape[0])
+        n_old, n_new = self.S.shape[1], init.shape[1]
+        S = np.zeros((rows, n_old + n_new), self.S.dtype)
+        S0 = np.zeros((rows, n_old + n_new))
+        S[:self.S.shape[0], :n_old] = self.S
+        S0[:self.S0.shape[0], :n_old] = self.S0
+        S0[:init.shape[0], n_old:] = init
+        S[:, n_old:] = S0[:, n_old:]
+        self.S, self.S0 = S, S0
+        self.ref = np.concatenate([self.ref, np.zeros(n_new, np.int16)])
 
 
 class Network:
@@ -113,7 +134,7 @@ class Network:
 
     @property
     def n_neurons(self) -> int:
-        return int(self._state.v.shape[0])
+        return int(self._state.S.shape[1])
 
     # ---------------------------------------------------------------- building
     def add_population(self, size: int, celltype: CellType, label: str | None = None,
@@ -167,7 +188,7 @@ class Network:
             if initial_v is not None:
                 raise TypeError(f"initial_v: {type(celltype).__name__} has no membrane potential, "
                                 f"got initial_v={initial_v!r}")
-            v0 = np.zeros(size)
+            init = np.zeros((1, size))
         else:
             for name, value in params.items():
                 V.fits_dtype(f"{type(celltype).__name__}.{name}", np.asarray(value), self.dtype)
@@ -176,9 +197,14 @@ class Network:
             if isinstance(v0, RandomDistribution):
                 v0 = v0.draw(self.rng, size)
             v0 = V.fits_dtype("initial_v", V.finite_array("initial_v", v0, size), self.dtype)
+            state0 = celltype.initial_state(params, size)
+            state0["v"] = np.broadcast_to(np.asarray(v0, np.float64), (size,))
+            for var, a in state0.items():
+                V.fits_dtype(f"initial {var}", a, self.dtype)
+            init = np.stack([state0[var] for var in celltype.model.STATE])
         pop = Population(self, len(self.populations), size, celltype, label, params, positions)
         pop.first = self.n_neurons
-        self._state.grow(np.array(np.broadcast_to(v0, (size,)), dtype=np.float64))
+        self._state.grow(init)
         self.populations.append(pop)
         if celltype.kind == 0:
             pop.rng = np.random.default_rng(self._seedseq.spawn(1)[0])
@@ -233,11 +259,10 @@ class Network:
         self._own("post", post)
         if not isinstance(connector, Connector):
             raise TypeError(f"connector must be a spikesim Connector, got {connector!r}")
-        if receptor_type not in RECEPTORS:
-            raise ValueError(f"receptor_type must be one of {RECEPTORS}, got {receptor_type!r}")
         ppop, qpop = pre.population, post.population
         if qpop.celltype.kind == 0:
             raise ValueError(f"post ({qpop.label!r}) is a spike source and cannot receive synapses")
+        _check_receptor(receptor_type, qpop)
         ctx = Context(len(pre), len(post), self.rng, same_population=(ppop is qpop and
                       np.array_equal(pre.local_indices, post.local_indices)),
                       pre_positions=None if ppop.positions is None else ppop.positions[pre.local_indices],
@@ -307,8 +332,8 @@ class Network:
     def _restore_projection(self, pre, post, receptor_type, label, indptr, targets, weight, delay,
                             synapse) -> Projection:
         """A projection from stored CSR arrays (:func:`spikesim.load`), checked like connect()."""
-        if receptor_type not in RECEPTORS:
-            raise ValueError(f"receptor_type must be one of {RECEPTORS}, got {receptor_type!r}")
+        if post.celltype.kind != 0:
+            _check_receptor(receptor_type, post)
         indptr = np.asarray(indptr)
         targets = np.asarray(targets)
         if indptr.dtype.kind not in "iu" or targets.dtype.kind not in "iu":
@@ -345,17 +370,15 @@ class Network:
     def reset_state(self) -> None:
         """Return every dynamic variable to its initial value; time and weights are kept.
 
-        Membrane potentials go back to their initial values (``initial_v`` or the last
-        :meth:`Population.initialize`), synaptic currents and refractory counts to 0;
+        State variables go back to their initial values (``initial_v``, the model's
+        defaults, or the last :meth:`Population.initialize`), refractory counts to 0;
         synaptic input in flight is dropped; plastic traces and histories are cleared and
         learning-rate factors set back to 1 (their decay rates stay); astrocytes return to
         their initial state. Weights are not touched (restore them with
         :meth:`Projection.set_weights`). Recorders keep recording.
         """
         st = self._state
-        st.v[:] = st.v0.astype(st.v.dtype)
-        st.ie[:] = 0
-        st.ii[:] = 0
+        st.S[:] = st.S0.astype(st.S.dtype)
         st.ref[:] = 0
         rt = self._runtime
         if rt.buf is not None:
@@ -549,3 +572,10 @@ def _to_full_populations(conn: Connections, pre, post) -> Connections:
     return Connections(indptr, post_full[order].astype(np.int32),
                        None if conn.weight is None else conn.weight[pick],
                        None if conn.delay is None else conn.delay[pick])
+
+
+def _check_receptor(receptor_type, post) -> None:
+    valid = post.celltype.receptor_types
+    if receptor_type not in valid:
+        raise ValueError(f"receptor_type must be one of {valid} for {type(post.celltype).__name__} "
+                         f"population {post.label!r}, got {receptor_type!r}")

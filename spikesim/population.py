@@ -12,9 +12,6 @@ from .random import RandomDistribution
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-_STATE = {"v": "v", "isyn_exc": "ie", "isyn_inh": "ii", "gsyn_exc": "ie", "gsyn_inh": "ii"}
-
-
 def grid_positions(shape: tuple[int, ...], spacing: float = 1.0) -> np.ndarray:
     """Positions of neurons on a regular 1-, 2- or 3-D grid, as an ``(n, 3)`` array.
 
@@ -88,8 +85,8 @@ class Population:
         if var not in self.celltype.recordables or var == "spikes":
             raise ValueError(f"{type(self.celltype).__name__} has no state variable {var!r}; "
                              f"valid: {[r for r in self.celltype.recordables if r != 'spikes']}")
-        arr = getattr(self.net._state, _STATE[var])
-        return arr[self.first:self.first + self.size]
+        return self.net._state.S[self.celltype.model.STATE.index(var),
+                                 self.first:self.first + self.size]
 
     @property
     def v(self) -> np.ndarray:
@@ -100,8 +97,8 @@ class Population:
         """Set state variables, e.g. ``initialize(v=RandomDistribution('uniform', low=-60, high=-50))``.
 
         Values may be scalars, arrays of length ``size`` or distributions
-        (drawn from the network's generator). ``v`` also becomes the value
-        :meth:`Network.reset_state` returns to.
+        (drawn from the network's generator). The values set also become the
+        ones :meth:`Network.reset_state` returns to.
         """
         self._initialize(np.arange(self.size), values)
 
@@ -115,8 +112,7 @@ class Population:
             checked[var] = V.fits_dtype(f"initialize: {var}", a, target.dtype)
         for var, a in checked.items():
             self._state(var)[idx] = a
-            if var == "v":
-                self.net._state.v0[self.first + idx] = a
+            self.net._state.S0[self.celltype.model.STATE.index(var), self.first + idx] = a
 
     def set(self, **parameters) -> None:
         """Change parameters from now on, e.g. ``pop.set(tau_m=15.0)`` or ``src.set(rate=20.0)``.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as V
-from .cells import IF_cond_exp
 from .random import RandomDistribution
 
 RECEPTORS = ("excitatory", "inhibitory")
@@ -296,9 +295,10 @@ def check_weights(w: np.ndarray, receptor: str, post_celltype) -> None:
     """PyNN sign conventions: conductances >= 0; current inhibitory <= 0, excitatory >= 0."""
     if w.size == 0:
         return
-    if isinstance(post_celltype, IF_cond_exp) or receptor == "excitatory":
+    cond = getattr(post_celltype, "conductance_based", False)
+    if cond or not receptor.startswith("inhibitory"):
         bad = w < 0
-        rule = ">= 0 (uS)" if isinstance(post_celltype, IF_cond_exp) else ">= 0 for excitatory synapses"
+        rule = ">= 0 (uS)" if cond else f">= 0 for {receptor} synapses"
     else:
         bad = w > 0
         rule = "<= 0 for inhibitory current synapses (PyNN convention)"

@@ -13,16 +13,14 @@ import numpy as np
 
 from .cells import check_columns
 from .currents import amplitude_at
-from .kernels import neurons as K
+from .kernels.codegen import engine_for
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
-from .kernels.engine import BLOCK, run_chunk, run_chunk_parallel
-from .kernels.plastic_engine import run_chunk_plastic, run_chunk_plastic_parallel
+from .kernels.engine import BLOCK
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
 PARALLEL_MIN_NEURONS = 20000
-_VAR_CODE = {"v": 0, "isyn_exc": 1, "gsyn_exc": 1, "isyn_inh": 2, "gsyn_inh": 2}
 
 
 PLASTIC_SYNAPSES_PER_UPDATE = 40.0  # incoming plastic synapses that cost one neuron update
@@ -74,7 +72,17 @@ class Runtime:
         npop = len(pops)
         self.seg_lo = np.array([p.first for p in pops], np.int64)
         self.seg_hi = np.array([p.first + p.size for p in pops], np.int64)
-        self.seg_kind = np.array([p.celltype.kind for p in pops], np.int32)
+        # the engine is generated for the neuron models used, in order of first use
+        models = []
+        for p in pops:
+            if p.celltype.kind != 0 and p.celltype.model not in models:
+                models.append(p.celltype.model)
+        self.engine_models = tuple(models)
+        self.engine = engine_for(tuple(m.__name__.rsplit(".", 1)[1] for m in models))
+        self.seg_kind = np.array([models.index(p.celltype.model) if p.celltype.kind != 0 else -1
+                                  for p in pops], np.int32)
+        n_cols = max([len(m.COLUMNS) for m in models] + [1])
+        n_rec = max([len(m.RECEPTORS) for m in models] + [2])
         # injected currents per population: (change steps, amplitudes, neuron indices)
         self.change_steps = {p.index: [] for p in pops if p.celltype.kind != 0}
         for source, q, idx in net.injections:
@@ -90,11 +98,10 @@ class Runtime:
         self.seg_het = np.array([p.celltype.kind != 0 and (
             p.index in self.extra_current or bool(self.change_steps[p.index])
             or any(np.ndim(v) > 0 for v in p.params.values())) for p in pops], np.bool_)
-        self.seg_par = np.zeros((max(npop, 1), K.NPAR), dtype)
-        self.het = np.zeros((K.NPAR, n if self.seg_het.any() else 1), dtype)
-        # None prunes the per-neuron / conductance kernels from the compiled engine
+        self.seg_par = np.zeros((max(npop, 1), n_cols), dtype)
+        self.het = np.zeros((n_cols, n if self.seg_het.any() else 1), dtype)
+        # None prunes the per-neuron loops from the compiled engine
         self.het_arg = self.het if self.seg_het.any() else None
-        self.has_cond = True if (self.seg_kind == K.KIND_COND).any() else None
         for index in set(self.change_steps) | set(self.extra_current):
             self._set_columns(pops[index], net.step)
         self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
@@ -110,7 +117,8 @@ class Runtime:
         self.pop_out_proj = np.array([i for o in out for i in o], np.int64)
         self.pj_pre_lo = np.array([j.pre.first for j in projs], np.int64)
         self.pj_post_lo = np.array([j.post_population.first for j in projs], np.int64)
-        self.pj_rec = np.array([0 if j.receptor_type == "excitatory" else 1 for j in projs], np.int64)
+        self.pj_rec = np.array([j.post_population.celltype.model.RECEPTORS.index(j.receptor_type)
+                                for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
         self.pj_syn = _offsets([j.n_synapses for j in projs])
         main_w = [np.zeros(1, dtype) if j.plastic else j._weight for j in projs]
@@ -124,7 +132,7 @@ class Runtime:
         self.weight = _cat(main_w, dtype)
         self.delay = _cat([j._delay for j in projs], np.uint16)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
-        self._ensure_ring(max_delay, n, dtype)
+        self._ensure_ring(max_delay, n, dtype, n_rec)
         if self.use_plastic:
             self.pl, self.ast = plastic_runtime.build(self, plastic, dtype)
             self.w_recs = list(net.weight_recorders)
@@ -145,9 +153,9 @@ class Runtime:
             if "spikes" in r.variables:
                 self.rec_mask[r.population.first + r.indices] = True
             for var in r.variables:
-                if var in _VAR_CODE:
+                if var not in ("spikes", "rate"):
                     lo = len(cols_idx)
-                    cols_var += [_VAR_CODE[var]] * r.indices.shape[0]
+                    cols_var += [r.population.celltype.model.STATE.index(var)] * r.indices.shape[0]
                     cols_idx += list(r.population.first + r.indices)
                     self.state_recs.append((r, var, lo, len(cols_idx)))
         self.rec_mask[self.watch] = True
@@ -193,11 +201,12 @@ class Runtime:
         if self.seg_het[p.index]:
             cols = p.celltype.columns(p.params, self.net.dt, i_inj)
             check_columns(p.celltype, cols, self.net.dtype)
-            self.het[:, p.first:p.first + p.size] = cols if cols.ndim == 2 else cols[:, None]
+            self.het[:cols.shape[0], p.first:p.first + p.size] = cols if cols.ndim == 2 else cols[:, None]
         else:
-            self.seg_par[p.index] = p.celltype.columns(p.params, self.net.dt)
+            cols = p.celltype.columns(p.params, self.net.dt)
+            self.seg_par[p.index, :cols.shape[0]] = cols
 
-    def _ensure_ring(self, max_delay: int, n: int, dtype) -> None:
+    def _ensure_ring(self, max_delay: int, n: int, dtype, n_rec: int) -> None:
         # Slot t is consumed (read and cleared) by the neuron update of step t before any
         # spike of step t is delivered, so a delay of max_delay steps may land in the
         # slot just consumed: max_delay slots suffice (one for delays of a single step).
@@ -205,15 +214,17 @@ class Runtime:
         while slots < max_delay:
             slots *= 2
         old = self.buf
-        if old is not None and old.shape[1] >= slots and old.shape[2] == n and old.dtype == dtype:
+        if old is not None and old.shape[1] >= slots and old.shape[2] == n and old.dtype == dtype \
+                and old.shape[0] == n_rec:
             return
-        buf = np.zeros((2, max(slots, old.shape[1] if old is not None else 0), n), dtype)
+        buf = np.zeros((n_rec, max(slots, old.shape[1] if old is not None else 0), n), dtype)
         if old is not None:  # keep pending input at its absolute step
             t = self.net.step
             om, nm = old.shape[1] - 1, buf.shape[1] - 1
             m = min(old.shape[2], n)
+            r = min(old.shape[0], n_rec)
             for s in range(t, t + old.shape[1]):
-                buf[:, s & nm, :m] = old[:, s & om, :m]
+                buf[:r, s & nm, :m] = old[:r, s & om, :m]
         self.buf = buf
         self.slot_mask = buf.shape[1] - 1
 
@@ -261,9 +272,9 @@ class Runtime:
     def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out) -> tuple:
         """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order."""
         st = self.net._state
-        return (t, n, self.slot_mask, st.v, st.ie, st.ii, st.ref, self.buf,
+        return (t, n, self.slot_mask, st.S, st.ref, self.buf,
                 self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par,
-                self.het_arg, self.has_cond,
+                self.het_arg,
                 self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
@@ -288,8 +299,9 @@ class Runtime:
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
+            eng = self.engine
             if self.use_plastic and self.n_parts > 1:
-                done, n_spk, ev_pos = run_chunk_plastic_parallel(
+                done, n_spk, ev_pos = eng.run_chunk_plastic_parallel(
                     *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
                     self.pl, self.ast)
             elif self.use_plastic:
@@ -299,7 +311,7 @@ class Runtime:
                 wr_ptr = _offsets(wsz)[:-1].copy()
                 wstart = wr_ptr.copy()
                 wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
-                done, n_spk, ev_pos = run_chunk_plastic(
+                done, n_spk, ev_pos = eng.run_chunk_plastic(
                     *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
                     self.wr_hi, self.wr_every, wr_ptr, wr_out)
                 for k, r in enumerate(self.w_recs):
@@ -307,9 +319,9 @@ class Runtime:
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif self.n_parts == 1:
-                done, n_spk, ev_pos = run_chunk(*args, self.fired[0], self.spikes)
+                done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes)
             else:
-                done, n_spk, ev_pos = run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
+                done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
                                                          self.part_spikes, self.part_n)
             for r in self.spike_recs:
                 r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])

@@ -109,14 +109,14 @@ def _set_astro_sides(f, value):
     (lambda f: f.attrs.__setitem__("format", "something-else"), "not a spikesim network"),
     (lambda f: f.attrs.__setitem__("version", 99), "schema version 99"),
     (lambda f: f["projections/0/post"].__setitem__(0, 10_000), "out of range"),
-    (lambda f: f["state/v"].__setitem__(0, np.nan), "non-finite"),
+    (lambda f: f["state/S"].__setitem__((0, 0), np.nan), "non-finite"),
     (lambda f: f["populations/0"].attrs.__setitem__("celltype", "os.system"), "unknown cell type"),
     (lambda f: f["projections/0/weight"].__setitem__(0, np.inf), "finite"),
     (lambda f: f.attrs.__setitem__("rng", "{not json"), "damaged"),
     (lambda f: f["projections"].__delitem__("1"), "damaged"),
     (lambda f: _set_astro_sides(f, 5), "astro_sides is 5"),
     (lambda f: _set_astro_sides(f, 1.9), "astro_sides is 1.9"),
-    (lambda f: f.attrs.__setitem__("version", 3), "schema version 3"),
+    (lambda f: f.attrs.__setitem__("version", 4), "schema version 4"),
 ])
 def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, edit, match):
     path = tmp_path / "net.h5"

@@ -6,10 +6,12 @@ import pytest
 import spikesim as ss
 from spikesim.kernels import connectivity as KC
 from spikesim.kernels import engine as KE
-from spikesim.kernels import neurons as KN
+from spikesim.kernels.codegen import engine_for, model_module
+from spikesim.kernels.neurons import LIBRARY
 from spikesim.sources import merged_window
 
-from .reference import connectivity_ref, engine_ref, neurons_ref
+from .reference import connectivity_ref, engine_ref
+from .reference.neurons import columns_by_name, twin
 
 
 def random_network(seed, dtype="float64", threads=1):
@@ -48,7 +50,8 @@ def random_network(seed, dtype="float64", threads=1):
 
 
 # positions in Runtime.kernel_args
-SPK_STEP, SPK_ID, COUNTS = 34, 35, 37
+SPK_STEP, SPK_ID, COUNTS = 31, 32, 34
+STATE_ARGS = {3: "S", 4: "ref", 5: "buf"}
 
 
 def _prepare(net, t0, n):
@@ -75,11 +78,10 @@ def test_run_chunk_matches_numpy_twin(seed, dtype):
     rt, args = _prepare(net, net.step, 300)
     assert args[SPK_STEP] is rt.spk_step and args[COUNTS].shape == (300, len(net.populations))
     ref_args = _snapshot(args)
-    out = KE.run_chunk(*args, rt.fired[0], rt.spikes)
-    ref_out = engine_ref.run_chunk(*ref_args)
+    out = rt.engine.run_chunk(*args, rt.fired[0], rt.spikes)
+    ref_out = engine_ref.run_chunk(*ref_args, models=_names(rt))
     assert out == ref_out
-    names = ["v", "ie", "ii", "ref", "buf"]
-    for k, name in zip(range(3, 8), names):
+    for k, name in STATE_ARGS.items():
         if name == "ref":
             np.testing.assert_array_equal(args[k], ref_args[k], err_msg=name)
         else:  # Numba's exp (cond neurons) and NumPy's may differ in the last bit
@@ -100,45 +102,87 @@ def test_parallel_kernel_is_bit_identical_to_serial(seed):
         net.run(1.0)
     (rt1, a1), (rt2, a2) = [_prepare(net, net.step, 200) for net, _ in nets]
     assert rt2.n_parts == 2 or pytest.skip("no OpenMP/TBB threading layer")
-    o1 = KE.run_chunk(*a1, rt1.fired[0], rt1.spikes)
-    o2 = KE.run_chunk_parallel(*a2, rt2.fired, rt2.spikes, rt2.bounds, rt2.part_spikes, rt2.part_n)
+    o1 = rt1.engine.run_chunk(*a1, rt1.fired[0], rt1.spikes)
+    o2 = rt2.engine.run_chunk_parallel(*a2, rt2.fired, rt2.spikes, rt2.bounds, rt2.part_spikes,
+                                       rt2.part_n)
     assert o1 == o2
-    for k in range(3, 8):
+    for k in STATE_ARGS:
         np.testing.assert_array_equal(a1[k], a2[k])
     np.testing.assert_array_equal(a1[SPK_ID][:o1[1]], a2[SPK_ID][:o2[1]])
 
 
-@pytest.mark.parametrize("het, integ", [(False, 0), (False, 1), (True, 0), (True, 1), (True, "mixed")])
-@pytest.mark.parametrize("kind", ["curr", "cond"])
-def test_neuron_update_matches_twin(kind, het, integ):
-    # a per-neuron integrate_refractory ("mixed") makes the parameters heterogeneous
+def _names(rt):
+    return tuple(m.__name__.rsplit(".", 1)[1] for m in rt.engine_models)
+
+
+def _switch_cases(name):
+    """(het, {switch column: value or "mixed"}) cases covering every compiled loop of a model."""
+    m = model_module(name)
+    cases = [(False, {})]
+    for c in m.SWITCH_COLUMNS:
+        cases += [(False, {c: 1.0}), (True, {c: 1.0}), (True, {c: "mixed"})]
+    cases.append((True, {}))
+    return cases
+
+
+@pytest.mark.parametrize("name, het, switches",
+                         [(n, h, s) for n in LIBRARY for h, s in _switch_cases(n)])
+def test_neuron_update_matches_twin(name, het, switches):
+    """Each model's generated block loop (homogeneous and per-neuron) against its NumPy twin."""
     rng = np.random.default_rng(7)
     n = 300
-    cell = ss.IF_curr_exp() if kind == "curr" else ss.IF_cond_exp()
+    m = model_module(name)
+    cell = next(c for c in ss.cells.CELL_TYPES if getattr(c, "model", None) is m)()
+    p = cell.resolve(n, rng)
+    if "tau_refrac" in p:
+        p["tau_refrac"] = 2.0
+    for c, val in switches.items():
+        p[c] = (rng.random(n) < 0.5).astype(float) if val == "mixed" else val
+    if het:
+        p["v_thresh" if "v_thresh" in p else next(iter(p))] = rng.uniform(-55, -45, n)
+    cols = cell.columns(p, 0.1)
+    if het and cols.ndim == 1:
+        cols = np.repeat(cols[:, None], n, axis=1)
+    T = twin(name)
+    rows = T.random_state(rng, n)
+    S = np.array(rows)
+    ref = rng.integers(0, 4, n).astype(np.int16)
+    buf = rng.uniform(0, 1, (len(m.RECEPTORS), 1, n))
+    exp_rows, exp_ref, exp_spike = T.step([r.copy() for r in rows], ref.copy(),
+                                          [buf[q, 0].copy() for q in range(buf.shape[0])],
+                                          columns_by_name(m, cols))
+    eng = engine_for((name,))
+    fired = np.zeros(n + 8, bool)
+    fn = eng.m0_het if het else eng.m0_hom
+    nf = fn(0, n, S, ref, buf, 0, fired, cols)
+    for k, var in enumerate(m.STATE):
+        np.testing.assert_allclose(S[k], exp_rows[k], rtol=1e-13, atol=1e-12, err_msg=var)
+    np.testing.assert_array_equal(ref, exp_ref)
+    np.testing.assert_array_equal(fired[:n], exp_spike)
+    assert nf == exp_spike.sum() > 0
+    assert np.all(buf == 0)
+
+
+@pytest.mark.parametrize("integ", [0, 1, "mixed"])
+@pytest.mark.parametrize("name", ["if_curr_exp", "if_cond_exp"])
+def test_refractory_clamp_or_integrate(name, integ):
+    """Clamped (NEST) refractory neurons keep v; integrating ones move and cannot fire."""
+    rng = np.random.default_rng(7)
+    n = 300
+    m = model_module(name)
+    cell = next(c for c in ss.cells.CELL_TYPES if getattr(c, "model", None) is m)()
     p = cell.resolve(n, rng)
     p["tau_refrac"] = 2.0
     p["integrate_refractory"] = (rng.random(n) < 0.5).astype(float) if integ == "mixed" else integ
-    if het:
-        p["tau_m"] = rng.uniform(5, 30, n)
-        p["v_thresh"] = rng.uniform(-55, -45, n)
     cols = cell.columns(p, 0.1)
-    v0, ref0 = None, None
-    v = rng.uniform(-70, -45, n)
-    ie, ii = rng.uniform(0, 2, n), rng.uniform(-2 if kind == "curr" else 0, 2, n)
-    ref = rng.integers(0, 4, n).astype(np.int16)
-    in_e, in_i = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
-    v0, ref0 = v.copy(), ref.copy()
-    want = neurons_ref.update_curr if kind == "curr" else neurons_ref.update_cond
-    exp = want(v.copy(), ie.copy(), ii.copy(), ref.copy(), in_e.copy(), in_i.copy(), cols)
+    S = np.array(twin(name).random_state(rng, n))
+    v0 = S[0].copy()
+    ref0 = rng.integers(0, 4, n).astype(np.int16)
+    buf = rng.uniform(0, 1, (2, 1, n))
     fired = np.zeros(n + 8, bool)
-    fn = {("curr", False): KN.update_curr, ("curr", True): KN.update_curr_het,
-          ("cond", False): KN.update_cond, ("cond", True): KN.update_cond_het}[kind, het]
-    nf = fn(0, n, v, ie, ii, ref, in_e, in_i, fired, cols if het else cols)
-    for got, e in zip((v, ie, ii, ref), exp):
-        np.testing.assert_allclose(got, e, rtol=1e-14, atol=1e-12)
-    np.testing.assert_array_equal(fired[:n], exp[4])
-    assert nf == exp[4].sum() > 0
-    assert np.all(in_e == 0) and np.all(in_i == 0)
+    eng = engine_for((name,))
+    (eng.m0_het if cols.ndim == 2 else eng.m0_hom)(0, n, S, ref0.copy(), buf, 0, fired, cols)
+    v = S[0]
     flag = np.broadcast_to(np.asarray(p["integrate_refractory"]) != 0, (n,))
     held = (ref0 > 0) & ~flag & ~fired[:n]  # (as NEST, a clamped v at threshold still fires)
     assert held.any() == (integ != 1) and np.array_equal(v[held], v0[held])  # clamped: v kept

@@ -26,14 +26,27 @@ def integrating_refractory(pop) -> bool:
     return bool(np.any(np.asarray(pop.params.get("integrate_refractory", 0)) != 0))
 
 
-def refuse_integrating_refractory(net, target: str) -> None:
-    """:class:`ExportError` (rule ``integrate-refractory``) if a population needs that option."""
+_EXTENSION_TEXT = {
+    "integrate_refractory": ("integrate_refractory=1 (the membrane integrates while refractory)",
+                             "its LIF neurons hold v during the refractory period"),
+    "reset_subtract": ("reset='subtract' (v -= v_thresh - v_reset at a spike)",
+                       "its LIF neurons reset v to v_reset"),
+}
+
+
+def refuse_extensions(net, target: str) -> None:
+    """:class:`ExportError` if a population sets one of its model's non-standard options.
+
+    The options are the model's ``EXTENSIONS`` (e.g. ``integrate_refractory``,
+    ``reset_subtract``); the rule is the option's name with hyphens.
+    """
     for pop in net.populations:
-        if integrating_refractory(pop):
-            raise ExportError(f"population {pop.label!r}: integrate_refractory=1 (the membrane "
-                              f"integrates while refractory) has no {target} equivalent; its "
-                              "LIF neurons hold v during the refractory period",
-                              "integrate-refractory")
+        for ext in getattr(getattr(pop.celltype, "model", None), "EXTENSIONS", ()):
+            if np.any(np.asarray(pop.params.get(ext, 0)) != 0):
+                what, why = _EXTENSION_TEXT.get(ext, (f"{ext} set", "it has no such option"))
+                raise ExportError(f"population {pop.label!r}: {what} has no {target} "
+                                  f"equivalent; {why}", ext.replace("_", "-"))
+
 
 
 def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "nest", **kwargs) -> str:

@@ -114,7 +114,7 @@ import numpy as np
 
 from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
 
-from . import ExportError, refuse_integrating_refractory
+from . import ExportError, refuse_extensions
 
 __all__ = ["ExportError", "NIRExportWarning", "from_nir", "to_nir"]
 
@@ -226,7 +226,7 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
     if not net.populations:
         raise ExportError("the network has no populations; there is nothing to export to NIR",
                           rule="empty-network")
-    refuse_integrating_refractory(net, "NIR (CubaLIF)")
+    refuse_extensions(net, "NIR (CubaLIF)")
     for pop in net.populations:
         ct = pop.celltype
         if isinstance(ct, IF_cond_exp):

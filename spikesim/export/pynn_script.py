@@ -100,7 +100,7 @@ from ..currents import DCSource, StepCurrentSource
 from ..nest_ext import MODEL as AXONAL_MODEL
 from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
                           SpikePairRule, TripletRule)
-from . import ExportError, refuse_integrating_refractory
+from . import ExportError, refuse_extensions
 from .pynn_template import TEMPLATE
 
 EMBED_LIMIT = 4 * 2 ** 20
@@ -172,7 +172,7 @@ def check_network(net) -> dict:
     if net.astrocytes:
         raise ExportError(f"the network has {len(net.astrocytes)} astrocyte group(s); astrocytes "
                           "have no PyNN equivalent", "astrocytes")
-    refuse_integrating_refractory(net, "PyNN/NEST")
+    refuse_extensions(net, "PyNN/NEST")
     for pop in net.populations:
         if type(pop.celltype) not in CELLS:
             raise ExportError(f"population {pop.label!r}: cell type {type(pop.celltype).__name__} "
@@ -265,8 +265,8 @@ def _population_code(pop, k: int, net, data: _Data, lines: list) -> None:
     if isinstance(ct, (IF_curr_exp, IF_cond_exp)):
         args = []
         for par in ct.default_parameters:
-            if par == "integrate_refractory":
-                continue  # spikesim's option; check_network refused it if set
+            if par in ct.model.EXTENSIONS:
+                continue  # spikesim's options; check_network refused them if set
             val = np.asarray(p[par], np.float64)
             if par == "tau_refrac":
                 val = np.round(val / dt) * dt  # spikesim's whole steps

@@ -255,6 +255,10 @@ def _model_rules(net, add) -> None:
             add("unsupported-neuron-model", "error",
                 f"population {p.label!r}: integrate_refractory=1 (the membrane integrates while "
                 "refractory) has no sPyNNaker equivalent")
+        if np.any(np.asarray(p.params.get("reset_subtract", 0)) != 0):
+            add("unsupported-neuron-model", "error",
+                f"population {p.label!r}: reset='subtract' has no sPyNNaker IF_curr_exp/IF_cond_exp "
+                "equivalent")
         for k in PARAMETERS:
             if k in p.params and np.max(np.abs(p.params[k]), initial=0.0) >= 65536.0:
                 add("parameter-range", "error", f"population {p.label!r}: {k} does not fit s16.15")

@@ -80,7 +80,7 @@ class _Twin:
     """Quantised state and parameters of all neurons (global ids as in the network)."""
 
     def __init__(self, net, desc, scheme):
-        from ..cells import _p21
+        from ..kernels.neurons.propagators import p21 as _p21
 
         h = desc.tick_ms
         n = net.n_neurons
@@ -270,9 +270,10 @@ def fixed_point_run(net, duration: float, neurons_per_core: int = 256, board="sp
     st = net._state
     curr = np.zeros(net.n_neurons, bool)
     curr[twin.curr] = True
-    v = s1615(st.v)
-    ie = s1615(st.ie)
-    ii = s1615(np.where(curr, -st.ii.astype(np.float64), st.ii))
+    # the two LIF models keep (v, synaptic exc, synaptic inh) in state rows 0-2
+    v = s1615(st.S[0])
+    ie = s1615(st.S[1])
+    ii = s1615(np.where(curr, -st.S[2].astype(np.float64), st.S[2]))
     ref = np.rint(st.ref.astype(np.float64) * dt / h).astype(np.int64)
     pending = _pending(net, curr) if abs(h - dt) < 1e-12 else {}
     ptr, tgt, typ, w, d = _synapses(net, desc)

@@ -180,9 +180,10 @@ class Population(_Mixin, common.Population):
     def _create_cells(self):
         ct = self.celltype
         if not isinstance(ct, StandardCellType) or getattr(ct, "_ss_class", None) is None:
+            from .standardmodels import STANDARD_CELL_TYPES
+
             raise NotImplementedError(f"cell type {type(ct).__name__} is not available in "
-                                      "spikesim.pynn (IF_curr_exp, IF_cond_exp, SpikeSourceArray, "
-                                      "SpikeSourcePoisson are)")
+                                      f"spikesim.pynn ({', '.join(STANDARD_CELL_TYPES)} are)")
         ps = ct.native_parameters
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)

@@ -5,8 +5,8 @@ units (ms, mV, nA, nF, uS, Hz), so the "native" parameters of a model are its
 PyNN parameters. Cell types carry the spikesim class they build; synapse types
 build a :class:`spikesim.STDP` when plastic.
 
-Available: ``IF_curr_exp``, ``IF_cond_exp``, ``SpikeSourceArray``,
-``SpikeSourcePoisson``, ``DCSource``, ``StepCurrentSource``, ``StaticSynapse``,
+Available: every neuron model of :mod:`spikesim.kernels.neurons` that PyNN
+names (``STANDARD_CELL_TYPES``), ``SpikeSourceArray``, ``SpikeSourcePoisson``, ``DCSource``, ``StepCurrentSource``, ``StaticSynapse``,
 ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDependence`` or
 ``MultiplicativeWeightDependence``. Every other PyNN standard model raises
 ``NotImplementedError`` naming it when instantiated.
@@ -48,17 +48,24 @@ class _CellType:
         return {k: v for k, v in native.items() if k != "_size"}
 
 
-class IF_curr_exp(_CellType, cells.IF_curr_exp):
-    __doc__ = cells.IF_curr_exp.__doc__
-    translations = _identity(cells.IF_curr_exp)
-    recordable = ["spikes", "v", "isyn_exc", "isyn_inh"]
-    _ss_class = ss.IF_curr_exp
+def _neuron_class(ss_class):
+    """The PyNN cell type for a spikesim neuron type, from the model's ``pynn`` translation row.
+
+    The parameters are PyNN's own (the translation is the identity); spikesim-only
+    parameters such as ``integrate_refractory`` are not offered through PyNN.
+    """
+    base = getattr(cells, ss_class.model.TRANSLATIONS.get("pynn") or "", None)
+    if base is None:
+        return None
+    return type(base.__name__, (_CellType, base),
+                {"__doc__": ss_class.__doc__, "__module__": __name__,
+                 "translations": _identity(base), "_ss_class": ss_class,
+                 "recordable": ["spikes"] + list(ss_class.model.STATE)})
 
 
-class IF_cond_exp(_CellType, cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
-    translations = _identity(cells.IF_cond_exp)
-    _ss_class = ss.IF_cond_exp
+_NEURONS = [c for c in (_neuron_class(t) for t in ss.cells.CELL_TYPES
+                        if issubclass(t, ss.cells.NeuronType)) if c is not None]
+globals().update({c.__name__: c for c in _NEURONS})
 
 
 class SpikeSourcePoisson(_CellType, cells.SpikeSourcePoisson):
@@ -362,11 +369,13 @@ for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
               "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista", "IF_cond_exp_gsfa_grr",
               "IF_facets_hardware1", "Izhikevich", "GIF_cond_exp", "SpikeSourceGamma",
               "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory"):
-    globals()[_name] = _unavailable(_name)
+    if _name not in globals():
+        globals()[_name] = _unavailable(_name)
 for _name in ("ACSource", "NoisyCurrentSource", "TsodyksMarkramSynapse", "ElectricalSynapse",
               "SimpleStochasticSynapse", "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
               "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression",
               "Vogels2011Rule"):
     globals()[_name] = _unavailable(_name)
 
-STANDARD_CELL_TYPES = ("IF_curr_exp", "IF_cond_exp", "SpikeSourceArray", "SpikeSourcePoisson")
+STANDARD_CELL_TYPES = tuple(c.__name__ for c in _NEURONS) + ("SpikeSourceArray",
+                                                             "SpikeSourcePoisson")

@@ -5,18 +5,19 @@ expressions per segment, spikes are delivered synapse by synapse.
 """
 import numpy as np
 
-from spikesim.kernels.neurons import KIND_COND, KIND_CURR
+from spikesim.kernels.codegen import model_module
 
-from . import neurons_ref
+from .neurons import columns_by_name, twin
 
 
-def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
-              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het, has_cond,
+def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
+              seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
               cut, post, weight, delay, ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
-              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
+              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out, models=()):
+    """``models``: the engine's model module names; ``seg_kind`` indexes them."""
     cap = spk_step.shape[0]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
@@ -26,15 +27,20 @@ def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         spikes = []
         for s in range(len(seg_lo)):
             lo, hi = seg_lo[s], seg_hi[s]
-            if seg_kind[s] not in (KIND_CURR, KIND_COND):
+            if seg_kind[s] < 0:
                 continue
+            name = models[seg_kind[s]]
+            m = model_module(name)
             cols = het[:, lo:hi] if seg_het[s] else seg_par[s]
-            fn = neurons_ref.update_curr if seg_kind[s] == KIND_CURR else neurons_ref.update_cond
-            out = fn(v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi], buf[0, slot, lo:hi],
-                     buf[1, slot, lo:hi], cols)
-            v[lo:hi], ie[lo:hi], ii[lo:hi], ref[lo:hi] = out[:4]
-            buf[:, slot, lo:hi] = 0
-            spikes += list(lo + np.flatnonzero(out[4]))
+            c = columns_by_name(m, cols)
+            ns, nr = len(m.STATE), len(m.RECEPTORS)
+            rows, r, spike = twin(name).step([S[x, lo:hi] for x in range(ns)], ref[lo:hi],
+                                             [buf[q, slot, lo:hi] for q in range(nr)], c)
+            for x in range(ns):
+                S[x, lo:hi] = rows[x]
+            ref[lo:hi] = r
+            buf[:nr, slot, lo:hi] = 0
+            spikes += list(lo + np.flatnonzero(spike))
         while ev_pos < len(ev_step) and ev_step[ev_pos] <= t:
             spikes.append(ev_id[ev_pos])
             ev_pos += 1
@@ -56,6 +62,6 @@ def run_chunk(t0, n_steps, slot_mask, v, ie, ii, ref, buf,
         for r in range(len(sr_lo)):
             if (t + 1) % sr_every[r] == 0:
                 for c in range(sr_lo[r], sr_hi[r]):
-                    sv_out[sr_ptr[r]] = (v, ie, ii)[sv_var[c]][sv_idx[c]]
+                    sv_out[sr_ptr[r]] = S[sv_var[c], sv_idx[c]]
                     sr_ptr[r] += 1
     return n_steps, n_spk, ev_pos

@@ -1,0 +1,212 @@
+"""The engine specialised for the neuron models a network uses, generated as Python source.
+
+For a tuple of model modules (:mod:`spikesim.kernels.neurons`) this writes one
+module holding:
+
+- per model, a homogeneous and a per-neuron block loop around the model's
+  scalar ``step`` (the state rows and receptor rows sliced once per block,
+  the parameter columns read once per block, every ``SWITCH_COLUMNS`` flag
+  turned into separate loops);
+- ``update_range``, which walks the segments and calls the loop of the
+  segment's model (its ``seg_kind`` is the model's position in the tuple);
+- the drivers of :mod:`.engine` and :mod:`.plastic_engine`, copied from their
+  source, so that they call this ``update_range``.
+
+The file is written once under ``$SPIKESIM_CACHE/engines`` (default
+``~/.cache/spikesim/engines``) and named by a hash of its text and of every
+kernel source file, so Numba's on-disk cache of it stays valid until any
+kernel changes. Numba cannot cache a function that takes another compiled
+function as an argument, which is why the engine is generated instead.
+"""
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import pathlib
+import sys
+import tempfile
+
+_KERNELS = pathlib.Path(__file__).resolve().parent
+_loaded: dict = {}
+
+
+def model_module(name: str):
+    """The model module ``spikesim.kernels.neurons.<name>``."""
+    return importlib.import_module(f"{__package__}.neurons.{name}")
+
+
+def _block_loop(m, k: int, het: bool) -> str:
+    """Source of one model's block loop (homogeneous or per-neuron parameters)."""
+    ns, nr = len(m.STATE), len(m.RECEPTORS)
+    cols = m.COLUMNS
+    sig = "het" if het else "par"
+    lines = [f"@jit", f"def m{k}_{'het' if het else 'hom'}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
+    lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors")
+    for s in range(ns):
+        lines.append(f"    x{s} = S[{s}, lo:hi]")
+    for q in range(nr):
+        lines.append(f"    in{q} = buf[{q}, slot, lo:hi]")
+    lines.append("    r_ = ref[lo:hi]")
+    lines.append("    z = S.dtype.type(0)")
+    lines.append("    n_fired = 0")
+    if het:
+        lines.append("    het = het[:, lo:hi]")
+
+    def col(c, i):
+        src = f"het[{i}, i]" if het else f"par[{i}]"
+        if c in m.INT_COLUMNS:
+            return f"np.int16({src})"
+        return src
+
+    switches = [] if het else [c for c in m.COLUMNS if c in m.SWITCH_COLUMNS]
+    if not het:
+        for i, c in enumerate(cols):
+            if c not in m.SWITCH_COLUMNS:
+                lines.append(f"    c{i} = {col(c, i)}")
+
+    def body(indent, fixed):
+        pad = " " * indent
+        args = [f"x{s}[i]" for s in range(ns)] + ["r_[i]"] + [f"in{q}[i]" for q in range(nr)]
+        for i, c in enumerate(cols):
+            if het:
+                args.append(f"{col(c, i)} != 0" if c in m.SWITCH_COLUMNS else col(c, i))
+            elif c in fixed:
+                args.append(fixed[c])
+            else:
+                args.append(f"c{i}")
+        outs = [f"a{s}" for s in range(ns)] + ["r", "s"]
+        out = [f"{pad}for i in range(x0.shape[0]):",
+               f"{pad}    {', '.join(outs)} = _m{k}.step({', '.join(args)})"]
+        out += [f"{pad}    x{s}[i] = a{s}" for s in range(ns)]
+        out += [f"{pad}    r_[i] = r"]
+        out += [f"{pad}    in{q}[i] = z" for q in range(nr)]
+        out += [f"{pad}    fired[i] = s", f"{pad}    n_fired += s"]
+        return out
+
+    def branches(indent, todo, fixed):
+        if not todo:
+            return body(indent, fixed)
+        c = todo[0]
+        i = cols.index(c)
+        pad = " " * indent
+        return ([f"{pad}if par[{i}] != 0:"] + branches(indent + 4, todo[1:], {**fixed, c: "True"})
+                + [f"{pad}else:"] + branches(indent + 4, todo[1:], {**fixed, c: "False"}))
+
+    lines += branches(4, switches, {})
+    lines.append("    return n_fired")
+    return "\n".join(lines) + "\n"
+
+
+def _update_range(n_models: int) -> str:
+    lines = ['@jit',
+             'def update_range(a, b, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,',
+             '                 het, fired, spikes, ns):',
+             '    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.',
+             '',
+             '    Neurons are updated in blocks of ``BLOCK``; only blocks in which some',
+             '    neuron fired are scanned for their indices. ``seg_kind`` is the model\'s',
+             '    position in this engine (negative: a spike source, not updated).',
+             '    ``het`` is None when no segment has per-neuron parameters (Numba then',
+             '    never compiles the per-neuron loops).',
+             '    """',
+             '    fired_words = fired.view(np.uint64)',
+             '    for s in range(seg_lo.shape[0]):',
+             '        kind = seg_kind[s]',
+             '        if kind < 0:',
+             '            continue',
+             '        het_s = seg_het[s]',
+             '        par = seg_par[s]',
+             '        for lo in range(max(seg_lo[s], a), min(seg_hi[s], b), BLOCK):',
+             '            hi = min(lo + BLOCK, seg_hi[s], b)',
+             '            nf = 0']
+    for k in range(n_models):
+        kw = "if" if k == 0 else "elif"
+        lines += [f'            {kw} kind == {k}:',
+                  '                if het is not None and het_s:',
+                  f'                    nf = m{k}_het(lo, hi, S, ref, buf, slot, fired, het)',
+                  '                else:',
+                  f'                    nf = m{k}_hom(lo, hi, S, ref, buf, slot, fired, par)']
+    lines += ['            if nf > 0:',
+              '                ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)',
+              '    return ns']
+    return "\n".join(lines) + "\n"
+
+
+def _driver_source(fn) -> str:
+    """A driver's source with its ``@driver`` marker turned into the project's ``@jit``."""
+    src = inspect.getsource(fn)
+    head, _, rest = src.partition("\n")
+    if not head.startswith("@driver"):
+        raise RuntimeError(f"{fn.__name__} is not marked @driver")
+    deco = "@jit" if head.strip() == "@driver" else "@jit(parallel=PARALLEL)"
+    return deco + "\n" + rest
+
+
+def source(names: tuple) -> str:
+    """The generated engine module's source for models ``names`` (module names)."""
+    from . import engine, plastic_engine
+
+    mods = [model_module(n) for n in names]
+    parts = [f'"""spikesim engine for models {", ".join(m.NAME for m in mods)}.',
+             '',
+             'Generated by spikesim.kernels.codegen; do not edit.',
+             '"""',
+             'import numpy as np',
+             'from numba import prange',
+             f'from {__package__}._config import jit',
+             f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record, deliver_spikes,',
+             '                                   sample_state, scan_fired, take_events)',
+             f'from {__package__}.plasticity import (potentiate, process_arrivals, push_emissions,',
+             '                                   sample_weights, step_astrocytes, step_modulators)']
+    parts += [f'from {__package__}.neurons import {n} as _m{k}' for k, n in enumerate(names)]
+    parts.append("")
+    for k, m in enumerate(mods):
+        parts.append(_block_loop(m, k, het=False))
+        parts.append(_block_loop(m, k, het=True))
+    parts.append(_update_range(len(mods)))
+    for fn in (engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
+               plastic_engine.run_chunk_plastic_parallel):
+        parts.append(_driver_source(fn))
+    return "\n\n".join(parts)
+
+
+def _kernel_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(_KERNELS.rglob("*.py")):
+        h.update(str(p.relative_to(_KERNELS)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def cache_dir() -> pathlib.Path:
+    """Folder of the generated engines (``$SPIKESIM_CACHE/engines``)."""
+    base = os.environ.get("SPIKESIM_CACHE") or pathlib.Path.home() / ".cache" / "spikesim"
+    return pathlib.Path(base) / "engines"
+
+
+def engine_for(names: tuple):
+    """The compiled-on-demand engine module for the model modules ``names`` (in order)."""
+    names = tuple(names)
+    mod = _loaded.get(names)
+    if mod is not None:
+        return mod
+    text = source(names)
+    digest = hashlib.sha256((text + _kernel_hash()).encode()).hexdigest()[:20]
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"engine_{'_'.join(names)[:80]}_{digest}.py"
+    if not path.exists():
+        # written once and atomically: rewriting would change the file's time stamp and
+        # invalidate Numba's cache of it
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    modname = f"{__package__}._engine_{digest}"
+    spec = importlib.util.spec_from_file_location(modname, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = mod
+    spec.loader.exec_module(mod)
+    _loaded[names] = mod
+    return mod

@@ -1,0 +1,38 @@
+"""Neuron models: one module each, read by the engine generator and the API layer.
+
+A model module declares everything about its neuron; nothing outside it names
+the model. The engine (:mod:`spikesim.kernels.codegen`) reads these names:
+
+``NAME``
+    PyNN / sPyNNaker cell-type name, e.g. ``"IF_curr_exp"``.
+``STATE``
+    State variables in row order, with PyNN's recordable names; ``"v"`` first.
+``RECEPTORS``
+    Receptor types in ring-buffer order (a projection's ``receptor_type``).
+``COLUMNS``
+    Kernel parameter columns, in the order :func:`step` takes them.
+``INT_COLUMNS``
+    Columns passed to :func:`step` as ``int16`` (step counts).
+``SWITCH_COLUMNS``
+    0/1 columns the homogeneous loop is compiled for both values of (so the
+    common case carries no test in its inner loop).
+``step(*state, r, *inputs, *columns) -> (*state, r, spike)``
+    One time step of one neuron, a scalar ``@njit`` function with no Python
+    objects: ``r`` is the int16 refractory countdown, ``inputs`` this step's
+    ring-buffer input per receptor.
+``columns(p, dt, i_inj) -> ndarray``
+    NumPy: the columns from the PyNN parameters ``p`` (floats or arrays), the
+    step ``dt`` (ms) and an injected current ``i_inj`` (nA). Shape
+    ``(len(COLUMNS),)`` or ``(len(COLUMNS), n)``.
+
+and these for the API layer and the exporters:
+
+``PARAMETERS`` (defaults, PyNN names), ``UNITS``, ``POSITIVE``,
+``NON_NEGATIVE``, ``FLAGS`` (0/1 parameters), ``check(p)`` (relations between
+parameters, raises ``ValueError``), ``INITIAL`` (initial values of the state
+variables, numbers or parameter names), ``TRANSLATIONS`` (rows for NEST, NIR,
+sPyNNaker: ``{"nest": (model, {pynn: (nest, scale)})...}``).
+
+``LIBRARY`` lists the model modules this package ships, by module name.
+"""
+LIBRARY = ("if_curr_exp", "if_cond_exp")
