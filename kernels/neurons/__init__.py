@@ -28,10 +28,21 @@ the model. The engine (:mod:`spikesim.kernels.codegen`) reads these names:
 and these for the API layer and the exporters:
 
 ``PARAMETERS`` (defaults, PyNN names), ``UNITS``, ``POSITIVE``,
-``NON_NEGATIVE``, ``FLAGS`` (0/1 parameters), ``check(p)`` (relations between
+``NON_NEGATIVE``, ``FLAGS`` (0/1 parameters), ``EXTENSIONS`` (spikesim-only
+flags that exporters refuse when set), ``check(p)`` (relations between
 parameters, raises ``ValueError``), ``INITIAL`` (initial values of the state
-variables, numbers or parameter names), ``TRANSLATIONS`` (rows for NEST, NIR,
-sPyNNaker: ``{"nest": (model, {pynn: (nest, scale)})...}``).
+variables, numbers or parameter names), ``CONDUCTANCE`` (optional, True when
+weights are conductances), and ``TRANSLATIONS``, the rows the exporters and
+the NEST backend read:
+
+- ``"pynn"``: PyNN / sPyNNaker cell name (or None);
+- ``"nest"``: ``(NEST model, {pynn parameter: (NEST parameter, scale)})``;
+- ``"nest_derived"`` (optional): ``p -> {NEST parameter: value}`` for NEST
+  parameters that are not one PyNN parameter times a scale;
+- ``"nest_state"``: ``{state variable: (NEST name, factor NEST -> spikesim)}``;
+- ``"nest_initial"`` (optional, default ``("v",)``): state NEST lets a script set;
+- ``"nest_receptors"``: ``{receptor: (NEST receptor port, weight sign)}``;
+- ``"nir"``: NIR node type or None; ``"spinnaker"``: sPyNNaker name or None.
 
 ``LIBRARY`` lists the model modules this package ships, by module name.
 """

@@ -50,8 +50,13 @@ CONDUCTANCE = True  # weights are conductances (uS, >= 0 on every receptor)
 
 TRANSLATIONS = {
     "pynn": "IF_cond_exp",
-    "nest": ("iaf_cond_exp", dict(_curr.TRANSLATIONS["nest"][1], e_rev_E=("E_ex", 1.0),
-                                  e_rev_I=("E_in", 1.0))),
+    "nest": ("iaf_cond_exp", {**{k: v for k, v in _curr.TRANSLATIONS["nest"][1].items()
+                                 if k != "tau_m"},
+                              "e_rev_E": ("E_ex", 1.0), "e_rev_I": ("E_in", 1.0)}),
+    "nest_derived": lambda p: {"g_L": p["cm"] / p["tau_m"] * 1000.0},  # nS
+    "nest_state": {"v": ("V_m", 1.0), "gsyn_exc": ("g_ex", 1e-3), "gsyn_inh": ("g_in", 1e-3)},
+    # NEST tells inhibitory conductance input by its negative sign
+    "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, -1.0)},
     "nir": None,
     "spinnaker": "IF_cond_exp",
 }

@@ -63,6 +63,11 @@ TRANSLATIONS = {
                              "v_thresh": ("V_th", 1.0), "tau_refrac": ("t_ref", 1.0),
                              "tau_syn_E": ("tau_syn_ex", 1.0), "tau_syn_I": ("tau_syn_in", 1.0),
                              "i_offset": ("I_e", 1000.0)}),
+    # state variables (spikesim name: NEST name, factor NEST -> spikesim) and receptors
+    # (NEST receptor port, weight factor spikesim -> NEST, besides x1000 for nA -> pA)
+    "nest_state": {"v": ("V_m", 1.0), "isyn_exc": ("I_syn_ex", 1e-3),
+                   "isyn_inh": ("I_syn_in", 1e-3)},
+    "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, 1.0)},
     "nir": "CubaLIF",
     "spinnaker": "IF_curr_exp",
 }

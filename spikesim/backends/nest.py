@@ -9,6 +9,10 @@ the same after a NEST run as after ``net.run``. What maps is what
 
 Translation table (units: NEST pF, pA, nS, mV, ms)
 --------------------------------------------------
+Neuron parameters, state variables and receptors come from each model's
+``TRANSLATIONS`` rows (``nest``, ``nest_derived``, ``nest_state``,
+``nest_receptors``; see :mod:`spikesim.kernels.neurons`). For the LIF models:
+
 - ``IF_curr_exp`` -> ``iaf_psc_exp``; ``IF_cond_exp`` -> ``iaf_cond_exp``:
   ``cm`` nF -> ``C_m`` pF (x1000), ``tau_m`` (``g_L = cm / tau_m`` nS for
   ``iaf_cond_exp``), ``v_rest -> E_L``, ``v_reset -> V_reset``,
@@ -62,11 +66,13 @@ import time
 import numpy as np
 
 from .. import _validate as V
-from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
+from ..cells import SpikeSourceArray, SpikeSourcePoisson
 from ..export.pynn_script import check_network, rate_breakpoints
 
-_NEST_VARS = {"v": ("V_m", 1.0), "isyn_exc": ("I_syn_ex", 1e-3), "isyn_inh": ("I_syn_in", 1e-3),
-              "gsyn_exc": ("g_ex", 1e-3), "gsyn_inh": ("g_in", 1e-3)}
+
+def _nest_vars(celltype) -> dict:
+    """``{spikesim state variable: (NEST name, factor NEST -> spikesim)}`` of a neuron type."""
+    return celltype.model.TRANSLATIONS["nest_state"]
 
 
 def _import_nest():
@@ -93,16 +99,21 @@ def _has_data(rec) -> bool:
 
 
 def _neuron_params(pop, dt: float) -> dict:
+    """NEST parameters and initial state of ``pop`` from its model's translation rows."""
+    tr = pop.celltype.model.TRANSLATIONS
     p = {k: np.broadcast_to(np.asarray(v, np.float64), (pop.size,)) for k, v in pop.params.items()}
-    out = dict(C_m=p["cm"] * 1000.0, E_L=p["v_rest"], V_reset=p["v_reset"], V_th=p["v_thresh"],
-               t_ref=np.round(p["tau_refrac"] / dt) * dt, tau_syn_ex=p["tau_syn_E"],
-               tau_syn_in=p["tau_syn_I"], I_e=p["i_offset"] * 1000.0)
-    if isinstance(pop.celltype, IF_cond_exp):
-        out.update(g_L=p["cm"] / p["tau_m"] * 1000.0, E_ex=p["e_rev_E"], E_in=p["e_rev_I"])
-    else:
-        out["tau_m"] = p["tau_m"]
-    v = pop.net._state.v[pop.first:pop.first + pop.size].astype(np.float64)
-    out["V_m"] = v
+    out = {}
+    for ours, (theirs, scale) in tr["nest"][1].items():
+        val = p[ours] * scale
+        if theirs == "t_ref":
+            val = np.round(val / dt) * dt  # whole steps, as spikesim
+        out[theirs] = val
+    if "nest_derived" in tr:
+        out.update(tr["nest_derived"](p))
+    S = pop.net._state.S[:, pop.first:pop.first + pop.size].astype(np.float64)
+    for var in tr.get("nest_initial", ("v",)):  # state NEST lets a script set
+        name, scale = tr["nest_state"][var]
+        out[name] = S[pop.celltype.model.STATE.index(var)] / scale
     return {k: (float(a[0]) if (a == a[0]).all() else a.tolist()) for k, a in out.items()}
 
 
@@ -156,9 +167,9 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     nodes, actions = [], {}  # actions: {NEST step: [callables]} applied before that step runs
     for pop in net.populations:
         ct = pop.celltype
-        if isinstance(ct, IF_curr_exp) or isinstance(ct, IF_cond_exp):
-            model = "iaf_cond_exp" if isinstance(ct, IF_cond_exp) else "iaf_psc_exp"
-            nodes.append(nest.Create(model, pop.size, params=_neuron_params(pop, dt)))
+        if ct.kind != 0:
+            nodes.append(nest.Create(ct.model.TRANSLATIONS["nest"][0], pop.size,
+                                     params=_neuron_params(pop, dt)))
             continue
         parrots = nest.Create("parrot_neuron", pop.size)
         nodes.append(parrots)
@@ -187,7 +198,7 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
         inj.setdefault(pop.index, []).append((np.rint(times / dt).astype(np.int64), amps, idx))
     for k, sched in inj.items():
         pop = net.populations[k]
-        offset = np.broadcast_to(np.asarray(pop.params["i_offset"], np.float64), (pop.size,))
+        offset = np.broadcast_to(np.asarray(pop.params.get("i_offset", 0.0), np.float64), (pop.size,))
         for s in sorted({int(s) for st, _, _ in sched for s in st if 0 <= s < n_steps}):
             i_e = offset.copy()
             for st, amps, idx in sched:
@@ -207,10 +218,12 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
         if proj.n_synapses == 0:
             continue
         pre, post = proj.connections()
-        sign = -1.0 if (proj.receptor_type == "inhibitory"
-                        and isinstance(proj.post_population.celltype, IF_cond_exp)) else 1.0
+        port, sign = (proj.post_population.celltype.model
+                      .TRANSLATIONS["nest_receptors"][proj.receptor_type])
         w = np.asarray(proj.weight, np.float64) * (1000.0 * sign)
         syn = {"weight": w, "delay": np.asarray(proj.delay, np.float64) * dt}
+        if port:
+            syn["receptor_type"] = port
         if proj.plastic:
             m = stdp[proj.index]
             name = f"spikesim_stdp_{proj.index}"
@@ -232,10 +245,11 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
         if ("spikes" in rec.variables or "rate" in rec.variables) and k not in spike_rec:
             spike_rec[k] = nest.Create("spike_recorder")
             nest.Connect(nodes[k], spike_rec[k])
-        state = [v for v in rec.variables if v in _NEST_VARS]
+        state = [v for v in rec.variables if v not in ("spikes", "rate")]
         if state:
+            nv = _nest_vars(rec.population.celltype)
             mm = nest.Create("multimeter", params={"interval": rec.every * dt,
-                                                   "record_from": [_NEST_VARS[v][0] for v in state]})
+                                                   "record_from": [nv[v][0] for v in state]})
             nest.Connect(mm, nodes[k][np.unique(rec.indices).tolist()])
             mms.append((rec, state, mm))
 
@@ -285,7 +299,7 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
         row = np.searchsorted(uniq, sample_steps)
         c = col[np.asarray(ev["senders"], np.int64)[ok] - first]
         for var in state:
-            name, scale = _NEST_VARS[var]
+            name, scale = _nest_vars(rec.population.celltype)[var]
             block = np.full((uniq.shape[0], rec.indices.shape[0]), np.nan)
             block[row, c] = np.asarray(ev[name], np.float64)[ok] * scale
             rec._add_samples(var, uniq, block)

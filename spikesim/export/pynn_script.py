@@ -95,7 +95,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+from ..cells import SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
 from ..currents import DCSource, StepCurrentSource
 from ..nest_ext import MODEL as AXONAL_MODEL
 from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
@@ -104,8 +104,14 @@ from . import ExportError, refuse_extensions
 from .pynn_template import TEMPLATE
 
 EMBED_LIMIT = 4 * 2 ** 20
-CELLS = {IF_curr_exp: "IF_curr_exp", IF_cond_exp: "IF_cond_exp",
-         SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson"}
+SOURCES = {SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson"}
+
+
+def pynn_cell_name(celltype) -> str | None:
+    """PyNN standard cell of a spikesim cell type (the model's ``pynn`` row), or None."""
+    if celltype.kind == 0:
+        return SOURCES.get(type(celltype))
+    return celltype.model.TRANSLATIONS.get("pynn")
 PYNN_DURATION_INF = 1e10  # PyNN's default SpikeSourcePoisson.duration
 STDP_DELAYS = ("dendritic", "axonal")
 
@@ -143,7 +149,7 @@ def stdp_mapping(proj) -> PairSTDP:
         raise ExportError(f"{name}: STDP window {syn.window!r}; PyNN's SpikePairRule is Hebbian only",
                           "stdp-window")
     wd = syn.weight
-    if proj.receptor_type == "inhibitory" and not isinstance(proj.post_population.celltype, IF_cond_exp):
+    if proj.receptor_type == "inhibitory" and not proj.post_population.celltype.conductance_based:
         raise ExportError(f"{name}: plastic inhibitory current synapses (negative weights): NEST's "
                           "stdp_synapse grows |w| toward |w_max| where spikesim moves w toward "
                           "w_max", "stdp-negative-weights")
@@ -174,10 +180,9 @@ def check_network(net) -> dict:
                           "have no PyNN equivalent", "astrocytes")
     refuse_extensions(net, "PyNN/NEST")
     for pop in net.populations:
-        if type(pop.celltype) not in CELLS:
+        if pynn_cell_name(pop.celltype) is None:
             raise ExportError(f"population {pop.label!r}: cell type {type(pop.celltype).__name__} "
-                              f"has no PyNN standard cell here (maps: {sorted(CELLS.values())})",
-                              "cell-type")
+                              "has no PyNN standard cell", "cell-type")
         if isinstance(pop.celltype, SpikeSourceArray):
             steps, ids = pop.celltype.events(pop.params, net.dt)
             if steps.size and steps[0] == 0:
@@ -261,8 +266,8 @@ class _Data:
 
 def _population_code(pop, k: int, net, data: _Data, lines: list) -> None:
     ct, dt, p = pop.celltype, net.dt, pop.params
-    name = CELLS[type(ct)]
-    if isinstance(ct, (IF_curr_exp, IF_cond_exp)):
+    name = pynn_cell_name(ct)
+    if ct.kind != 0:
         args = []
         for par in ct.default_parameters:
             if par in ct.model.EXTENSIONS:
