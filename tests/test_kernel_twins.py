@@ -138,12 +138,13 @@ def test_neuron_update_matches_twin(name, het, switches):
         p["tau_refrac"] = 2.0
     for c, val in switches.items():
         p[c] = (rng.random(n) < 0.5).astype(float) if val == "mixed" else val
-    if het:
-        p["v_thresh" if "v_thresh" in p else next(iter(p))] = rng.uniform(-55, -45, n)
+    T = twin(name)
+    if het:  # per-neuron values of the parameters the twin names (default: the threshold)
+        ranges = getattr(T, "HET_RANGES", {"v_thresh": (-55.0, -45.0)})
+        p.update({k: rng.uniform(lo, hi, n) for k, (lo, hi) in ranges.items()})
     cols = cell.columns(p, 0.1)
     if het and cols.ndim == 1:
         cols = np.repeat(cols[:, None], n, axis=1)
-    T = twin(name)
     rows = T.random_state(rng, n)
     S = np.array(rows)
     ref = rng.integers(0, 4, n).astype(np.int16)

@@ -4,7 +4,9 @@ Each twin module has ``step(rows, ref, inputs, c)``: ``rows`` the state arrays
 in the model's ``STATE`` order, ``inputs`` the receptor inputs, ``c`` a dict of
 the model's columns by name (scalars or arrays). It returns
 ``(new_rows, new_ref, spike)``. ``random_state(rng, n)`` draws a plausible
-state for tests.
+state for tests (one from which some neurons fire in the step), and the
+optional ``HET_RANGES = {parameter: (low, high)}`` names parameters the
+per-neuron test draws uniformly (default: ``v_thresh`` in -55..-45 mV).
 """
 import importlib
 
