@@ -18,10 +18,10 @@ Meng et al., CVPR 2022) onto ``IF_curr_exp`` (exact integration, NEST ``iaf_psc_
   ``x * max_rate`` feeding ``W_1``.
 - output layer: the same LIF with an unreachable threshold; its final ``v`` equals
   ``(1-beta) sum_t beta^(T-t) (W s_t + b)``, proportional to the torch logits.
-- reset: the kernel sets ``v`` to ``v_reset = 0`` after a spike while the paper's neuron
-  subtracts ``theta``. A model trained with ``reset="zero"`` is reproduced spike for spike (up to
-  float32 rounding); with ``reset="subtract"`` the overshoot above threshold is lost at each
-  spike (lower rates), and :func:`kernel_accuracy` measures what that costs.
+- reset: the model's own. ``reset="subtract"`` (the paper's neuron, ``u -= theta`` at a spike)
+  deploys as ``IF_curr_exp(reset="subtract")`` with ``v_reset = 0``, so that ``v -= v_thresh``;
+  ``reset="zero"`` as the default reset to ``v_reset = 0``. Either is reproduced spike for spike
+  (up to float32 rounding).
 
 Several samples run at once as disconnected copies of the network (block-diagonal synapses).
 """
@@ -84,7 +84,9 @@ def to_network(model, X, dt: float = 1.0, input: str = "current", max_rate: floa
         i_off = 0.0
         if l == 0 and input == "current":
             i_off = ((X @ Ws[0] + bs[0]) * cm / tau_m).ravel()
-        pop = net.add_population(n, ss.IF_curr_exp(v_thresh=vth, i_offset=i_off, **common),
+        reset = "subtract" if getattr(model, "reset", "zero") == "subtract" else "value"
+        pop = net.add_population(n, ss.IF_curr_exp(v_thresh=vth, i_offset=i_off, reset=reset,
+                                                   **common),
                                  label=f"hidden{l + 1}" if l < nh else "output")
         layers.append(pop)
         if record_spikes and l < nh:
