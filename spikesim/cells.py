@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _validate as V
 from .kernels.neurons import if_cond_exp, if_curr_exp
+from .kernels.neurons import izhikevich
 from .random import RandomDistribution
 
 
@@ -163,6 +164,10 @@ class IF_curr_exp(NeuronType):
 
 class IF_cond_exp(NeuronType):
     model = if_cond_exp
+
+
+class Izhikevich(NeuronType):
+    model = izhikevich
 
 
 class SpikeSourceArray(CellType):

@@ -193,7 +193,8 @@ class Network:
             for name, value in params.items():
                 V.fits_dtype(f"{type(celltype).__name__}.{name}", np.asarray(value), self.dtype)
             check_columns(celltype, celltype.columns(params, self.dt), self.dtype)
-            v0 = params["v_rest"] if initial_v is None else initial_v
+            state0 = celltype.initial_state(params, size)  # the model's INITIAL values
+            v0 = state0["v"] if initial_v is None else initial_v
             if isinstance(v0, RandomDistribution):
                 v0 = v0.draw(self.rng, size)
             v0 = V.fits_dtype("initial_v", V.finite_array("initial_v", v0, size), self.dtype)
