@@ -2,7 +2,7 @@
 
 The API follows PyNN's names and units (ms, mV, nA, nF, uS, Hz).
 """
-from .cells import IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
+from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
 from .currents import DCSource, StepCurrentSource
@@ -27,7 +27,7 @@ __all__ = [
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
-    "FixedProbability", "FromList", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
+    "FixedProbability", "FromList", "HH_cond_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
     "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions", "plot",
 ]

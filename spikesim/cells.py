@@ -13,6 +13,7 @@ import numpy as np
 from . import _validate as V
 from .kernels.neurons import if_cond_exp, if_curr_exp
 from .kernels.neurons import izhikevich
+from .kernels.neurons import hh_cond_exp
 from .random import RandomDistribution
 
 
@@ -168,6 +169,10 @@ class IF_cond_exp(NeuronType):
 
 class Izhikevich(NeuronType):
     model = izhikevich
+
+
+class HH_cond_exp(NeuronType):
+    model = hh_cond_exp
 
 
 class SpikeSourceArray(CellType):

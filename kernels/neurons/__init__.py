@@ -46,4 +46,4 @@ the NEST backend read:
 
 ``LIBRARY`` lists the model modules this package ships, by module name.
 """
-LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich")
+LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich", "hh_cond_exp")
