@@ -3,6 +3,7 @@
 The API follows PyNN's names and units (ms, mV, nA, nF, uS, Hz).
 """
 from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
+from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
 from .currents import DCSource, StepCurrentSource
@@ -26,6 +27,7 @@ __all__ = [
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
+    "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "HH_cond_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate as V
 from .kernels.neurons import if_cond_exp, if_curr_exp
-from .kernels.neurons import izhikevich
+from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
 from .random import RandomDistribution
 
@@ -169,6 +169,14 @@ class IF_cond_exp(NeuronType):
 
 class Izhikevich(NeuronType):
     model = izhikevich
+
+
+class EIF_cond_exp_isfa_ista(NeuronType):
+    model = eif_cond_exp_isfa_ista
+
+
+class EIF_cond_alpha_isfa_ista(NeuronType):
+    model = eif_cond_alpha_isfa_ista
 
 
 class HH_cond_exp(NeuronType):

@@ -46,4 +46,5 @@ the NEST backend read:
 
 ``LIBRARY`` lists the model modules this package ships, by module name.
 """
-LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich", "hh_cond_exp")
+LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich", "eif_cond_exp_isfa_ista",
+           "eif_cond_alpha_isfa_ista", "hh_cond_exp")
