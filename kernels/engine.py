@@ -27,6 +27,8 @@ of step ``t + 1``'s region so that each step costs one synchronisation.
 Every target still receives its inputs in the same order, so the result is
 bit-identical to :func:`run_chunk`.
 """
+from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
@@ -126,15 +128,18 @@ def sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
             sr_ptr[r] = w
 
 
-@jit
+@driver
 def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                    pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                   cut, post, weight, delay):
+                   cut, post, weight, delay, dyn):
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
     A first pass touches the start of every row the step needs, so their
     cache misses overlap instead of being paid one row at a time. Returns a
     checksum of the touched values (only so the pass cannot be optimised away).
+    ``dyn`` (a :class:`Dynamics`, or None when no projection has synapse
+    dynamics: Numba then compiles the static path only) gives the projections
+    whose spikes pass a synapse dynamic (``deliver_dynamic``, generated).
     """
     touched = 0
     for q in range(ns):
@@ -152,10 +157,33 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
         for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            deliver_row(buf[pj_rec[pj]], cut[row, part], cut[row, part + 1], pj_post_lo[pj],
-                        t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
-                        weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
+            if dyn is not None and dyn.kind[pj] >= 0:
+                deliver_dynamic(dyn, pj, buf[pj_rec[pj]], cut[row, part], cut[row, part + 1],
+                                pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                                weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
+            else:
+                deliver_row(buf[pj_rec[pj]], cut[row, part], cut[row, part + 1], pj_post_lo[pj],
+                            t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                            weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
     return touched
+
+
+# Synapse dynamics of the static projections (kernels.synapses), one entry per projection
+# pj in ``kind`` / ``off`` and one column per dynamic synapse in the other arrays.
+Dynamics = namedtuple("Dynamics", [
+    "kind",   # int32 (n_proj,): position of the projection's dynamic in the engine, -1: none
+    "off",    # int64 (n_proj,): column of the projection's synapse 0 in S, P and last
+    "S",      # float64 (n_state, n_dyn): per-synapse state
+    "P",      # float64 (n_par, n_dyn): per-synapse parameters
+    "last",   # int64 (n_dyn,): end step (t + 1) of the last spike through the synapse, 0: none
+    "dt",     # float64 (1,): the time step, ms
+    "seed",   # uint64 (1,): seed of the counter-based random numbers
+])
+
+
+def deliver_dynamic(*args):
+    """Deliver through synapse dynamics: generated per set of dynamics by :mod:`.codegen`."""
+    raise RuntimeError("deliver_dynamic exists only in a generated engine")
 
 
 def update_range(*args):
@@ -168,7 +196,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay,
+              cut, post, weight, delay, dyn,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -197,7 +225,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay)
+                       cut, post, weight, delay, dyn)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
     return n_steps, n_spk, ev_pos
 
@@ -207,7 +235,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                        neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay,
+                       cut, post, weight, delay, dyn,
                        ev_step, ev_id, ev_pos,
                        rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                        counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -235,7 +263,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
             p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay)
+                           pj_w, pj_d, cut, post, weight, delay, dyn)
             if not last:
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],

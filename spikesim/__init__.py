@@ -2,7 +2,9 @@
 
 The API follows PyNN's names and units (ms, mV, nA, nF, uS, Hz).
 """
+from .cells import IF_cond_alpha, IF_curr_alpha, IF_curr_delta, IF_curr_dual_exp
 from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
+from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD
 from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
@@ -17,6 +19,7 @@ from .population import Population, PopulationView, grid_positions
 from .projection import Projection
 from .random import RandomDistribution
 from .recording import Recorder
+from .synapses import SimpleStochastic, SynapseDynamics, Tsodyks2, TsodyksMarkram
 from . import plot  # noqa: E402  (matplotlib is imported lazily)
 
 LIF = IF_curr_exp
@@ -24,12 +27,14 @@ LIF = IF_curr_exp
 __version__ = "0.1.0"
 
 __all__ = [
+    "SimpleStochastic", "SynapseDynamics", "Tsodyks2", "TsodyksMarkram",
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
-    "FixedProbability", "FromList", "HH_cond_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
+    "FixedProbability", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
+    "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
     "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions", "plot",
 ]

@@ -12,8 +12,10 @@ import numpy as np
 
 from . import _validate as V
 from .kernels.neurons import if_cond_exp, if_curr_exp
+from .kernels.neurons import if_cond_alpha, if_curr_alpha, if_curr_delta, if_curr_dual_exp
 from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
+from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
 from .random import RandomDistribution
 
 
@@ -167,6 +169,22 @@ class IF_cond_exp(NeuronType):
     model = if_cond_exp
 
 
+class IF_curr_alpha(NeuronType):
+    model = if_curr_alpha
+
+
+class IF_cond_alpha(NeuronType):
+    model = if_cond_alpha
+
+
+class IF_curr_delta(NeuronType):
+    model = if_curr_delta
+
+
+class IF_curr_dual_exp(NeuronType):
+    model = if_curr_dual_exp
+
+
 class Izhikevich(NeuronType):
     model = izhikevich
 
@@ -181,6 +199,32 @@ class EIF_cond_alpha_isfa_ista(NeuronType):
 
 class HH_cond_exp(NeuronType):
     model = hh_cond_exp
+
+
+class IFCurrExpCa2Adaptive(NeuronType):
+    model = if_curr_exp_ca2_adaptive
+
+
+class IF_curr_exp_sEMD(NeuronType):
+    model = if_curr_exp_semd
+
+
+class IFCondExpStoc(NeuronType):
+    """sPyNNaker's IFCondExpStoc; each neuron's random generator is seeded from the network's."""
+
+    model = if_cond_exp_stoc
+    _seeds = None
+
+    def resolve(self, n: int, rng: np.random.Generator) -> dict:
+        p = super().resolve(n, rng)
+        self._seeds = if_cond_exp_stoc.seed_rows(rng, n)  # read by initial_state() next
+        return p
+
+    def initial_state(self, p: dict, n: int) -> dict:
+        out = super().initial_state(p, n)
+        if self._seeds is not None and self._seeds[0].shape == (n,):
+            out["rng_hi"], out["rng_lo"] = (a.copy() for a in self._seeds)
+        return out
 
 
 class SpikeSourceArray(CellType):

@@ -16,7 +16,8 @@ Schema (``format = "spikesim-network"``, ``version = 3``)::
                      astro (group index or -1), astro_sides (1 depression,
                      2 potentiation, 3 both); indptr, post, weight, delay;
                      plastic/<state arrays>, plastic/potentiation_mask and
-                     depression_mask (optional); syn_astro
+                     depression_mask (optional); syn_astro; attr dynamics (a synapse
+                     dynamic's class) with dynamics/P, S, S0, last
     /injections/K    attrs: kind, population, args (JSON); indices
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)
 
@@ -169,6 +170,12 @@ def _write_projection(h, j, net) -> None:
         h.attrs["astro_sides"] = j._astro_sides
         if link is not None:
             h.create_dataset("syn_astro", data=j._syn_astro)
+    if j._dstate is not None:
+        ds = j._dstate
+        h.attrs["dynamics"] = type(ds["dynamics"]).__name__
+        g = h.create_group("dynamics")
+        for name in ("P", "S", "S0", "last"):
+            g.create_dataset(name, data=np.asarray(ds[name]))
 
 
 # ---------------------------------------------------------------------------------- load
@@ -331,6 +338,21 @@ def _restore_sources(net, f) -> None:
             rt.sources[p.index] = ev
 
 
+def _read_dynamics(h):
+    """The synapse dynamic of a stored projection, its parameters per synapse (validated)."""
+    from . import synapses
+
+    cls = {c.__name__: c for c in (synapses.TsodyksMarkram, synapses.Tsodyks2,
+                                   synapses.SimpleStochastic)}.get(str(h.attrs["dynamics"]))
+    if cls is None:
+        raise FileFormatError(f"unknown synapse dynamic {h.attrs['dynamics']!r}")
+    P = np.asarray(h["dynamics/P"][()], np.float64)
+    names = cls.module.PARAMS
+    if P.ndim != 2 or P.shape[0] != len(names):
+        raise FileFormatError(f"dynamics/P has shape {P.shape}; expected ({len(names)}, synapses)")
+    return cls(**{name: P[k] for k, name in enumerate(names)})
+
+
 def _read_projection(net, h) -> None:
     from .plastic_runtime import projection_state
 
@@ -343,9 +365,23 @@ def _read_projection(net, h) -> None:
         if rule is None or wdep is None:
             raise FileFormatError(f"unknown plasticity rule {d['rule']!r} / {d['weight_dependence']!r}")
         syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"])
+    if "dynamics" in h.attrs:
+        syn = _read_dynamics(h)
     proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),
                                    h["indptr"][()], h["post"][()], h["weight"][()], h["delay"][()], syn)
-    if syn is None:
+    if proj._dstate is not None:
+        g = h["dynamics"]
+        for name in ("S", "S0", "last"):
+            arr = np.asarray(g[name][()])
+            want = proj._dstate[name]
+            if arr.shape != want.shape or arr.dtype != want.dtype or not np.isfinite(arr).all():
+                raise FileFormatError(f"projection {proj.label!r}: dynamics/{name} has shape "
+                                      f"{arr.shape} {arr.dtype} or non-finite values; expected "
+                                      f"{want.shape} {want.dtype}")
+            proj._dstate[name] = arr.copy()
+        if (proj._dstate["last"] < 0).any():
+            raise FileFormatError(f"projection {proj.label!r}: dynamics/last is negative")
+    if not isinstance(syn, STDP):
         return
     fresh = projection_state(proj, net.dt)
     g = h["plastic"]

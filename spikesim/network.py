@@ -19,6 +19,7 @@ from .projection import (Projection, check_bounds, check_weights, delays_to_step
                          resolve_values)
 from .random import RandomDistribution
 from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore
+from .synapses import SynapseDynamics, dynamic_state
 from .runtime import Runtime
 
 MAX_POPULATION = np.iinfo(np.int32).max
@@ -198,7 +199,6 @@ class Network:
             if isinstance(v0, RandomDistribution):
                 v0 = v0.draw(self.rng, size)
             v0 = V.fits_dtype("initial_v", V.finite_array("initial_v", v0, size), self.dtype)
-            state0 = celltype.initial_state(params, size)
             state0["v"] = np.broadcast_to(np.asarray(v0, np.float64), (size,))
             for var, a in state0.items():
                 V.fits_dtype(f"initial {var}", a, self.dtype)
@@ -221,7 +221,7 @@ class Network:
 
     def connect(self, pre, post, connector: Connector, weight=0.0, delay=None,
                 receptor_type: str = "excitatory", label: str | None = None,
-                synapse: STDP | None = None) -> Projection:
+                synapse: STDP | SynapseDynamics | None = None) -> Projection:
         """Create synapses from ``pre`` to ``post``.
 
         Parameters
@@ -239,13 +239,17 @@ class Network:
         delay : float, array, or RandomDistribution, optional
             ms, rounded to the nearest step; at least one step (the default).
         receptor_type : {"excitatory", "inhibitory"}
-        synapse : STDP, optional
-            Makes the projection plastic (see :mod:`spikesim.plasticity`); initial
+        synapse : STDP or SynapseDynamics, optional
+            ``STDP`` makes the projection plastic (see :mod:`spikesim.plasticity`); initial
             weights must lie in the rule's ``[w_min, w_max]``. Plastic networks use
             threads as static ones do, except with weight recorders (one thread).
+            A synapse dynamic (:class:`~spikesim.TsodyksMarkram`, :class:`~spikesim.Tsodyks2`,
+            :class:`~spikesim.SimpleStochastic`) scales each transmitted spike; see
+            :mod:`spikesim.synapses`.
         """
-        if synapse is not None and not isinstance(synapse, STDP):
-            raise TypeError(f"synapse must be None (static) or a spikesim.STDP, got {synapse!r}")
+        if synapse is not None and not isinstance(synapse, (STDP, SynapseDynamics)):
+            raise TypeError("synapse must be None (static), a spikesim.STDP or a synapse dynamic "
+                            f"(TsodyksMarkram, Tsodyks2, SimpleStochastic), got {synapse!r}")
         state = self.rng.bit_generator.state
         try:
             return self._connect(pre, post, connector, weight, delay, receptor_type, label,
@@ -292,6 +296,11 @@ class Network:
             d = resolve_values("delay", delay, m, self.rng, pairs, shape)
         d = delays_to_steps(np.asarray(d, np.float64), self.dt)
         label = label or f"{ppop.label}->{qpop.label}"
+        if isinstance(synapse, SynapseDynamics):
+            dstate = dynamic_state(synapse, m, self.rng, qpop, receptor_type, conn.post)
+            synapse = None
+        else:
+            dstate = None
         if synapse is not None:
             wd = synapse.weight
             try:
@@ -307,6 +316,7 @@ class Network:
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             proj.synapse = synapse
             proj._pstate = projection_state(proj, self.dt)
+        proj._dstate = dstate
         self.projections.append(proj)
         self._runtime.invalidate()
         return proj
@@ -359,7 +369,9 @@ class Network:
             raise ValueError(f"post ({post.label!r}) is a spike source and cannot receive synapses")
         proj = Projection(len(self.projections), pre, post, receptor_type, indptr,
                           targets.astype(np.int32), w.astype(self.dtype), d.astype(np.uint16), label)
-        if synapse is not None:
+        if isinstance(synapse, SynapseDynamics):
+            proj._dstate = dynamic_state(synapse, m, self.rng, post, receptor_type, targets)
+        elif synapse is not None:
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             check_bounds(proj._weight, synapse)
             proj.synapse = synapse
@@ -367,6 +379,12 @@ class Network:
         self.projections.append(proj)
         self._runtime.invalidate()
         return proj
+
+    def _dynamics_seed(self) -> int:
+        """Seed (uint64) of the counter-based draws of synapse dynamics; fixed per network."""
+        if getattr(self, "_dyn_seed", None) is None:
+            self._dyn_seed = int(np.random.SeedSequence(self.seed).generate_state(1, np.uint64)[0])
+        return self._dyn_seed
 
     def reset_state(self) -> None:
         """Return every dynamic variable to its initial value; time and weights are kept.
@@ -394,6 +412,10 @@ class Network:
                 ps["h_last"][:] = (-1.0, 0.0, 0.0, 0.0)
                 ps["po"][:] = (-1.0, 0.0, 0.0, 0.0)
                 ps["mod"][:2] = 1.0
+        for j in self.projections:
+            if j._dstate is not None:
+                j._dstate["S"][:] = j._dstate["S0"]
+                j._dstate["last"][:] = 0
         for g in self.astrocytes:
             g.reset()
 

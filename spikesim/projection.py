@@ -49,6 +49,27 @@ class Projection:
         self._astro_sides = 0    # what it scales: 1 depression, 2 potentiation, 3 both
         self._syn_astro = None   # astrocyte (within that group) of each synapse, -1: none
         self._masks = [None, None]  # per-synapse factors (float64) on potentiation / depression
+        self._dstate = None      # synapse dynamic: spikesim.synapses.dynamic_state, or None
+
+    @property
+    def dynamics(self):
+        """The projection's synapse dynamic (e.g. :class:`spikesim.TsodyksMarkram`), or None."""
+        return None if self._dstate is None else self._dstate["dynamics"]
+
+    def get_dynamics(self, name: str) -> np.ndarray:
+        """Per-synapse values (storage order) of a parameter or state variable of the dynamic.
+
+        e.g. ``proj.get_dynamics("U")`` or ``proj.get_dynamics("x")`` (float64 copies).
+        """
+        if self._dstate is None:
+            raise ValueError(f"projection {self.label!r} has no synapse dynamic")
+        mod = self._dstate["dynamics"].module
+        if name in mod.PARAMS:
+            return self._dstate["P"][mod.PARAMS.index(name)].copy()
+        if name in mod.STATE:
+            return self._dstate["S"][mod.STATE.index(name)].copy()
+        raise ValueError(f"{type(self._dstate['dynamics']).__name__} has no parameter or state "
+                         f"{name!r}; valid: {list(mod.PARAMS) + list(mod.STATE)}")
 
     @property
     def plastic(self) -> bool:

@@ -16,7 +16,7 @@ from .currents import amplitude_at
 from .kernels.codegen import engine_for
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
-from .kernels.engine import BLOCK
+from .kernels.engine import BLOCK, Dynamics
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -78,7 +78,14 @@ class Runtime:
             if p.celltype.kind != 0 and p.celltype.model not in models:
                 models.append(p.celltype.model)
         self.engine_models = tuple(models)
-        self.engine = engine_for(tuple(m.__name__.rsplit(".", 1)[1] for m in models))
+        dmods = []
+        for j in net.projections:
+            if j._dstate is not None and j._dstate["dynamics"].module not in dmods:
+                dmods.append(j._dstate["dynamics"].module)
+        self.engine = engine_for(tuple(m.__name__.rsplit(".", 1)[1] for m in models),
+                                 tuple(m.__name__.rsplit(".", 1)[1] for m in dmods))
+        self.engine_dynamics = tuple(dmods)
+        self.dyn = self._dynamics(net, dmods)
         self.seg_kind = np.array([models.index(p.celltype.model) if p.celltype.kind != 0 else -1
                                   for p in pops], np.int32)
         n_cols = max([len(m.COLUMNS) for m in models] + [1])
@@ -176,6 +183,37 @@ class Runtime:
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.valid = True
+
+    @staticmethod
+    def _dynamics(net, dmods):
+        """The kernel's :class:`~spikesim.kernels.engine.Dynamics`, or None without dynamics.
+
+        The projections' state arrays become views into the concatenated ones, so the
+        kernel updates them in place.
+        """
+        projs = [j for j in net.projections if j._dstate is not None]
+        if not projs:
+            return None
+        n_state = max([len(m.STATE) for m in dmods] + [1])
+        n_par = max([len(m.PARAMS) for m in dmods] + [1])
+        total = sum(j.n_synapses for j in projs)
+        kind = np.full(len(net.projections), -1, np.int32)
+        off = np.zeros(len(net.projections), np.int64)
+        S = np.zeros((n_state, max(total, 1)))
+        P = np.zeros((n_par, max(total, 1)))
+        last = np.zeros(max(total, 1), np.int64)
+        o = 0
+        for j in projs:
+            ds, m = j._dstate, j.n_synapses
+            kind[j.index] = dmods.index(ds["dynamics"].module)
+            off[j.index] = o
+            S[:ds["S"].shape[0], o:o + m] = ds["S"]
+            P[:ds["P"].shape[0], o:o + m] = ds["P"]
+            last[o:o + m] = ds["last"]
+            ds["S"], ds["last"] = S[:ds["S"].shape[0], o:o + m], last[o:o + m]
+            o += m
+        return Dynamics(kind, off, S, P, last, np.array([net.dt]),
+                        np.array([net._dynamics_seed()], np.uint64))
 
     def _parts(self, n: int) -> int:
         if self.use_plastic and self.net.weight_recorders:
@@ -278,6 +316,7 @@ class Runtime:
                 self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
+                self.dyn,
                 ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
                 sv_out)

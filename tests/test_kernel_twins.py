@@ -16,7 +16,8 @@ from .reference.neurons import columns_by_name, twin
 
 def random_network(seed, dtype="float64", threads=1):
     """A small network exercising every kernel path: curr/cond, homogeneous/heterogeneous,
-    sources, per-synapse and uniform weights/delays, several delays, both receptors."""
+    sources, per-synapse and uniform weights/delays, several delays, both receptors, synapse
+    dynamics."""
     rng = np.random.default_rng(seed)
     net = ss.Network(dt=0.1, seed=seed, dtype=dtype, threads=threads)
     n1, n2, n3 = rng.integers(5, 40, 3)
@@ -43,6 +44,13 @@ def random_network(seed, dtype="float64", threads=1):
     net.connect(c, c, ss.FixedProbability(0.2, allow_self=False), weight=-0.3,
                 receptor_type="inhibitory")
     net.connect(b, b, ss.FixedProbability(0.3), weight=0.005, receptor_type="inhibitory")
+    # synapse dynamics: per-synapse Tsodyks-Markram, two-variable form, stochastic release
+    net.connect(src, c, ss.FixedProbability(0.5), weight=0.8, synapse=ss.TsodyksMarkram(
+        U=ss.RandomDistribution("uniform", low=0.1, high=0.9), tau_rec=50.0, tau_facil=20.0))
+    net.connect(a, c, ss.FixedProbability(0.3), weight=0.5, delay=0.4,
+                synapse=ss.Tsodyks2(U=0.4, tau_rec=ss.RandomDistribution("uniform", low=10, high=90)))
+    net.connect(src, a, ss.FixedProbability(0.3), weight=-0.4, receptor_type="inhibitory",
+                synapse=ss.SimpleStochastic(p=0.5))
     recs = [net.record(p, "spikes") for p in (a, b, c, src, arr)]
     net.record(a[:5], "v", sampling_interval=0.2)
     net.record(b, ["gsyn_exc", "gsyn_inh"])
@@ -50,7 +58,7 @@ def random_network(seed, dtype="float64", threads=1):
 
 
 # positions in Runtime.kernel_args
-SPK_STEP, SPK_ID, COUNTS = 31, 32, 34
+SPK_STEP, SPK_ID, COUNTS = 32, 33, 35
 STATE_ARGS = {3: "S", 4: "ref", 5: "buf"}
 
 
@@ -66,8 +74,14 @@ def _prepare(net, t0, n):
     return rt, rt.kernel_args(t0, n, ev_step, ev_id, 0, counts, sr_ptr, sv_out)
 
 
+DYN = 26  # position of the synapse dynamics (a namedtuple of arrays) in kernel_args
+
+
 def _snapshot(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    out = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    if args[DYN] is not None:
+        out[DYN] = type(args[DYN])(*[a.copy() for a in args[DYN]])
+    return out
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -79,7 +93,7 @@ def test_run_chunk_matches_numpy_twin(seed, dtype):
     assert args[SPK_STEP] is rt.spk_step and args[COUNTS].shape == (300, len(net.populations))
     ref_args = _snapshot(args)
     out = rt.engine.run_chunk(*args, rt.fired[0], rt.spikes)
-    ref_out = engine_ref.run_chunk(*ref_args, models=_names(rt))
+    ref_out = engine_ref.run_chunk(*ref_args, models=_names(rt), dynamics=_dyn_names(rt))
     assert out == ref_out
     for k, name in STATE_ARGS.items():
         if name == "ref":
@@ -89,6 +103,12 @@ def test_run_chunk_matches_numpy_twin(seed, dtype):
             np.testing.assert_allclose(args[k], ref_args[k], rtol=tol, atol=tol, err_msg=name)
     n_spk = out[1]
     assert n_spk > 0
+    assert args[DYN] is not None
+    np.testing.assert_allclose(args[DYN].S, ref_args[DYN].S, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(args[DYN].last, ref_args[DYN].last)
+    for pj in np.flatnonzero(args[DYN].kind >= 0):  # each dynamic projection transmitted
+        o, m = args[DYN].off[pj], net.projections[pj].n_synapses
+        assert (args[DYN].last[o:o + m] > 0).mean() > 0.2
     np.testing.assert_array_equal(args[SPK_STEP][:n_spk], ref_args[SPK_STEP][:n_spk])
     np.testing.assert_array_equal(args[SPK_ID][:n_spk], ref_args[SPK_ID][:n_spk])
     np.testing.assert_array_equal(args[COUNTS], ref_args[COUNTS])
@@ -113,6 +133,10 @@ def test_parallel_kernel_is_bit_identical_to_serial(seed):
 
 def _names(rt):
     return tuple(m.__name__.rsplit(".", 1)[1] for m in rt.engine_models)
+
+
+def _dyn_names(rt):
+    return tuple(m.__name__.rsplit(".", 1)[1] for m in rt.engine_dynamics)
 
 
 def _switch_cases(name):

@@ -67,12 +67,30 @@ import numpy as np
 
 from .. import _validate as V
 from ..cells import SpikeSourceArray, SpikeSourcePoisson
+from ..export import ExportError
 from ..export.pynn_script import check_network, rate_breakpoints
 
 
 def _nest_vars(celltype) -> dict:
     """``{spikesim state variable: (NEST name, factor NEST -> spikesim)}`` of a neuron type."""
     return celltype.model.TRANSLATIONS["nest_state"]
+
+
+def _check_recordables(net) -> None:
+    """:class:`ExportError` for a recorded state variable that NEST does not record.
+
+    E.g. the alpha synapses' derivatives (``disyn_exc``, ``dgsyn_exc``): internal
+    state of NEST's models, absent from the model's ``nest_state`` row.
+    """
+    for rec in net.recorders:
+        ct = rec.population.celltype
+        if ct.kind == 0:
+            continue
+        missing = [v for v in rec.variables
+                   if v not in ("spikes", "rate") and v not in _nest_vars(ct)]
+        if missing:
+            raise ExportError(f"population {rec.population.label!r}: {missing} of "
+                              f"{type(ct).__name__} have no NEST recordable", "nest-recordable")
 
 
 def _import_nest():
@@ -148,6 +166,7 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     n_steps = V.time_to_steps("duration", duration, dt, minimum=0)
     threads = V.count("threads", threads, 1)
     stdp = check_network(net)
+    _check_recordables(net)
     if net.step != 0:
         raise RuntimeError(f"the network has already run to t = {net.t} ms in spikesim; the NEST "
                            "backend simulates from t = 0 with empty synapses, so it needs a fresh network")
@@ -224,6 +243,8 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
         syn = {"weight": w, "delay": np.asarray(proj.delay, np.float64) * dt}
         if port:
             syn["receptor_type"] = port
+        if proj._dstate is not None:
+            syn.update(_dynamics_spec(proj))
         if proj.plastic:
             m = stdp[proj.index]
             name = f"spikesim_stdp_{proj.index}"
@@ -308,6 +329,19 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     return dict(recorders=list(net.recorders), weights=weights, rng_seed=seed,
                 nest_version=getattr(nest, "__version__", "?"), duration=n_steps * dt,
                 wall_s=time.perf_counter() - t_wall)
+
+
+def _dynamics_spec(proj) -> dict:
+    """NEST ``syn_spec`` entries of a projection's synapse dynamic (the module's ``nest`` row)."""
+    ds = proj._dstate
+    mod = ds["dynamics"].module
+    model, params, state = mod.TRANSLATIONS["nest"]
+    spec = {"synapse_model": model}
+    for ours, theirs in params.items():
+        spec[theirs] = ds["P"][mod.PARAMS.index(ours)].astype(np.float64)
+    for ours, theirs in state.items():
+        spec[theirs] = ds["S"][mod.STATE.index(ours)].astype(np.float64)
+    return spec
 
 
 def _storage_order(proj, conns, nodes, sign: float) -> np.ndarray:

@@ -316,9 +316,38 @@ def _projection_code(proj, j: int, net, stdp: dict, data: _Data, lines: list) ->
                      f"{proj.receptor_type!r}, {proj.label!r})")
         return
     syn = "sim.StaticSynapse()"
+    if proj._dstate is not None:
+        syn = _dynamics_code(proj)
     lines.append(f"    projs[{j}] = sim.Projection(pops[{pre}], pops[{post}], "
                  f"sim.FromListConnector({rows}, column_names=['weight', 'delay']), "
                  f"synapse_type={syn}, receptor_type={proj.receptor_type!r}, label={proj.label!r})")
+
+
+def _dynamics_code(proj) -> str:
+    """``sim.<PyNN synapse type>(...)`` of a projection's synapse dynamic, or ExportError."""
+    ds = proj._dstate
+    dyn, mod = ds["dynamics"], ds["dynamics"].module
+    name = mod.TRANSLATIONS.get("pynn")
+    if name is None:
+        raise ExportError(f"projection {proj.label!r}: {type(dyn).__name__} has no PyNN synapse "
+                          "type", "synapse-dynamics")
+    args = []
+    for k, par in enumerate(mod.PARAMS):
+        vals = ds["P"][k]
+        if not (vals == vals[0]).all():
+            raise ExportError(f"projection {proj.label!r}: per-synapse {par} of {type(dyn).__name__} "
+                              "is not exported (one value per projection is)",
+                              "synapse-dynamics-per-synapse")
+        if par == "tau_psc":  # pyNN.nest takes it from the target's tau_syn
+            target = proj.post_population.params.get(
+                "tau_syn_E" if proj.receptor_type == "excitatory" else "tau_syn_I")
+            if target is None or not np.all(np.asarray(target) == vals[0]):
+                raise ExportError(f"projection {proj.label!r}: tau_psc {vals[0]!r} ms differs from "
+                                  "the target's synaptic time constant, which PyNN uses",
+                                  "synapse-dynamics-tau-psc")
+            continue
+        args.append(f"{par}={_f(vals[0])}")
+    return f"sim.{name}({', '.join(args)})"
 
 
 def _injection_code(source, pop, idx, i: int, net, data: _Data, lines: list) -> None:

@@ -5,8 +5,9 @@ expressions per segment, spikes are delivered synapse by synapse.
 """
 import numpy as np
 
-from spikesim.kernels.codegen import model_module
+from spikesim.kernels.codegen import dynamic_module, model_module
 
+from . import synapses as synapses_ref
 from .neurons import columns_by_name, twin
 
 
@@ -14,10 +15,12 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay, ev_step, ev_id, ev_pos,
+              cut, post, weight, delay, dyn, ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
-              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out, models=()):
-    """``models``: the engine's model module names; ``seg_kind`` indexes them."""
+              counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out, models=(),
+              dynamics=()):
+    """``models`` / ``dynamics``: the engine's neuron model and synapse dynamic module names;
+    ``seg_kind`` and ``dyn.kind`` index them."""
     cap = spk_step.shape[0]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
@@ -58,6 +61,15 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                 for syn in range(cut[row, 0], cut[row, -1]):
                     wk = w[0] if len(w) == 1 else w[syn]
                     dk = d[0] if len(d) == 1 else d[syn]
+                    if dyn is not None and dyn.kind[pj] >= 0:
+                        name = dynamics[dyn.kind[pj]]
+                        mod = dynamic_module(name)
+                        wk = wk * synapses_ref.deliver(name, dyn.S, dyn.P, dyn.last,
+                                                       dyn.off[pj] + syn, t, dyn.dt[0],
+                                                       dyn.seed[0], len(mod.STATE),
+                                                       len(mod.PARAMS))
+                        if wk == 0.0:
+                            continue
                     buf[pj_rec[pj], (t + int(dk)) & slot_mask, pj_post_lo[pj] + tg[syn]] += wk
         for r in range(len(sr_lo)):
             if (t + 1) % sr_every[r] == 0:
