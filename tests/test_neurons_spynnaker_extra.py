@@ -54,10 +54,10 @@ def _ca2_reference_isis(i_alpha, T=400.0, i_offset=2.0, tau_ca2=80.0, tau_m=20.0
     v, ca, r, out = v_rest, 0.0, 0, []
     for s in range(int(round(T / h))):
         vn = vinf + (v - vinf) * p22 - p21 * ca
-        if r > 0:
+        if r > 0:  # refractory: v held at v_reset (< v_th)
             vn, r = v, r - 1
         ca *= pca
-        if vn >= v_th and (r == 0 or vn != v):
+        if vn >= v_th:
             out.append(s)
             vn, r, ca = v_rest, n_ref, ca + i_alpha
         v = vn
@@ -72,7 +72,7 @@ def test_ca2_interspike_intervals_grow_as_reference():
     np.testing.assert_array_equal(isi, ref[:isi.size])
     assert isi[-1] > isi[0] + 5 and (np.diff(isi[:5]) >= 0).all()  # adaptation
     flat = np.diff(np.rint(_ca2_run(0.0).spikes.times / DT).astype(int))
-    assert len(set(flat.tolist())) == 1 and flat[0] == isi[0]  # no Ca2+: regular firing
+    assert len(set(flat.tolist())) == 1 and flat[0] < isi[0]  # no Ca2+: regular, faster
 
 
 @pytest.mark.parametrize("bad", [dict(tau_ca2=0.0), dict(i_alpha=-0.1), dict(tau_m=-1.0),
@@ -103,7 +103,9 @@ def test_semd_preferred_direction_closed_form():
     mult = w1 * np.exp(-(a2 - a1) / 5.0)
     t = rec.v.times
     expect = -65.0 + sf * mult * w2 * _psp_kernel(t - a2, 20.0, 3.0, 1.0)
-    np.testing.assert_allclose(rec.v.values[:, 0], expect, rtol=0, atol=1e-10)
+    on = t <= a2 + 3.0 * np.log(w2 / 0.001)  # until I_2 decays below 0.001 nA (mu -> 0)
+    assert on.sum() > 150
+    np.testing.assert_allclose(rec.v.values[on, 0], expect[on], rtol=0, atol=1e-10)
     assert rec.v.values.max() > -60.0  # a response of several mV
     on = rec.multiplicator.values[:, 0]
     assert np.isclose(on.max(), mult, rtol=1e-12) and on[-1] == 0.0  # reset when I_2 < 0.001
@@ -136,32 +138,35 @@ def _p_formula(v, v_thresh, du_th, tau_th, dt):
 
 @pytest.mark.parametrize("x", [-2.0, 0.0, 1.0, 6.0])
 def test_stochastic_firing_probability_at_fixed_v(x):
-    """v held at v0 (v_rest = v_reset = v0, no input, no refractory period): the fraction of
-    neuron-steps with a spike estimates p(v0); within 5 standard errors of the formula."""
-    du, tau_th, vth = 0.5, 0.02, -50.0
+    """20,000 neurons at v0 = v_rest (no input, so v stays at v0 in the step) each draw once: the
+    fraction that fires estimates p(v0); within 5 standard errors of sPyNNaker's formula."""
+    du, tau_th, vth, n = 0.5, 0.02, -50.0, 20000
     v0 = vth + x * du
     net = ss.Network(dt=DT, seed=11, dtype="float64")
-    pop = net.add_population(2000, ss.IFCondExpStoc(v_rest=v0, v_reset=min(v0, -51.0),
-                                                    v_thresh=vth, du_th=du, tau_th=tau_th,
-                                                    tau_refrac=0.0))
-    if v0 >= vth:  # v_reset must be below v_thresh: start at v0, refill by a strong drive
-        pop.set(v_reset=v0 - 1e-9) if v0 - 1e-9 < vth else None
+    pop = net.add_population(n, ss.IFCondExpStoc(v_rest=v0, v_reset=vth - 10.0, v_thresh=vth,
+                                                 du_th=du, tau_th=tau_th))
     rec = net.record(pop, "spikes")
-    n_steps = 100
-    net.run(n_steps * DT)
-    p = _p_formula(v0 if v0 < vth else v0, vth, du, tau_th, DT)
-    trials = 2000 * n_steps
-    if v0 >= vth:  # after a spike v restarts from v_reset < v_thresh; count first steps only
-        first = rec.spikes.times.min(initial=np.inf)
-        steps = np.rint(rec.spikes.times / DT).astype(int)
-        hits = np.sum(steps == 1)
-        trials, got = 2000, hits / 2000
-        assert first == DT
-    else:
-        got = len(rec.spikes) / trials
-    se = np.sqrt(p * (1 - p) / trials)
-    assert abs(got - p) < 5 * se + 1e-12, (x, got, p, se)
-    assert p > 0.01
+    net.run(DT)
+    p = _p_formula(v0, vth, du, tau_th, DT)
+    got = len(rec.spikes) / n
+    se = np.sqrt(p * (1 - p) / n)
+    assert 0.03 < p <= 0.8
+    assert abs(got - p) < 5 * se, (x, got, p, se)
+
+
+def test_stochastic_probability_over_many_steps():
+    """Held at v0 < v_thresh (v_reset = v0, no refractory period) for 200 steps: spike count of
+    each neuron is Binomial(200, p); the total is within 5 standard errors of 200 n p."""
+    du, tau_th, vth, n, k = 0.5, 0.02, -50.0, 1000, 200
+    v0 = vth - 0.5
+    net = ss.Network(dt=DT, seed=4, dtype="float64")
+    pop = net.add_population(n, ss.IFCondExpStoc(v_rest=v0, v_reset=v0, v_thresh=vth, du_th=du,
+                                                 tau_th=tau_th, tau_refrac=0.0))
+    rec = net.record(pop, "spikes")
+    net.run(k * DT)
+    p = _p_formula(v0, vth, du, tau_th, DT)
+    trials = n * k
+    assert abs(len(rec.spikes) / trials - p) < 5 * np.sqrt(p * (1 - p) / trials)
 
 
 def _stoc_net(seed, threads=1):
@@ -180,7 +185,7 @@ def test_stochastic_reproducible_and_split_invariant():
             net.run(c)
         runs.append((rec.spikes.times.copy(), rec.spikes.senders.copy()))
     (t0, s0), others = runs[0], runs[1:]
-    assert len(t0) > 500
+    assert len(t0) > 200
     for t, s in others[:2]:  # run(a); run(b) == run(a + b); two threads == one
         np.testing.assert_array_equal(t, t0)
         np.testing.assert_array_equal(s, s0)
