@@ -349,8 +349,8 @@ def test_bad_input_names_the_parameter():
     assert p.get("cm") == 1.0  # nothing changed
     with pytest.raises(errors.InvalidParameterValueError, match="amplitudes"):
         sim.StepCurrentSource(times=[1.0, 2.0], amplitudes=[0.1])
-    with pytest.raises(NotImplementedError, match="IF_curr_alpha"):
-        sim.IF_curr_alpha()
+    with pytest.raises(NotImplementedError, match="IF_facets_hardware1"):
+        sim.IF_facets_hardware1()  # IF_curr_alpha is offered now
     with pytest.raises(NotImplementedError, match="TsodyksMarkramSynapse"):
         sim.TsodyksMarkramSynapse()
     with pytest.warns(UserWarning, match="no_such_option"):
