@@ -8,7 +8,7 @@ from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD
 from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
-from .currents import DCSource, StepCurrentSource
+from .currents import ACSource, DCSource, StepCurrentSource
 from .lirinzel import LiRinzel
 from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
@@ -32,7 +32,7 @@ __all__ = [
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
-    "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
+    "ACSource", "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",

@@ -43,7 +43,7 @@ import tempfile
 import numpy as np
 
 from . import cells as C
-from .currents import DCSource, StepCurrentSource
+from .currents import ACSource, DCSource, StepCurrentSource
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
                          SpikePairRule, TripletRule)
 
@@ -109,6 +109,11 @@ def _write(net, f) -> None:
         h = inj.create_group(str(k))
         if isinstance(src, DCSource):
             args = dict(amplitude=src.amplitude, start=src.start, stop=src.stop)
+        elif isinstance(src, ACSource):
+            args = dict(amplitude=src.amplitude, offset=src.offset, frequency=src.frequency,
+                        phase=src.phase, start=src.start, stop=src.stop)
+        elif not isinstance(src, StepCurrentSource):
+            raise ValueError(f"current source {src!r} cannot be saved")
         else:
             args = dict(times=src.times.tolist(), amplitudes=src.amplitudes.tolist())
         h.attrs.update(kind=type(src).__name__, population=pop.index, args=json.dumps(args))
@@ -239,7 +244,8 @@ def _read(f, threads):
     for k in range(len(f["injections"])):
         h = f["injections"][str(k)]
         args = json.loads(h.attrs["args"])
-        cls = {"DCSource": DCSource, "StepCurrentSource": StepCurrentSource}.get(h.attrs["kind"])
+        cls = {"DCSource": DCSource, "StepCurrentSource": StepCurrentSource,
+               "ACSource": ACSource}.get(h.attrs["kind"])
         if cls is None:
             raise FileFormatError(f"unknown current source kind {h.attrs['kind']!r}")
         pop = net.populations[int(h.attrs["population"])]

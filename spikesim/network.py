@@ -450,7 +450,7 @@ class Network:
         if target.population.celltype.kind == 0:
             raise ValueError(f"target ({target.population.label!r}) is a spike source; "
                              "currents go into neurons")
-        V.fits_dtype(f"{type(source).__name__}.amplitude", np.asarray(source.schedule()[1]), self.dtype)
+        V.fits_dtype(f"{type(source).__name__}.amplitude", np.asarray(source.bound()), self.dtype)
         self.injections.append((source, target.population, np.asarray(target.local_indices)))
         self._runtime.invalidate()
 

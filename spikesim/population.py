@@ -58,8 +58,8 @@ class Population:
         """Refractory period of each neuron in whole steps (0 for spike sources)."""
         if self.celltype.kind == 0:
             return np.zeros(self.size, np.int64)
-        return np.broadcast_to(np.rint(np.asarray(self.params["tau_refrac"]) / dt).astype(np.int64),
-                               (self.size,))
+        return np.broadcast_to(np.rint(np.asarray(self.params.get("tau_refrac", 0.0)) / dt)
+                               .astype(np.int64), (self.size,))
 
     def __repr__(self) -> str:
         return f"Population({self.size}, {type(self.celltype).__name__}, label={self.label!r})"
@@ -197,7 +197,7 @@ class Population:
 
     def _check_histories(self, new: dict) -> None:
         """A shorter refractory period may need longer plastic trace histories: refuse that."""
-        ref = int(np.min(np.rint(np.asarray(new["tau_refrac"]) / self.net.dt), initial=0))
+        ref = int(np.min(np.rint(np.asarray(new.get("tau_refrac", 0.0)) / self.net.dt), initial=0))
         for j in self.net.projections:
             if j.plastic and j.pre is self:
                 need = int(j.delay.max(initial=1)) // (ref + 1) + 2

@@ -71,6 +71,24 @@ class Projection:
         raise ValueError(f"{type(self._dstate['dynamics']).__name__} has no parameter or state "
                          f"{name!r}; valid: {list(mod.PARAMS) + list(mod.STATE)}")
 
+    def set_dynamics(self, name: str, values) -> None:
+        """Set a parameter of the synapse dynamic: a scalar or one value per synapse (storage order).
+
+        Validated as at creation; state variables are not changed (they keep evolving from
+        their current values).
+        """
+        if self._dstate is None:
+            raise ValueError(f"projection {self.label!r} has no synapse dynamic")
+        dyn = self._dstate["dynamics"]
+        if name not in dyn.module.PARAMS:
+            raise ValueError(f"{type(dyn).__name__} has no parameter {name!r}; valid: "
+                             f"{list(dyn.module.PARAMS)}")
+        a = np.asarray(values, np.float64)
+        if a.ndim > 1 or (a.ndim == 1 and a.shape[0] != self.n_synapses):
+            raise ValueError(f"{type(dyn).__name__}.{name} needs a scalar or {self.n_synapses} "
+                             f"values, got shape {a.shape}")
+        self._dstate["P"][dyn.module.PARAMS.index(name)] = dyn._check(name, a)
+
     @property
     def plastic(self) -> bool:
         return self.synapse is not None

@@ -91,10 +91,7 @@ class Runtime:
         n_cols = max([len(m.COLUMNS) for m in models] + [1])
         n_rec = max([len(m.RECEPTORS) for m in models] + [2])
         # injected currents per population: (change steps, amplitudes, neuron indices)
-        self.change_steps = {p.index: [] for p in pops if p.celltype.kind != 0}
-        for source, q, idx in net.injections:
-            times, amps = source.schedule()
-            self.change_steps[q.index].append((np.rint(times / net.dt).astype(np.int64), amps, idx))
+        self._load_schedules(net.step)
         # coarse-clock groups (astrocytes stepped between kernel chunks, see ``_tick_groups``)
         # may add a per-neuron current to a population: self.extra_current[pop index]
         self.clock_groups = [g for g in net.astrocytes if hasattr(g, "next_tick")]
@@ -184,6 +181,19 @@ class Runtime:
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.valid = True
 
+    def _load_schedules(self, until_step: int) -> None:
+        """Injected currents per population: ``change_steps[pop] = [(steps, amplitudes, idx)]``.
+
+        Sources whose schedule never ends (``ACSource``) are sampled up to ``until_step``;
+        ``run`` reloads them when it goes further.
+        """
+        net = self.net
+        self.change_steps = {p.index: [] for p in net.populations if p.celltype.kind != 0}
+        self.schedule_until = until_step
+        for source, q, idx in net.injections:
+            times, amps = source.schedule(net.dt, until_step * net.dt)
+            self.change_steps[q.index].append((np.rint(times / net.dt).astype(np.int64), amps, idx))
+
     @staticmethod
     def _dynamics(net, dmods):
         """The kernel's :class:`~spikesim.kernels.engine.Dynamics`, or None without dynamics.
@@ -272,6 +282,9 @@ class Runtime:
             self._build()
         net = self.net
         t_end = net.step + n_steps
+        if t_end > self.schedule_until and any(getattr(src, "sampled", False)
+                                               for src, _, _ in net.injections):
+            self._load_schedules(t_end)
         bar = _progress(n_steps * net.dt, progress)
         changes = sorted({int(s) for sched in self.change_steps.values() for times, _, _ in sched
                           for s in times})

@@ -351,8 +351,14 @@ def test_bad_input_names_the_parameter():
         sim.StepCurrentSource(times=[1.0, 2.0], amplitudes=[0.1])
     with pytest.raises(NotImplementedError, match="IF_facets_hardware1"):
         sim.IF_facets_hardware1()  # IF_curr_alpha is offered now
-    with pytest.raises(NotImplementedError, match="TsodyksMarkramSynapse"):
-        sim.TsodyksMarkramSynapse()
+    with pytest.raises(NotImplementedError, match="StochasticTsodyksMarkramSynapse"):
+        sim.StochasticTsodyksMarkramSynapse()  # TsodyksMarkramSynapse is offered now
+    src = sim.Population(2, sim.SpikeSourcePoisson(rate=1.0))
+    tgt = sim.Population(2, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match=r"TsodyksMarkram\.U must lie in"):
+        sim.Projection(src, tgt, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(U=1.5))
+    with pytest.raises(errors.InvalidParameterValueError, match=r"SimpleStochastic\.p"):
+        sim.Projection(src, tgt, sim.AllToAllConnector(), sim.SimpleStochasticSynapse(p=-0.5))
     with pytest.warns(UserWarning, match="no_such_option"):
         sim.setup(no_such_option=1)
     with pytest.raises(errors.InvalidParameterValueError, match="stdp_amplitudes"):

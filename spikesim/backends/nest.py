@@ -213,7 +213,7 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     # injected currents: I_e = i_offset + the sources' amplitudes in force, from spikesim's steps
     inj = {}
     for source, pop, idx in net.injections:
-        times, amps = source.schedule()
+        times, amps = source.schedule(dt, n_steps * dt)
         inj.setdefault(pop.index, []).append((np.rint(times / dt).astype(np.int64), amps, idx))
     for k, sched in inj.items():
         pop = net.populations[k]

@@ -285,7 +285,7 @@ def fixed_point_run(net, duration: float, neurons_per_core: int = 256, board="sp
     for p in net.populations:
         for r, name in enumerate(("excitatory", "inhibitory")):
             sh[r, p.first:p.first + p.size] = desc.weight_shifts.get((p.label, name), 0)
-    changes = _current_changes(net, h, t0_step * dt)
+    changes = _current_changes(net, h, t0_step * dt, t0_step * dt + n_ticks * h)
     # float reference, with the source spikes to replay
     f_steps, f_ids = _float_reference(net, duration, plasticity)
     is_src = np.zeros(net.n_neurons, bool)
@@ -343,14 +343,15 @@ def _pending(net, curr) -> dict:
     return out
 
 
-def _current_changes(net, h, t0_ms) -> dict:
+def _current_changes(net, h, t0_ms, until_ms) -> dict:
     """``{tick: injected current per neuron}`` at every tick where an injection changes."""
     from ..currents import amplitude_at
 
     if not net.injections:
         return {}
-    scheds = [(np.rint(src.schedule()[0] / h).astype(np.int64), src.schedule()[1], p.first + idx)
-              for src, p, idx in net.injections]
+    scheds = [(np.rint(ts / h).astype(np.int64), amps, p.first + idx)
+              for (ts, amps), (src, p, idx) in zip([s.schedule(h, until_ms) for s, _, _ in
+                                                    net.injections], net.injections)]
     t0 = int(round(t0_ms / h))
     ticks = sorted({0} | {int(s) - t0 for ts, _, _ in scheds for s in ts if s > t0})
     out = {}

@@ -19,7 +19,7 @@ from spikesim.projection import delays_to_steps
 
 from . import simulator
 from .simulator import state
-from .standardmodels import StaticSynapse, STDPMechanism
+from .standardmodels import StaticSynapse, STDPMechanism, _DynamicSynapse
 
 _STDP_NAMES = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
 
@@ -68,10 +68,14 @@ class Projection(common.Projection):
             raise NotImplementedError("Projection(source=...) is not available in spikesim")
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type, space, label)
-        if not isinstance(self.synapse_type, (StaticSynapse, STDPMechanism)):
+        if not isinstance(self.synapse_type, (StaticSynapse, STDPMechanism, _DynamicSynapse)):
             raise NotImplementedError(f"synapse type {type(self.synapse_type).__name__} is not "
-                                      "available in spikesim (StaticSynapse, STDPMechanism are)")
-        self._chunks = {"pre": [], "post": [], "weight": [], "delay": []}
+                                      "available in spikesim (StaticSynapse, STDPMechanism, "
+                                      "TsodyksMarkramSynapse, SimpleStochasticSynapse are)")
+        self._dynamic = (self.synapse_type.dynamic_parameters()
+                         if isinstance(self.synapse_type, _DynamicSynapse) else ())
+        self._chunks = {"pre": [], "post": [], "weight": [], "delay": [],
+                        **{name: [] for name in self._dynamic}}
         self._static_params = {}
         connector.connect(self)
         self._build()
@@ -86,7 +90,7 @@ class Projection(common.Projection):
         n = pre.shape[0]
         self._chunks["pre"].append(pre)
         self._chunks["post"].append(np.full(n, int(postsynaptic_index), np.int64))
-        for name in ("weight", "delay"):
+        for name in ("weight", "delay") + self._dynamic:
             v = np.asarray(connection_parameters.pop(name), dtype=np.float64)
             self._chunks[name].append(np.broadcast_to(v, (n,)) if v.ndim == 0 else v.ravel())
         connection_parameters.pop("dendritic_delay_fraction", None)
@@ -124,7 +128,9 @@ class Projection(common.Projection):
             steps = delays_to_steps(cat["delay"], state.dt).astype(np.uint16)
         except ValueError as exc:
             raise errors.ConnectionError(f"{exc} (delay)") from None
-        if isinstance(self.synapse_type, STDPMechanism):
+        if self._dynamic:
+            synapse = None  # one per part, below, with its connections' parameters
+        elif isinstance(self.synapse_type, STDPMechanism):
             if m == 0:
                 self._static_params = {k: 0.0 for k in _STDP_NAMES}
             synapse = self.synapse_type.to_spikesim(self._static_params, self.receptor_type,
@@ -148,10 +154,18 @@ class Projection(common.Projection):
             order = np.lexsort((b, a))  # CSR: by source, then target (stable)
             indptr = np.zeros(ppop.size + 1, np.int64)
             np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
+            part_synapse = synapse
+            if self._dynamic:
+                try:
+                    part_synapse = self.synapse_type._ss_dynamic(
+                        **{name: cat[name][sel][order] for name in self._dynamic})
+                except ValueError as exc:
+                    raise errors.InvalidParameterValueError(str(exc)) from None
             try:
                 ssproj = state.net._restore_projection(
                     ppop._ss, qpop._ss, self.receptor_type, str(self.label), indptr,
-                    b[order].astype(np.int32), weight[sel][order], steps[sel][order], synapse)
+                    b[order].astype(np.int32), weight[sel][order], steps[sel][order],
+                    part_synapse)
             except ValueError as exc:
                 raise errors.ConnectionError(str(exc)) from None
             self._part[sel[order]] = len(self._parts)
@@ -187,6 +201,8 @@ class Projection(common.Projection):
                 out[sel] = np.asarray(ssproj.weight, np.float64)[self._pos[sel]]
             elif name == "delay":
                 out[sel] = ssproj.get_delays()[self._pos[sel]]
+            elif name in self._dynamic:
+                out[sel] = ssproj.get_dynamics(name)[self._pos[sel]]
             else:
                 raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
                                                        self.synapse_type.get_parameter_names())
@@ -238,6 +254,15 @@ class Projection(common.Projection):
                 self._set_weights(vals)
             elif name == "delay":
                 self._set_delays(vals)
+            elif name in self._dynamic:
+                for k, ssproj in enumerate(self._parts):
+                    sel = self._part == k
+                    new = ssproj.get_dynamics(name)
+                    new[self._pos[sel]] = vals[sel]
+                    try:
+                        ssproj.set_dynamics(name, new)
+                    except ValueError as exc:
+                        raise errors.InvalidParameterValueError(str(exc)) from None
             elif name in self._static_params:
                 if not np.all(vals == self._static_params[name]):
                     raise NotImplementedError(f"changing the STDP parameter {name} of an existing "

@@ -157,8 +157,15 @@ class _Proxy(CurrentSource):
     def __init__(self, owner):
         self.owner = owner
 
-    def schedule(self):
-        return self.owner._ss_source.schedule()
+    @property
+    def sampled(self):
+        return self.owner._ss_source.sampled
+
+    def bound(self):
+        return self.owner._ss_source.bound()
+
+    def schedule(self, dt=None, until=None):
+        return self.owner._ss_source.schedule(dt, until)
 
 
 class _CurrentSource(StandardCurrentSource):
@@ -241,6 +248,21 @@ class StepCurrentSource(_CurrentSource, electrodes.StepCurrentSource):
         return ss.StepCurrentSource(np.zeros(1), np.zeros(1))
 
 
+class ACSource(_CurrentSource, electrodes.ACSource):
+    __doc__ = electrodes.ACSource.__doc__ + """
+    spikesim samples the current at the start of every step (see :class:`spikesim.ACSource`).
+    """
+    translations = _identity(electrodes.ACSource)
+
+    @staticmethod
+    def _make(p):
+        try:
+            return ss.ACSource(**{k: float(p[k]) for k in ("amplitude", "offset", "frequency",
+                                                            "phase", "start", "stop")})
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidParameterValueError(str(exc)) from None
+
+
 # ---------------------------------------------------------------------------- synapses
 def _check_weights(weights, projection):
     """PyNN's sign rules, or none under sPyNNaker's convention (the magnitude is used)."""
@@ -268,6 +290,39 @@ class StaticSynapse(synapses.StaticSynapse):
 
     def to_spikesim(self, params: dict, receptor_type: str, post_celltype):
         return None
+
+
+class _DynamicSynapse:
+    """Mixin: a PyNN synapse type backed by a spikesim synapse dynamic (``_ss_dynamic``).
+
+    Its parameters other than weight and delay may differ per connection; they are
+    validated by spikesim (``InvalidParameterValueError`` naming the parameter).
+    """
+
+    _ss_dynamic = None
+    parameter_checks = {"weight": _check_weights}
+
+    def _get_minimum_delay(self):
+        return _minimum_delay()
+
+    @classmethod
+    def dynamic_parameters(cls) -> tuple:
+        return tuple(k for k in cls.default_parameters if k not in ("weight", "delay"))
+
+
+class TsodyksMarkramSynapse(_DynamicSynapse, synapses.TsodyksMarkramSynapse):
+    __doc__ = synapses.TsodyksMarkramSynapse.__doc__ + """
+    spikesim: :class:`spikesim.TsodyksMarkram` (NEST ``tsodyks_synapse``, as pyNN.nest),
+    with ``tau_psc`` from the target's ``tau_syn_E`` / ``tau_syn_I``.
+    """
+    translations = _identity(synapses.TsodyksMarkramSynapse)
+    _ss_dynamic = ss.TsodyksMarkram
+
+
+class SimpleStochasticSynapse(_DynamicSynapse, synapses.SimpleStochasticSynapse):
+    __doc__ = synapses.SimpleStochasticSynapse.__doc__
+    translations = _identity(synapses.SimpleStochasticSynapse)
+    _ss_dynamic = ss.SimpleStochastic
 
 
 class SpikePairRule(synapses.SpikePairRule):
@@ -371,8 +426,8 @@ for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
               "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory"):
     if _name not in globals():
         globals()[_name] = _unavailable(_name)
-for _name in ("ACSource", "NoisyCurrentSource", "TsodyksMarkramSynapse", "ElectricalSynapse",
-              "SimpleStochasticSynapse", "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
+for _name in ("NoisyCurrentSource", "ElectricalSynapse",
+              "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
               "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression",
               "Vogels2011Rule"):
     globals()[_name] = _unavailable(_name)
