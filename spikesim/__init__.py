@@ -6,6 +6,7 @@ from .cells import IF_cond_alpha, IF_curr_alpha, IF_curr_delta, IF_curr_dual_exp
 from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
 from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD
 from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
+from .cells import IzkCurrExp, Izhikevich_cond
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
 from .currents import ACSource, DCSource, StepCurrentSource
@@ -32,6 +33,7 @@ __all__ = [
     "TripletRule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
+    "IzkCurrExp", "Izhikevich_cond",
     "ACSource", "AllToAll", "DCSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",

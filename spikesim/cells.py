@@ -15,6 +15,7 @@ from .kernels.neurons import if_cond_exp, if_curr_exp
 from .kernels.neurons import if_cond_alpha, if_curr_alpha, if_curr_delta, if_curr_dual_exp
 from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
+from .kernels.neurons import izk_cond_exp, izk_curr_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
 from .random import RandomDistribution
 
@@ -187,6 +188,18 @@ class IF_curr_dual_exp(NeuronType):
 
 class Izhikevich(NeuronType):
     model = izhikevich
+
+
+class IzkCurrExp(NeuronType):
+    """sPyNNaker's ``Izhikevich`` (not PyNN's :class:`Izhikevich`); ``spikesim.pynn.spynnaker``
+    is to offer it under sPyNNaker's name ``Izhikevich``."""
+
+    model = izk_curr_exp
+    __doc__ = __doc__ + "\n" + izk_curr_exp.__doc__
+
+
+class Izhikevich_cond(NeuronType):
+    model = izk_cond_exp
 
 
 class EIF_cond_exp_isfa_ista(NeuronType):
