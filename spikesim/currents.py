@@ -83,9 +83,12 @@ class ACSource(CurrentSource):
 
     .. math::
 
-        I(t) = \text{offset} + \text{amplitude} \sin(2 \pi f t / 1000 + \pi \phi / 180)
+        I(t) = \text{offset} + \text{amplitude}
+               \sin(2 \pi f (t - t_{start}) / 1000 + \pi \phi / 180)
 
     for ``start <= t < stop`` (ms; ``f`` in Hz, phase ``\phi`` in degrees), 0 outside.
+    The phase holds at ``start``, as PyNN specifies (NEST's ``ac_generator`` counts it
+    from ``t = 0``).
     spikesim samples ``I`` at the start of every step and holds it over the step
     (each sample is a current change, so a long run with an AC source costs one kernel
     call per step).
@@ -117,8 +120,8 @@ class ACSource(CurrentSource):
         k0 = int(np.rint(self.start / dt))
         k1 = max(int(np.rint(end / dt)), k0)
         t = np.arange(k0, k1) * dt
-        amps = self.offset + self.amplitude * np.sin(2.0 * np.pi * self.frequency * t / 1000.0
-                                                     + np.pi * self.phase / 180.0)
+        amps = self.offset + self.amplitude * np.sin(
+            2.0 * np.pi * self.frequency * (t - k0 * dt) / 1000.0 + np.pi * self.phase / 180.0)
         if self.stop is not None and self.stop <= until:
             t = np.append(t, max(self.stop, self.start))
             amps = np.append(amps, 0.0)
@@ -130,7 +133,107 @@ class ACSource(CurrentSource):
                 f"stop={self.stop})")
 
 
-def amplitude_at(times_steps: np.ndarray, amplitudes: np.ndarray, step: int) -> float:
-    """Amplitude in force during ``step`` (0 before the first change)."""
+class NoisyCurrentSource(CurrentSource):
+    """Gaussian noise current (PyNN ``NoisyCurrentSource``, NEST ``noise_generator``), in nA.
+
+    From ``start`` to ``stop`` (ms) the current is ``mean + stdev * xi``, a new standard
+    normal ``xi`` every ``dt`` ms (a whole number of simulation steps; default one step),
+    independent for every target neuron, as NEST's ``noise_generator`` gives each target
+    its own noise. The draws are counter-based (splitmix64 of the seed, the target and the
+    interval; Box-Muller), so a run in pieces, a reloaded network and any thread count
+    draw the same values. ``seed``: default derived from the network's seed.
+    """
+
+    sampled = True
+    per_target = True  # independent noise per target neuron: schedule(dt, until, targets, seed)
+
+    def __init__(self, mean: float = 0.0, stdev: float = 1.0, start: float = 0.0,
+                 stop: float | None = None, dt: float | None = None,
+                 seed: int | None = None) -> None:
+        self.mean = float(V.finite_array("NoisyCurrentSource.mean", mean))
+        self.stdev = float(V.non_negative("NoisyCurrentSource.stdev", stdev))
+        self.start = float(V.non_negative("NoisyCurrentSource.start", start))
+        if stop is not None:
+            stop = float(V.finite_array("NoisyCurrentSource.stop", stop))
+            if stop < self.start:
+                raise ValueError(f"NoisyCurrentSource.stop must be >= start ({self.start} ms), "
+                                 f"got {stop!r}")
+        self.stop = stop
+        self.dt = None if dt is None else float(V.positive_scalar("NoisyCurrentSource.dt", dt))
+        self.seed = None if seed is None else V.count("NoisyCurrentSource.seed", seed, 0)
+
+    def bound(self) -> float:
+        return abs(self.mean) + 10.0 * self.stdev  # |xi| < 10 in practice (p < 1e-22)
+
+    def schedule(self, dt=None, until=None, targets=None, seed=0):
+        if dt is None or until is None:
+            raise ValueError("NoisyCurrentSource.schedule needs the time step dt and a time "
+                             "until which to sample (ms)")
+        every = 1 if self.dt is None else int(np.rint(self.dt / dt))
+        if every < 1 or abs(every * dt - (self.dt or dt)) > 1e-9 * dt:
+            raise ValueError(f"NoisyCurrentSource.dt must be a whole number of steps of "
+                             f"{dt} ms, got {self.dt!r}")
+        end = until if self.stop is None else min(self.stop, until)
+        k0 = int(np.rint(self.start / dt))
+        k1 = max(int(np.rint(end / dt)), k0)
+        steps = np.arange(k0, k1, every)
+        targets = np.zeros(1, np.int64) if targets is None else np.asarray(targets, np.int64)
+        key = self.seed if self.seed is not None else seed
+        xi = standard_normal(key, targets[None, :], (steps - k0)[:, None] // every)
+        amps = self.mean + self.stdev * xi
+        t = steps * dt
+        if self.stop is not None and self.stop <= until:
+            t = np.append(t, max(self.stop, self.start))
+            amps = np.vstack([amps, np.zeros((1, targets.shape[0]))])
+        return t, amps
+
+    def __repr__(self) -> str:
+        return (f"NoisyCurrentSource(mean={self.mean}, stdev={self.stdev}, start={self.start}, "
+                f"stop={self.stop}, dt={self.dt})")
+
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def standard_normal(seed: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Standard normal numbers keyed by ``(seed, a, b)`` (arrays broadcast): Box-Muller on two
+    splitmix64 uniforms (counter-based, Salmon et al. 2011)."""
+    with np.errstate(over="ignore"):
+        base = (np.uint64(seed) ^ (np.asarray(a).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+                ^ (np.asarray(b).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)))
+        u1 = (_mix(base) >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+        u2 = (_mix(base ^ np.uint64(0xD1B54A32D192ED03)) >> np.uint64(11)).astype(np.float64) \
+            / 9007199254740992.0
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def injection_schedule(net, k: int, until_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """Schedule ``(times_ms, amplitudes)`` of the network's injection ``k`` up to ``until_ms``.
+
+    Per-target sources (:class:`NoisyCurrentSource`) get their targets' global indices and a
+    seed derived from the network's and the injection's index, so the same network draws the
+    same noise in any run, after loading, and on the NEST backend.
+    """
+    source, q, idx = net.injections[k]
+    if getattr(source, "per_target", False):
+        seed = (net._dynamics_seed() + 7919 * (k + 1)) % 2 ** 63
+        return source.schedule(net.dt, until_ms, q.first + np.asarray(idx), seed)
+    return source.schedule(net.dt, until_ms)
+
+
+def amplitude_at(times_steps: np.ndarray, amplitudes: np.ndarray, step: int):
+    """Amplitude in force during ``step`` (0 before the first change).
+
+    ``amplitudes`` of shape ``(k,)`` give a float; ``(k, n)`` (one column per target
+    neuron) an array of ``n``.
+    """
     j = np.searchsorted(times_steps, step, side="right") - 1
+    if amplitudes.ndim == 2:
+        return amplitudes[j] if j >= 0 else np.zeros(amplitudes.shape[1])
     return float(amplitudes[j]) if j >= 0 else 0.0

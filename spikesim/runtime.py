@@ -12,8 +12,9 @@ import functools
 import numpy as np
 
 from .cells import check_columns
-from .currents import amplitude_at
-from .kernels.codegen import engine_for
+from .currents import amplitude_at, injection_schedule
+from .kernels.codegen import dynamic_module, engine_for
+from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
@@ -73,15 +74,15 @@ class Runtime:
         self.seg_lo = np.array([p.first for p in pops], np.int64)
         self.seg_hi = np.array([p.first + p.size for p in pops], np.int64)
         # the engine is generated for the neuron models used, in order of first use
-        models = []
-        for p in pops:
-            if p.celltype.kind != 0 and p.celltype.model not in models:
-                models.append(p.celltype.model)
+        # one engine per set of neuron models (in name order, so that the order of
+        # populations does not make another); with any synapse dynamic, all of them (their
+        # loops are small, and each set would otherwise be compiled on its own)
+        models = sorted({p.celltype.model for p in pops if p.celltype.kind != 0},
+                        key=lambda m: m.__name__)
         self.engine_models = tuple(models)
         dmods = []
-        for j in net.projections:
-            if j._dstate is not None and j._dstate["dynamics"].module not in dmods:
-                dmods.append(j._dstate["dynamics"].module)
+        if any(j._dstate is not None for j in net.projections):
+            dmods = [dynamic_module(name) for name in DYNAMICS]
         self.engine = engine_for(tuple(m.__name__.rsplit(".", 1)[1] for m in models),
                                  tuple(m.__name__.rsplit(".", 1)[1] for m in dmods))
         self.engine_dynamics = tuple(dmods)
@@ -190,8 +191,8 @@ class Runtime:
         net = self.net
         self.change_steps = {p.index: [] for p in net.populations if p.celltype.kind != 0}
         self.schedule_until = until_step
-        for source, q, idx in net.injections:
-            times, amps = source.schedule(net.dt, until_step * net.dt)
+        for k, (source, q, idx) in enumerate(net.injections):
+            times, amps = injection_schedule(net, k, until_step * net.dt)
             self.change_steps[q.index].append((np.rint(times / net.dt).astype(np.int64), amps, idx))
 
     @staticmethod

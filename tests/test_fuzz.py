@@ -1,7 +1,8 @@
 """Fuzz the API with random small networks built from partly invalid parameters.
 
 Every example builds 1-4 populations of 1-30 neurons (IF_curr_exp, IF_cond_exp,
-SpikeSourcePoisson, SpikeSourceArray), random projections (AllToAll, OneToOne,
+SpikeSourcePoisson, SpikeSourceArray; ``test_fuzz_models``: any model of the library, its
+receptors, synapse dynamics and AC sources), random projections (AllToAll, OneToOne,
 FixedProbability, FixedNumberPre, FixedNumberPost, FromList, DistanceDependent
 on grid positions), current injections and recorders, then runs a few ms.
 A ``chaos`` level decides how often an argument is replaced by something
@@ -63,11 +64,21 @@ PHASES = [Phase.explicit, Phase.generate] + ([Phase.shrink]
                                              if os.environ.get("SPIKESIM_FUZZ_SHRINK") == "1" else [])
 
 
-class Fuzzer:
-    """Draws arguments (valid, or invalid with probability ``chaos`` %) and calls the API."""
+# every neuron model of the library, for test_fuzz_models
+MODELS = [c for c in ss.cells.CELL_TYPES if issubclass(c, ss.cells.NeuronType)]
+DYNAMICS = [ss.TsodyksMarkram, ss.Tsodyks2, ss.SimpleStochastic]
 
-    def __init__(self, data, chaos: int, specials: list, sizes: list) -> None:
+
+class Fuzzer:
+    """Draws arguments (valid, or invalid with probability ``chaos`` %) and calls the API.
+
+    ``model``: a neuron type; when given, every neuron population is of that type (one
+    engine per example) and projections may carry synapse dynamics.
+    """
+
+    def __init__(self, data, chaos: int, specials: list, sizes: list, model=None) -> None:
         self.data, self.chaos, self.specials, self.sizes = data, chaos, specials, sizes
+        self.model = model
         # Hypothesis biases integer draws towards their bounds, which would make "bad" far more
         # likely than ``chaos`` %; the coin is a plain generator seeded by one draw instead.
         self.coin = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="coin seed"))
@@ -135,7 +146,46 @@ def cell_repr(cell) -> str:
 
 
 # --------------------------------------------------------------------------- building blocks
+def make_model_cell(f: Fuzzer, n: int):
+    """The example's model with a few parameters near their defaults (per neuron or not)."""
+    cls = f.model
+    names = [k for k in cls.default_parameters if k not in cls.flag_parameters]
+    kw = {}
+    for k in f.draw(st.lists(st.sampled_from(names), unique=True, max_size=4)):
+        d = float(cls.default_parameters[k])
+        lo, hi = (0.9 * d, 1.1 * d) if d > 0 else ((1.1 * d, 0.9 * d) if d < 0 else (0.0, 0.2))
+        kw[k] = f.param(lo, hi, n)
+    for k in cls.flag_parameters:
+        if f.draw(st.integers(0, 3)) == 0:
+            kw[k] = f.draw(st.sampled_from([0, 1, 2, 0.5])) if f.bad() else f.draw(st.sampled_from([0, 1]))
+    if "reset_subtract" in cls.default_parameters and f.draw(st.integers(0, 3)) == 0:
+        kw.pop("reset_subtract", None)
+        kw["reset"] = f.draw(st.sampled_from(["value", "subtract"] + (["zero", 1] if f.bad() else [])))
+    return cls(**kw)
+
+
+def make_dynamic(f: Fuzzer, m: int):
+    """A synapse dynamic with parameters in range (or, when bad, out of range / wrong length)."""
+    cls = f.draw(st.sampled_from(DYNAMICS))
+    ranges = dict(U=(0.05, 1.0), tau_rec=(1.0, 500.0), tau_facil=(0.0, 200.0), tau_psc=(0.5, 10.0),
+                  p=(0.0, 1.0))
+    kw = {}
+    for k in cls.defaults:
+        if f.draw(st.booleans()):
+            lo, hi = ranges[k]
+            form = f.draw(st.sampled_from(["scalar", "array", "distribution"]))
+            if form == "scalar":
+                kw[k] = f.value(st.floats(lo, hi))
+            elif form == "array":
+                kw[k] = f.array(lo, hi, m)
+            else:
+                kw[k] = ss.RandomDistribution("uniform", low=lo, high=hi * (3.0 if f.bad() else 1.0))
+    return cls(**kw)
+
+
 def make_cell(f: Fuzzer, kind: str, n: int, dt: float):
+    if kind == "model":
+        return make_model_cell(f, n)
     if kind in ("curr", "cond"):
         cls = ss.IF_curr_exp if kind == "curr" else ss.IF_cond_exp
         names = [k for k in CELL_RANGES if k in cls.default_parameters]
@@ -218,10 +268,10 @@ def make_connector(f: Fuzzer, kind: str, n_pre: int, n_post: int):
     return ss.FromList(pre, post, **kw)
 
 
-def make_weight(f: Fuzzer, post_kind: int, receptor, shape):
-    if post_kind == 2:
+def make_weight(f: Fuzzer, post_celltype, receptor, shape):
+    if getattr(post_celltype, "conductance_based", False):
         lo, hi = 0.0, 0.02
-    elif receptor == "inhibitory":
+    elif isinstance(receptor, str) and receptor.startswith("inhibitory"):
         lo, hi = -1.0, 0.0
     else:
         lo, hi = 0.0, 1.0
@@ -256,6 +306,10 @@ def make_delay(f: Fuzzer, dt: float, shape):
 
 
 def make_current(f: Fuzzer):
+    if f.model is not None and f.draw(st.integers(0, 2)) == 0:
+        return ss.ACSource(amplitude=f.value(st.floats(-1.0, 1.0)), offset=f.value(st.floats(0, 1)),
+                           frequency=f.value(st.floats(0.0, 100.0)),
+                           phase=f.value(st.floats(-180.0, 180.0)))
     if f.draw(st.booleans()):
         start = f.value(st.floats(0.0, 5.0))
         stop = None if f.draw(st.booleans()) else f.value(st.floats(0.0, 10.0))
@@ -312,6 +366,11 @@ def check_records(net, recs):
     for pop in net.populations:
         if pop.celltype.kind != 0:
             assert np.isfinite(pop.v).all(), f"{pop.label}.v not finite after the run: {pop.v}"
+            rows = net._state.S[:len(pop.celltype.model.STATE), pop.first:pop.first + pop.size]
+            assert np.isfinite(rows).all(), f"{pop.label}: a state variable is not finite"
+    for proj in net.projections:
+        if proj.dynamics is not None:
+            assert np.isfinite(proj._dstate["S"]).all(), f"{proj.label}: synapse state not finite"
 
 
 # --------------------------------------------------------------------------- the property
@@ -376,13 +435,15 @@ def add_populations(f: Fuzzer, net, pops: list, count: int, first_label: int = 0
     for k in range(first_label, first_label + count):
         n = f.draw(st.integers(1, 30))
         size = f.draw(st.sampled_from(f.sizes)) if f.bad() else n
-        kind = f.draw(st.sampled_from(["curr", "cond", "curr", "cond", "poisson", "array"]))
+        kind = f.draw(st.sampled_from(["curr", "cond", "curr", "cond", "poisson", "array"]
+                                      if f.model is None else
+                                      ["model", "model", "model", "poisson", "array"]))
         cell, err = f.api("cell type", lambda: make_cell(f, kind, n, dt))
         if err is not None:
             continue
         positions, err = f.api("grid_positions", lambda: make_positions(f, n))
         initial_v = None
-        if (kind in ("curr", "cond") and f.draw(st.integers(0, 2)) == 0) or f.bad():
+        if (kind in ("curr", "cond", "model") and f.draw(st.integers(0, 2)) == 0) or f.bad():
             initial_v = f.param(-70.0, -50.0, n)
         label = f"p{k}" if not f.bad() else "p0"
         before = (len(net.populations), net.n_neurons)
@@ -414,20 +475,26 @@ def add_projections(f: Fuzzer, net, pops: list, foreign, count: int) -> None:
         conn, err = f.api(f"{ckind}()", lambda: make_connector(f, ckind, len(pre), len(post)))
         if err is not None:
             continue
-        receptor = f.draw(st.sampled_from(["excitatory", "inhibitory"]))
+        ct = post.population.celltype
+        receptor = f.draw(st.sampled_from(getattr(ct, "receptor_types", ("excitatory", "inhibitory"))))
         if f.bad():
             receptor = f.draw(st.sampled_from(["exc", "", None, 1, "INHIBITORY"]))
         shape = (len(pre), len(post))
-        weight = make_weight(f, post.population.celltype.kind, receptor, shape)
+        weight = make_weight(f, ct, receptor, shape)
         delay = make_delay(f, dt, shape)
+        synapse = None
+        if f.model is not None and f.draw(st.integers(0, 2)) == 0:
+            synapse, err = f.api("synapse dynamic", lambda: make_dynamic(f, len(pre) * len(post)))
+            if err is not None:
+                continue
         before = len(net.projections)
         proj, err = f.api("connect", lambda: net.connect(pre, post, conn, weight=weight, delay=delay,
-                                                         receptor_type=receptor))
+                                                         receptor_type=receptor, synapse=synapse))
         if err is not None:
             assert len(net.projections) == before, "a rejected connect() left a projection behind"
             continue
         note(f"connect({pre!r}, {post!r}, {conn!r}, weight={short(weight)}, delay={short(delay)}, "
-             f"receptor_type={receptor!r}) -> {proj.n_synapses} synapses")
+             f"receptor_type={receptor!r}, synapse={synapse!r}) -> {proj.n_synapses} synapses")
         assert proj.n_synapses == len(proj.post)
         if proj.n_synapses:
             assert np.isfinite(proj.weight).all(), "a projection stores a non-finite weight"
@@ -486,3 +553,19 @@ def run(f: Fuzzer, net) -> bool:
         assert net.step == before + steps
         note(f"run({steps} steps) -> t = {net.t:g} ms")
     return True
+
+
+MODEL_EXAMPLES = int(os.environ.get("SPIKESIM_FUZZ_MODEL_EXAMPLES", "120"))
+
+
+@settings(max_examples=MODEL_EXAMPLES, deadline=None, derandomize=True, database=None,
+          phases=PHASES, suppress_health_check=list(HealthCheck), print_blob=False)
+@given(st.data())
+def test_fuzz_models(data):
+    """Every neuron model of the library, each of its receptors, the synapse dynamics and the
+    AC source, with invalid values of ordinary magnitude now and then (one model per example)."""
+    model = data.draw(st.sampled_from(MODELS), label="model")
+    f = Fuzzer(data, data.draw(st.sampled_from([0, 3, 10]), label="chaos %"), INVALID, BAD_SIZES,
+               model=model)
+    with np.errstate(all="ignore"):
+        run_example(f)

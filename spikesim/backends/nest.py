@@ -67,6 +67,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..cells import SpikeSourceArray, SpikeSourcePoisson
+from ..currents import injection_schedule
 from ..export import ExportError
 from ..export.pynn_script import check_network, rate_breakpoints
 
@@ -212,8 +213,8 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
                     lambda gens=gens, vals=vals: gens.set(rate=vals))
     # injected currents: I_e = i_offset + the sources' amplitudes in force, from spikesim's steps
     inj = {}
-    for source, pop, idx in net.injections:
-        times, amps = source.schedule(dt, n_steps * dt)
+    for k_inj, (source, pop, idx) in enumerate(net.injections):
+        times, amps = injection_schedule(net, k_inj, n_steps * dt)
         inj.setdefault(pop.index, []).append((np.rint(times / dt).astype(np.int64), amps, idx))
     for k, sched in inj.items():
         pop = net.populations[k]

@@ -96,7 +96,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cells import SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
-from ..currents import ACSource, DCSource, StepCurrentSource
+from ..currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from ..nest_ext import MODEL as AXONAL_MODEL
 from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
                           SpikePairRule, TripletRule)
@@ -356,6 +356,10 @@ def _injection_code(source, pop, idx, i: int, net, data: _Data, lines: list) -> 
     if isinstance(source, DCSource):
         stop = "" if source.stop is None else f", stop={_f(on_grid(source.stop))}"
         src = f"sim.DCSource(amplitude={_f(source.amplitude)}, start={_f(on_grid(source.start))}{stop})"
+    elif isinstance(source, NoisyCurrentSource):
+        stop = "" if source.stop is None else f", stop={_f(on_grid(source.stop))}"
+        src = (f"sim.NoisyCurrentSource(mean={_f(source.mean)}, stdev={_f(source.stdev)}, "
+               f"start={_f(on_grid(source.start))}{stop}, dt={_f(source.dt or dt)})")
     elif isinstance(source, ACSource):
         stop = "" if source.stop is None else f", stop={_f(on_grid(source.stop))}"
         src = (f"sim.ACSource(amplitude={_f(source.amplitude)}, offset={_f(source.offset)}, "

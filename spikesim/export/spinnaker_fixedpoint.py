@@ -349,9 +349,12 @@ def _current_changes(net, h, t0_ms, until_ms) -> dict:
 
     if not net.injections:
         return {}
+    from ..currents import injection_schedule
+
     scheds = [(np.rint(ts / h).astype(np.int64), amps, p.first + idx)
-              for (ts, amps), (src, p, idx) in zip([s.schedule(h, until_ms) for s, _, _ in
-                                                    net.injections], net.injections)]
+              for (ts, amps), (src, p, idx) in zip([injection_schedule(net, k, until_ms)
+                                                    for k in range(len(net.injections))],
+                                                   net.injections)]
     t0 = int(round(t0_ms / h))
     ticks = sorted({0} | {int(s) - t0 for ts, _, _ in scheds for s in ts if s > t0})
     out = {}
