@@ -66,6 +66,9 @@ finite input never gives inf or NaN (the quadratic term would overflow), and
 :func:`check` refuses parameters outside that range, which sPyNNaker cannot
 represent either. Far below rest the explicit scheme is unstable (as
 sPyNNaker's): a huge negative input ends in a spike, not in a silent neuron.
+Recorded values are the state after each step (decayed currents); sPyNNaker
+records ``v`` and the synaptic inputs at the start of its step, after that
+step's input has arrived, i.e. one step earlier and before the decay.
 
 Parameters (sPyNNaker's names and defaults): ``a`` 0.02 /ms, ``b`` 0.2 /ms,
 ``c`` -65 mV, ``d`` 2 mV/ms, ``i_offset`` 0 nA, ``tau_syn_E`` 5 ms,
