@@ -319,3 +319,49 @@ def test_network_without_sources_gets_stimulus_ports_and_round_trips(tmp_path):
     assert [p.label for p in back.populations] == ["exc", "inh"]
     for a, b in zip(net.projections, back.projections):
         np.testing.assert_array_equal(a.get_weights("array"), b.get_weights("array"))
+
+
+def test_delta_synapse_lif_maps_to_nir_lif_whose_jump_is_the_weight():
+    """IF_curr_delta -> nir.LIF with r = tau: in NIR's LIF, tau dv/dt = (v_leak - v) + r W s, a
+    unit Dirac spike through W makes v jump by r W / tau = W, spikesim's jump in mV; v_leak
+    folds i_offset as for CubaLIF. The kernel's jump equals the Linear weight."""
+    net = ss.Network(dt=0.1, dtype="float64")
+    src = net.add_population(1, ss.SpikeSourceArray([[2.0]]))
+    pop = net.add_population(2, ss.IF_curr_delta(tau_m=[10.0, 25.0], cm=0.5, v_rest=-60.0,
+                                                 i_offset=0.1, tau_refrac=0.0))
+    net.connect(src, pop, ss.AllToAll(), weight=1.5, delay=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NIRExportWarning)  # the source's spike times
+        g = to_nir(net, time_unit="s")
+    import nir
+
+    lif = g.nodes["population1"]
+    assert isinstance(lif, nir.LIF)
+    np.testing.assert_allclose(lif.tau, [10e-3, 25e-3])
+    np.testing.assert_allclose(lif.r / lif.tau, 1.0)
+    np.testing.assert_allclose(lif.v_leak, -60.0 + np.array([10.0, 25.0]) / 0.5 * 0.1)
+    w = g.nodes["population0_population1"].weight
+    np.testing.assert_allclose(w.ravel(), 1.5)
+    # the jump the kernel applies equals r W / tau
+    rec = net.record(pop, "v")
+    net.run(2.5)
+    v = rec.v.values
+    before = v[19]  # sample stamped 2.0 ms; the spike arrives in the step ending at 2.1 ms
+    decay = np.exp(-0.1 / np.array([10.0, 25.0]))
+    leak_target = -60.0 + np.array([10.0, 25.0]) / 0.5 * 0.1
+    no_spike = leak_target + (before - leak_target) * decay
+    np.testing.assert_allclose(v[20] - no_spike, (lif.r * w.ravel() / lif.tau), rtol=1e-9)
+
+
+def test_models_without_a_nir_row_are_refused_naming_the_supported_ones():
+    for cell in (ss.Izhikevich(), ss.IF_curr_alpha()):
+        net = ss.Network()
+        net.add_population(2, cell)
+        with pytest.raises(ExportError, match=r"supported: IF_curr_exp, IF_curr_delta") as e:
+            to_nir(net)
+        assert e.value.rule == "cell-type"
+    net = ss.Network()
+    net.add_population(2, ss.HH_cond_exp())
+    with pytest.raises(ExportError, match="HH_cond_exp: NIR has no conductance-based neuron") as e:
+        to_nir(net)
+    assert e.value.rule == "conductance-synapses"

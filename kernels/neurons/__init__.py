@@ -42,7 +42,9 @@ the NEST backend read:
 - ``"nest_state"``: ``{state variable: (NEST name, factor NEST -> spikesim)}``;
 - ``"nest_initial"`` (optional, default ``("v",)``): state NEST lets a script set;
 - ``"nest_receptors"``: ``{receptor: (NEST receptor port, weight sign)}``;
-- ``"nir"``: NIR node type or None; ``"spinnaker"``: sPyNNaker name or None.
+- ``"nir"``: ``(NIR node type, {NIR field: fn(p, f)}, metadata parameters)`` or None:
+  ``p`` the per-neuron parameters, ``f`` the factor from ms to the graph's time unit;
+- ``"spinnaker"``: sPyNNaker name or None.
 
 ``LIBRARY`` lists the model modules this package ships, by module name.
 """

@@ -61,7 +61,15 @@ TRANSLATIONS = {
     "nest_state": {"v": ("V_m", 1.0)},
     # weights are mV in spikesim, PyNN and NEST: undo the backend's nA -> pA factor of 1000
     "nest_receptors": {"excitatory": (0, 1e-3), "inhibitory": (0, 1e-3)},
-    "nir": None,
+    # NIR's LIF, tau dv/dt = (v_leak - v) + r I, with r = tau (numerically, in the graph's time
+    # unit) so that a unit spike through weight w makes v jump by w mV, as spikesim's delta synapse
+    "nir": ("LIF", {
+        "tau": lambda p, f: p["tau_m"] * f,
+        "r": lambda p, f: p["tau_m"] * f,
+        "v_leak": lambda p, f: p["v_rest"] + p["tau_m"] / p["cm"] * p["i_offset"],
+        "v_threshold": lambda p, f: p["v_thresh"],
+        "v_reset": lambda p, f: p["v_reset"],
+    }, ("v_rest", "i_offset", "cm", "tau_refrac")),
     "spinnaker": "IF_curr_delta",
 }
 

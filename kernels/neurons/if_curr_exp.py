@@ -68,7 +68,18 @@ TRANSLATIONS = {
     "nest_state": {"v": ("V_m", 1.0), "isyn_exc": ("I_syn_ex", 1e-3),
                    "isyn_inh": ("I_syn_in", 1e-3)},
     "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, 1.0)},
-    "nir": "CubaLIF",
+    # NIR node and its fields from the per-neuron parameters p (ms, mV, nA, nF) and the factor
+    # f from ms to the graph's time unit (spikesim.export.nir explains the mapping); the
+    # parameters NIR cannot hold go to the node's metadata
+    "nir": ("CubaLIF", {
+        "tau_mem": lambda p, f: p["tau_m"] * f,
+        "tau_syn": lambda p, f: p["tau_syn_E"] * f,
+        "r": lambda p, f: p["tau_m"] / p["cm"],
+        "v_leak": lambda p, f: p["v_rest"] + p["tau_m"] / p["cm"] * p["i_offset"],
+        "v_threshold": lambda p, f: p["v_thresh"],
+        "v_reset": lambda p, f: p["v_reset"],
+        "w_in": lambda p, f: p["tau_syn_E"] * f,
+    }, ("v_rest", "i_offset", "tau_syn_I", "tau_refrac")),
     "spinnaker": "IF_curr_exp",
 }
 

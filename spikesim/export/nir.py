@@ -11,6 +11,8 @@ events). spikesim writes and reads these primitives:
 spikesim                             NIR
 ===================================  =========================================
 ``IF_curr_exp`` population           ``nir.CubaLIF`` (one node per population)
+``IF_curr_delta`` population         ``nir.LIF`` (``r = tau``: a spike through ``w``
+                                    makes ``v`` jump by ``w`` mV)
 ``SpikeSourceArray`` / ``Poisson``   ``nir.Input`` (the spikes stay outside; a network
                                     without sources gets an identity ``Input`` port
                                     ``<label>_stimulus`` per neuron population)
@@ -91,7 +93,8 @@ populations or projections concerned:
   times of ``SpikeSourceArray`` (drive the ``Input`` node with them);
 - injected currents (``DCSource``, ``StepCurrentSource``) and astrocytes;
 - conductance synapses: ``IF_cond_exp`` has no NIR primitive and is
-  refused (:class:`ExportError`), as is any other cell type.
+  refused (:class:`ExportError`), as is any other cell type without a
+  ``nir`` row in its model module.
 
 Not written either, without a warning: the state (membrane potentials,
 currents; NIR graphs start from rest), recorders, and spikesim's threshold
@@ -112,7 +115,7 @@ import warnings
 
 import numpy as np
 
-from ..cells import IF_cond_exp, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
+from ..cells import CELL_TYPES, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
 
 from . import ExportError, refuse_extensions
 
@@ -136,20 +139,16 @@ def _nir():
     return nir
 
 
-# --------------------------------------------------------------------------- mapping table
-# (NIR field, function of the population's per-neuron parameters (ms, mV, nA, nF) and the
-#  ms -> graph-time factor f). The inverse is in _cubalif_to_params.
-_CUBALIF = (
-    ("tau_mem", lambda p, f: p["tau_m"] * f),
-    ("tau_syn", lambda p, f: p["tau_syn_E"] * f),
-    ("r", lambda p, f: p["tau_m"] / p["cm"]),
-    ("v_leak", lambda p, f: p["v_rest"] + p["tau_m"] / p["cm"] * p["i_offset"]),
-    ("v_threshold", lambda p, f: p["v_thresh"]),
-    ("v_reset", lambda p, f: p["v_reset"]),
-    ("w_in", lambda p, f: p["tau_syn_E"] * f),
-)
-# spikesim-only parameters kept in node metadata (original units: ms, mV, nA)
-_EXTRA = ("v_rest", "i_offset", "tau_syn_I", "tau_refrac")
+# The mapping of each neuron model is its TRANSLATIONS["nir"] row (spikesim.kernels.neurons):
+# (NIR node type, {field: fn(per-neuron parameters, ms -> graph time factor)}, metadata).
+# IF_curr_exp's; nir_read inverts it.
+_CUBALIF = tuple(IF_curr_exp.model.TRANSLATIONS["nir"][1].items())
+_EXTRA = IF_curr_exp.model.TRANSLATIONS["nir"][2]
+
+
+def nir_row(celltype):
+    """The NIR translation row of a neuron type, or None."""
+    return getattr(celltype, "model", None) and celltype.model.TRANSLATIONS.get("nir")
 
 
 def _names(items) -> dict:
@@ -229,15 +228,17 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
     refuse_extensions(net, "NIR (CubaLIF)")
     for pop in net.populations:
         ct = pop.celltype
-        if isinstance(ct, IF_cond_exp):
+        if ct.kind != 0 and nir_row(ct) is None and ct.conductance_based:
             raise ExportError(
-                f"population {pop.label!r} is IF_cond_exp: NIR has no conductance-based neuron "
-                "(its CubaLIF takes current synapses only), so conductance synapses cannot be "
-                "exported; use IF_curr_exp to export to NIR", rule="conductance-synapses")
-        if not isinstance(ct, (IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson)):
+                f"population {pop.label!r} is {type(ct).__name__}: NIR has no conductance-based "
+                "neuron (its CubaLIF takes current synapses only), so conductance synapses cannot "
+                "be exported; use IF_curr_exp to export to NIR", rule="conductance-synapses")
+        if ct.kind != 0 and nir_row(ct) is None or (
+                ct.kind == 0 and not isinstance(ct, (SpikeSourceArray, SpikeSourcePoisson))):
+            supported = [c.__name__ for c in CELL_TYPES if c.kind != 0 and nir_row(c)]
             raise ExportError(f"population {pop.label!r} is {type(ct).__name__}, which has no NIR "
-                              "counterpart (supported: IF_curr_exp, SpikeSourceArray, "
-                              "SpikeSourcePoisson)", rule="cell-type")
+                              f"counterpart (supported: {', '.join(supported)}, "
+                              "SpikeSourceArray, SpikeSourcePoisson)", rule="cell-type")
     out_pops = _output_populations(net, outputs)
     _warn_dropped(net)
 
@@ -254,11 +255,12 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
                                               "celltype": type(pop.celltype).__name__})
             continue
         p = {k: pop.get(k) for k in pop.params}
-        fields = {nir_name: np.asarray(fn(p, f), dtype=np.float64) for nir_name, fn in _CUBALIF}
+        node, table, extra = nir_row(pop.celltype)
+        fields = {nir_name: np.asarray(fn(p, f), dtype=np.float64) for nir_name, fn in table.items()}
         meta = {"producer": PRODUCER, "label": pop.label, "order": pop.index,
-                "celltype": "IF_curr_exp"}
-        meta.update({k: p[k] for k in _EXTRA})
-        nodes[name] = nir.CubaLIF(**fields, metadata=meta)
+                "celltype": type(pop.celltype).__name__}
+        meta.update({k: p[k] for k in extra})
+        nodes[name] = getattr(nir, node)(**fields, metadata=meta)
     for k, proj in enumerate(net.projections):
         name = names[("proj", k)]
         w = np.nan_to_num(proj.get_weights("array"), nan=0.0).T.astype(net.dtype)
@@ -333,7 +335,7 @@ def _warn_dropped(net) -> None:
     inh_targets = {pr.post_population.index for pr in net.projections
                    if pr.receptor_type == "inhibitory"}
     _warn("a separate inhibitory synaptic time constant",
-          [repr(p.label) for p in neurons if p.index in inh_targets
+          [repr(p.label) for p in neurons if p.index in inh_targets and "tau_syn_I" in p.params
            and not np.array_equal(p.get("tau_syn_I"), p.get("tau_syn_E"))],
           "inhibitory currents decay with tau_syn_E (tau_syn_I dropped) in populations")
     _warn("synaptic delays", [f"{pr.label!r} (up to {float(pr.get_delays().max()):g} ms)"
