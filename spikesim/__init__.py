@@ -6,6 +6,7 @@ from .cells import IF_cond_alpha, IF_curr_alpha, IF_curr_delta, IF_curr_dual_exp
 from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson
 from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD
 from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
+from .cells import SpikeSourceGamma, SpikeSourcePoissonRefractory
 from .cells import IzkCurrExp, Izhikevich_cond
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FromList, OneToOne)
@@ -38,5 +39,6 @@ __all__ = [
     "FixedProbability", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
-    "SpikeSourceArray", "SpikeSourcePoisson", "StepCurrentSource", "grid_positions", "plot",
+    "SpikeSourceArray", "SpikeSourceGamma", "SpikeSourcePoisson", "SpikeSourcePoissonRefractory",
+    "StepCurrentSource", "grid_positions", "plot",
 ]

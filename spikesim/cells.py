@@ -378,6 +378,193 @@ class SpikeSourcePoisson(CellType):
                     duration=float(self.parameters["duration"]), rate_changes=ch)
 
 
+class RenewalSource(CellType):
+    """Base of the renewal-process spike sources (:class:`SpikeSourceGamma`,
+    :class:`SpikeSourcePoissonRefractory`).
+
+    Every neuron runs its own renewal process in continuous time, drawn from the
+    population's generator in blocks aligned to absolute time (see
+    :mod:`spikesim.sources`). A spike of the process at time ``t`` (ms) is emitted
+    in the step ``k = floor(t / dt)`` and so stamped ``(k + 1) dt``, the end of that
+    step (a delay below one step). A source neuron fires at most once per step: two
+    or more spikes of the process in one step are emitted as one spike (the process
+    itself is unchanged; the next interval counts from the later spike). Each
+    process starts in its stationary state at ``max(start, now)`` -- the first
+    spike comes after a forward-recurrence time, not after a whole interval, as
+    NEST's ``*_sup_generator`` devices start -- and stops at ``start + duration``.
+    ``set()`` and ``reset()`` restart every neuron's process in that way from the
+    current step (so the interval spanning the change is not one of the process's).
+    """
+
+    non_negative_parameters = ("start",)
+    _RATE = ""  # name of the parameter whose zero silences the source
+
+    def __init__(self, **parameters) -> None:
+        super().__init__(**parameters)
+        fixed = {k: np.asarray(self._check(k, v, None)) for k, v in self.parameters.items()
+                 if not isinstance(v, RandomDistribution)}
+        if len(fixed) == len(self.parameters):
+            self._check_relations(fixed)
+
+    def _check(self, name: str, value, n: int | None) -> np.ndarray:
+        label = f"{type(self).__name__}.{name}"
+        if name == "duration":  # may be infinite
+            if isinstance(value, (str, bytes)) or value is None:
+                raise TypeError(f"{label} must be a number of ms, got {value!r}")
+            a = np.asarray(value, dtype=np.float64)
+            V.non_negative(label, np.where(a == np.inf, 0.0, a), n)
+            return a
+        return super()._check(name, value, n)
+
+    def mean_rate(self, p: dict) -> np.ndarray:
+        """Mean rate (Hz) of each neuron's process while it is on."""
+        raise NotImplementedError
+
+    def check_grid(self, p: dict, dt: float) -> None:
+        """Refuse mean rates above one spike per step (``1000 / dt`` Hz)."""
+        r = float(np.max(self.mean_rate(p), initial=0.0))
+        if r * dt * 1e-3 > 1.0:
+            raise ValueError(f"{type(self).__name__} mean rate {r!r} Hz exceeds one spike per step "
+                             f"(1000/dt = {1000.0 / dt:g} Hz)")
+
+
+class SpikeSourceGamma(RenewalSource):
+    r"""Gamma-process spike trains (PyNN ``SpikeSourceGamma``; NEST ``gamma_sup_generator``).
+
+    Inter-spike intervals are independent and gamma distributed with shape
+    ``alpha`` and rate ``beta``:
+
+    .. math:: p(\tau) = \frac{\beta^\alpha \tau^{\alpha - 1} e^{-\beta \tau}}{\Gamma(\alpha)},
+              \qquad \langle \tau \rangle = \alpha / \beta, \qquad
+              \mathrm{CV} = 1 / \sqrt{\alpha}
+
+    so the mean rate is ``beta / alpha`` (PyNN's definition, "the mean inter-spike
+    interval is given by alpha/beta"; pyNN.nest passes ``gamma_shape = alpha``,
+    ``rate = beta / alpha`` to NEST). ``alpha = 1`` is a Poisson process.
+
+    Parameters
+    ----------
+    alpha : float or array, dimensionless
+        Shape (order) of the gamma distribution, ``>= 1``. Any real value here;
+        NEST (and so the NEST backend and PyNN-script export) takes whole numbers.
+    beta : float or array, Hz
+        Rate parameter of the gamma distribution, ``>= 0`` (0: silent).
+    start : float or array, ms
+        The process runs from ``start`` ...
+    duration : float or array, ms
+        ... until ``start + duration`` (``inf``: to the end).
+
+    Notes
+    -----
+    Grid, merging of spikes in one step and the stationary start: see
+    :class:`RenewalSource`. A spike is merged away with the probability that an
+    interval is shorter than ``dt``, below ``(beta dt)^alpha / Gamma(alpha + 1)``
+    (0.5 % of spikes for ``alpha = 2``, ``beta = 1000`` Hz, ``dt = 0.1`` ms).
+    The stationary start puts the first spike a forward-recurrence time after
+    the start: ``U X`` with ``U`` uniform on (0, 1) and ``X`` the length-biased
+    interval, gamma with shape ``alpha + 1``.
+    """
+
+    default_parameters = dict(alpha=2.0, beta=1.0, start=0.0, duration=np.inf)
+    non_negative_parameters = ("beta", "start")
+
+    def _check(self, name: str, value, n: int | None) -> np.ndarray:
+        if name == "alpha":
+            a = V.finite_array("SpikeSourceGamma.alpha", value, n)
+            if (a < 1).any():
+                raise ValueError(f"SpikeSourceGamma.alpha must be >= 1, got "
+                                 f"{float(a.flat[int(np.flatnonzero((a < 1).ravel())[0])])!r}")
+            return a
+        return super()._check(name, value, n)
+
+    def mean_rate(self, p: dict) -> np.ndarray:
+        return np.asarray(p["beta"], np.float64) / np.asarray(p["alpha"], np.float64)
+
+    def intervals(self, p: dict, idx: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """One inter-spike interval (ms) for each neuron ``idx`` of ``n`` (all with ``beta > 0``)."""
+        alpha, beta = (np.broadcast_to(np.asarray(p[k], np.float64), (n,))[idx]
+                       for k in ("alpha", "beta"))
+        return rng.standard_gamma(alpha) * (1000.0 / beta)
+
+    def first_intervals(self, p: dict, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Stationary forward-recurrence time (ms) of each of ``n`` neurons (inf: silent)."""
+        alpha, beta = (np.broadcast_to(np.asarray(p[k], np.float64), (n,)) for k in ("alpha", "beta"))
+        u, g = rng.random(n), rng.standard_gamma(alpha + 1.0)
+        with np.errstate(divide="ignore"):
+            return np.where(beta > 0, u * g * (1000.0 / beta), np.inf)
+
+
+class SpikeSourcePoissonRefractory(RenewalSource):
+    r"""Poisson spike trains with dead time (PyNN ``SpikeSourcePoissonRefractory``;
+    NEST ``ppd_sup_generator``).
+
+    Every interval is the dead time ``tau_refrac`` plus an exponential interval
+    whose rate is chosen so that the mean rate stays ``rate`` (NEST's
+    ``ppd_sup_generator``, Deger et al. 2012, J Comput Neurosci 33:547; PyNN's
+    scenario tests the same shifted exponential):
+
+    .. math:: \tau = \tau_\mathrm{refrac} + E, \quad
+              E \sim \mathrm{Exp}\!\left(\frac{1}{1000/\mathrm{rate} - \tau_\mathrm{refrac}}\right),
+              \quad \langle \tau \rangle = 1000 / \mathrm{rate}\ \mathrm{ms}, \quad
+              \mathrm{CV} = 1 - \mathrm{rate}\,\tau_\mathrm{refrac} / 1000
+
+    Parameters
+    ----------
+    rate : float or array, Hz
+        Mean rate, ``>= 0`` (0: silent).
+    tau_refrac : float or array, ms
+        Dead time after each spike, ``>= 0`` with ``rate * tau_refrac < 1000``
+        (the mean interval must be longer than the dead time).
+    start : float or array, ms
+        The process runs from ``start`` ...
+    duration : float or array, ms
+        ... until ``start + duration`` (``inf``: to the end).
+
+    Notes
+    -----
+    Grid, merging of spikes in one step and the stationary start: see
+    :class:`RenewalSource`. With ``tau_refrac >= dt`` no two spikes fall in one
+    step, so none are merged. The stationary start: with probability
+    ``rate tau_refrac / 1000`` the first spike is uniform in ``[0, tau_refrac)``,
+    otherwise ``tau_refrac`` plus an exponential interval (the forward-recurrence
+    density ``(1 - F(t)) / <tau>``).
+    """
+
+    default_parameters = dict(rate=1.0, tau_refrac=0.0, start=0.0, duration=np.inf)
+    non_negative_parameters = ("rate", "tau_refrac", "start")
+
+    def _check_relations(self, p: dict) -> None:
+        r, d = np.broadcast_arrays(np.asarray(p["rate"], np.float64),
+                                   np.asarray(p["tau_refrac"], np.float64))
+        bad = r * d >= 1000.0
+        if bad.any():
+            i = int(np.flatnonzero(bad.ravel())[0])
+            raise ValueError(f"SpikeSourcePoissonRefractory: rate * tau_refrac must be < 1 (a mean "
+                             f"interval 1000/rate ms longer than the dead time), got rate="
+                             f"{float(r.flat[i])!r} Hz, tau_refrac={float(d.flat[i])!r} ms")
+
+    def mean_rate(self, p: dict) -> np.ndarray:
+        return np.asarray(p["rate"], np.float64)
+
+    def _scales(self, p: dict, n: int):
+        r, d = (np.broadcast_to(np.asarray(p[k], np.float64), (n,)) for k in ("rate", "tau_refrac"))
+        with np.errstate(divide="ignore"):
+            return r, d, np.where(r > 0, 1000.0 / np.where(r > 0, r, 1.0) - d, np.inf)
+
+    def intervals(self, p: dict, idx: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """One inter-spike interval (ms) for each neuron ``idx`` of ``n`` (all with ``rate > 0``)."""
+        _, d, mean_exp = self._scales(p, n)
+        return d[idx] + rng.standard_exponential(idx.shape[0]) * mean_exp[idx]
+
+    def first_intervals(self, p: dict, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Stationary forward-recurrence time (ms) of each of ``n`` neurons (inf: silent)."""
+        r, d, mean_exp = self._scales(p, n)
+        u, e = rng.random(n), rng.standard_exponential(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(u < r * d * 1e-3, u * 1000.0 / r, d + e * mean_exp)
+        return np.where(r > 0, t, np.inf)
+
+
 def check_poisson_rate(p: dict, dt: float) -> None:
     """Refuse rates above one spike per step (``1000 / dt`` Hz)."""
     ch = p["rate_changes"]
@@ -414,4 +601,5 @@ def _all_subclasses(cls) -> list:
 
 #: every cell type of this module (what a network file may name)
 CELL_TYPES = tuple(c for c in _all_subclasses(NeuronType) if c.model is not None
-                   and c.__module__ == __name__) + (SpikeSourceArray, SpikeSourcePoisson)
+                   and c.__module__ == __name__) + (SpikeSourceArray, SpikeSourcePoisson,
+                                                    SpikeSourceGamma, SpikeSourcePoissonRefractory)

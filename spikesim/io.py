@@ -11,7 +11,10 @@ Schema (``format = "spikesim-network"``, ``version = 3``)::
     /populations/K   attrs: label, celltype, size; params/<name>; positions;
                      spike_times + spike_offsets (SpikeSourceArray);
                      rate_change_times/-rates (SpikeSourcePoisson);
-                     source/: attrs rng, next_block; steps, ids (drawn, not yet delivered)
+                     source/: attrs rng, next_block, floor; steps, ids (drawn, not yet
+                     delivered); next_t (SpikeSourceGamma, SpikeSourcePoissonRefractory:
+                     each neuron's next spike of its process, ms; absent while the
+                     processes are to start afresh)
     /projections/K   attrs: label, pre, post, receptor_type, synapse (JSON or absent),
                      astro (group index or -1), astro_sides (1 depression,
                      2 potentiation, 3 both); indptr, post, weight, delay;
@@ -148,6 +151,9 @@ def _write_population(h, p, source) -> None:
         s.attrs["rng"] = json.dumps(p.rng.bit_generator.state)
         if source is not None and hasattr(source, "next_block"):
             s.attrs["next_block"] = source.next_block
+            s.attrs["floor"] = source.floor
+            if getattr(source, "next_t", None) is not None:
+                s.create_dataset("next_t", data=source.next_t)
             s.create_dataset("steps", data=source.steps)
             s.create_dataset("ids", data=source.ids)
 
@@ -336,6 +342,15 @@ def _restore_sources(net, f) -> None:
         if "next_block" in s.attrs:
             ev = make_events(p, net.dt, p.rng)
             ev.next_block = int(s.attrs["next_block"])
+            ev.floor = int(s.attrs.get("floor", 0))  # older files do not store it
+            if ev.floor < 0:
+                raise FileFormatError(f"population {p.label!r}: source floor {ev.floor} is negative")
+            if "next_t" in s:
+                nt = np.asarray(s["next_t"][()], np.float64)
+                if not hasattr(ev, "next_t") or nt.shape != (p.size,) or np.isnan(nt).any() \
+                        or (nt < 0).any():
+                    raise FileFormatError(f"population {p.label!r}: source/next_t is invalid")
+                ev.next_t = nt.copy()
             ev.steps = np.asarray(s["steps"][()], np.int64)
             ev.ids = np.asarray(s["ids"][()], np.int64)
             if ev.ids.size and (ev.ids.min() < 0 or ev.ids.max() >= p.size) or \

@@ -185,6 +185,8 @@ class Network:
             celltype.events(params, self.dt)  # refuse bad spike times now, not at run()
         if isinstance(celltype, SpikeSourcePoisson):
             check_poisson_rate(params, self.dt)
+        if hasattr(celltype, "check_grid"):  # renewal sources: mean rate <= one spike per step
+            celltype.check_grid(params, self.dt)
         if celltype.kind == 0:
             if initial_v is not None:
                 raise TypeError(f"initial_v: {type(celltype).__name__} has no membrane potential, "

@@ -123,7 +123,8 @@ class Population:
         ``SpikeSourceArray.set(spike_times=...)`` replaces the spike times (times up
         to the current time are ignored); ``SpikeSourcePoisson`` rates, ``start``,
         ``duration`` and ``rate_changes`` apply from the current step (new spikes are
-        drawn from there).
+        drawn from there); so do the parameters of ``SpikeSourceGamma`` and
+        ``SpikeSourcePoissonRefractory``, whose processes restart, stationary, there.
         """
         self._set(np.arange(self.size), parameters)
 
@@ -174,6 +175,9 @@ class Population:
                 full = np.broadcast_to(np.asarray(new[name], np.float64), (self.size,)).copy()
                 full[idx] = a
                 new[name] = float(full[0]) if (full == full[0]).all() else full
+            if hasattr(ct, "check_grid"):  # renewal sources
+                ct._check_relations(new)
+                ct.check_grid(new, net.dt)
             if ct.kind != 0:
                 ct._check_relations(new)
                 for name, value in new.items():

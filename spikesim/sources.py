@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+from .cells import RenewalSource, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
 
 
 class ArrayEvents:
@@ -64,11 +64,62 @@ class PoissonEvents:
         return self.steps[:b], self.ids[:b] + self.pop.first
 
 
+class RenewalEvents(PoissonEvents):
+    """Spikes of a renewal-process source (:class:`~spikesim.cells.RenewalSource`).
+
+    Each neuron's process runs in continuous time (``next_t``: the time, ms, of
+    its next spike; ``inf`` once it has stopped). Blocks of steps are drawn in
+    order, once each, as for :class:`PoissonEvents`: within block ``[k B, (k+1) B)``
+    every neuron whose next spike falls in the block emits it in step
+    ``floor(t / dt)`` and draws its next interval, until no next spike is left in
+    the block. The draws depend only on the blocks, never on how the run is cut.
+    ``restart(step)`` (``set()``, ``reset()``) forgets the processes' state; the
+    next block starts them afresh, stationary, at ``max(start, step dt)``.
+    """
+
+    def __init__(self, pop, dt: float, rng: np.random.Generator) -> None:
+        super().__init__(pop, dt, rng)
+        self.next_t = None  # None: the processes start at the next block
+
+    def restart(self, step: int) -> None:
+        super().restart(step)
+        self.next_t = None
+
+    def _draw_block(self) -> None:
+        p, ct, n, dt = self.pop.params, self.pop.celltype, self.pop.size, self.dt
+        start = np.broadcast_to(np.asarray(p["start"], np.float64), (n,))
+        stop = start + np.broadcast_to(np.asarray(p["duration"], np.float64), (n,))
+        if self.next_t is None:
+            self.next_t = np.maximum(start, self.floor * dt) + ct.first_intervals(p, n, self.rng)
+            self.next_t[~(self.next_t < stop)] = np.inf
+        t = self.next_t
+        hi = (self.next_block + 1) * self.block
+        idx = np.flatnonzero(np.floor(t / dt) < hi)
+        steps, ids = [], []
+        while idx.size:
+            steps.append(np.maximum(np.floor(t[idx] / dt).astype(np.int64), self.floor))
+            ids.append(idx)
+            t[idx] += ct.intervals(p, idx, n, self.rng)
+            t[idx[~(t[idx] < stop[idx])]] = np.inf
+            idx = idx[np.floor(t[idx] / dt) < hi]
+        if steps:
+            s, i = np.concatenate(steps), np.concatenate(ids)
+            order = np.lexsort((i, s))
+            s, i = s[order], i[order]
+            first = np.ones(s.shape[0], bool)  # one spike per neuron and step
+            first[1:] = (s[1:] != s[:-1]) | (i[1:] != i[:-1])
+            self.steps = np.concatenate([self.steps, s[first]])
+            self.ids = np.concatenate([self.ids, i[first]])
+        self.next_block += 1
+
+
 def make_events(pop, dt: float, rng):
     if isinstance(pop.celltype, SpikeSourceArray):
         return ArrayEvents(pop, dt)
     if isinstance(pop.celltype, SpikeSourcePoisson):
         return PoissonEvents(pop, dt, rng)
+    if isinstance(pop.celltype, RenewalSource):
+        return RenewalEvents(pop, dt, rng)
     return None
 
 

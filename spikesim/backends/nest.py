@@ -32,6 +32,12 @@ Neuron parameters, state variables and receptors come from each model's
   at the steps spikesim switches them. The relay means a Poisson source
   cannot fire in the first step (spikesim can: one step of input in the whole
   run) and a ``SpikeSourceArray`` spike in the first step is refused.
+  ``SpikeSourceGamma`` -> ``gamma_sup_generator`` (``gamma_shape = alpha``, a
+  whole number; ``rate = beta / alpha``), ``SpikeSourcePoissonRefractory`` ->
+  ``ppd_sup_generator`` (``rate``, ``dead_time = tau_refrac``), as pyNN.nest
+  translates them: one generator (independent trains per target) or one per
+  neuron with per-neuron values; ``start``/``duration`` switch the generators'
+  ``rate`` on and off between segments, one step early as for Poisson sources.
 - ``DCSource`` / ``StepCurrentSource``: the injected current is added to the
   neurons' ``I_e`` between ``nest.Simulate`` segments, from the step spikesim
   applies it (exactly spikesim's timing, no generator delay).
@@ -48,7 +54,11 @@ Differences
   potentiation when the next presynaptic spike passes, so the returned final
   weights lack potentiation by postsynaptic spikes after the last presynaptic one.
 - NEST draws Poisson spikes from its own generator (``seed``): inputs differ
-  from spikesim's spike for spike; their statistics are the same.
+  from spikesim's spike for spike; their statistics are the same. NEST's gamma
+  and dead-time generators advance a state per time step (intervals of whole
+  steps, at least ``gamma_shape`` steps for the gamma process), spikesim's run in
+  continuous time put on the grid: rates and interval distributions agree up to
+  that discretisation (and the processes' start-up).
 - ``iaf_cond_exp`` is integrated by GSL's adaptive RK45, spikesim's
   ``IF_cond_exp`` by its second-order exponential scheme: spike times can
   differ by a step.
@@ -66,10 +76,10 @@ import time
 import numpy as np
 
 from .. import _validate as V
-from ..cells import SpikeSourceArray, SpikeSourcePoisson
+from ..cells import RenewalSource, SpikeSourceArray, SpikeSourcePoisson
 from ..currents import injection_schedule
 from ..export import ExportError
-from ..export.pynn_script import check_network, rate_breakpoints
+from ..export.pynn_script import check_network, rate_breakpoints, renewal_nest
 
 
 def _nest_vars(celltype) -> dict:
@@ -211,6 +221,8 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
                 # generator step g is relayed by the parrot into spikesim's step g + 1
                 actions.setdefault(max(s - 1, 0), []).append(
                     lambda gens=gens, vals=vals: gens.set(rate=vals))
+        elif isinstance(ct, RenewalSource):
+            _renewal_generators(nest, pop, parrots, dt, n_steps, actions)
     # injected currents: I_e = i_offset + the sources' amplitudes in force, from spikesim's steps
     inj = {}
     for k_inj, (source, pop, idx) in enumerate(net.injections):
@@ -330,6 +342,30 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     return dict(recorders=list(net.recorders), weights=weights, rng_seed=seed,
                 nest_version=getattr(nest, "__version__", "?"), duration=n_steps * dt,
                 wall_s=time.perf_counter() - t_wall)
+
+
+def _renewal_generators(nest, pop, parrots, dt: float, n_steps: int, actions: dict) -> None:
+    """Generators of a renewal source, connected to ``parrots``; rate switches into ``actions``."""
+    model, par = renewal_nest(pop)
+    n = pop.size
+    start = np.broadcast_to(np.asarray(pop.params["start"], np.float64), (n,))
+    stop = start + np.broadcast_to(np.asarray(pop.params["duration"], np.float64), (n,))
+    on = np.floor(start / dt + 1e-9)  # spikesim steps [on, off) may hold spikes
+    with np.errstate(invalid="ignore"):
+        off = np.where(np.isfinite(stop), np.ceil(stop / dt - 1e-9), np.inf)
+    homogeneous = all((v == v[0]).all() for v in (*par.values(), on, off))
+    gens = nest.Create(model, 1 if homogeneous else n)
+    rate = par.pop("rate")
+    fixed = {k: v.astype(np.int64) if k == "gamma_shape" else v for k, v in par.items()}
+    gens.set({k: (v[0].item() if homogeneous else v.tolist()) for k, v in fixed.items()})
+    nest.Connect(gens, parrots, "all_to_all" if homogeneous else "one_to_one",
+                 syn_spec={"delay": dt})
+    bps = sorted({0} | {int(s) for s in np.concatenate([on, off]) if np.isfinite(s) and s < n_steps})
+    for s in bps:
+        r = np.where((on <= s) & (s < off), rate, 0.0)
+        vals = float(r[0]) if homogeneous else r.tolist()
+        # generator step g is relayed by the parrot into spikesim's step g + 1
+        actions.setdefault(max(s - 1, 0), []).append(lambda gens=gens, vals=vals: gens.set(rate=vals))
 
 
 def _dynamics_spec(proj) -> dict:

@@ -23,6 +23,11 @@ What maps (a table, not a translation: names and units are PyNN's)
   between them (supported by pyNN.nest and sPyNNaker). On pyNN.nest every
   Poisson edge (start, stop, rate change) lands one step later than in
   spikesim, because pyNN.nest relays sources through parrot neurons.
+- ``SpikeSourceGamma`` (``alpha`` a whole number: NEST's ``gamma_shape``; ``beta``)
+  and ``SpikeSourcePoissonRefractory`` (``rate``, ``tau_refrac``), per neuron,
+  with ``start = 0`` and no finite ``duration`` (pyNN.nest refuses both for these
+  models; the NEST backend takes them). pyNN.nest builds ``gamma_sup_generator`` /
+  ``ppd_sup_generator`` through parrot neurons; sPyNNaker has neither.
 - Projections: one ``Projection`` each, ``FromListConnector`` with
   ``(pre, post, weight, delay)`` rows in spikesim's storage order. Weights are
   PyNN's: nA / uS, inhibitory current weights negative (what pyNN.nest passes
@@ -52,7 +57,11 @@ plastic inhibitory current synapses (``stdp-negative-weights``: NEST grows
 different ``tau_minus`` (``stdp-tau_minus``: a neuron parameter in NEST);
 a ``SpikeSourceArray`` spike in the first step, ``t < 1.5 dt``
 (``spike-in-first-step``: pyNN.nest relays it through a parrot neuron one
-step earlier, at t = 0, which NEST refuses); other cell types (``cell-type``).
+step earlier, at t = 0, which NEST refuses); a ``SpikeSourceGamma`` with an
+``alpha`` that is not a whole number (``gamma-shape``: NEST's ``gamma_shape`` is
+an integer); in the script only, a ``SpikeSourceGamma`` or
+``SpikeSourcePoissonRefractory`` with ``start != 0`` or a finite ``duration``
+(``source-start-duration``); other cell types (``cell-type``).
 
 Differences that remain
 -----------------------
@@ -95,7 +104,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cells import SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+from ..cells import (RenewalSource, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
+                     SpikeSourcePoissonRefractory, rate_at_steps)
 from ..currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from ..nest_ext import MODEL as AXONAL_MODEL
 from ..plasticity import (AdditiveWeightDependence, MultiplicativeWeightDependence,
@@ -104,7 +114,9 @@ from . import ExportError, refuse_extensions
 from .pynn_template import TEMPLATE
 
 EMBED_LIMIT = 4 * 2 ** 20
-SOURCES = {SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson"}
+SOURCES = {SpikeSourceArray: "SpikeSourceArray", SpikeSourcePoisson: "SpikeSourcePoisson",
+           SpikeSourceGamma: "SpikeSourceGamma",
+           SpikeSourcePoissonRefractory: "SpikeSourcePoissonRefractory"}
 
 
 def pynn_cell_name(celltype) -> str | None:
@@ -190,6 +202,8 @@ def check_network(net) -> dict:
                                   "step); pyNN.nest relays source spikes through parrot neurons "
                                   "one step earlier, and NEST cannot emit at t = 0",
                                   "spike-in-first-step")
+        if isinstance(pop.celltype, RenewalSource):
+            renewal_nest(pop)  # refuses what NEST's generators cannot take
     stdp, tau_minus = {}, {}
     for proj in net.projections:
         if proj._astro_link is not None or proj._syn_astro is not None:
@@ -231,6 +245,27 @@ def rate_breakpoints(pop, dt: float, gate: bool = True, n_steps: int | None = No
     keep = np.ones(steps.shape[0], bool)
     keep[1:] = (rates[1:] != rates[:-1]).any(axis=1)
     return steps[keep], rates[keep]
+
+
+def renewal_nest(pop) -> tuple[str, dict]:
+    """NEST generator and its parameters (per-neuron float arrays) of a renewal source.
+
+    ``SpikeSourceGamma`` -> ``gamma_sup_generator`` (``gamma_shape = alpha``, whole
+    numbers only: :class:`ExportError` ``gamma-shape``; ``rate = beta / alpha``);
+    ``SpikeSourcePoissonRefractory`` -> ``ppd_sup_generator`` (``rate``,
+    ``dead_time = tau_refrac``), as pyNN.nest translates them.
+    """
+    p, n = pop.params, pop.size
+    if isinstance(pop.celltype, SpikeSourceGamma):
+        alpha, beta = (np.broadcast_to(np.asarray(p[k], np.float64), (n,)) for k in ("alpha", "beta"))
+        if (alpha != np.round(alpha)).any():
+            bad = float(alpha[alpha != np.round(alpha)][0])
+            raise ExportError(f"population {pop.label!r}: SpikeSourceGamma.alpha = {bad!r} is not a "
+                              "whole number; NEST's gamma_sup_generator takes an integer gamma_shape",
+                              "gamma-shape")
+        return "gamma_sup_generator", {"gamma_shape": alpha, "rate": beta / alpha}
+    rate, dead = (np.broadcast_to(np.asarray(p[k], np.float64), (n,)) for k in ("rate", "tau_refrac"))
+    return "ppd_sup_generator", {"rate": rate, "dead_time": dead}
 
 
 # ------------------------------------------------------------------ code generation
@@ -284,6 +319,23 @@ def _population_code(pop, k: int, net, data: _Data, lines: list) -> None:
         data.array(f"p{k}_spike_steps", steps[order].astype(np.int64))
         data.array(f"p{k}_spike_counts", counts.astype(np.int64))
         cell = f"sim.SpikeSourceArray(spike_times=spike_lists(sim, data, {k}))"
+    elif isinstance(ct, RenewalSource):
+        if np.any(np.asarray(p["start"]) != 0) or np.isfinite(p["duration"]).any():
+            raise ExportError(f"population {pop.label!r}: {name} with start or duration set; "
+                              "pyNN.nest does not support them for this model",
+                              "source-start-duration")
+        renewal_nest(pop)
+        args = []
+        for par in [q for q in ct.default_parameters if q not in ("start", "duration")]:
+            val = np.asarray(p[par], np.float64)
+            if par == "alpha":  # NEST's gamma_shape is an integer
+                val = np.round(val).astype(np.int64)
+                code = (repr(int(val.flat[0])) if (val == val.flat[0]).all()
+                        else data.array(f"p{k}_alpha", np.broadcast_to(val, (pop.size,))))
+            else:
+                code = data.value(f"p{k}_{par}", val)
+            args.append(f"{par}={code}")
+        cell = f"sim.{name}({', '.join(args)})"
     else:
         duration = p["duration"]
         duration = PYNN_DURATION_INF if not np.isfinite(duration) else duration

@@ -6,7 +6,8 @@ PyNN parameters. Cell types carry the spikesim class they build; synapse types
 build a :class:`spikesim.STDP` when plastic.
 
 Available: every neuron model of :mod:`spikesim.kernels.neurons` that PyNN
-names (``STANDARD_CELL_TYPES``), ``SpikeSourceArray``, ``SpikeSourcePoisson``, ``DCSource``, ``StepCurrentSource``, ``StaticSynapse``,
+names (``STANDARD_CELL_TYPES``), ``SpikeSourceArray``, ``SpikeSourcePoisson``,
+``SpikeSourceGamma``, ``SpikeSourcePoissonRefractory``, ``DCSource``, ``StepCurrentSource``, ``StaticSynapse``,
 ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDependence`` or
 ``MultiplicativeWeightDependence``. Every other PyNN standard model raises
 ``NotImplementedError`` naming it when instantiated.
@@ -101,6 +102,18 @@ def poisson_parameters(rate, start, duration, n: int) -> dict:
     on = (times[:, None] >= start[None, :]) & (times[:, None] < stop[None, :])
     return dict(rate=rate.copy(), start=0.0, duration=float("inf"),
                 rate_changes=(times, np.where(on, rate[None, :], 0.0)))
+
+
+class SpikeSourceGamma(_CellType, cells.SpikeSourceGamma):
+    __doc__ = ss.SpikeSourceGamma.__doc__
+    translations = _identity(cells.SpikeSourceGamma)
+    _ss_class = ss.SpikeSourceGamma
+
+
+class SpikeSourcePoissonRefractory(_CellType, cells.SpikeSourcePoissonRefractory):
+    __doc__ = ss.SpikeSourcePoissonRefractory.__doc__
+    translations = _identity(cells.SpikeSourcePoissonRefractory)
+    _ss_class = ss.SpikeSourcePoissonRefractory
 
 
 class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
@@ -422,8 +435,7 @@ for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
               "CurrExpPostSynapticResponse", "CondAlphaPostSynapticResponse",
               "CondBetaPostSynapticResponse", "IF_curr_alpha", "IF_cond_alpha", "IF_curr_delta", "HH_cond_exp",
               "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista", "IF_cond_exp_gsfa_grr",
-              "IF_facets_hardware1", "Izhikevich", "GIF_cond_exp", "SpikeSourceGamma",
-              "SpikeSourceInhGamma", "SpikeSourcePoissonRefractory"):
+              "IF_facets_hardware1", "Izhikevich", "GIF_cond_exp", "SpikeSourceInhGamma"):
     if _name not in globals():
         globals()[_name] = _unavailable(_name)
 for _name in ("NoisyCurrentSource", "ElectricalSynapse",
@@ -432,5 +444,5 @@ for _name in ("NoisyCurrentSource", "ElectricalSynapse",
               "Vogels2011Rule"):
     globals()[_name] = _unavailable(_name)
 
-STANDARD_CELL_TYPES = tuple(c.__name__ for c in _NEURONS) + ("SpikeSourceArray",
-                                                             "SpikeSourcePoisson")
+STANDARD_CELL_TYPES = tuple(c.__name__ for c in _NEURONS) + (
+    "SpikeSourceArray", "SpikeSourcePoisson", "SpikeSourceGamma", "SpikeSourcePoissonRefractory")
