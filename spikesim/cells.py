@@ -524,7 +524,8 @@ class SpikeSourcePoissonRefractory(RenewalSource):
     -----
     Grid, merging of spikes in one step and the stationary start: see
     :class:`RenewalSource`. With ``tau_refrac >= dt`` no two spikes fall in one
-    step, so none are merged. The stationary start: with probability
+    step, so none are merged; on the grid no interval is shorter than
+    ``floor(tau_refrac / dt)`` steps (``tau_refrac`` itself when it is a multiple of dt). The stationary start: with probability
     ``rate tau_refrac / 1000`` the first spike is uniform in ``[0, tau_refrac)``,
     otherwise ``tau_refrac`` plus an exponential interval (the forward-recurrence
     density ``(1 - F(t)) / <tau>``).

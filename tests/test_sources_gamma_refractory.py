@@ -331,3 +331,26 @@ def test_nest_backend_rates_agree(make, rate):
     for backend, got in counts.items():
         for g, e, c in zip(got, expected, cv2):
             assert abs(g - e) < 4 * np.sqrt(e * c) + 0.01 * e, (backend, g, e)
+
+
+def test_pynn_cell_types_build_set_and_refuse():
+    sim = pytest.importorskip("spikesim.pynn")
+    from pyNN.errors import InvalidParameterValueError
+
+    sim.setup(timestep=DT)
+    try:
+        p = sim.Population(4, sim.SpikeSourcePoissonRefractory(rate=50.0, tau_refrac=5.0))
+        g = sim.Population(3, sim.SpikeSourceGamma(alpha=[6, 4, 2], beta=[100.0, 200.0, 1000.0]))
+        g.record("spikes")
+        sim.run(100.0)
+        p.set(rate=200.0, tau_refrac=2.0)  # valid together, not one at a time
+        with pytest.raises(InvalidParameterValueError, match="rate \\* tau_refrac"):
+            p[1:].set(tau_refrac=6.0)
+        np.testing.assert_array_equal(p.get("tau_refrac"), [2.0] * 4)
+        with pytest.raises(InvalidParameterValueError, match="alpha"):
+            sim.Population(2, sim.SpikeSourceGamma(alpha=0.5))
+        sim.run(900.0)
+        counts = [len(st) for st in g.get_data().segments[0].spiketrains]
+        assert [abs(c - e) < 4 * np.sqrt(e) for c, e in zip(counts, (16.7, 50.0, 500.0))] == [True] * 3
+    finally:
+        sim.end()

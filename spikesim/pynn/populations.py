@@ -101,7 +101,11 @@ class _Mixin:
             new[name] = full
             if type(root.celltype).__name__ == "SpikeSourcePoisson":
                 continue  # pushed below, with the other two parameters
+            if hasattr(root._ss.celltype, "check_grid"):
+                continue  # renewal sources: pushed below together (rate * tau_refrac < 1)
             _spikesim_errors(root._ss._set, idx, {name: np.asarray(value, np.float64)})
+        if hasattr(root._ss.celltype, "check_grid") and new:
+            _spikesim_errors(root._ss._set, idx, {k: v[idx] for k, v in new.items()})
         if type(root.celltype).__name__ == "SpikeSourcePoisson":
             p = {**root._parameters, **new}
             _spikesim_errors(root._ss.set, **poisson_parameters(p["rate"], p["start"],
