@@ -248,14 +248,22 @@ class SpikeSourceArray(CellType):
     spike_times : array or list of arrays, ms
         One array for all neurons, or one per neuron. Times are rounded to the
         nearest step; a spike at time ``T`` is emitted in the step that ends
-        at ``T`` (as NEST's ``spike_generator``), so ``T >= dt`` is required,
-        and two times of one neuron may not fall in the same step.
+        at ``T`` (as NEST's ``spike_generator``), so ``T >= dt`` is required.
+    same_step : {"refuse", "all"}
+        Two times of one neuron in the same step: refused (default), or all
+        emitted, each delivered to the targets as sPyNNaker's spike source
+        array sends one packet per listed time. A source with such repeats
+        cannot drive plastic synapses.
     """
 
     default_parameters = dict(spike_times=())
 
-    def __init__(self, spike_times=()) -> None:
+    def __init__(self, spike_times=(), same_step: str = "refuse") -> None:
+        if same_step not in ("refuse", "all"):
+            raise ValueError(f"SpikeSourceArray.same_step must be 'refuse' or 'all', got "
+                             f"{same_step!r}")
         self.parameters = {"spike_times": spike_times}
+        self.same_step = same_step
         self._per_neuron = _spike_time_lists(spike_times)
 
     def resolve(self, n: int, rng) -> dict:
@@ -279,7 +287,7 @@ class SpikeSourceArray(CellType):
                 raise ValueError(f"SpikeSourceArray.spike_times must be >= dt ({dt} ms), got "
                                  f"{float(t[s < 0][0])!r} ms for neuron {i}")
             same = np.flatnonzero(np.diff(s) == 0)
-            if same.size:
+            if same.size and self.same_step == "refuse":
                 k = same[0]
                 raise ValueError(f"SpikeSourceArray.spike_times of neuron {i} has {float(t[k])!r} and "
                                  f"{float(t[k + 1])!r} ms in the same {dt} ms step; a source neuron fires "

@@ -304,6 +304,8 @@ class Network:
         else:
             dstate = None
         if synapse is not None:
+            _check_plastic_source(ppop, self.dt)
+        if synapse is not None:
             wd = synapse.weight
             try:
                 check_weights(np.array([wd.w_min, wd.w_max]), receptor_type, qpop.celltype)
@@ -374,6 +376,7 @@ class Network:
         if isinstance(synapse, SynapseDynamics):
             proj._dstate = dynamic_state(synapse, m, self.rng, post, receptor_type, targets)
         elif synapse is not None:
+            _check_plastic_source(pre, self.dt)
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             check_bounds(proj._weight, synapse)
             proj.synapse = synapse
@@ -604,3 +607,13 @@ def _check_receptor(receptor_type, post) -> None:
     if receptor_type not in valid:
         raise ValueError(f"receptor_type must be one of {valid} for {type(post.celltype).__name__} "
                          f"population {post.label!r}, got {receptor_type!r}")
+
+
+def _check_plastic_source(pre, dt: float) -> None:
+    """Plastic synapses need a presynaptic neuron that fires at most once per step."""
+    if getattr(pre.celltype, "same_step", "refuse") == "all":
+        steps, ids = pre.celltype.events(pre.params, dt)
+        order = np.lexsort((steps, ids))
+        if np.any((np.diff(steps[order]) == 0) & (np.diff(ids[order]) == 0)):
+            raise ValueError(f"pre ({pre.label!r}) is a SpikeSourceArray that fires twice in one "
+                             "step (same_step='all'); it cannot drive plastic synapses")

@@ -17,7 +17,6 @@ from .recording import Recorder
 from .simulator import check_count, state
 from .standardmodels import SpikeSourceArray, poisson_parameters, spike_time_lists
 
-_STATE_VARIABLES = ("v", "isyn_exc", "isyn_inh", "gsyn_exc", "gsyn_inh")
 
 
 def _spikesim_errors(func, *args, **kwargs):
@@ -56,9 +55,16 @@ class Assembly(common.Assembly):
 class _Mixin:
     """What Population and PopulationView share: parameters, initial values, sPyNNaker's v."""
 
+    def __getitem__(self, index):
+        """PyNN's indexing, plus sPyNNaker's ``pop[range(a, b)]``."""
+        if isinstance(index, range):
+            index = np.arange(self.size)[slice(index.start, index.stop, index.step)]
+        return super().__getitem__(index)
+
     def set(self, **parameters):
         """Set parameters; ``v`` (and other state variables) set initial values, as sPyNNaker does."""
-        initial = {k: parameters.pop(k) for k in list(parameters) if k in _STATE_VARIABLES}
+        initial = {k: parameters.pop(k) for k in list(parameters)
+                   if k in self.celltype.default_initial_values}
         if initial:
             self.initialize(**initial)
         if parameters:
@@ -88,7 +94,7 @@ class _Mixin:
         new = {}
         for name, value in parameter_space.items():
             if isinstance(root.celltype, SpikeSourceArray):
-                lists = spike_time_lists(value, len(idx))
+                lists = spike_time_lists(value, len(idx), ordered=not state.spynnaker_sources)
                 full = np.empty(root.size, dtype=object)
                 full[:] = root._parameters[name]
                 for k, i in enumerate(idx):
@@ -129,9 +135,15 @@ class _Mixin:
 
 
 class PopulationView(_Mixin, common.PopulationView):
-    __doc__ = common.PopulationView.__doc__
+    __doc__ = common.PopulationView.__doc__ + """
+    spikesim (as sPyNNaker): the selector may also be a ``range``, a list or tuple of
+    indices, or an integer, besides PyNN's slices, integer arrays and boolean masks.
+    """
     _assembly_class = Assembly
     _simulator = simulator
+
+    def __init__(self, parent, selector, label=None):
+        super().__init__(parent, _selector(selector, parent.size), label)
 
     def _root(self):
         return self.grandparent, np.asarray(self.index_in_grandparent(np.arange(self.size)))
@@ -154,26 +166,46 @@ class Population(_Mixin, common.Population):
     __doc__ = common.Population.__doc__ + """
     sPyNNaker compatibility: ``neurons_per_core=n`` (or ``additional_parameters=
     {"neurons_per_core": n}``) is accepted and ignored; spikesim has no cores.
+    ``seed=s`` (or ``additional_parameters={"seed": s}``) seeds a spike source's own
+    generator, so the same seed gives the same spikes; neuron populations draw nothing
+    from it (their randomness comes from the network's generator, ``setup(rng_seed=...)``).
+    ``additional_parameters={"max_rate": r}`` (sPyNNaker sizes its buffers with it) and
+    ``"splitter"`` are accepted and change nothing.
     """
     _simulator = simulator
     _recorder_class = Recorder
     _assembly_class = Assembly
 
     def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
-                 label=None, neurons_per_core=None, additional_parameters=None, **kwargs):
+                 label=None, neurons_per_core=None, additional_parameters=None, seed=None,
+                 **kwargs):
         if kwargs:
             raise NotImplementedError(f"Population arguments {sorted(kwargs)} are not supported by "
                                       "spikesim.pynn")
         extra = dict(additional_parameters or {})
         if "neurons_per_core" in extra:
             neurons_per_core = extra.pop("neurons_per_core")
+        if "seed" in extra:
+            seed = extra.pop("seed")
+        max_rate = extra.pop("max_rate", None)  # sPyNNaker sizes its buffers with it
+        extra.pop("splitter", None)  # sPyNNaker's partitioning across cores
         if extra:
             raise NotImplementedError(f"Population additional_parameters {sorted(extra)} are not "
-                                      "supported by spikesim.pynn (neurons_per_core is accepted)")
+                                      "supported by spikesim.pynn (neurons_per_core, seed, "
+                                      "max_rate and splitter are accepted)")
         if neurons_per_core is not None:
             check_count("neurons_per_core", neurons_per_core)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise errors.InvalidParameterValueError(f"seed must be an integer >= 0, got {seed!r}")
+        if max_rate is not None and not (isinstance(max_rate, (int, float)) and max_rate >= 0):
+            raise errors.InvalidParameterValueError(f"max_rate must be a rate >= 0 Hz, got "
+                                                    f"{max_rate!r}")
         self._extra_initial = {}
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+        if seed is not None and not self.celltype.injectable:
+            # a spike source draws from its own generator: seed it (sPyNNaker's idiom)
+            self._ss.rng = np.random.default_rng(seed)
 
     def _root(self):
         return self, np.arange(self.size)
@@ -220,3 +252,22 @@ class Population(_Mixin, common.Population):
         """After a reset: state variables other than v back to their initial values."""
         for variable, values in self._extra_initial.items():
             self._ss._initialize(np.arange(self.size), {variable: values})
+
+
+def _selector(selector, size: int):
+    """PyNN's PopulationView selectors (slice, integer array, boolean mask) from what
+    sPyNNaker scripts also pass: ``range``, lists, tuples and single integers."""
+    if isinstance(selector, slice) or isinstance(selector, np.ndarray):
+        return selector
+    if isinstance(selector, range):
+        return np.arange(size)[slice(selector.start, selector.stop, selector.step)] \
+            if selector.step != 0 else selector
+    if isinstance(selector, (int, np.integer)):
+        return np.array([int(selector)])
+    if isinstance(selector, (list, tuple)):
+        a = np.asarray(selector)
+        if a.dtype == object or a.ndim != 1 or not (a.dtype.kind in "iub" or a.size == 0):
+            raise errors.InvalidParameterValueError(
+                f"PopulationView selector must be indices or a boolean mask, got {selector!r}")
+        return a.astype(bool) if a.dtype.kind == "b" else a.astype(np.int64)
+    return selector

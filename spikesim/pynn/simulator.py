@@ -51,6 +51,8 @@ class State(common.control.BaseState):
         self._max_delay = max_delay
         self.stdp_amplitudes = stdp_amplitudes
         self.inhibitory_weights = inhibitory_weights
+        # sPyNNaker's spike source arrays take unsorted and repeated times (each repeat is a spike)
+        self.spynnaker_sources = inhibitory_weights == "spynnaker"
         self.populations = []        # PyNN Populations, in creation order
         self._first_ids = []         # first ID of each population (ascending)
         self.id_counter = 1

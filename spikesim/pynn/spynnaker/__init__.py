@@ -1,0 +1,79 @@
+"""spikesim's PyNN backend with sPyNNaker's conventions: ``import spikesim.pynn.spynnaker as sim``.
+
+The same backend as :mod:`spikesim.pynn`, whose ``setup()`` defaults to
+``conventions="spynnaker"``: additive-STDP amplitudes are absolute weight changes,
+and weights are magnitudes whose sign comes from the receptor type (an inhibitory
+projection onto current-based cells with weight 2.0 inhibits). A script written for
+sPyNNaker (``import spynnaker8 as sim`` / ``import pyNN.spiNNaker as sim``) runs with
+only its import line changed to this module.
+
+What sPyNNaker's front end adds to PyNN, and what it does here:
+
+- ``name()``: ``"spikesim (sPyNNaker front end)"``.
+- Placement and machine calls (``set_number_of_neurons_per_core`` with an int, a
+  float or a tuple, ``set_allow_delay_extensions``): accepted and checked, and they
+  change nothing: spikesim has no cores, no chips and no delay extensions.
+- ``get_machine``, live input/output and external devices
+  (``sim.external_devices``): raise ``NotImplementedError`` naming the call (there is
+  no board).
+- ``sim.extra_models``: sPyNNaker's extra neuron models under their names (see
+  :mod:`.extra_models`); what spikesim lacks raises ``NotImplementedError``.
+- ``sim.Izhikevich`` is sPyNNaker's Izhikevich (exponential current synapses, its
+  RK2 scheme and units: :class:`spikesim.IzkCurrExp`), not PyNN's.
+"""
+# flake8: noqa: F401, F403
+import spikesim.pynn as _backend
+from spikesim.pynn import *
+from spikesim.pynn.simulator import check_count as _check_count
+
+import spikesim as _ss
+from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
+
+from . import extra_models, external_devices
+
+#: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units
+Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")
+
+
+def setup(timestep=0.1, min_delay="auto", max_delay="auto", **extra_params):
+    """:func:`spikesim.pynn.setup` with ``conventions="spynnaker"`` by default.
+
+    sPyNNaker's ``n_chips_required`` / ``n_boards_required`` / ``time_scale_factor``
+    options size or slow down the machine: accepted, and they change nothing here.
+    """
+    for key in ("n_chips_required", "n_boards_required", "time_scale_factor"):
+        extra_params.pop(key, None)
+    extra_params.setdefault("conventions", "spynnaker")
+    return _backend.setup(timestep, min_delay, max_delay, **extra_params)
+
+
+def name() -> str:
+    """The simulator's name (sPyNNaker returns its own)."""
+    return "spikesim (sPyNNaker front end)"
+
+
+def set_number_of_neurons_per_core(neuron_type, max_permitted) -> None:
+    """sPyNNaker: the most neurons of a type per core (an int, a float, or a tuple of ints
+    for 2-D populations). Checked and accepted; it changes nothing here (no cores)."""
+    values = max_permitted if isinstance(max_permitted, tuple) else (max_permitted,)
+    if not values:
+        raise errors.InvalidParameterValueError("set_number_of_neurons_per_core: max_permitted "
+                                                "is an empty tuple")
+    for v in values:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        _check_count("set_number_of_neurons_per_core: max_permitted", v)
+
+
+def set_allow_delay_extensions(allow) -> None:
+    """sPyNNaker: whether long delays may use delay-extension cores. Accepted; spikesim
+    takes any delay up to 65,535 steps without extensions, so it changes nothing."""
+    if not isinstance(allow, (bool, int)):
+        raise errors.InvalidParameterValueError(
+            f"set_allow_delay_extensions: allow must be True or False, got {allow!r}")
+
+
+def get_machine(*args, **kwargs):
+    """sPyNNaker: the SpiNNaker machine. There is none here."""
+    raise NotImplementedError("get_machine(): spikesim runs on this computer, not on a "
+                              "SpiNNaker machine; there is no machine to return")

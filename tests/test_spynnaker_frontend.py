@@ -1,0 +1,159 @@
+"""sPyNNaker's front-end idioms on spikesim.pynn.spynnaker (issue 16): each call as sPyNNaker's
+own scripts write it, and a small script in their style run end to end."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyNN import errors
+
+import spikesim as ss
+import spikesim.pynn.spynnaker as sim
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    sim.setup(timestep=1.0)
+    yield
+    sim.end()
+
+
+def test_name_and_machine_calls():
+    assert "spikesim" in sim.name()
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 100)
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 100.0)   # sPyNNaker takes floats
+    sim.set_number_of_neurons_per_core(sim.SpikeSourcePoisson, (16, 16))
+    sim.set_allow_delay_extensions(False)
+    for bad in (2.5, 0, -3, "100", (4, 0)):
+        with pytest.raises(errors.InvalidParameterValueError, match="max_permitted"):
+            sim.set_number_of_neurons_per_core(sim.IF_curr_exp, bad)
+    with pytest.raises(errors.InvalidParameterValueError, match="allow"):
+        sim.set_allow_delay_extensions("yes")
+    with pytest.raises(NotImplementedError, match="get_machine"):
+        sim.get_machine()
+    with pytest.raises(NotImplementedError, match="external_devices.SpikeInjector.*SpiNNaker"):
+        sim.external_devices.SpikeInjector
+    sim.setup(timestep=1.0, n_chips_required=4)  # machine sizing: accepted
+
+
+def test_extra_models_run_and_unknown_ones_are_named():
+    cells = {"IFCurDelta": dict(), "IF_curr_dual_exp": dict(tau_syn_E2=2.0),
+             "IFCurrExpCa2Adaptive": dict(), "IFCondExpStoc": dict(),
+             "IF_curr_exp_sEMD": dict(), "Izhikevich_cond": dict()}
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[2.0, 4.0, 6.0]))
+    pops = {}
+    for name, kw in cells.items():
+        pop = sim.Population(3, getattr(sim.extra_models, name)(**kw), label=name)
+        pop.record("v")
+        sim.Projection(src, pop, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.5 if "cond" not in name.lower() else 0.01,
+                                         delay=1.0))
+        if name == "IF_curr_exp_sEMD":  # the trigger (excitatory2) multiplies the facilitation
+            sim.Projection(src, pop, sim.AllToAllConnector(),
+                           sim.StaticSynapse(weight=0.5, delay=2.0), receptor_type="excitatory2")
+        pops[name] = pop
+    sim.run(20.0)
+    for name, pop in pops.items():
+        v = np.asarray(pop.get_data().segments[0].filter(name="v")[0])
+        assert v.shape == (21, 3) and np.isfinite(v).all() and np.ptp(v) > 0, name
+    with pytest.raises(NotImplementedError, match="extra_models.IzhikevichNeuromodulation"):
+        sim.extra_models.IzhikevichNeuromodulation
+    # the dual-exponential model's second excitatory receptor, by name
+    p = sim.Population(1, sim.extra_models.IF_curr_dual_exp())
+    sim.Projection(src, p, sim.OneToOneConnector(), receptor_type="excitatory2")
+    with pytest.raises(Exception, match="excitatory3"):
+        sim.Projection(src, p, sim.OneToOneConnector(), receptor_type="excitatory3")
+
+
+def test_izhikevich_is_spynnakers():
+    """sPyNNaker's Izhikevich takes i_offset without PyNN's factor 1000: i_offset = 10 fires
+    regularly, as spikesim's IzkCurrExp(i_offset=10) does."""
+    pop = sim.Population(1, sim.Izhikevich(i_offset=10.0))
+    pop.record("spikes")
+    sim.run(200.0)
+    n = len(pop.get_data().segments[0].spiketrains[0])
+    net = ss.Network(dt=1.0)
+    ref = net.add_population(1, ss.IzkCurrExp(i_offset=10.0))
+    rec = net.record(ref, "spikes")
+    net.run(200.0)
+    assert n == len(rec.spikes) > 3
+
+
+@pytest.mark.parametrize("how", ["keyword", "additional_parameters"])
+def test_poisson_seed_gives_the_same_spikes(how):
+    def spikes(seed):
+        sim.setup(timestep=1.0)
+        kw = ({"seed": seed} if how == "keyword" else
+              {"additional_parameters": {"seed": seed, "max_rate": 40.0}})
+        p = sim.Population(4, sim.SpikeSourcePoisson(rate=40.0), **kw)
+        p.record("spikes")
+        sim.run(300.0)
+        return [np.asarray(t).tolist() for t in p.get_data().segments[0].spiketrains]
+
+    a, b, c = spikes(7), spikes(7), spikes(8)
+    assert a == b and a != c and sum(map(len, a)) > 20
+    for bad in (-1, 2.5, "7"):
+        with pytest.raises(errors.InvalidParameterValueError, match="seed"):
+            sim.Population(2, sim.SpikeSourcePoisson(), seed=bad)
+    with pytest.raises(NotImplementedError, match="bogus"):
+        sim.Population(2, sim.SpikeSourcePoisson(), additional_parameters={"bogus": 1})
+
+
+def test_population_views_take_every_selector_spynnaker_scripts_use():
+    p = sim.Population(10, sim.IF_curr_exp(), label="p")
+    for sel, want in ((range(2, 5), [2, 3, 4]), ([1, 3, 8], [1, 3, 8]), ((0, 9), [0, 9]),
+                      (np.array([4, 5]), [4, 5]), (slice(7, None), [7, 8, 9]), (3, [3]),
+                      (np.arange(10) % 3 == 0, [0, 3, 6, 9])):
+        v = sim.PopulationView(p, sel)
+        assert list(v.index_in_grandparent(np.arange(v.size))) == want, sel
+    assert p[range(0, 10, 4)].size == 3 and p[range(2, 8)][range(1, 3)].size == 2
+    with pytest.raises(errors.InvalidParameterValueError, match="selector"):
+        sim.PopulationView(p, ["a", "b"])
+
+
+def test_spike_source_array_repeats_and_order_as_spynnaker():
+    """Unsorted times are sorted; a time listed twice is two spikes, both delivered."""
+    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[[5.0, 3.0, 5.0], [7.0]]))
+    post = sim.Population(1, sim.IF_curr_exp(tau_syn_E=1e6, tau_m=1e6, v_thresh=1e3))
+    sim.Projection(src, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=1.0, delay=1.0))
+    src.record("spikes")
+    post.record("isyn_exc")
+    sim.run(10.0)
+    trains = src.get_data().segments[0].spiketrains
+    assert sorted(np.asarray(trains[0]).tolist()) == [3.0, 5.0, 5.0]
+    i = np.asarray(post.get_data().segments[0].filter(name="isyn_exc")[0])[:, 0]
+    assert np.allclose(np.round(i[[4, 6, 8, 9]]), [1.0, 3.0, 4.0, 4.0])  # 1, then +2, then +1
+    # plastic synapses from such a source are refused
+    stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
+                             weight_dependence=sim.AdditiveWeightDependence(w_max=1.0),
+                             weight=0.5, delay=1.0)
+    with pytest.raises(errors.ConnectionError, match="fires twice in one step"):
+        sim.Projection(src, post, sim.AllToAllConnector(), stdp)
+
+
+def test_a_spynnaker_style_script_runs_to_the_end():
+    """A script in sPyNNaker's style: per-core limits, delay extensions, seeded Poisson
+    input with additional_parameters, views by range, an extra model, sPyNNaker's positive
+    inhibitory weights, get_data / spinnaker-style segment access."""
+    sim.setup(timestep=1.0, min_delay=1.0)
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 50.0)
+    sim.set_allow_delay_extensions(True)
+    n = 100
+    noise = sim.Population(n, sim.SpikeSourcePoisson(rate=20.0), label="noise",
+                           additional_parameters={"seed": 42, "max_rate": 20.0})
+    exc = sim.Population(n, sim.IF_curr_exp(tau_refrac=2.0), label="exc")
+    inh = sim.Population(25, sim.extra_models.IF_curr_dual_exp(tau_syn_E2=10.0), label="inh")
+    exc.set(v=-60.0)
+    sim.Projection(noise, exc, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=2.5, delay=1.0))
+    sim.Projection(sim.PopulationView(exc, range(0, 50)), inh, sim.FixedProbabilityConnector(0.2),
+                   sim.StaticSynapse(weight=1.0, delay=20.0), receptor_type="excitatory2")
+    sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.3),
+                   sim.StaticSynapse(weight=2.0, delay=2.0), receptor_type="inhibitory")
+    exc.record(["spikes", "v"])
+    inh[range(5)].record("spikes")
+    sim.run(500.0)
+    seg = exc.get_data().segments[0]
+    n_exc = sum(len(t) for t in seg.spiketrains)
+    n_inh = sum(len(t) for t in inh.get_data("spikes").segments[0].spiketrains)
+    assert n_exc > 100 and n_inh > 0
+    assert seg.filter(name="v")[0].shape == (501, n)
