@@ -38,6 +38,21 @@ them and clips to ``[w_min, w_max]``:
 - additive: ``w += a * scale``;
 - multiplicative: ``w += a (w_max - w)`` if ``a >= 0`` else ``w += a (w - w_min)``.
 
+Inhibitory STDP (Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011, Science 334:1569;
+NEST ``vogels_sprekeler_synapse``) is the symmetric pair case (both window signs +1,
+``A_2^+ = A_2^- = \\eta``, all four traces with one ``\\tau``) plus a constant
+depression ``A_0^- = \\eta \\alpha`` at every presynaptic arrival (column ``A0M``),
+applied after the trace term and bounded again, in NEST's order:
+
+.. math::
+
+    \\text{arrival:}\\quad w \\leftarrow [w + \\eta\\, o_1 m_-]_{w_{min}}^{w_{max}}, \\quad
+    w \\leftarrow [w - \\eta \\alpha\\, m_-]_{w_{min}}^{w_{max}}, \\qquad
+    \\text{post spike:}\\quad w \\leftarrow [w + \\eta\\, r_1 m_+]_{w_{min}}^{w_{max}}
+
+``A0M = 0`` (every other rule) keeps the lean arrival loop; a non-zero ``A0M`` takes the
+general loop, where it is a loop-invariant flag.
+
 ``m_+`` / ``m_-`` are run-time modulators: scalars with a per-step decay
 factor, times an optional per-synapse mask (``pmask`` / ``dmask``); either side
 may also be scaled by an NALSM astrocyte (``astro_side``).
@@ -63,8 +78,8 @@ from ._config import jit
 from .prefetch import AHEAD, prefetch, prefetch_read
 
 # columns of Plastic.par
-A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET = range(12)
-NPLPAR = 12
+A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET, A0M = range(13)
+NPLPAR = 13
 TAB_LEN = 4096  # decay tables hold exp(-k dt / tau) for k < TAB_LEN; beyond, exp is computed
 R1, R2, O1, O2 = 0, 1, 2, 3
 
@@ -232,6 +247,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         m_minus = pl.mod[q, 1]
         sgn = par[SGN_PRE]
         triplet = par[TRIPLET] != 0.0
+        a0 = par[A0M]  # constant depression per arrival (Vogels 2011), 0 for the other rules
+        const = a0 != 0.0
         lo_syn = pl.syn_lo[q]
         tg = post[pj_syn[pj]:pj_syn[pj + 1]]
         dd = delay[pj_d[pj]:pj_d[pj + 1]]
@@ -272,7 +289,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
                                                             cut[row2, part + 1])):
                             prefetch_read(pl.po, po0 + tg[k])
-                if uniform and additive and not dmasked and g < 0:  # the common case, lean
+                if uniform and additive and not dmasked and g < 0 and not const:  # common, lean
                     _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
                                               sgn, amp, m_minus, scale, wmin, wmax, w_q, ring,
                                               post_lo)
@@ -292,6 +309,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         if a_idx >= 0:
                             mod *= astro_A[g + a_idx]
                     w = apply_change(par, pl.w[lo_syn + k], sgn * o1 * amp * mod)
+                    if const:  # then the constant depression, bounded again (NEST's order)
+                        w = apply_change(par, w, -a0 * mod)
                     pl.w[lo_syn + k] = w
                     ring[post_lo + j] += w
 

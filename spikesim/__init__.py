@@ -16,7 +16,7 @@ from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
 from .network import Network
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
-                         SpikePairRule, TripletRule)
+                         SpikePairRule, TripletRule, Vogels2011Rule)
 from .population import Population, PopulationView, grid_positions
 from .projection import Projection
 from .random import RandomDistribution
@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SimpleStochastic", "SynapseDynamics", "Tsodyks2", "TsodyksMarkram",
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
-    "TripletRule", "NALSMAstrocyte", "load", "load_recording",
+    "TripletRule", "Vogels2011Rule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "IzkCurrExp", "Izhikevich_cond",

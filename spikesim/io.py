@@ -48,12 +48,12 @@ import numpy as np
 from . import cells as C
 from .currents import ACSource, DCSource, StepCurrentSource
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
-                         SpikePairRule, TripletRule)
+                         SpikePairRule, TripletRule, Vogels2011Rule)
 
 FORMAT = "spikesim-network"
 VERSION = 3  # 2: astro_sides and the modulation masks (2026-11-24); 3: state rows S, S0
 CELLTYPES = {c.__name__: c for c in C.CELL_TYPES}
-RULES = {c.__name__: c for c in (SpikePairRule, TripletRule)}
+RULES = {c.__name__: c for c in (SpikePairRule, TripletRule, Vogels2011Rule)}
 WDEPS = {c.__name__: c for c in (AdditiveWeightDependence, MultiplicativeWeightDependence)}
 PSTATE = ("h_step", "h_x", "h_head", "h_cnt", "h_last", "po", "mod", "col_ptr", "col_pre",
           "col_syn", "dl")

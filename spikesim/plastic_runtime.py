@@ -49,11 +49,12 @@ def kernel_par(syn) -> np.ndarray:
     row[KP.A2P], row[KP.A3P] = kp["A2_plus"], kp["A3_plus"]
     row[KP.A2M], row[KP.A3M] = kp["A2_minus"], kp["A3_minus"]
     row[KP.WMIN], row[KP.WMAX] = wd.w_min, wd.w_max
-    row[KP.SCALE] = wd.scale
-    row[KP.SGN_POST], row[KP.SGN_PRE] = WINDOW_SIGNS[syn.window]
+    row[KP.SCALE] = kp.get("scale", wd.scale)  # Vogels2011Rule: eta is a weight change
+    row[KP.SGN_POST], row[KP.SGN_PRE] = kp.get("signs", WINDOW_SIGNS[syn.window])
     row[KP.WDEP] = 0.0 if isinstance(wd, AdditiveWeightDependence) else 1.0
-    row[KP.NEAREST] = 1.0 if syn.timing.interaction == "nearest" else 0.0
+    row[KP.NEAREST] = 1.0 if getattr(syn.timing, "interaction", "all_to_all") == "nearest" else 0.0
     row[KP.TRIPLET] = 1.0 if kp["triplet"] else 0.0
+    row[KP.A0M] = kp.get("A0_minus", 0.0)  # constant depression per arrival (Vogels 2011)
     return row
 
 

@@ -122,6 +122,60 @@ class TripletRule:
 
 
 @dataclass(frozen=True)
+class Vogels2011Rule:
+    """Inhibitory STDP (Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011, Science 334:1569;
+    PyNN ``Vogels2011Rule``, NEST ``vogels_sprekeler_synapse``).
+
+    Symmetric in the order of the spikes, with a constant depression at every
+    presynaptic arrival. Presynaptic trace ``x_pre`` and postsynaptic trace ``x_post``
+    both decay with ``tau`` and jump by 1 at each spike (all-to-all):
+
+    .. math:: \\text{presynaptic arrival:}\\; w \\leftarrow w + \\eta (x_{post} - \\alpha),
+              \\qquad \\text{postsynaptic spike:}\\; w \\leftarrow w + \\eta\\, x_{pre},
+              \\qquad \\alpha = 2 \\rho \\tau / 1000
+
+    (``rho`` in Hz, ``tau`` in ms: the paper's target rate term ``2 rho tau``). At an arrival the
+    trace term is applied and bounded first, then the constant depression (NEST's order;
+    the two differ from one bounded step only when ``w`` reaches ``w_max`` in between).
+
+    Use with :class:`AdditiveWeightDependence` (hard bounds ``[w_min, w_max]``, ``w_min >= 0``).
+    ``eta`` is a weight change (uS or nA) per unit of trace, as in NEST and pyNN.neuron:
+    it is never multiplied by ``w_max`` (``AdditiveWeightDependence.absolute`` does not
+    apply). Weights are magnitudes of inhibition, so the rule is for inhibitory
+    conductance synapses (``IF_cond_exp``, positive weights); PyNN's inhibitory current
+    synapses carry negative weights, which the rule refuses.
+
+    Parameters
+    ----------
+    tau : float
+        Trace time constant, ms (> 0). PyNN default 20.
+    eta : float
+        Learning rate (finite). PyNN default 1e-10.
+    rho : float
+        Target postsynaptic rate, Hz (>= 0). PyNN default 3.
+    """
+
+    tau: float = 20.0
+    eta: float = 1e-10
+    rho: float = 3.0
+
+    def __post_init__(self) -> None:
+        V.positive_scalar("Vogels2011Rule.tau", self.tau)
+        V.finite_scalar("Vogels2011Rule.eta", self.eta)
+        V.non_negative_scalar("Vogels2011Rule.rho", self.rho)
+
+    @property
+    def alpha(self) -> float:
+        """NEST's ``alpha``: ``2 rho tau / 1000`` (dimensionless)."""
+        return 2.0 * self.rho * self.tau / 1000.0
+
+    def kernel_params(self) -> dict:
+        eta = float(self.eta)
+        return dict(A2_plus=eta, A3_plus=0.0, A2_minus=eta, A3_minus=0.0, A0_minus=eta * self.alpha,
+                    taus=(self.tau,) * 4, triplet=False, signs=(1.0, 1.0), scale=1.0)
+
+
+@dataclass(frozen=True)
 class _Bounds:
     w_min: float = 0.0
     w_max: float = 1.0
@@ -149,6 +203,8 @@ class AdditiveWeightDependence(_Bounds):
 
     absolute: bool = False
 
+    # Vogels2011Rule's eta is always a weight change (NEST, pyNN.neuron): absolute does not apply
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if not isinstance(self.absolute, bool):
@@ -173,12 +229,17 @@ class STDP:
 
     Parameters
     ----------
-    timing : SpikePairRule or TripletRule
+    timing : SpikePairRule, TripletRule or Vogels2011Rule
+        Or one of sPyNNaker's names (:mod:`spikesim.spynnaker_rules`): STDP then holds the
+        equivalent spikesim rule and weight dependence.
     weight : AdditiveWeightDependence or MultiplicativeWeightDependence
+        (Vogels2011Rule: AdditiveWeightDependence with ``w_min >= 0``.)
     window : {"hebbian", "anti_hebbian", "symmetric"}
         "hebbian": pre-before-post potentiates, post-before-pre depresses.
         "anti_hebbian": both signs swapped (NALSM uses this for inhibitory
         presynaptic neurons). "symmetric": both orders potentiate.
+        Vogels2011Rule is symmetric by definition: "hebbian" (the default) or
+        "symmetric" both mean the rule as published.
     """
 
     timing: object = None
@@ -186,9 +247,30 @@ class STDP:
     window: str = "hebbian"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.timing, (SpikePairRule, TripletRule)):
-            raise TypeError(f"STDP.timing must be a SpikePairRule or TripletRule, got {self.timing!r}")
+        for part, other in ((self.timing, self.weight), (self.weight, self.timing)):
+            convert = getattr(part, "_spikesim_pair", None)  # sPyNNaker's names
+            if convert is not None:
+                timing, weight = convert(other)
+                object.__setattr__(self, "timing", timing)
+                object.__setattr__(self, "weight", weight)
+                break
+        if not isinstance(self.timing, (SpikePairRule, TripletRule, Vogels2011Rule)):
+            raise TypeError("STDP.timing must be a SpikePairRule, TripletRule or Vogels2011Rule, "
+                            f"got {self.timing!r}")
         if not isinstance(self.weight, (AdditiveWeightDependence, MultiplicativeWeightDependence)):
             raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
                             f"MultiplicativeWeightDependence, got {self.weight!r}")
         V.choice("STDP.window", self.window, WINDOWS)
+        if isinstance(self.timing, Vogels2011Rule):
+            if not isinstance(self.weight, AdditiveWeightDependence):
+                raise TypeError("Vogels2011Rule needs an AdditiveWeightDependence (hard bounds, as "
+                                f"NEST's vogels_sprekeler_synapse), got {self.weight!r}")
+            if self.window == "anti_hebbian":
+                raise ValueError("STDP.window='anti_hebbian' with Vogels2011Rule: the rule is "
+                                 "symmetric by definition (use the default window)")
+            if self.weight.w_min < 0.0:
+                raise ValueError(
+                    f"Vogels2011Rule with w_min={self.weight.w_min!r}: the rule works on weights "
+                    ">= 0 (magnitudes of inhibition: inhibitory conductance synapses such as "
+                    "IF_cond_exp); PyNN's inhibitory current synapses carry negative weights, on "
+                    "which its potentiation would weaken inhibition")

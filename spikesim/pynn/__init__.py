@@ -13,8 +13,8 @@ What maps
     ``_convergent_connect`` (AllToAll, OneToOne, FixedProbability, FixedNumberPre,
     FixedNumberPost, FromList, FromFile, DistanceDependentProbability, IndexBased,
     DisplacementDependent, Array, Clone, FixedTotalNumber) plus sPyNNaker's
-    KernelConnector; StaticSynapse; STDPMechanism(SpikePairRule, Additive or
-    Multiplicative weight dependence). Anything else raises NotImplementedError.
+    KernelConnector; StaticSynapse; STDPMechanism(SpikePairRule with Additive or
+    Multiplicative weight dependence; Vogels2011Rule with AdditiveWeightDependence). Anything else raises NotImplementedError.
 
 Conventions (see :func:`setup`)
     ``setup(..., conventions="spynnaker")`` (or ``import spikesim.pynn.spynnaker``)

@@ -344,6 +344,21 @@ class SpikePairRule(synapses.SpikePairRule):
     possible_models = {"spikesim_stdp"}
 
 
+class Vogels2011Rule(synapses.Vogels2011Rule):
+    __doc__ = synapses.Vogels2011Rule.__doc__ + """
+    spikesim: :class:`spikesim.Vogels2011Rule` (NEST ``vogels_sprekeler_synapse``, with
+    ``alpha = 2 rho tau / 1000``); ``eta`` is a weight change (uS or nA) per unit of trace,
+    never multiplied by ``w_max``. Only with ``AdditiveWeightDependence``, on synapses with
+    weights >= 0 (inhibitory conductance synapses such as ``IF_cond_exp``).
+    """
+    translations = _identity(synapses.Vogels2011Rule)
+    possible_models = {"spikesim_stdp"}
+
+    @staticmethod
+    def to_spikesim(p):
+        return ss.Vogels2011Rule(tau=p["tau"], eta=p["eta"], rho=p["rho"])
+
+
 class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
     __doc__ = synapses.AdditiveWeightDependence.__doc__ + """
     Amplitudes: with ``setup(stdp_amplitudes="pynn")`` (the default, as ``pyNN.nest``)
@@ -388,9 +403,14 @@ class STDPMechanism(synapses.STDPMechanism):
         if voltage_dependence is not None:
             raise NotImplementedError("STDPMechanism(voltage_dependence=...) is not available in "
                                       "spikesim")
-        if not isinstance(timing_dependence, SpikePairRule):
+        if not isinstance(timing_dependence, (SpikePairRule, Vogels2011Rule)):
             raise NotImplementedError(f"STDP timing dependence {type(timing_dependence).__name__} "
-                                      "is not available in spikesim (SpikePairRule is)")
+                                      "is not available in spikesim (SpikePairRule, "
+                                      "Vogels2011Rule are)")
+        if isinstance(timing_dependence, Vogels2011Rule) and \
+                not isinstance(weight_dependence, AdditiveWeightDependence):
+            raise NotImplementedError(f"Vogels2011Rule with {type(weight_dependence).__name__}: "
+                                      "spikesim (as NEST) has it with AdditiveWeightDependence only")
         if not isinstance(weight_dependence, (AdditiveWeightDependence,
                                               MultiplicativeWeightDependence)):
             raise NotImplementedError(f"STDP weight dependence {type(weight_dependence).__name__} "
@@ -418,6 +438,14 @@ class STDPMechanism(synapses.STDPMechanism):
                 and state.inhibitory_weights == "spynnaker"):
             raise NotImplementedError("STDP on inhibitory current-based synapses under sPyNNaker's "
                                       "weight convention is not available in spikesim")
+        if isinstance(self.timing_dependence, Vogels2011Rule):
+            if receptor_type == "inhibitory" and not post_celltype.conductance_based:
+                raise ValueError("Vogels2011Rule on inhibitory current synapses: their weights are "
+                                 "negative (PyNN's convention), where the rule's potentiation would "
+                                 "weaken inhibition; use a conductance-based cell (IF_cond_exp)")
+            defaults = self.timing_dependence.default_parameters  # no connections: any valid value
+            p = {k: params.get(k, defaults.get(k)) for k in ("tau", "eta", "rho", "w_min", "w_max")}
+            return ss.STDP(Vogels2011Rule.to_spikesim(p), self.weight_dependence.to_spikesim(p))
         p = {k: params[k] for k in _STDP_NAMES}
         if (receptor_type == "inhibitory" and not post_celltype.conductance_based):
             pass  # PyNN convention: weights and bounds are negative, as given
@@ -440,8 +468,7 @@ for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
         globals()[_name] = _unavailable(_name)
 for _name in ("NoisyCurrentSource", "ElectricalSynapse",
               "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
-              "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression",
-              "Vogels2011Rule"):
+              "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression"):
     globals()[_name] = _unavailable(_name)
 
 STANDARD_CELL_TYPES = tuple(c.__name__ for c in _NEURONS) + (

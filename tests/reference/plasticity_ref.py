@@ -37,7 +37,9 @@ def stdp_weights(pre_steps, post_steps, syn_pre, syn_post, syn_delay, w0, p, n_s
 
     ``pre_steps[i]`` / ``post_steps[j]``: emission steps of each neuron.
     ``p``: dict with taus in steps (``t1, t2, t3, t4`` for r1, r2, o1, o2),
-    ``A2p, A3p, A2m, A3m, w_min, w_max, scale, wdep, nearest, sgn_post, sgn_pre``.
+    ``A2p, A3p, A2m, A3m, w_min, w_max, scale, wdep, nearest, sgn_post, sgn_pre`` and
+    optionally ``A0m``, a constant depression at every arrival applied after the trace
+    term (Vogels et al. 2011, Science 334:1569, in NEST's order).
     ``m_plus[s]`` (or ``m_plus[s, k]``) / ``m_minus[s, k]``: modulator factors in
     force at step ``s`` (default 1).
     """
@@ -53,6 +55,8 @@ def stdp_weights(pre_steps, post_steps, syn_pre, syn_post, syn_delay, w0, p, n_s
                 r2 = _trace(arr, s, p["t2"], near, strict=True)
                 mm = 1.0 if m_minus is None else m_minus[s, k]
                 w[k] = _apply(w[k], p["sgn_pre"] * o1 * (p["A2m"] + p["A3m"] * r2) * mm, p)
+                if p.get("A0m", 0.0) != 0.0:  # Vogels 2011: constant depression, bounded again
+                    w[k] = _apply(w[k], -p["A0m"] * mm, p)
             if s in set(post_steps[j]):  # a postsynaptic spike now: potentiation
                 arr = np.asarray(pre_steps[i]) + d
                 r1 = _trace(arr, s, p["t1"], near)
