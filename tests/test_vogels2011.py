@@ -317,3 +317,25 @@ def test_sign_conventions_on_projections():
 
     with pytest.raises(ExportError):
         to_pynn_script(net, duration=10.0)
+
+
+def test_two_threads_are_bit_identical_to_one():
+    def run(threads):
+        syn = ss.STDP(ss.Vogels2011Rule(tau=20.0, eta=0.003, rho=30.0),
+                      ss.AdditiveWeightDependence(0.0, 0.02))
+        net = ss.Network(dt=DT, seed=8, dtype="float64", threads=threads)
+        src = net.add_population(40, ss.SpikeSourcePoisson(rate=60.0))
+        drive = net.add_population(100, ss.SpikeSourcePoisson(rate=500.0))
+        post = net.add_population(100, ss.IF_cond_exp(tau_refrac=2.0))
+        net.connect(drive, post, ss.OneToOne(), weight=0.02)
+        delays = np.random.default_rng(2).integers(1, 12, size=(40, 100)) * DT
+        proj = net.connect(src, post, ss.FixedProbability(0.3), weight=0.01, delay=delays,
+                           receptor_type="inhibitory", synapse=syn)
+        net.run(150.0)
+        return proj.weight.copy(), net._runtime.n_parts
+
+    (w1, _), (w2, parts) = run(1), run(2)
+    if parts != 2:
+        pytest.skip("no parallel threading layer: threads=2 ran on one thread")
+    np.testing.assert_array_equal(w1, w2)
+    assert np.ptp(w1) > 0.005
