@@ -315,8 +315,9 @@ def test_sign_conventions_on_projections():
     assert len(net.projections) == 1
     from spikesim.export import ExportError, to_pynn_script
 
-    with pytest.raises(ExportError):
+    with pytest.raises(ExportError, match="Vogels2011Rule is not exported") as exc:
         to_pynn_script(net, duration=10.0)
+    assert exc.value.rule == "vogels2011-stdp"
 
 
 def test_two_threads_are_bit_identical_to_one():

@@ -47,9 +47,10 @@ What is refused (:class:`~spikesim.export.ExportError`, ``rule`` in brackets)
 ---------------------------------------------------------------------------
 astrocytes (``astrocytes``); STDP modulated by ``Projection.modulate`` or an
 astrocyte group (``modulated-stdp``); ``TripletRule`` (``triplet-stdp``);
-nearest-spike interaction (``stdp-nearest``); anti-Hebbian or symmetric
-windows (``stdp-window``); ``w_min != 0`` (``stdp-w-min``: NEST's
-``stdp_synapse`` has no lower bound but 0); ``w_max <= 0`` (``stdp-w-max``);
+``Vogels2011Rule`` (``vogels2011-stdp``); nearest-spike interaction
+(``stdp-nearest``); anti-Hebbian or symmetric windows (``stdp-window``);
+``w_min != 0`` (``stdp-w-min``: NEST's ``stdp_synapse`` has no lower bound but 0);
+``w_max <= 0`` (``stdp-w-max``);
 plastic inhibitory current synapses (``stdp-negative-weights``: NEST grows
 ``|w|`` toward ``|w_max|`` where spikesim moves ``w`` toward ``w_max``);
 ``A_plus = 0 < A_minus`` (``stdp-A_plus-zero``: PyNN writes NEST's
@@ -151,6 +152,9 @@ def stdp_mapping(proj) -> PairSTDP:
         raise ExportError(f"{name}: STDP modulated by Projection.modulate() or an astrocyte group "
                           "has no PyNN equivalent", "modulated-stdp")
     t = syn.timing
+    if type(t).__name__ == "Vogels2011Rule":
+        raise ExportError(f"{name}: Vogels2011Rule is not exported yet (pyNN.nest has no "
+                          "Vogels2011Rule)", "vogels2011-stdp")
     if isinstance(t, TripletRule) or not isinstance(t, SpikePairRule):
         raise ExportError(f"{name}: the triplet STDP rule has no standard PyNN/NEST-stdp_synapse "
                           "equivalent (only SpikePairRule maps)", "triplet-stdp")
