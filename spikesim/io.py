@@ -3,7 +3,8 @@
 Schema (``format = "spikesim-network"``, ``version = 3``)::
 
     /                attrs: format, version, dt, dtype, threads, step,
-                            rng (JSON bit-generator state), seedseq (JSON)
+                            rng (JSON bit-generator state), seedseq (JSON), dyn_seed
+                            (seed of synapse dynamics and noise currents, decimal text)
     /state           S (state rows, (n_rows, N): each population's model's STATE in
                      order), S0 (initial values, float64), ref; ring (pending synaptic
                      input, (n_receptors, slots, N));
@@ -46,7 +47,7 @@ import tempfile
 import numpy as np
 
 from . import cells as C
-from .currents import ACSource, DCSource, StepCurrentSource
+from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
                          SpikePairRule, TripletRule, Vogels2011Rule)
 
@@ -90,7 +91,8 @@ def _write(net, f) -> None:
     f.attrs.update(format=FORMAT, version=VERSION, dt=net.dt, dtype=str(net.dtype),
                    threads=str(net.threads), step=net.step, seed=json.dumps(net.seed),
                    rng=json.dumps(net.rng.bit_generator.state),
-                   seedseq=json.dumps(_seedseq_state(net._seedseq)))
+                   seedseq=json.dumps(_seedseq_state(net._seedseq)),
+                   dyn_seed=str(net._dynamics_seed()))
     st = net._state
     g = f.create_group("state")
     for name in ("S", "S0", "ref"):
@@ -112,6 +114,9 @@ def _write(net, f) -> None:
         h = inj.create_group(str(k))
         if isinstance(src, DCSource):
             args = dict(amplitude=src.amplitude, start=src.start, stop=src.stop)
+        elif isinstance(src, NoisyCurrentSource):
+            args = dict(mean=src.mean, stdev=src.stdev, start=src.start, stop=src.stop, dt=src.dt,
+                        seed=src.seed)
         elif isinstance(src, ACSource):
             args = dict(amplitude=src.amplitude, offset=src.offset, frequency=src.frequency,
                         phase=src.phase, start=src.start, stop=src.stop)
@@ -132,6 +137,8 @@ def _write(net, f) -> None:
 
 def _write_population(h, p, source) -> None:
     h.attrs.update(label=p.label, celltype=type(p.celltype).__name__, size=p.size)
+    if hasattr(p.celltype, "same_step"):
+        h.attrs["same_step"] = p.celltype.same_step
     if p.positions is not None:
         h.create_dataset("positions", data=p.positions)
     par = h.create_group("params")
@@ -251,7 +258,7 @@ def _read(f, threads):
         h = f["injections"][str(k)]
         args = json.loads(h.attrs["args"])
         cls = {"DCSource": DCSource, "StepCurrentSource": StepCurrentSource,
-               "ACSource": ACSource}.get(h.attrs["kind"])
+               "ACSource": ACSource, "NoisyCurrentSource": NoisyCurrentSource}.get(h.attrs["kind"])
         if cls is None:
             raise FileFormatError(f"unknown current source kind {h.attrs['kind']!r}")
         pop = net.populations[int(h.attrs["population"])]
@@ -300,6 +307,13 @@ def _read(f, threads):
     _restore_sources(net, f)
     net.rng.bit_generator.state = json.loads(a["rng"])
     net._seedseq = _seedseq_from(json.loads(a["seedseq"]))
+    if "dyn_seed" in a:  # seed of the counter-based draws (synapse dynamics, noise currents)
+        try:
+            net._dyn_seed = int(a["dyn_seed"])
+        except ValueError:
+            raise FileFormatError(f"dyn_seed {a['dyn_seed']!r} is not an integer") from None
+        if not 0 <= net._dyn_seed < 2 ** 64:
+            raise FileFormatError(f"dyn_seed {net._dyn_seed} is out of range")
     net.seed = json.loads(a["seed"])
     return net
 
@@ -317,7 +331,8 @@ def _read_population(net, h) -> None:
         times = np.asarray(h["spike_times"][()], np.float64)
         if off.shape != (size + 1,) or off[0] != 0 or (np.diff(off) < 0).any() or off[-1] != times.size:
             raise FileFormatError(f"population {h.attrs['label']!r}: spike_offsets are inconsistent")
-        celltype = cls(spike_times=[times[off[i]:off[i + 1]] for i in range(size)])
+        celltype = cls(spike_times=[times[off[i]:off[i + 1]] for i in range(size)],
+                       same_step=str(h.attrs.get("same_step", "refuse")))
     elif cls is C.SpikeSourcePoisson:
         ch = None
         if "rate_change_times" in h:

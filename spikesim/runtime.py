@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import sys
+import warnings
 
 import numpy as np
 
@@ -394,9 +396,32 @@ class Runtime:
             net.step = t
 
 
-@functools.cache
 def _parallel_ok() -> bool:
-    """Threads pay off only with a low-overhead threading layer (OpenMP or TBB)."""
+    """Threads pay off only with a low-overhead threading layer (OpenMP or TBB).
+
+    Not after NEST was imported while Numba's threads were not yet started: NEST's pip wheel
+    carries its own OpenMP runtime, and starting Numba's OpenMP layer beside it makes NEST's
+    next ``ResetKernel`` crash the process (seen with NEST 3.10). spikesim then runs on one
+    thread and says so once. Started the other way round, both work.
+    """
+    from numba.np.ufunc import parallel as _p
+
+    if "nest" in sys.modules and not getattr(_p, "_is_initialized", True):
+        if not _warned_nest:
+            _warned_nest.append(True)
+            warnings.warn("NEST is loaded in this process and Numba's threads were not started "
+                          "before it: spikesim runs on one thread (two OpenMP runtimes in one "
+                          "process crash NEST); start a threaded spikesim run before importing "
+                          "NEST to use threads", RuntimeWarning, stacklevel=4)
+        return False
+    return _launch_layer()
+
+
+_warned_nest: list = []
+
+
+@functools.cache
+def _launch_layer() -> bool:
     import numba
 
     try:

@@ -132,3 +132,33 @@ def test_refusals(nest_run):
     assert exc.value.rule == "triplet-stdp"
     with pytest.raises(ValueError):
         nest_run(ss.Network(dt=DT), 10.05)
+
+
+def test_nest_loaded_first_gives_one_thread_and_a_warning_not_a_crash():
+    """NEST's wheel has its own OpenMP runtime: if NEST is imported before spikesim starts
+    Numba's threads, spikesim runs on one thread (and warns) instead of letting NEST's next
+    ResetKernel crash the process. In a fresh interpreter, as a user's script would be."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("nest")
+    code = """
+import os, warnings
+os.environ["PYNEST_QUIET"] = "1"
+import nest
+import spikesim as ss
+from spikesim.backends.nest import run
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    net = ss.Network(dt=0.1, threads=2)
+    pop = net.add_population(100, ss.IF_curr_exp(i_offset=1.0))
+    net.run(1.0, progress=False)
+print("parts", net._runtime.n_parts, any("one thread" in str(x.message) for x in w))
+net2 = ss.Network(dt=0.1)
+net2.add_population(3, ss.IF_curr_exp(i_offset=1.0))
+run(net2, 5.0)
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "parts 1 True" in r.stdout and "ok" in r.stdout

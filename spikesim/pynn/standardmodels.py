@@ -64,6 +64,31 @@ def _neuron_class(ss_class):
                  "recordable": ["spikes"] + list(ss_class.model.STATE)})
 
 
+def spynnaker_cell_type(ss_class, name: str | None = None):
+    """A PyNN cell type for a spikesim model that PyNN does not define (sPyNNaker's own models).
+
+    Built on PyNN's ``StandardCellType`` from the model module: parameters (without
+    spikesim-only options), defaults, initial values, units and recordables; the
+    translation is the identity.
+    """
+    m = ss_class.model
+    params = {k: v for k, v in m.PARAMETERS.items() if k not in getattr(m, "EXTENSIONS", ())}
+    initial = {}
+    for var in m.STATE:
+        v = m.INITIAL.get(var, 0.0)
+        initial[var] = float(m.PARAMETERS[v] if isinstance(v, str) else v)
+    attrs = {"__doc__": ss_class.__doc__, "__module__": __name__,
+             "default_parameters": params, "default_initial_values": initial,
+             "units": {k: u for k, u in getattr(m, "UNITS", {}).items()},
+             "recordable": ["spikes"] + list(m.STATE),
+             "receptor_types": tuple(m.RECEPTORS),
+             "conductance_based": bool(getattr(m, "CONDUCTANCE", False)),
+             "injectable": True, "_ss_class": ss_class}
+    cls = type(name or ss_class.__name__, (_CellType, cells.StandardCellType), attrs)
+    cls.translations = _identity(cls)
+    return cls
+
+
 _NEURONS = [c for c in (_neuron_class(t) for t in ss.cells.CELL_TYPES
                         if issubclass(t, ss.cells.NeuronType)) if c is not None]
 globals().update({c.__name__: c for c in _NEURONS})
@@ -122,7 +147,10 @@ class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
     spikesim (like NEST) emits a spike at time ``T`` in the step that ends at ``T``.
     A time in ``[0, dt)`` -- sPyNNaker's "spike at t = 0" idiom, which NEST drops --
     is emitted in the first step and so stamped ``dt``. Two times of one neuron that
-    fall in the same step are refused (``InvalidParameterValueError``).
+    fall in the same step are refused (``InvalidParameterValueError``), except under
+    sPyNNaker's conventions (``spikesim.pynn.spynnaker``), where times may come in any
+    order and every repeated time is a spike of its own, as sPyNNaker sends one packet
+    per listed time.
     """
 
     translations = _identity(cells.SpikeSourceArray)
@@ -130,11 +158,16 @@ class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
 
     @staticmethod
     def to_spikesim_parameters(native: dict) -> dict:
+        if state.spynnaker_sources:
+            return {"spike_times": spike_time_lists(native["spike_times"], ordered=False),
+                    "same_step": "all"}
         return {"spike_times": spike_time_lists(native["spike_times"])}
 
 
-def spike_time_lists(value, n: int | None = None) -> list:
-    """Per-neuron arrays of spike times (ms) from evaluated PyNN values, t in [0, dt) -> dt."""
+def spike_time_lists(value, n: int | None = None, ordered: bool = True) -> list:
+    """Per-neuron arrays of spike times (ms) from evaluated PyNN values, t in [0, dt) -> dt.
+
+    ``ordered``: refuse times out of order (PyNN); otherwise sort them (sPyNNaker)."""
     dt = state.dt
     if isinstance(value, Sequence):
         lists = [value.value]
@@ -150,6 +183,8 @@ def spike_time_lists(value, n: int | None = None) -> list:
             raise errors.InvalidParameterValueError(
                 f"SpikeSourceArray.spike_times must be finite and >= 0 ms, got {bad!r} "
                 f"(neuron {i})")
+        if not ordered:
+            t = np.sort(t)
         if t.size > 1 and (np.diff(t) < 0).any():
             raise errors.InvalidParameterValueError(
                 f"SpikeSourceArray.spike_times must be in increasing order, got {t.tolist()!r} "
@@ -177,8 +212,12 @@ class _Proxy(CurrentSource):
     def bound(self):
         return self.owner._ss_source.bound()
 
-    def schedule(self, dt=None, until=None):
-        return self.owner._ss_source.schedule(dt, until)
+    @property
+    def per_target(self):
+        return getattr(self.owner._ss_source, "per_target", False)
+
+    def schedule(self, dt=None, until=None, *args):
+        return self.owner._ss_source.schedule(dt, until, *args)
 
 
 class _CurrentSource(StandardCurrentSource):
@@ -213,6 +252,37 @@ class _CurrentSource(StandardCurrentSource):
         # as pyNN.nest does: plain floats and arrays (so that ``source.times[0]`` works)
         return ParameterSpace({k: (np.asarray(v.value) if isinstance(v, Sequence) else v)
                                for k, v in self._native.items()})
+
+    def record(self):
+        """Record the injected current (read with :meth:`get_data`)."""
+        object.__setattr__(self, "_recording", True)
+
+    def _get_data(self):
+        """``(times ms, current nA)`` on the time grid from 0 to the current time.
+
+        The value at ``t`` is the current applied over the step that starts at ``t`` (PyNN's
+        convention); a per-target noise source reports its first target's current.
+        """
+        if not getattr(self, "_recording", False):
+            raise errors.RecordingError("current", "record() was not called for this source")
+        from spikesim.currents import amplitude_at, injection_schedule
+
+        net, dt = state.net, state.dt
+        n = net.step
+        k = next((i for i, (src, _, _) in enumerate(net.injections)
+                  if isinstance(src, _Proxy) and src.owner is self), None)
+        if k is None:
+            times, amps = self._ss_source.schedule(dt, n * dt, *((np.zeros(1, np.int64), 0)
+                                                              if getattr(self._ss_source,
+                                                                         "per_target", False)
+                                                              else ()))
+        else:
+            times, amps = injection_schedule(net, k, n * dt)
+        steps = np.rint(np.asarray(times) / dt).astype(np.int64)
+        amps = np.asarray(amps, np.float64)
+        amps = amps[:, 0] if amps.ndim == 2 else amps
+        i = np.array([amplitude_at(steps, amps, s) for s in range(n + 1)])
+        return np.arange(n + 1) * dt, i
 
     def inject_into(self, cells):
         from .populations import split_by_population
@@ -272,6 +342,22 @@ class ACSource(_CurrentSource, electrodes.ACSource):
         try:
             return ss.ACSource(**{k: float(p[k]) for k in ("amplitude", "offset", "frequency",
                                                             "phase", "start", "stop")})
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidParameterValueError(str(exc)) from None
+
+
+class NoisyCurrentSource(_CurrentSource, electrodes.NoisyCurrentSource):
+    __doc__ = electrodes.NoisyCurrentSource.__doc__ + """
+    spikesim: :class:`spikesim.NoisyCurrentSource` (independent noise per target, as NEST's
+    ``noise_generator``; ``dt`` a whole number of steps).
+    """
+    translations = _identity(electrodes.NoisyCurrentSource)
+
+    @staticmethod
+    def _make(p):
+        try:
+            return ss.NoisyCurrentSource(**{k: float(p[k]) for k in ("mean", "stdev", "start",
+                                                                      "stop", "dt")})
         except (TypeError, ValueError) as exc:
             raise errors.InvalidParameterValueError(str(exc)) from None
 
@@ -466,7 +552,7 @@ for _name in ("PointNeuron", "LIF", "AdExp", "CondExpPostSynapticResponse",
               "IF_facets_hardware1", "Izhikevich", "GIF_cond_exp", "SpikeSourceInhGamma"):
     if _name not in globals():
         globals()[_name] = _unavailable(_name)
-for _name in ("NoisyCurrentSource", "ElectricalSynapse",
+for _name in ("ElectricalSynapse",
               "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse",
               "GutigWeightDependence", "AdditivePotentiationMultiplicativeDepression"):
     globals()[_name] = _unavailable(_name)
