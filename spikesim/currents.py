@@ -13,6 +13,16 @@ import numpy as np
 from . import _validate as V
 
 
+def _start_stop(name: str, start, stop) -> tuple[float, float | None]:
+    """Validated ``(start, stop)`` of a current source (ms; ``stop`` None: never)."""
+    start = float(V.non_negative(f"{name}.start", start))
+    if stop is not None:
+        stop = float(V.finite_array(f"{name}.stop", stop))
+        if stop < start:
+            raise ValueError(f"{name}.stop must be >= start ({start} ms), got {stop!r}")
+    return start, stop
+
+
 class CurrentSource:
     """Base class: a piecewise-constant current, in nA."""
 
@@ -41,12 +51,7 @@ class DCSource(CurrentSource):
 
     def __init__(self, amplitude: float = 1.0, start: float = 0.0, stop: float | None = None) -> None:
         self.amplitude = float(V.finite_array("DCSource.amplitude", amplitude))
-        self.start = float(V.non_negative("DCSource.start", start))
-        if stop is not None:
-            stop = float(V.finite_array("DCSource.stop", stop))
-            if stop < self.start:
-                raise ValueError(f"DCSource.stop must be >= start ({self.start} ms), got {stop!r}")
-        self.stop = stop
+        self.start, self.stop = _start_stop("DCSource", start, stop)
 
     def schedule(self, dt=None, until=None):
         if self.stop is None:
@@ -102,12 +107,7 @@ class ACSource(CurrentSource):
         self.offset = float(V.finite_array("ACSource.offset", offset))
         self.frequency = float(V.non_negative("ACSource.frequency", frequency))
         self.phase = float(V.finite_array("ACSource.phase", phase))
-        self.start = float(V.non_negative("ACSource.start", start))
-        if stop is not None:
-            stop = float(V.finite_array("ACSource.stop", stop))
-            if stop < self.start:
-                raise ValueError(f"ACSource.stop must be >= start ({self.start} ms), got {stop!r}")
-        self.stop = stop
+        self.start, self.stop = _start_stop("ACSource", start, stop)
 
     def bound(self) -> float:
         return abs(self.offset) + abs(self.amplitude)
@@ -152,13 +152,7 @@ class NoisyCurrentSource(CurrentSource):
                  seed: int | None = None) -> None:
         self.mean = float(V.finite_array("NoisyCurrentSource.mean", mean))
         self.stdev = float(V.non_negative("NoisyCurrentSource.stdev", stdev))
-        self.start = float(V.non_negative("NoisyCurrentSource.start", start))
-        if stop is not None:
-            stop = float(V.finite_array("NoisyCurrentSource.stop", stop))
-            if stop < self.start:
-                raise ValueError(f"NoisyCurrentSource.stop must be >= start ({self.start} ms), "
-                                 f"got {stop!r}")
-        self.stop = stop
+        self.start, self.stop = _start_stop("NoisyCurrentSource", start, stop)
         self.dt = None if dt is None else float(V.positive_scalar("NoisyCurrentSource.dt", dt))
         self.seed = None if seed is None else V.count("NoisyCurrentSource.seed", seed, 0)
 

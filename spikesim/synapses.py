@@ -81,6 +81,16 @@ def _in_unit(label, a, low_open=True):
     return a
 
 
+def _check_stp(cls: str, name: str, a):
+    """Short-term plasticity parameters: U in (0, 1], tau_facil >= 0, other taus > 0."""
+    label = f"{cls}.{name}"
+    if name == "U":
+        return _in_unit(label, a)
+    if name == "tau_facil":
+        return V.non_negative(label, a)
+    return V.positive(label, a)
+
+
 class TsodyksMarkram(SynapseDynamics):
     """Tsodyks-Markram short-term plasticity, as PyNN's ``TsodyksMarkramSynapse``.
 
@@ -104,12 +114,7 @@ class TsodyksMarkram(SynapseDynamics):
     defaults = dict(U=0.5, tau_rec=100.0, tau_facil=0.0, tau_psc=None)
 
     def _check(self, name, a):
-        label = f"TsodyksMarkram.{name}"
-        if name == "U":
-            return _in_unit(label, a)
-        if name == "tau_facil":
-            return V.non_negative(label, a)
-        return V.positive(label, a)
+        return _check_stp("TsodyksMarkram", name, a)
 
 
 class Tsodyks2(SynapseDynamics):
@@ -123,12 +128,7 @@ class Tsodyks2(SynapseDynamics):
     defaults = dict(U=0.5, tau_rec=800.0, tau_facil=0.0)
 
     def _check(self, name, a):
-        label = f"Tsodyks2.{name}"
-        if name == "U":
-            return _in_unit(label, a)
-        if name == "tau_facil":
-            return V.non_negative(label, a)
-        return V.positive(label, a)
+        return _check_stp("Tsodyks2", name, a)
 
 
 class SimpleStochastic(SynapseDynamics):

@@ -105,8 +105,9 @@ def test_spynnaker_compatibility_calls():
         sim.Population(10, sim.IF_curr_exp(), neurons_per_core=0)
     with pytest.raises(errors.InvalidParameterValueError, match="max_permitted"):
         sim.set_number_of_neurons_per_core(sim.IF_curr_exp, -1)
-    with pytest.raises(NotImplementedError, match="seed"):
-        sim.Population(10, sim.IF_curr_exp(), additional_parameters={"seed": 1})
+    sim.Population(10, sim.IF_curr_exp(), additional_parameters={"seed": 1})  # sPyNNaker's idiom
+    with pytest.raises(NotImplementedError, match="no_such_key"):
+        sim.Population(10, sim.IF_curr_exp(), additional_parameters={"no_such_key": 1})
     p.set(v=-60.0, tau_m=15.0)  # sPyNNaker: v in set() is an initial value
     p[0:3].set(v=-55.0)
     assert np.allclose(p._ss.v, [-55.0] * 3 + [-60.0] * 7)

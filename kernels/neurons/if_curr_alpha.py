@@ -48,6 +48,7 @@ as PyNN): ``tau_m`` 20 ms, ``cm`` 1 nF, ``v_rest`` -65 mV, ``v_reset`` -65 mV,
 import numpy as np
 
 from .._config import jit
+from . import if_curr_exp as _exp
 from .propagators import check_reset_below_threshold, p21, stack
 from .threshold import refractory_and_spike
 
@@ -74,15 +75,11 @@ EXTENSIONS = ("integrate_refractory", "reset_subtract")
 
 TRANSLATIONS = {
     "pynn": "IF_curr_alpha",
-    "nest": ("iaf_psc_alpha", {"tau_m": ("tau_m", 1.0), "cm": ("C_m", 1000.0),
-                               "v_rest": ("E_L", 1.0), "v_reset": ("V_reset", 1.0),
-                               "v_thresh": ("V_th", 1.0), "tau_refrac": ("t_ref", 1.0),
-                               "tau_syn_E": ("tau_syn_ex", 1.0), "tau_syn_I": ("tau_syn_in", 1.0),
-                               "i_offset": ("I_e", 1000.0)}),
-    # NEST records V_m, I_syn_ex, I_syn_in; the derivatives (disyn_*) are not NEST recordables
-    "nest_state": {"v": ("V_m", 1.0), "isyn_exc": ("I_syn_ex", 1e-3),
-                   "isyn_inh": ("I_syn_in", 1e-3)},
-    "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, 1.0)},
+    # the parameters, recordables and receptors of NEST's iaf_psc_exp; the derivatives
+    # (disyn_*) are not NEST recordables
+    "nest": ("iaf_psc_alpha", _exp.TRANSLATIONS["nest"][1]),
+    "nest_state": _exp.TRANSLATIONS["nest_state"],
+    "nest_receptors": _exp.TRANSLATIONS["nest_receptors"],
     "nir": None,
     "spinnaker": "IF_curr_alpha",
 }
