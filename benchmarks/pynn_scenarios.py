@@ -158,8 +158,8 @@ def classify(message: str, source: str) -> dict:
                if actual and desired else "")
         return {"category": "off-grid spike times",
                 "reason": "needs setup(spike_precision='off_grid') (spike times between time "
-                          "steps); spikesim.pynn warns that the option is unused and keeps "
-                          "spike times on the time grid" + got}
+                          "steps); spikesim is grid-based and setup() refuses the option "
+                          "with NotImplementedError" + got}
     return {"category": "other", "reason": first[:300]}
 
 
