@@ -447,3 +447,29 @@ def test_fixed_point_arithmetic():
     assert mul_s(s1615(2.0), s1615(-3.25)) == s1615(-6.5)
     with pytest.raises(ValueError):
         SP.fixed_point_run(_mixed_net(), 1.0, scheme="float")
+
+
+def test_models_map_by_their_spinnaker_row():
+    """Models with a ``spinnaker`` row and excitatory/inhibitory synapses get a machine
+    description under sPyNNaker's name; three-receptor models, models sPyNNaker lacks and
+    the fixed-point run (LIF only) are refused by rule, naming the reason."""
+    net = ss.Network(dt=1.0, seed=1)
+    src = net.add_population(20, ss.SpikeSourcePoisson(rate=10.0), label="src")
+    izk = net.add_population(30, ss.IzkCurrExp(), label="izk")
+    alpha = net.add_population(30, ss.IF_curr_alpha(), label="alpha")
+    net.connect(src, izk, ss.FixedProbability(0.5), weight=0.5, delay=2.0)
+    net.connect(izk, alpha, ss.FixedProbability(0.5), weight=0.2, delay=1.0)
+    d = SP.describe(net)
+    assert not [v for v in d.violations if v.severity == "error"]
+    assert [v.model for v in d.app_vertices] == ["SpikeSourcePoisson", "Izhikevich", "IF_curr_alpha"]
+    with pytest.raises(ExportError, match="integrates IF_curr_exp and IF_cond_exp only, not "
+                                          "IzkCurrExp") as e:
+        SP.fixed_point_run(net, 10.0)
+    assert e.value.rule == "fixed-point-model"
+    for cell, why in ((ss.IF_curr_dual_exp(), r"receptors \('excitatory', 'excitatory2', "
+                                                r"'inhibitory'\)"),
+                      (ss.HH_cond_exp(), "sPyNNaker has no such model")):
+        bad = ss.Network(dt=1.0)
+        bad.add_population(3, cell, label="x")
+        errors = [v for v in SP.describe(bad).violations if v.rule == "unsupported-neuron-model"]
+        assert len(errors) == 1 and __import__("re").search(why, errors[0].message)

@@ -74,7 +74,7 @@ TRANSLATIONS = {
     "nest_initial": ("v", "w"),
     "nest_receptors": dict(_adex.NEST_RECEPTORS),
     "nir": None,
-    "spinnaker": "EIF_cond_exp_isfa_ista",
+    "spinnaker": None,  # sPyNNaker has no such model
 }
 
 

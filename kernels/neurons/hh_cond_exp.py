@@ -122,7 +122,7 @@ TRANSLATIONS = {
     "nest_initial": ("v", "m", "h", "n"),
     "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, -1.0)},
     "nir": None,
-    "spinnaker": "HH_cond_exp",
+    "spinnaker": None,  # sPyNNaker has no such model
 }
 
 

@@ -83,7 +83,7 @@ TRANSLATIONS = {
     "nest_state": {"v": ("V_m", 1.0), "gsyn_exc": ("g_ex", 1e-3), "gsyn_inh": ("g_in", 1e-3)},
     "nest_receptors": {"excitatory": (0, 1.0), "inhibitory": (0, -1.0)},
     "nir": None,
-    "spinnaker": "IF_cond_alpha",
+    "spinnaker": None,  # sPyNNaker has no such model
 }
 
 # Runge-Kutta-Fehlberg 4(5) tableau (Fehlberg 1969): stage coefficients, the fifth-order weights

@@ -17,8 +17,10 @@ Design rules (``Violation.rule``; errors unless marked):
 ============================  ======================================================
 ``timestep``                  tick (default ``net.dt``) must be 1.0 or 0.1 ms
 ``neurons-per-core``          1 to 256 neurons per core
-``unsupported-neuron-model``  only IF_curr_exp, IF_cond_exp, SpikeSourceArray and
-                              SpikeSourcePoisson (all in sPyNNaker); no astrocytes
+``unsupported-neuron-model``  neuron models with a ``spinnaker`` translation row and
+                              excitatory/inhibitory synapses (IF_curr_exp, IF_cond_exp,
+                              IF_curr_alpha, IF_curr_delta, sPyNNaker's Izhikevich ...),
+                              SpikeSourceArray, SpikeSourcePoisson; no astrocytes
 ``unsupported-plasticity``    pair STDP with a hebbian window only (no triplet
                               rule, other windows, astrocyte modulation)
 ``parameter-range``           neuron parameters must fit s16.15 (``|x| < 65536``)
@@ -54,9 +56,21 @@ from .spinnaker_synapses import SynapticMatrix  # noqa: F401
 
 MAX_NEURONS_PER_CORE = 256
 TICKS_MS = (1.0, 0.1)
-SUPPORTED_MODELS = ("IF_curr_exp", "IF_cond_exp", "SpikeSourceArray", "SpikeSourcePoisson")
-PARAMETERS = ("v_rest", "v_reset", "v_thresh", "i_offset", "e_rev_E", "e_rev_I", "cm", "tau_m",
-              "tau_syn_E", "tau_syn_I", "tau_refrac")
+SOURCES = ("SpikeSourceArray", "SpikeSourcePoisson")
+
+
+def spinnaker_name(celltype) -> str | None:
+    """sPyNNaker's name of a cell type: its model's ``spinnaker`` row, or the source's name.
+
+    A neuron model maps when sPyNNaker has it (the row is not None) and it has the two
+    synapse types this description routes (``excitatory``, ``inhibitory``).
+    """
+    if celltype.kind == 0:
+        return type(celltype).__name__ if type(celltype).__name__ in SOURCES else None
+    m = celltype.model
+    if tuple(m.RECEPTORS) != ("excitatory", "inhibitory"):
+        return None
+    return m.TRANSLATIONS.get("spinnaker")
 RULES = ("timestep", "neurons-per-core", "unsupported-neuron-model", "unsupported-plasticity",
          "parameter-range", "delay-below-tick", "delay-beyond-extension", "weight-overflow-16bit",
          "weight-underflow", "board-capacity", "key-space-overflow", "routing-table-overflow",
@@ -247,9 +261,12 @@ def _model_rules(net, add) -> None:
             f"({type(g).__name__}) has no sPyNNaker model")
     for p in net.populations:
         name = type(p.celltype).__name__
-        if name not in SUPPORTED_MODELS:
-            add("unsupported-neuron-model", "error",
-                f"population {p.label!r}: {name} is not one of {SUPPORTED_MODELS}")
+        if spinnaker_name(p.celltype) is None:
+            why = ("sPyNNaker has no such model" if p.celltype.kind == 0
+                   or p.celltype.model.TRANSLATIONS.get("spinnaker") is None else
+                   f"its receptors {tuple(p.celltype.model.RECEPTORS)} are not the two synapse "
+                   "types (excitatory, inhibitory) this description routes")
+            add("unsupported-neuron-model", "error", f"population {p.label!r}: {name}: {why}")
             continue
         if integrating_refractory(p):
             add("unsupported-neuron-model", "error",
@@ -259,8 +276,8 @@ def _model_rules(net, add) -> None:
             add("unsupported-neuron-model", "error",
                 f"population {p.label!r}: reset='subtract' has no sPyNNaker IF_curr_exp/IF_cond_exp "
                 "equivalent")
-        for k in PARAMETERS:
-            if k in p.params and np.max(np.abs(p.params[k]), initial=0.0) >= 65536.0:
+        for k in p.params:  # sPyNNaker holds neuron parameters in s16.15
+            if p.celltype.kind != 0 and np.max(np.abs(p.params[k]), initial=0.0) >= 65536.0:
                 add("parameter-range", "error", f"population {p.label!r}: {k} does not fit s16.15")
     for proj in net.projections:
         if proj.plastic:
@@ -300,7 +317,8 @@ def _type_key(j) -> tuple:
 def _application_graph(net, arrays) -> tuple[list, list, dict]:
     pops = net.populations
     app = [AppVertex(p.index, p.label, "source" if p.celltype.kind == 0 else "neuron",
-                     type(p.celltype).__name__, p.size, p.index) for p in pops]
+                     spinnaker_name(p.celltype) or type(p.celltype).__name__, p.size, p.index)
+           for p in pops]
     stages = {}
     for j in net.projections:
         t = arrays[j.index]["ticks"]

@@ -47,10 +47,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as V
+from . import ExportError
 from .spinnaker_compare import FixedPointReport, compare
 from .spinnaker_synapses import ROW_DELAY_TICKS
 
 I32_MIN, I32_MAX = -(2 ** 31), 2 ** 31 - 1
+TWIN_MODELS = ("IF_curr_exp", "IF_cond_exp")
 FIXED_POINT_RULES = ("timestep", "unsupported-neuron-model", "delay-below-tick",
                      "delay-beyond-extension", "weight-overflow-16bit", "parameter-range",
                      "neurons-per-core")
@@ -263,6 +265,11 @@ def fixed_point_run(net, duration: float, neurons_per_core: int = 256, board="sp
         raise ValueError(f"plasticity must be 'freeze' or 'run', got {plasticity!r}")
     desc = describe(net, neurons_per_core, board, tick_ms)
     raise_errors(desc, FIXED_POINT_RULES)
+    for p in net.populations:  # the twin integrates the two exponential LIF models only
+        if p.celltype.kind != 0 and type(p.celltype).__name__ not in TWIN_MODELS:
+            raise ExportError(f"population {p.label!r}: the fixed-point reference run integrates "
+                              f"{' and '.join(TWIN_MODELS)} only, not {type(p.celltype).__name__} "
+                              "(its machine description is written)", "fixed-point-model")
     h, dt = desc.tick_ms, net.dt
     n_ticks = V.time_to_steps("duration", duration, h, minimum=0)
     t0_step = net.step
