@@ -157,3 +157,34 @@ def test_a_spynnaker_style_script_runs_to_the_end():
     n_inh = sum(len(t) for t in inh.get_data("spikes").segments[0].spiketrains)
     assert n_exc > 100 and n_inh > 0
     assert seg.filter(name="v")[0].shape == (501, n)
+
+
+def test_spinnaker_get_data_returns_numpy_rows_as_spynnaker():
+    src = sim.Population(3, sim.SpikeSourceArray(spike_times=[[2.0, 4.0], [3.0], []]))
+    pop = sim.Population(2, sim.IF_curr_exp(i_offset=[2.0, 0.0]))
+    src.record("spikes")
+    pop.record("v")
+    sim.run(10.0)
+    np.testing.assert_array_equal(src.spinnaker_get_data("spikes"),
+                                  [[0, 2.0], [0, 4.0], [1, 3.0]])
+    rows = pop.spinnaker_get_data("v")
+    assert rows.shape == (22, 3) and list(rows[:2, :2].ravel()) == [0, 0.0, 0, 1.0]
+    matrix = pop.spinnaker_get_data("v", as_matrix=True)
+    assert matrix.shape == (11, 2) and matrix[0, 0] == -65.0 and matrix[-1, 0] > matrix[-1, 1]
+    np.testing.assert_array_equal(rows[:11, 2], matrix[:, 0])
+    only = pop.spinnaker_get_data("v", view_indexes=[1])
+    assert set(only[:, 0]) == {1.0}
+    with pytest.raises(errors.InvalidParameterValueError, match="one variable"):
+        pop.spinnaker_get_data(["v", "spikes"])
+
+
+def test_all_but_me_connector():
+    a = sim.Population(5, sim.SpikeSourcePoisson(rate=1.0))
+    b = sim.Population(5, sim.IF_curr_exp())
+    proj = sim.Projection(a, b, sim.extra_models.AllButMeConnector(),
+                          sim.StaticSynapse(weight=0.5))
+    w = proj.get("weight", format="array")
+    assert len(proj) == 20 and np.isnan(np.diag(w)).all()
+    assert np.all(w[~np.eye(5, dtype=bool)] == 0.5)
+    with pytest.raises(NotImplementedError, match="n_neurons_per_group"):
+        sim.extra_models.AllButMeConnector(n_neurons_per_group=2)

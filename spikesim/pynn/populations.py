@@ -55,6 +55,38 @@ class Assembly(common.Assembly):
 class _Mixin:
     """What Population and PopulationView share: parameters, initial values, sPyNNaker's v."""
 
+    def spinnaker_get_data(self, variable: str, as_matrix: bool = False, view_indexes=None):
+        """sPyNNaker's accessor: the recorded ``variable`` of the current segment as numpy.
+
+        ``"spikes"``: rows ``[neuron index, time ms]``, by neuron then time. Other variables:
+        rows ``[neuron index, time ms, value]`` by neuron then time, or with ``as_matrix``
+        the ``(times, neurons)`` matrix. ``view_indexes``: only these neurons (indices in
+        this population or view).
+        """
+        if not isinstance(variable, str):
+            raise errors.InvalidParameterValueError(
+                f"spinnaker_get_data takes one variable name, got {variable!r}")
+        seg = self.get_data(variable, clear=False).segments[-1]
+        keep = None if view_indexes is None else set(int(i) for i in view_indexes)
+        if variable == "spikes":
+            rows = [(int(st.annotations.get("source_index", k)), float(t))
+                    for k, st in enumerate(seg.spiketrains) for t in np.asarray(st)]
+            rows = [r for r in rows if keep is None or r[0] in keep]
+            out = np.array(sorted(rows), dtype=np.float64).reshape(-1, 2)
+            return out
+        sig = seg.filter(name=variable)
+        if not sig:
+            raise errors.RecordingError(variable, f"{variable!r} was not recorded")
+        sig = sig[0]
+        ids = np.asarray(sig.array_annotations.get("channel_index", np.arange(sig.shape[1])))
+        cols = [c for c, i in enumerate(ids) if keep is None or int(i) in keep]
+        values = np.asarray(sig)[:, cols]
+        if as_matrix:
+            return values
+        times = np.asarray(sig.times.rescale("ms"))
+        return np.array([(float(ids[c]), float(t), float(v)) for j, c in enumerate(cols)
+                         for t, v in zip(times, values[:, j])]).reshape(-1, 3)
+
     def __getitem__(self, index):
         """PyNN's indexing, plus sPyNNaker's ``pop[range(a, b)]``."""
         if isinstance(index, range):
@@ -127,6 +159,8 @@ class _Mixin:
             return
         v = np.asarray(_values(value, self.size), dtype=np.float64)
         v = np.broadcast_to(v, (len(idx),)).copy()
+        # a PointNeuron's "AMPA.gsyn" is the state row gsyn_<k> of its spikesim model
+        variable = getattr(root.celltype, "ss_variable", str)(variable)
         _spikesim_errors(root._ss._initialize, idx, {variable: v})
         if variable != "v":
             root._extra_initial[variable] = root._extra_initial.get(

@@ -14,9 +14,16 @@ sPyNNaker                   spikesim
 ``Izhikevich_cond``         :class:`spikesim.Izhikevich_cond`
 ==========================  ==============================================
 
+and ``AllButMeConnector`` (every pair but equal indices).
+
 Any other name sPyNNaker's ``extra_models`` offers raises ``NotImplementedError``
 naming it.
 """
+import numpy as _np
+from pyNN.connectors import IndexBasedExpression as _Expression
+from pyNN.connectors import IndexBasedProbabilityConnector as _IndexBased
+from pyNN.random import NumpyRNG as _NumpyRNG
+
 import spikesim as _ss
 from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
@@ -27,12 +34,40 @@ IFCondExpStoc = _cell_type(_ss.IFCondExpStoc, "IFCondExpStoc")
 IF_curr_exp_sEMD = _cell_type(_ss.IF_curr_exp_sEMD, "IF_curr_exp_sEMD")
 Izhikevich_cond = _cell_type(_ss.Izhikevich_cond, "Izhikevich_cond")
 
+class _NotSame(_Expression):
+    """PyNN index expression: probability 1 where the pre and post indices differ."""
+
+    def __call__(self, i, j):
+        return (_np.asarray(i) != _np.asarray(j)).astype(float)
+
+
+class AllButMeConnector(_IndexBased):
+    """sPyNNaker's ``AllButMeConnector``: every pre neuron to every post neuron except the one
+    with its own index (also between two populations).
+
+    ``n_neurons_per_group`` (groups that connect only within themselves) and a ``weights``
+    matrix are not available here and raise ``NotImplementedError``; give weights through
+    the synapse type, as in PyNN.
+    """
+
+    def __init__(self, n_neurons_per_group=None, weights=None, safe=True, callback=None,
+                 verbose=False):
+        if n_neurons_per_group is not None:
+            raise NotImplementedError("AllButMeConnector(n_neurons_per_group=...) is not "
+                                      "available in spikesim")
+        if weights is not None:
+            raise NotImplementedError("AllButMeConnector(weights=...) is not available in "
+                                      "spikesim; set the weight on the synapse type")
+        super().__init__(_NotSame(), allow_self_connections=True, rng=_NumpyRNG(0), safe=safe,
+                         callback=callback)
+
+
 # sPyNNaker's other extra models, not (yet) in spikesim
 _MISSING = ("IF_curr_delta_ca2_adaptive", "IFCurrDeltaCa2Adaptive", "IF_curr_exp_ca2_adaptive",
             "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp", "SpikeSourcePoissonVariable",
             "Neuromodulation", "RecurrentRule", "PfisterSpikeTriplet",
             "WeightDependenceAdditiveTriplet", "Vogels2011Rule", "SpikeNearestPairRule",
-            "AllButMeConnector", "SpikeSourceFromFile")
+            "SpikeSourceFromFile")
 
 
 def __getattr__(name):
