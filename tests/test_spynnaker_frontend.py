@@ -170,7 +170,8 @@ def test_spinnaker_get_data_returns_numpy_rows_as_spynnaker():
     rows = pop.spinnaker_get_data("v")
     assert rows.shape == (22, 3) and list(rows[:2, :2].ravel()) == [0, 0.0, 0, 1.0]
     matrix = pop.spinnaker_get_data("v", as_matrix=True)
-    assert matrix.shape == (11, 2) and matrix[0, 0] == -65.0 and matrix[-1, 0] > matrix[-1, 1]
+    assert matrix.shape == (11, 2) and matrix[0, 0] == -65.0
+    assert matrix[:, 0].max() > -60.0 and np.all(matrix[:, 1] == -65.0)  # only neuron 0 is driven
     np.testing.assert_array_equal(rows[:11, 2], matrix[:, 0])
     only = pop.spinnaker_get_data("v", view_indexes=[1])
     assert set(only[:, 0]) == {1.0}
