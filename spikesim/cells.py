@@ -16,6 +16,7 @@ from .kernels.neurons import if_cond_alpha, if_curr_alpha, if_curr_delta, if_cur
 from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
 from .kernels.neurons import izk_cond_exp, izk_curr_exp
+from .kernels.neurons import adex_multisyn_alpha, lif_multisyn_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
 from .random import RandomDistribution
 
@@ -204,6 +205,22 @@ class Izhikevich_cond(NeuronType):
 
 class EIF_cond_exp_isfa_ista(NeuronType):
     model = eif_cond_exp_isfa_ista
+
+
+class LIFMultisynExp(NeuronType):
+    """LIF with four exponential current receptors ``r0``..``r3`` (PyNN's ``PointNeuron`` of
+    ``LIF`` and ``CurrExpPostSynapticResponse``; NEST ``iaf_psc_exp_multisynapse``)."""
+
+    model = lif_multisyn_exp
+    __doc__ = __doc__ + "\n" + lif_multisyn_exp.__doc__
+
+
+class AdExpMultisynAlpha(NeuronType):
+    """AdEx with four alpha conductance receptors ``r0``..``r3`` (PyNN's ``PointNeuron`` of
+    ``AdExp`` and ``AlphaPSR``; NEST ``aeif_cond_alpha_multisynapse``)."""
+
+    model = adex_multisyn_alpha
+    __doc__ = __doc__ + "\n" + adex_multisyn_alpha.__doc__
 
 
 class EIF_cond_alpha_isfa_ista(NeuronType):

@@ -199,3 +199,87 @@ def integrate(v, w, ge, gi, dge, dgi, r, dt, n_sub, gl, inv_cm, el, dT, vt, vpea
     if r > 0:
         r = r - 1
     return v, w, ge, gi, dge, dgi, r, spike
+
+
+# ---------------------------------------------------------------------------------------------
+# K alpha-conductance receptors, each with its own reversal potential (adex_multisyn_alpha).
+# The conductance current sum_k g_k (v - E_k) is G v - sum_k g_k E_k with G = sum_k g_k, so
+# membrane_rhs above evaluates it unchanged: one conductance G with reversal 0 and the current
+# sum_k g_k E_k added to i_ext. The receptors are four (K_MAX of the model), passed as tuples.
+
+
+@jit
+def alpha_at(g, dg, s, inv_tau):
+    """Alpha conductances after ``s``: ``g(s) = (g + dg s) e^{-s/tau}``, ``dg(s) = dg e^{-s/tau}``
+    for the four receptors (tuples); returns ``(g(s), dg(s))``."""
+    p0, p1 = np.exp(-s * inv_tau[0]), np.exp(-s * inv_tau[1])
+    p2, p3 = np.exp(-s * inv_tau[2]), np.exp(-s * inv_tau[3])
+    return (((g[0] + dg[0] * s) * p0, (g[1] + dg[1] * s) * p1, (g[2] + dg[2] * s) * p2,
+             (g[3] + dg[3] * s) * p3), (dg[0] * p0, dg[1] * p1, dg[2] * p2, dg[3] * p3))
+
+
+@jit
+def g_sums(g, e):
+    """``(sum_k g_k, sum_k g_k E_k)`` of the four receptors."""
+    return g[0] + g[1] + g[2] + g[3], g[0] * e[0] + g[1] * e[1] + g[2] * e[2] + g[3] * e[3]
+
+
+@jit
+def piece_k(v, w, g, dg, h, inv_tau, e, refractory, gl, inv_cm, el, dT, vt, vpeak, vreset, a,
+            inv_tw, i_ext):
+    """:func:`piece` for four alpha receptors with reversal potentials ``e``: RK4 of ``(v, w)``,
+    exact conductances. Returns ``(v, w, g, dg)`` at the end of the piece."""
+    h2 = 0.5 * h
+    g1, _ = alpha_at(g, dg, h2, inv_tau)
+    g2, dg2 = alpha_at(g, dg, h, inv_tau)
+    G0, I0 = g_sums(g, e)
+    G1, I1 = g_sums(g1, e)
+    G2, I2 = g_sums(g2, e)
+    k1v, k1w = membrane_rhs(v, w, G0, 0.0, refractory, gl, inv_cm, el, dT, vt, vpeak, vreset,
+                            a, inv_tw, 0.0, 0.0, i_ext + I0)
+    k2v, k2w = membrane_rhs(v + h2 * k1v, w + h2 * k1w, G1, 0.0, refractory, gl, inv_cm, el, dT,
+                            vt, vpeak, vreset, a, inv_tw, 0.0, 0.0, i_ext + I1)
+    k3v, k3w = membrane_rhs(v + h2 * k2v, w + h2 * k2w, G1, 0.0, refractory, gl, inv_cm, el, dT,
+                            vt, vpeak, vreset, a, inv_tw, 0.0, 0.0, i_ext + I1)
+    k4v, k4w = membrane_rhs(v + h * k3v, w + h * k3w, G2, 0.0, refractory, gl, inv_cm, el, dT,
+                            vt, vpeak, vreset, a, inv_tw, 0.0, 0.0, i_ext + I2)
+    h6 = h / 6.0
+    return (v + h6 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v), w + h6 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w),
+            g2, dg2)
+
+
+@jit
+def integrate_k(v, w, g, dg, r, dt, n_sub, gl, inv_cm, el, dT, vt, vpeak, vreset, a, b, inv_tw,
+                i_ext, nref, inv_tau, e):
+    """:func:`integrate` for four alpha receptors (tuples ``g``, ``dg``, ``inv_tau``, ``e``):
+    the same sub-steps, refinement of the sub-step reaching ``v_spike`` and NEST's spike rule.
+    Returns ``(v, w, g, dg, r, spike)``."""
+    G, _ = g_sums(g, e)
+    g_bound = gl + G + (max(dg[0], 0.0) + max(dg[1], 0.0) + max(dg[2], 0.0)
+                        + max(dg[3], 0.0)) * dt
+    n = substeps(dt, n_sub, g_bound, inv_cm)
+    h = dt / n
+    h1 = h / REFINE
+    h2 = h1 / REFINE
+    spike = False
+    for _ in range(n):
+        out = piece_k(v, w, g, dg, h, inv_tau, e, r > 0, gl, inv_cm, el, dT, vt, vpeak, vreset,
+                      a, inv_tw, i_ext)
+        if r > 0 or out[0] < vpeak:
+            v, w, g, dg = out
+            v, w, r, spike = after_substep(v, w, r, spike, vpeak, vreset, b, nref)
+            continue
+        for _j in range(REFINE):
+            out = piece_k(v, w, g, dg, h1, inv_tau, e, r > 0, gl, inv_cm, el, dT, vt, vpeak,
+                          vreset, a, inv_tw, i_ext)
+            if r > 0 or out[0] < vpeak:
+                v, w, g, dg = out
+                v, w, r, spike = after_substep(v, w, r, spike, vpeak, vreset, b, nref)
+                continue
+            for _m in range(REFINE):
+                v, w, g, dg = piece_k(v, w, g, dg, h2, inv_tau, e, r > 0, gl, inv_cm, el, dT, vt,
+                                      vpeak, vreset, a, inv_tw, i_ext)
+                v, w, r, spike = after_substep(v, w, r, spike, vpeak, vreset, b, nref)
+    if r > 0:
+        r = r - 1
+    return v, w, g, dg, r, spike

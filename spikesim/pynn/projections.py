@@ -162,8 +162,9 @@ class Projection(common.Projection):
                 except ValueError as exc:
                     raise errors.InvalidParameterValueError(str(exc)) from None
             try:
+                receptor = getattr(qpop.celltype, "ss_receptor", str)(self.receptor_type)
                 ssproj = state.net._restore_projection(
-                    ppop._ss, qpop._ss, self.receptor_type, str(self.label), indptr,
+                    ppop._ss, qpop._ss, receptor, str(self.label), indptr,
                     b[order].astype(np.int32), weight[sel][order], steps[sel][order],
                     part_synapse)
             except ValueError as exc:

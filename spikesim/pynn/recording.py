@@ -38,9 +38,12 @@ class Recorder(recording.Recorder):
         else:
             if sampling_interval is not None:
                 self.sampling_interval = sampling_interval
-            rec = net.record(pop._ss[idx], variable.name,
-                             sampling_interval=self.sampling_interval)
-        self._parts[variable.name].append(_Part(rec, np.asarray(new_ids, np.int64), variable.name))
+            # a PointNeuron's "AMPA.gsyn" is the state row gsyn_<k> of its spikesim model
+            ss_name = getattr(pop.celltype, "ss_variable", str)(variable.name)
+            rec = net.record(pop._ss[idx], ss_name, sampling_interval=self.sampling_interval)
+            self._parts[variable.name].append(_Part(rec, np.asarray(new_ids, np.int64), ss_name))
+            return
+        self._parts[variable.name].append(_Part(rec, np.asarray(new_ids, np.int64), "spikes"))
 
     def _get_spiketimes(self, ids, clear=False):
         want = np.asarray([int(i) for i in ids], np.int64)
