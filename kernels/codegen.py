@@ -43,7 +43,7 @@ def _block_loop(m, k: int, het: bool) -> str:
     ns, nr = len(m.STATE), len(m.RECEPTORS)
     cols = m.COLUMNS
     sig = "het" if het else "par"
-    lines = [f"@jit", f"def m{k}_{'het' if het else 'hom'}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
+    lines = ["@jit", f"def m{k}_{'het' if het else 'hom'}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
     lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors")
     for s in range(ns):
         lines.append(f"    x{s} = S[{s}, lo:hi]")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _validate as V
-from .cells import CellType
+from .celltype import CellType
 from .random import RandomDistribution
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import RenewalSource, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
+from .spike_sources import RenewalSource, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
 
 
 class ArrayEvents:
@@ -65,7 +65,7 @@ class PoissonEvents:
 
 
 class RenewalEvents(PoissonEvents):
-    """Spikes of a renewal-process source (:class:`~spikesim.cells.RenewalSource`).
+    """Spikes of a renewal-process source (:class:`~spikesim.spike_sources.RenewalSource`).
 
     Each neuron's process runs in continuous time (``next_t``: the time, ms, of
     its next spike; ``inf`` once it has stopped). Blocks of steps are drawn in

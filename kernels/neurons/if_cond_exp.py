@@ -76,15 +76,23 @@ def step(v, ge, gi, r, in_e, in_i, gl, hcm, fe, fi, p11e, p11i, ee, ei, drive, v
     return vn, ge, gi, r, spike
 
 
-def columns(p: dict, dt: float, i_inj=0.0) -> np.ndarray:
+def membrane_columns(p: dict, dt: float, i_inj=0.0) -> list:
+    """The columns ``g_l`` .. ``n_ref`` (the conductance LIF without its flags), as a list.
+
+    Shared with :mod:`.if_cond_exp_stoc`, whose membrane is this one.
+    """
     tau_m, cm = np.asarray(p["tau_m"]), np.asarray(p["cm"])
     te, ti = np.asarray(p["tau_syn_E"]), np.asarray(p["tau_syn_I"])
     gl = cm / tau_m
-    return stack([gl, dt / cm, mean_decay(te, dt), mean_decay(ti, dt),
-                  np.exp(-dt / te), np.exp(-dt / ti), p["e_rev_E"], p["e_rev_I"],
-                  gl * p["v_rest"] + p["i_offset"] + i_inj,
-                  p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
-                  p["integrate_refractory"], p["reset_subtract"]])
+    return [gl, dt / cm, mean_decay(te, dt), mean_decay(ti, dt),
+            np.exp(-dt / te), np.exp(-dt / ti), p["e_rev_E"], p["e_rev_I"],
+            gl * p["v_rest"] + p["i_offset"] + i_inj,
+            p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt)]
+
+
+def columns(p: dict, dt: float, i_inj=0.0) -> np.ndarray:
+    return stack(membrane_columns(p, dt, i_inj) + [p["integrate_refractory"],
+                                                   p["reset_subtract"]])
 
 
 def check(p: dict) -> None:

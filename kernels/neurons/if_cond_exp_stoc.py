@@ -45,7 +45,8 @@ softness), ``tau_th`` 20 ms (threshold time constant).
 import numpy as np
 
 from .._config import jit
-from .propagators import check_reset_below_threshold, mean_decay, stack
+from . import if_cond_exp as _cond
+from .propagators import check_reset_below_threshold, stack
 
 NAME = "IFCondExpStoc"
 STATE = ("v", "gsyn_exc", "gsyn_inh", "rng_hi", "rng_lo")
@@ -113,14 +114,8 @@ def step(v, ge, gi, hi, lo, r, in_e, in_i, gl, hcm, fe, fi, p11e, p11i, ee, ei, 
 
 
 def columns(p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-    tau_m, cm = np.asarray(p["tau_m"]), np.asarray(p["cm"])
-    te, ti = np.asarray(p["tau_syn_E"]), np.asarray(p["tau_syn_I"])
-    gl = cm / tau_m
-    return stack([gl, dt / cm, mean_decay(te, dt), mean_decay(ti, dt),
-                  np.exp(-dt / te), np.exp(-dt / ti), p["e_rev_E"], p["e_rev_I"],
-                  gl * p["v_rest"] + p["i_offset"] + i_inj,
-                  p["v_thresh"], p["v_reset"], np.round(np.asarray(p["tau_refrac"]) / dt),
-                  1.0 / np.asarray(p["du_th"]), dt / 10.0 / np.asarray(p["tau_th"])])
+    return stack(_cond.membrane_columns(p, dt, i_inj)
+                 + [1.0 / np.asarray(p["du_th"]), dt / 10.0 / np.asarray(p["tau_th"])])
 
 
 def seed_rows(rng: np.random.Generator, n: int) -> tuple:

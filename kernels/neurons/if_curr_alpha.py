@@ -63,15 +63,12 @@ SWITCH_COLUMNS = ("integrate_refractory",)
 PARAMETERS = dict(tau_m=20.0, cm=1.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-50.0,
                   tau_refrac=0.1, tau_syn_E=0.5, tau_syn_I=0.5, i_offset=0.0,
                   integrate_refractory=0.0, reset_subtract=0.0)
-UNITS = dict(tau_m="ms", cm="nF", v_rest="mV", v_reset="mV", v_thresh="mV", tau_refrac="ms",
-             tau_syn_E="ms", tau_syn_I="ms", i_offset="nA", integrate_refractory="",
-             reset_subtract="", v="mV", isyn_exc="nA", isyn_inh="nA", disyn_exc="nA/ms",
-             disyn_inh="nA/ms")
-POSITIVE = ("tau_m", "cm", "tau_syn_E", "tau_syn_I")
-NON_NEGATIVE = ("tau_refrac",)
-FLAGS = ("integrate_refractory", "reset_subtract")
+UNITS = dict(_exp.UNITS, disyn_exc="nA/ms", disyn_inh="nA/ms")
+POSITIVE = _exp.POSITIVE
+NON_NEGATIVE = _exp.NON_NEGATIVE
+FLAGS = _exp.FLAGS
 INITIAL = dict(v="v_rest", isyn_exc=0.0, isyn_inh=0.0, disyn_exc=0.0, disyn_inh=0.0)
-EXTENSIONS = ("integrate_refractory", "reset_subtract")
+EXTENSIONS = _exp.EXTENSIONS
 
 TRANSLATIONS = {
     "pynn": "IF_curr_alpha",

@@ -76,7 +76,7 @@ import time
 import numpy as np
 
 from .. import _validate as V
-from ..cells import RenewalSource, SpikeSourceArray, SpikeSourcePoisson
+from ..spike_sources import RenewalSource, SpikeSourceArray, SpikeSourcePoisson
 from ..currents import injection_schedule
 from ..export import ExportError
 from ..export.pynn_script import check_network, rate_breakpoints, renewal_nest

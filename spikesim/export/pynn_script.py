@@ -105,7 +105,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cells import (RenewalSource, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
+from ..spike_sources import (RenewalSource, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
                      SpikeSourcePoissonRefractory, rate_at_steps)
 from ..currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from ..nest_ext import MODEL as AXONAL_MODEL
@@ -355,7 +355,6 @@ def _projection_code(proj, j: int, net, stdp: dict, data: _Data, lines: list) ->
     if proj.n_synapses == 0:
         lines.append(f"    # projection {j} has no synapses: skipped")
         return
-    dt = net.dt
     data.array(f"j{j}_counts", np.diff(proj.indptr).astype(np.int64))
     data.array(f"j{j}_post", proj.post.astype(np.int32))
     w, d = proj._weight, proj._delay

@@ -35,6 +35,12 @@ class State(common.control.BaseState):
         self.configure()
 
     # ------------------------------------------------------------------ set-up
+    @property
+    def spynnaker_sources(self) -> bool:
+        """sPyNNaker's conventions: spike source arrays take unsorted and repeated times (each
+        repeat is a spike)."""
+        return self.inhibitory_weights == "spynnaker"
+
     def configure(self, timestep=0.1, min_delay="auto", max_delay="auto", rng_seed=42,
                   dtype="float64", threads="auto", stdp_amplitudes="pynn",
                   inhibitory_weights="pynn"):
@@ -51,8 +57,6 @@ class State(common.control.BaseState):
         self._max_delay = max_delay
         self.stdp_amplitudes = stdp_amplitudes
         self.inhibitory_weights = inhibitory_weights
-        # sPyNNaker's spike source arrays take unsorted and repeated times (each repeat is a spike)
-        self.spynnaker_sources = inhibitory_weights == "spynnaker"
         self.populations = []        # PyNN Populations, in creation order
         self._first_ids = []         # first ID of each population (ascending)
         self.id_counter = 1

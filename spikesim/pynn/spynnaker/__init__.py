@@ -24,6 +24,7 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
 # flake8: noqa: F401, F403
 import spikesim.pynn as _backend
 from spikesim.pynn import *
+from pyNN import errors
 from spikesim.pynn.simulator import check_count as _check_count
 
 import spikesim as _ss
