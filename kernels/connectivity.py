@@ -93,3 +93,49 @@ def rows_sorted(indptr, post):
             if post[k] < post[k - 1]:
                 return False
     return True
+
+
+@jit
+def csr_transpose(indptr, cols, n_cols):
+    """The transpose of a CSR matrix of pattern only (counting sort, O(M + n_rows + n_cols)).
+
+    Parameters
+    ----------
+    indptr : int64 (n_rows + 1,)
+    cols : int array (M,), every entry in ``[0, n_cols)``
+    n_cols : int
+
+    Returns
+    -------
+    indptr_t : int64 (n_cols + 1,)
+    rows_t : int32 (M,)
+        Row ``c`` of the transpose lists the rows ``r`` with an entry ``c``, in
+        increasing order (repeated entries repeated), so its rows are sorted.
+    """
+    m = cols.shape[0]
+    indptr_t = np.zeros(n_cols + 1, np.int64)
+    for k in range(m):
+        indptr_t[cols[k] + 1] += 1
+    for c in range(n_cols):
+        indptr_t[c + 1] += indptr_t[c]
+    fill = indptr_t[:-1].copy()
+    rows_t = np.empty(m, np.int32)
+    for r in range(indptr.shape[0] - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            c = cols[k]
+            rows_t[fill[c]] = r
+            fill[c] += 1
+    return indptr_t, rows_t
+
+
+@jit
+def skip_own_index(indptr, cols):
+    """Map targets drawn from ``[0, n - 1)`` to ``[0, n)`` without row ``r``'s own index ``r``.
+
+    ``cols[k] >= r`` becomes ``cols[k] + 1`` for every entry of row ``r``, in
+    place: a uniform draw over the ``n - 1`` other neurons (no autapse).
+    """
+    for r in range(indptr.shape[0] - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            if cols[k] >= r:
+                cols[k] += 1

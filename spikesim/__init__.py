@@ -10,7 +10,7 @@ from .cells import SpikeSourceGamma, SpikeSourcePoissonRefractory
 from .cells import IzkCurrExp, Izhikevich_cond
 from .cells import AdExpMultisynAlpha, LIFMultisynExp
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
-                         FixedProbability, FromList, OneToOne)
+                         FixedProbability, FixedTotalNumber, FromList, OneToOne)
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from .lirinzel import LiRinzel
 from .io import load, load_recording
@@ -37,7 +37,7 @@ __all__ = [
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "IzkCurrExp", "Izhikevich_cond", "AdExpMultisynAlpha", "LIFMultisynExp",
     "ACSource", "AllToAll", "DCSource", "NoisyCurrentSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
-    "FixedProbability", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
+    "FixedProbability", "FixedTotalNumber", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
     "SpikeSourceArray", "SpikeSourceGamma", "SpikeSourcePoisson", "SpikeSourcePoissonRefractory",

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import os
+
 import numpy as np
 
 from . import _validate as V
-from .kernels.connectivity import csr_order, sort_rows_find_duplicates
+from .kernels.connectivity import csr_order, csr_transpose, skip_own_index, sort_rows_find_duplicates
+
+#: Bytes per synapse a projection holds once built (int32 target, float32 weight,
+#: uint16 delay) plus the peak of building it (targets sorted in place, weights and
+#: delays drawn in chunks): what :func:`check_memory` multiplies the count by.
+BYTES_PER_SYNAPSE = 14
+#: Synapses drawn per chunk when targets, weights and delays are generated.
+CHUNK = 1 << 22
 
 
 @dataclass
@@ -42,6 +51,46 @@ class Connector:
 
     def build(self, ctx: Context) -> Connections:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (Linux ``MemAvailable``; else physical)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - exotic platforms
+        return 1 << 62
+
+
+def check_memory(name: str, n_synapses: float, bytes_per_synapse: int = BYTES_PER_SYNAPSE) -> None:
+    """Refuse, before anything is allocated, a connector that would not fit in memory.
+
+    Parameters
+    ----------
+    name : str
+        The connector, for the message.
+    n_synapses : float
+        Synapses it will make (expected number for random connectors).
+    bytes_per_synapse : int
+        Bytes each costs while built and stored (:data:`BYTES_PER_SYNAPSE`).
+
+    Raises
+    ------
+    MemoryError
+        With the estimate in bytes and the memory available.
+    """
+    need = float(n_synapses) * bytes_per_synapse
+    avail = available_memory()
+    if need > avail:
+        raise MemoryError(f"{name} would make {n_synapses:.4g} synapses, about {need:.4g} bytes "
+                          f"({need / 2**30:.1f} GiB at {bytes_per_synapse} bytes per synapse), "
+                          f"but only {avail} bytes ({avail / 2**30:.1f} GiB) are available")
 
 
 def _csr_from_pairs(pre, post, n_pre, extra=()):
@@ -95,6 +144,7 @@ class AllToAll(Connector):
 
     def build(self, ctx: Context) -> Connections:
         n_pre, n_post = ctx.n_pre, ctx.n_post
+        check_memory("AllToAll", float(n_pre) * n_post)
         cols = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
         counts = np.full(n_pre, n_post, np.int64)
         if ctx.same_population and not self.allow_self:
@@ -135,6 +185,7 @@ class FixedProbability(Connector):
     def build(self, ctx: Context) -> Connections:
         exclude = ctx.same_population and not self.allow_self
         n_avail = ctx.n_post - (1 if exclude else 0)
+        check_memory("FixedProbability", float(ctx.n_pre) * max(n_avail, 0) * self.p_connect)
         counts = ctx.rng.binomial(max(n_avail, 0), self.p_connect, ctx.n_pre).astype(np.int64)
         return _sample_rows(ctx, counts, exclude)
 
@@ -153,6 +204,7 @@ class FixedNumberPost(Connector):
         exclude = ctx.same_population and not self.allow_self
         if self.n > ctx.n_post - (1 if exclude else 0):
             raise ValueError(f"FixedNumberPost.n={self.n} exceeds the {ctx.n_post} available targets")
+        check_memory("FixedNumberPost", float(ctx.n_pre) * self.n)
         return _sample_rows(ctx, np.full(ctx.n_pre, self.n, np.int64), exclude)
 
 
@@ -170,10 +222,79 @@ class FixedNumberPre(Connector):
         exclude = ctx.same_population and not self.allow_self
         if self.n > ctx.n_pre - (1 if exclude else 0):
             raise ValueError(f"FixedNumberPre.n={self.n} exceeds the {ctx.n_pre} available sources")
+        check_memory("FixedNumberPre", float(ctx.n_post) * self.n, BYTES_PER_SYNAPSE + 4)
         flipped = Context(ctx.n_post, ctx.n_pre, ctx.rng, ctx.same_population)
         by_post = _sample_rows(flipped, np.full(ctx.n_post, self.n, np.int64), exclude)
-        post_of = np.repeat(np.arange(ctx.n_post, dtype=np.int32), self.n)
-        indptr, post, _ = _csr_from_pairs(by_post.post, post_of, ctx.n_pre)
+        # by target -> by source: one counting sort, rows come out sorted by target
+        indptr, post = csr_transpose(by_post.indptr, by_post.post, ctx.n_pre)
+        return Connections(indptr, post)
+
+
+@dataclass
+class FixedTotalNumber(Connector):
+    """Exactly ``n`` synapses in total between the two populations (PyNN
+    ``FixedTotalNumberConnector``; NEST ``fixed_total_number``).
+
+    With replacement (multapses allowed, as NEST's rule and the Potjans &
+    Diesmann 2014 microcircuit use it), every synapse picks its source and
+    its target independently and uniformly: the out-degrees are
+    Multinomial(n, 1/n_pre) and, given them, each row's targets are uniform
+    draws. Without replacement the ``n`` pairs are a uniform sample of
+    distinct pairs: out-degrees are multivariate hypergeometric and each
+    row's targets are distinct. Building costs O(n) time, no Python loop per
+    neuron, and about :data:`BYTES_PER_SYNAPSE` bytes per synapse at peak;
+    requests that do not fit in memory are refused before anything is drawn.
+
+    Parameters
+    ----------
+    n : int
+        Total number of synapses (>= 0).
+    allow_self : bool
+        Whether neuron ``i`` may connect to itself when pre and post are the
+        same population (PyNN ``allow_self_connections``; NEST ``autapses``).
+    with_replacement : bool
+        True: a pair may be drawn more than once (multapses). False (PyNN's
+        default): every pair at most once.
+    """
+
+    n: int
+    allow_self: bool = True
+    with_replacement: bool = False
+
+    def __post_init__(self):
+        self.n = V.count("FixedTotalNumber.n", self.n)
+        for name in ("allow_self", "with_replacement"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"FixedTotalNumber.{name} must be True or False, got "
+                                f"{getattr(self, name)!r}")
+
+    def build(self, ctx: Context) -> Connections:
+        n_pre, n_post, n = ctx.n_pre, ctx.n_post, self.n
+        exclude = ctx.same_population and not self.allow_self
+        n_avail = n_post - (1 if exclude else 0)
+        if n and n_avail <= 0:
+            raise ValueError(f"FixedTotalNumber.n={n}: there is no pair to connect "
+                             f"({n_pre} x {n_post} neurons, allow_self={self.allow_self})")
+        if not self.with_replacement and n > n_pre * n_avail:
+            raise ValueError(f"FixedTotalNumber.n={n} exceeds the {n_pre * n_avail} distinct pairs "
+                             "(with_replacement=False)")
+        check_memory("FixedTotalNumber", float(n))
+        if n == 0:
+            return Connections(np.zeros(n_pre + 1, np.int64), np.zeros(0, np.int32))
+        if not self.with_replacement:
+            counts = ctx.rng.multivariate_hypergeometric(np.full(n_pre, n_avail, np.int64), n,
+                                                         method="marginals")
+            return _sample_rows(ctx, counts.astype(np.int64), exclude)
+        counts = ctx.rng.multinomial(n, np.full(n_pre, 1.0 / n_pre)).astype(np.int64)
+        indptr = np.zeros(n_pre + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        post = np.empty(n, np.int32)
+        for a in range(0, n, CHUNK):
+            b = min(n, a + CHUNK)
+            post[a:b] = ctx.rng.integers(0, n_avail, b - a, dtype=np.int32)
+        if exclude:
+            skip_own_index(indptr, post)
+        sort_rows_find_duplicates(indptr, post)  # rows sorted by target; repeats are multapses
         return Connections(indptr, post)
 
 
@@ -298,3 +419,35 @@ class DistanceDependent(Connector):
         indptr = np.zeros(ctx.n_pre + 1, np.int64)
         np.cumsum(np.bincount(pre, minlength=ctx.n_pre), out=indptr[1:])
         return Connections(indptr, post.astype(np.int32))
+
+
+def draw_per_synapse(name: str, dist, rng: np.random.Generator, m: int, dtype,
+                     check=None, convert=None) -> np.ndarray:
+    """Per-synapse values of a :class:`~spikesim.RandomDistribution`, drawn in chunks.
+
+    For ``m <= CHUNK`` this is one ``dist.draw(rng, m)`` (the realisation
+    spikesim always drew); above, :data:`CHUNK` values at a time, each chunk
+    checked (``check(name, values)``), converted (``convert(values)``, e.g.
+    ms to delay steps) and stored straight into an array of ``dtype``, so the
+    float64 draw never exists for the whole projection.
+
+    Parameters
+    ----------
+    name : str
+        ``"weight"`` or ``"delay"``, for error messages.
+    dist : RandomDistribution
+    rng : numpy.random.Generator
+        The network's generator.
+    m : int
+        Number of synapses.
+    dtype : numpy dtype
+        Of the result (after ``convert``).
+    """
+    out = np.empty(m, dtype)
+    for a in range(0, max(m, 1), CHUNK):
+        b = min(m, a + CHUNK)
+        v = V.finite_array(name, dist.draw(rng, b - a))
+        if check is not None:
+            check(name, v)
+        out[a:b] = convert(v) if convert is not None else v
+    return out

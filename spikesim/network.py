@@ -9,7 +9,7 @@ import numpy as np
 from . import _validate as V
 from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
                     check_poisson_rate)
-from .connectors import Connections, Connector, Context
+from .connectors import CHUNK, Connections, Connector, Context, draw_per_synapse
 from .currents import CurrentSource
 from .kernels.connectivity import csr_order
 from .population import Population, PopulationView
@@ -245,19 +245,30 @@ class Network:
             return (_inverse(pre)[pre_idx] if isinstance(pre, PopulationView) else pre_idx,
                     _inverse(post)[conn.post] if isinstance(post, PopulationView) else conn.post)
 
+        chunked = m > CHUNK  # large projections: distributions drawn chunk by chunk
+        w_drawn = chunked and conn.weight is None and isinstance(weight, RandomDistribution)
+        d_drawn = chunked and conn.delay is None and isinstance(delay, RandomDistribution)
         if conn.weight is not None:
             w = conn.weight
+        elif w_drawn:  # checked chunk by chunk
+            w = draw_per_synapse("weight", weight, self.rng, m, self.dtype, lambda name, v: (
+                V.fits_dtype(name, v, self.dtype), check_weights(v, receptor_type, qpop.celltype)))
         else:
             w = resolve_values("weight", weight, m, self.rng, pairs, shape)
-        V.fits_dtype("weight", V.finite_array("weight", w), self.dtype)
-        check_weights(w, receptor_type, qpop.celltype)
+        if not w_drawn:
+            V.fits_dtype("weight", V.finite_array("weight", w), self.dtype)
+            check_weights(w, receptor_type, qpop.celltype)
         if conn.delay is not None:
             d = conn.delay
         elif delay is None:
             d = np.array([self.dt])
+        elif d_drawn:  # converted to steps chunk by chunk
+            d = draw_per_synapse("delay", delay, self.rng, m, np.uint16,
+                                 convert=lambda v: delays_to_steps(v, self.dt))
         else:
             d = resolve_values("delay", delay, m, self.rng, pairs, shape)
-        d = delays_to_steps(np.asarray(d, np.float64), self.dt)
+        if not d_drawn:
+            d = delays_to_steps(np.asarray(d, np.float64), self.dt)
         label = label or f"{ppop.label}->{qpop.label}"
         if isinstance(synapse, SynapseDynamics):
             dstate = dynamic_state(synapse, m, self.rng, qpop, receptor_type, conn.post)
@@ -269,14 +280,16 @@ class Network:
         if synapse is not None:
             wd = synapse.weight
             try:
-                check_weights(np.array([wd.w_min, wd.w_max]), receptor_type, qpop.celltype)
+                check_weights(np.array([wd.w_min, wd.w_max]) * synapse.sign, receptor_type,
+                              qpop.celltype)
             except ValueError as exc:
                 raise ValueError(f"STDP bounds [w_min, w_max] = [{wd.w_min!r}, {wd.w_max!r}] do not "
                                  f"fit receptor_type={receptor_type!r}: {exc}") from None
             w = np.broadcast_to(w, (m,)).copy()
             check_bounds(w, synapse)
         proj = Projection(len(self.projections), ppop, qpop, receptor_type, conn.indptr,
-                          conn.post.astype(np.int32), w.astype(self.dtype), d, label)
+                          conn.post.astype(np.int32, copy=False), w.astype(self.dtype, copy=not w_drawn), d,
+                          label)
         if synapse is not None:
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             proj.synapse = synapse

@@ -29,3 +29,15 @@ def row_cuts(indptr, post, post_lo, bounds):
 
 def rows_sorted(indptr, post):
     return all(np.all(np.diff(post[indptr[r]:indptr[r + 1]]) >= 0) for r in range(len(indptr) - 1))
+
+
+def csr_transpose(indptr, cols, n_cols):
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    order = np.lexsort((rows, cols))
+    indptr_t = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n_cols))]).astype(np.int64)
+    return indptr_t, rows[order].astype(np.int32)
+
+
+def skip_own_index(indptr, cols):
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    cols += (cols >= rows).astype(cols.dtype)
