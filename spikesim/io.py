@@ -175,7 +175,7 @@ def _write_projection(h, j, net) -> None:
         s = j.synapse
         h.attrs["synapse"] = json.dumps(dict(
             rule=type(s.timing).__name__, timing=vars(s.timing), weight_dependence=type(s.weight).__name__,
-            weight=vars(s.weight), window=s.window))
+            weight=vars(s.weight), window=s.window, sign=s.sign))
         g = h.create_group("plastic")
         for name in PSTATE:
             g.create_dataset(name, data=j._pstate[name])
@@ -400,7 +400,8 @@ def _read_projection(net, h) -> None:
         rule, wdep = RULES.get(d["rule"]), WDEPS.get(d["weight_dependence"])
         if rule is None or wdep is None:
             raise FileFormatError(f"unknown plasticity rule {d['rule']!r} / {d['weight_dependence']!r}")
-        syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"])
+        syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"],
+                   sign=d.get("sign", 1))
     if "dynamics" in h.attrs:
         syn = _read_dynamics(h)
     proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),

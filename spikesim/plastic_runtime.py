@@ -55,6 +55,10 @@ def kernel_par(syn) -> np.ndarray:
     row[KP.NEAREST] = 1.0 if getattr(syn.timing, "interaction", "all_to_all") == "nearest" else 0.0
     row[KP.TRIPLET] = 1.0 if kp["triplet"] else 0.0
     row[KP.A0M] = kp.get("A0_minus", 0.0)  # constant depression per arrival (Vogels 2011)
+    if syn.sign == -1:  # the rule acts on -w: mirror the changes and the bounds
+        row[KP.SGN_POST], row[KP.SGN_PRE] = -row[KP.SGN_POST], -row[KP.SGN_PRE]
+        row[KP.A0M] = -row[KP.A0M]
+        row[KP.WMIN], row[KP.WMAX] = -wd.w_max, -wd.w_min
     return row
 
 

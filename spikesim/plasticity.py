@@ -240,11 +240,19 @@ class STDP:
         presynaptic neurons). "symmetric": both orders potentiate.
         Vogels2011Rule is symmetric by definition: "hebbian" (the default) or
         "symmetric" both mean the rule as published.
+    sign : {1, -1}
+        1 (default): the rule acts on the stored weight ``w``. -1: it acts on the
+        magnitude ``-w`` of synapses whose weights are stored negative (inhibitory
+        current synapses, whose weights PyNN gives as negative currents): ``w_min``,
+        ``w_max`` and the amplitudes are for the magnitude, as sPyNNaker defines
+        them for its positive inhibitory weights. In the kernel the window signs,
+        the constant term and the bounds are mirrored (``[-w_max, -w_min]``).
     """
 
     timing: object = None
     weight: object = None
     window: str = "hebbian"
+    sign: int = 1
 
     def __post_init__(self) -> None:
         for part, other in ((self.timing, self.weight), (self.weight, self.timing)):
@@ -261,6 +269,8 @@ class STDP:
             raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
                             f"MultiplicativeWeightDependence, got {self.weight!r}")
         V.choice("STDP.window", self.window, WINDOWS)
+        if isinstance(self.sign, bool) or self.sign not in (1, -1):
+            raise ValueError(f"STDP.sign must be 1 or -1, got {self.sign!r}")
         if isinstance(self.timing, Vogels2011Rule):
             if not isinstance(self.weight, AdditiveWeightDependence):
                 raise TypeError("Vogels2011Rule needs an AdditiveWeightDependence (hard bounds, as "
@@ -273,4 +283,5 @@ class STDP:
                     f"Vogels2011Rule with w_min={self.weight.w_min!r}: the rule works on weights "
                     ">= 0 (magnitudes of inhibition: inhibitory conductance synapses such as "
                     "IF_cond_exp); PyNN's inhibitory current synapses carry negative weights, on "
-                    "which its potentiation would weaken inhibition")
+                    "which its potentiation would weaken inhibition (give sign=-1 and bounds for "
+                    "the magnitude instead)")

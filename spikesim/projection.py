@@ -348,11 +348,14 @@ def check_weights(w: np.ndarray, receptor: str, post_celltype) -> None:
 
 
 def check_bounds(w: np.ndarray, synapse) -> None:
-    """Plastic weights must start inside the rule's ``[w_min, w_max]``."""
+    """Plastic weights must start inside the rule's ``[w_min, w_max]`` (for ``-w`` when the
+    rule's ``sign`` is -1)."""
     lo, hi = synapse.weight.w_min, synapse.weight.w_max
+    w = w * synapse.sign
     bad = (w < lo) | (w > hi)
     if bad.any():
-        raise ValueError(f"weight {float(w[bad][0])!r} is outside the STDP bounds "
+        what = "weight" if synapse.sign == 1 else "weight magnitude (-weight, STDP sign=-1)"
+        raise ValueError(f"{what} {float(w[bad][0])!r} is outside the STDP bounds "
                          f"[w_min, w_max] = [{lo!r}, {hi!r}]")
 
 

@@ -165,6 +165,9 @@ def stdp_mapping(proj) -> PairSTDP:
         raise ExportError(f"{name}: STDP window {syn.window!r}; PyNN's SpikePairRule is Hebbian only",
                           "stdp-window")
     wd = syn.weight
+    if syn.sign != 1:
+        raise ExportError(f"{name}: STDP(sign=-1) (the rule acts on -w) has no pyNN.nest "
+                          "equivalent", "stdp-sign")
     if proj.receptor_type == "inhibitory" and not proj.post_population.celltype.conductance_based:
         raise ExportError(f"{name}: plastic inhibitory current synapses (negative weights): NEST's "
                           "stdp_synapse grows |w| toward |w_max| where spikesim moves w toward "

@@ -21,8 +21,6 @@ from . import simulator
 from .simulator import state
 from .standardmodels import StaticSynapse, STDPMechanism, _DynamicSynapse
 
-_STDP_NAMES = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
-
 
 class Connection(common.Connection):
     """One connection of a projection: ``weight``, ``delay`` and the plasticity parameters."""
@@ -131,8 +129,6 @@ class Projection(common.Projection):
         if self._dynamic:
             synapse = None  # one per part, below, with its connections' parameters
         elif isinstance(self.synapse_type, STDPMechanism):
-            if m == 0:
-                self._static_params = {k: 0.0 for k in _STDP_NAMES}
             synapse = self.synapse_type.to_spikesim(self._static_params, self.receptor_type,
                                                     self.post.celltype if hasattr(self.post, "celltype")
                                                     else self.post.populations[0].celltype)

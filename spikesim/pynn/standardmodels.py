@@ -247,6 +247,13 @@ class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
     translations = _identity(synapses.SpikePairRule)
     possible_models = {"spikesim_stdp"}
+    weight_dependences = ("AdditiveWeightDependence", "MultiplicativeWeightDependence")
+
+    def spikesim_rules(self, p: dict, weight_dependence) -> tuple:
+        """The spikesim timing rule and weight dependence for native parameters ``p``."""
+        return (ss.SpikePairRule(tau_plus=p["tau_plus"], tau_minus=p["tau_minus"],
+                                 A_plus=p["A_plus"], A_minus=p["A_minus"]),
+                weight_dependence.to_spikesim(p))
 
 
 class Vogels2011Rule(synapses.Vogels2011Rule):
@@ -258,10 +265,12 @@ class Vogels2011Rule(synapses.Vogels2011Rule):
     """
     translations = _identity(synapses.Vogels2011Rule)
     possible_models = {"spikesim_stdp"}
+    weight_dependences = ("AdditiveWeightDependence",)
+    symmetric = True
 
-    @staticmethod
-    def to_spikesim(p):
-        return ss.Vogels2011Rule(tau=p["tau"], eta=p["eta"], rho=p["rho"])
+    def spikesim_rules(self, p: dict, weight_dependence) -> tuple:
+        return (ss.Vogels2011Rule(tau=p["tau"], eta=p["eta"], rho=p["rho"]),
+                weight_dependence.to_spikesim(p))
 
 
 class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
@@ -288,11 +297,19 @@ class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
         return ss.MultiplicativeWeightDependence(w_min=p["w_min"], w_max=p["w_max"])
 
 
-_STDP_NAMES = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
-
-
 class STDPMechanism(synapses.STDPMechanism):
     """STDP (PyNN ``STDPMechanism``) mapped onto :class:`spikesim.STDP`.
+
+    Timing dependences: ``SpikePairRule``, ``Vogels2011Rule`` and, through
+    :mod:`spikesim.pynn.spynnaker`, sPyNNaker's ``SpikeNearestPairRule``,
+    ``PfisterSpikeTriplet`` and its ``Vogels2011Rule``; each names the weight
+    dependences it goes with (``weight_dependences``).
+
+    Under sPyNNaker's weight convention (``setup(inhibitory_weights="spynnaker")``,
+    the default of :mod:`spikesim.pynn.spynnaker`), a plastic projection onto the
+    inhibitory receptor of a current-based cell learns on the weight's magnitude
+    with bounds ``[w_min, w_max]`` as given, as on SpiNNaker: it becomes
+    ``spikesim.STDP(..., sign=-1)`` over the stored negative weights.
 
     spikesim pairs spikes with an *axonal* delay (``dendritic_delay_fraction = 0``):
     that value is exact. PyNN's default, 1 (dendritic, as NEST and sPyNNaker), is
@@ -308,19 +325,17 @@ class STDPMechanism(synapses.STDPMechanism):
         if voltage_dependence is not None:
             raise NotImplementedError("STDPMechanism(voltage_dependence=...) is not available in "
                                       "spikesim")
-        if not isinstance(timing_dependence, (SpikePairRule, Vogels2011Rule)):
+        if not hasattr(timing_dependence, "spikesim_rules"):
             raise NotImplementedError(f"STDP timing dependence {type(timing_dependence).__name__} "
                                       "is not available in spikesim (SpikePairRule, "
-                                      "Vogels2011Rule are)")
-        if isinstance(timing_dependence, Vogels2011Rule) and \
-                not isinstance(weight_dependence, AdditiveWeightDependence):
-            raise NotImplementedError(f"Vogels2011Rule with {type(weight_dependence).__name__}: "
-                                      "spikesim (as NEST) has it with AdditiveWeightDependence only")
-        if not isinstance(weight_dependence, (AdditiveWeightDependence,
-                                              MultiplicativeWeightDependence)):
-            raise NotImplementedError(f"STDP weight dependence {type(weight_dependence).__name__} "
-                                      "is not available in spikesim (AdditiveWeightDependence, "
-                                      "MultiplicativeWeightDependence are)")
+                                      "Vogels2011Rule are; sPyNNaker's SpikeNearestPairRule, "
+                                      "PfisterSpikeTriplet, Vogels2011Rule through "
+                                      "spikesim.pynn.spynnaker.extra_models)")
+        allowed = timing_dependence.weight_dependences
+        if type(weight_dependence).__name__ not in allowed:
+            raise NotImplementedError(
+                f"{type(timing_dependence).__name__} with {type(weight_dependence).__name__}: "
+                f"spikesim has it with {' or '.join(allowed)} only")
         if dendritic_delay_fraction not in (0, 1):
             raise NotImplementedError(
                 f"dendritic_delay_fraction={dendritic_delay_fraction!r}: spikesim supports 0 "
@@ -337,26 +352,31 @@ class STDPMechanism(synapses.STDPMechanism):
 
     parameter_checks = {"weight": _check_weights}
 
+    def rule_defaults(self) -> dict:
+        """The timing and weight dependences' parameters (for a projection with no connections)."""
+        out = {}
+        for part in (self.timing_dependence, self.weight_dependence):
+            ps = part.native_parameters
+            ps.shape = (1,)
+            ps.evaluate(simplify=True)
+            out.update({k: float(np.ravel(v)[0]) for k, v in ps.as_dict().items()})
+        return out
+
     def to_spikesim(self, params: dict, receptor_type: str, post_celltype):
         """A :class:`spikesim.STDP` from homogeneous native parameters ``params``."""
-        if (receptor_type == "inhibitory" and not post_celltype.conductance_based
-                and state.inhibitory_weights == "spynnaker"):
-            raise NotImplementedError("STDP on inhibitory current-based synapses under sPyNNaker's "
-                                      "weight convention is not available in spikesim")
-        if isinstance(self.timing_dependence, Vogels2011Rule):
-            if receptor_type == "inhibitory" and not post_celltype.conductance_based:
-                raise ValueError("Vogels2011Rule on inhibitory current synapses: their weights are "
-                                 "negative (PyNN's convention), where the rule's potentiation would "
-                                 "weaken inhibition; use a conductance-based cell (IF_cond_exp)")
-            defaults = self.timing_dependence.default_parameters  # no connections: any valid value
-            p = {k: params.get(k, defaults.get(k)) for k in ("tau", "eta", "rho", "w_min", "w_max")}
-            return ss.STDP(Vogels2011Rule.to_spikesim(p), self.weight_dependence.to_spikesim(p))
-        p = {k: params[k] for k in _STDP_NAMES}
-        if (receptor_type == "inhibitory" and not post_celltype.conductance_based):
-            pass  # PyNN convention: weights and bounds are negative, as given
-        timing = ss.SpikePairRule(tau_plus=p["tau_plus"], tau_minus=p["tau_minus"],
-                                  A_plus=p["A_plus"], A_minus=p["A_minus"])
-        return ss.STDP(timing, self.weight_dependence.to_spikesim(p))
+        inhibitory_current = receptor_type == "inhibitory" and not post_celltype.conductance_based
+        sign = -1 if inhibitory_current and state.inhibitory_weights == "spynnaker" else 1
+        if getattr(self.timing_dependence, "symmetric", False) and inhibitory_current and sign == 1:
+            raise ValueError("Vogels2011Rule on inhibitory current synapses: their weights are "
+                             "negative (PyNN's convention), where the rule's potentiation would "
+                             "weaken inhibition; use a conductance-based cell (IF_cond_exp), or "
+                             "sPyNNaker's convention (spikesim.pynn.spynnaker)")
+        p = {**self.rule_defaults(), **params}
+        try:
+            timing, weight = self.timing_dependence.spikesim_rules(p, self.weight_dependence)
+            return ss.STDP(timing, weight, sign=sign)
+        except (TypeError, ValueError) as exc:
+            raise errors.InvalidParameterValueError(str(exc)) from None
 
 
 # the composed cell types and the current sources live in their own modules

@@ -14,7 +14,9 @@ sPyNNaker                   spikesim
 ``Izhikevich_cond``         :class:`spikesim.Izhikevich_cond`
 ==========================  ==============================================
 
-and ``AllButMeConnector`` (every pair but equal indices).
+STDP rules under sPyNNaker's names and parameters (:mod:`.plasticity`):
+``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet``,
+``Vogels2011Rule``; and ``AllButMeConnector`` (every pair but equal indices).
 
 Any other name sPyNNaker's ``extra_models`` offers raises ``NotImplementedError``
 naming it.
@@ -27,6 +29,9 @@ from pyNN.random import NumpyRNG as _NumpyRNG
 import spikesim as _ss
 from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
+
+from .plasticity import (PfisterSpikeTriplet, SpikeNearestPairRule,  # noqa: F401
+                         Vogels2011Rule, WeightDependenceAdditiveTriplet)
 
 IF_curr_dual_exp = _cell_type(_ss.IF_curr_dual_exp, "IF_curr_dual_exp")
 IFCurrExpCa2Adaptive = _cell_type(_ss.IFCurrExpCa2Adaptive, "IFCurrExpCa2Adaptive")
@@ -65,9 +70,7 @@ class AllButMeConnector(_IndexBased):
 # sPyNNaker's other extra models, not (yet) in spikesim
 _MISSING = ("IF_curr_delta_ca2_adaptive", "IFCurrDeltaCa2Adaptive", "IF_curr_exp_ca2_adaptive",
             "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp", "SpikeSourcePoissonVariable",
-            "Neuromodulation", "RecurrentRule", "PfisterSpikeTriplet",
-            "WeightDependenceAdditiveTriplet", "Vogels2011Rule", "SpikeNearestPairRule",
-            "SpikeSourceFromFile")
+            "Neuromodulation", "RecurrentRule", "SpikeSourceFromFile")
 
 
 def __getattr__(name):

@@ -1,0 +1,167 @@
+"""sPyNNaker's extra STDP rules through spikesim.pynn.spynnaker (issue 16), and the
+``STDP(sign=-1)`` that lets a rule learn on the magnitude of inhibitory current weights
+(sPyNNaker's positive inhibitory weights)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyNN import errors
+
+import spikesim as ss
+import spikesim.pynn.spynnaker as sim
+
+pytestmark = pytest.mark.filterwarnings("ignore:spikesim computes STDP with an axonal delay")
+
+
+@pytest.fixture
+def fresh():
+    sim.setup(timestep=1.0)
+    yield
+    sim.end()
+
+
+def _part_synapse(prj):
+    (part,) = prj._parts
+    return part.synapse
+
+
+def test_rules_map_onto_spikesim_rules_with_spynnakers_scalings(fresh):
+    """Parameter names and scalings as sPyNNaker's write_parameters: triplet amplitudes times
+    w_max, additive pair amplitudes absolute, Vogels' A_plus a weight change."""
+    pre = sim.Population(4, sim.SpikeSourcePoisson(rate=10.0))
+    post = sim.Population(3, sim.IF_cond_exp())
+
+    def project(timing, weight):
+        return sim.Projection(pre, post, sim.AllToAllConnector(),
+                              sim.STDPMechanism(timing_dependence=timing, weight_dependence=weight,
+                                                weight=0.01, delay=1.0))
+
+    tr = project(sim.extra_models.PfisterSpikeTriplet(tau_plus=16.8, tau_minus=33.7, tau_x=101.0,
+                                                      tau_y=125.0, A_plus=5e-3, A_minus=7e-3),
+                 sim.extra_models.WeightDependenceAdditiveTriplet(w_min=0.0, w_max=0.02,
+                                                                 A3_plus=6e-3, A3_minus=2e-4))
+    assert _part_synapse(tr) == ss.STDP(
+        ss.TripletRule(tau_plus=16.8, tau_minus=33.7, tau_x=101.0, tau_y=125.0, A2_plus=5e-3,
+                       A3_plus=6e-3, A2_minus=7e-3, A3_minus=2e-4, interaction="all_to_all"),
+        ss.AdditiveWeightDependence(0.0, 0.02, absolute=False))
+    nn = project(sim.extra_models.SpikeNearestPairRule(tau_plus=15.0, tau_minus=25.0,
+                                                       A_plus=1e-3, A_minus=2e-3),
+                 sim.AdditiveWeightDependence(w_min=0.0, w_max=0.05))
+    assert _part_synapse(nn) == ss.STDP(
+        ss.SpikePairRule(15.0, 25.0, 1e-3, 2e-3, interaction="nearest"),
+        ss.AdditiveWeightDependence(0.0, 0.05, absolute=True))
+    vo = project(sim.extra_models.Vogels2011Rule(alpha=0.12, tau=20.0, A_plus=1e-3),
+                 sim.AdditiveWeightDependence(w_min=0.0, w_max=0.05))
+    rule = _part_synapse(vo).timing
+    assert rule.tau == 20.0 and rule.eta == 1e-3 and rule.alpha == pytest.approx(0.12)
+
+
+def _vogels_expected(pre_arrivals, post_spikes, w0, A, alpha, tau, w_max):
+    """sPyNNaker/NEST Vogels 2011 over given arrival and postsynaptic spike steps (dt = 1 ms):
+    at an arrival ``w += A (o1 - alpha)`` with the postsynaptic trace of earlier steps, at a
+    postsynaptic spike ``w += A r1`` with the arrivals up to and including that step."""
+    events = sorted([(t, 0) for t in pre_arrivals] + [(t, 1) for t in post_spikes])
+    w = w0
+    for t, kind in events:
+        if kind == 0:
+            o1 = sum(np.exp(-(t - p) / tau) for p in post_spikes if p < t)
+            w = min(max(w + A * o1, 0.0), w_max)
+            w = min(max(w - A * alpha, 0.0), w_max)
+        else:
+            r1 = sum(np.exp(-(t - a) / tau) for a in pre_arrivals if a <= t)
+            w = min(max(w + A * r1, 0.0), w_max)
+    return w
+
+
+def test_vogels_on_inhibitory_current_synapses_learns_the_magnitude(fresh):
+    """sPyNNaker's Vogels example idiom: the rule on a positive inhibitory weight onto
+    IF_curr_exp. The final magnitude follows the rule's formula over the recorded spikes,
+    and the inhibition it delivers is the negative of that magnitude."""
+    A, alpha, tau, w0 = 0.02, 0.3, 20.0, 0.4
+    pre_times = [5.0, 12.0, 30.0, 33.0, 60.0, 71.0, 90.0]
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times))
+    post = sim.Population(1, sim.IF_curr_exp(i_offset=2.0, tau_refrac=2.0))
+    post.record("spikes")
+    prj = sim.Projection(pre, post, sim.OneToOneConnector(),
+                         sim.STDPMechanism(
+                             timing_dependence=sim.extra_models.Vogels2011Rule(
+                                 alpha=alpha, tau=tau, A_plus=A),
+                             weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+                             weight=w0, delay=1.0),
+                         receptor_type="inhibitory")
+    assert _part_synapse(prj).sign == -1
+    sim.run(100.0)
+    post_spikes = np.asarray(post.get_data().segments[0].spiketrains[0].magnitude)
+    assert 3 <= post_spikes.size
+    arrivals = [t + 1.0 for t in pre_times]
+    expected = _vogels_expected(arrivals, list(post_spikes), w0, A, alpha, tau, 1.0)
+    got = float(prj.get("weight", format="list")[0][2])
+    assert got == pytest.approx(expected, rel=1e-5)
+    assert float(np.asarray(prj._parts[0].weight)[0]) == pytest.approx(-expected, rel=1e-5)
+
+
+def test_sign_minus_one_mirrors_the_rule_exactly():
+    """STDP(sign=-1) on weights -w equals STDP(sign=1) on weights w, negated, for every
+    weight dependence, when the spikes are the same (the plastic synapses are too weak to
+    move the DC-driven postsynaptic spikes, which the test checks)."""
+    def run(sign, wdep):
+        net = ss.Network(dt=0.1, seed=3, dtype="float64")
+        pre = net.add_population(30, ss.SpikeSourcePoisson(rate=40.0))
+        post = net.add_population(4, ss.IF_curr_exp(i_offset=1.5, tau_refrac=2.0))
+        syn = ss.STDP(ss.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.05, A_minus=0.06),
+                      wdep, sign=sign)
+        w = np.linspace(2e-5, 8e-5, 120) * sign
+        prj = net.connect(pre, post, ss.AllToAll(), weight=w, delay=1.0, synapse=syn,
+                          receptor_type="excitatory" if sign == 1 else "inhibitory")
+        rec = net.record(post, "spikes")
+        net.run(400.0)
+        return np.asarray(prj.weight) * sign, rec.spikes.trains()
+
+    for wdep in (ss.AdditiveWeightDependence(1e-5, 1e-4), ss.MultiplicativeWeightDependence(1e-5, 1e-4)):
+        w_pos, spikes_pos = run(1, wdep)
+        w_neg, spikes_neg = run(-1, wdep)
+        assert all(np.array_equal(a, b) for a, b in zip(spikes_pos, spikes_neg))
+        assert not np.allclose(w_pos, np.linspace(2e-5, 8e-5, 120))  # it learned
+        np.testing.assert_allclose(w_neg, w_pos, rtol=0, atol=1e-15)
+
+
+def test_bad_combinations_and_values_are_named(fresh):
+    with pytest.raises(NotImplementedError, match="PfisterSpikeTriplet with AdditiveWeightDependence"):
+        sim.STDPMechanism(
+            timing_dependence=sim.extra_models.PfisterSpikeTriplet(10.0, 10.0, 50.0, 50.0, 0.1, 0.1),
+            weight_dependence=sim.AdditiveWeightDependence())
+    with pytest.raises(NotImplementedError, match="Vogels2011Rule with MultiplicativeWeightDependence"):
+        sim.STDPMechanism(timing_dependence=sim.extra_models.Vogels2011Rule(alpha=0.1),
+                          weight_dependence=sim.MultiplicativeWeightDependence())
+    pre = sim.Population(2, sim.SpikeSourcePoisson(rate=10.0))
+    post = sim.Population(2, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="tau_x"):
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+            timing_dependence=sim.extra_models.PfisterSpikeTriplet(10.0, 10.0, -5.0, 50.0, 0.1, 0.1),
+            weight_dependence=sim.extra_models.WeightDependenceAdditiveTriplet(), weight=0.5))
+    with pytest.raises(errors.InvalidParameterValueError, match="tau"):
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+            timing_dependence=sim.extra_models.Vogels2011Rule(alpha=0.1, tau=0.0),
+            weight_dependence=sim.AdditiveWeightDependence(), weight=0.5))
+    with pytest.raises(NotImplementedError, match="extra_models.RecurrentRule"):
+        sim.extra_models.RecurrentRule
+    with pytest.raises(ValueError, match="STDP.sign must be 1 or -1, got 2"):
+        ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(), sign=2)
+    with pytest.raises(ValueError, match=r"weight magnitude \(-weight, STDP sign=-1\) 0.5"):
+        net = ss.Network(dt=0.1)
+        a = net.add_population(2, ss.SpikeSourcePoisson(rate=1.0))
+        b = net.add_population(2, ss.IF_curr_exp())
+        net.connect(a, b, ss.AllToAll(), weight=-0.5, synapse=ss.STDP(
+            ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 0.1), sign=-1),
+            receptor_type="inhibitory")
+
+
+def test_sign_survives_save_and_load(tmp_path):
+    net = ss.Network(dt=0.1, seed=1)
+    a = net.add_population(5, ss.SpikeSourcePoisson(rate=20.0))
+    b = net.add_population(3, ss.IF_curr_exp(i_offset=1.0))
+    syn = ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 0.5), sign=-1)
+    net.connect(a, b, ss.AllToAll(), weight=-0.2, synapse=syn, receptor_type="inhibitory")
+    net.save(tmp_path / "n.h5")
+    back = ss.load(tmp_path / "n.h5")
+    assert back.projections[0].synapse == syn
