@@ -18,6 +18,9 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
   no board).
 - ``sim.extra_models``: sPyNNaker's extra neuron models under their names (see
   :mod:`.extra_models`); what spikesim lacks raises ``NotImplementedError``.
+- ``sim.SpikeSourcePoisson`` also takes sPyNNaker's ``rates``/``starts``/``durations``
+  (per-neuron, time-varying rates; :mod:`.sources`), as does
+  ``extra_models.SpikeSourcePoissonVariable``.
 - ``sim.Izhikevich`` is sPyNNaker's Izhikevich (exponential current synapses, its
   RK2 scheme and units: :class:`spikesim.IzkCurrExp`), not PyNN's.
 """
@@ -31,6 +34,7 @@ import spikesim as _ss
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
 from . import extra_models, external_devices
+from .sources import SpikeSourcePoisson
 
 #: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units
 Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")

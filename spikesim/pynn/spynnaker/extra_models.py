@@ -30,6 +30,7 @@ import spikesim as _ss
 from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
+from .sources import SpikeSourcePoissonVariable  # noqa: F401
 from .plasticity import (PfisterSpikeTriplet, SpikeNearestPairRule,  # noqa: F401
                          Vogels2011Rule, WeightDependenceAdditiveTriplet)
 
@@ -69,7 +70,7 @@ class AllButMeConnector(_IndexBased):
 
 # sPyNNaker's other extra models, not (yet) in spikesim
 _MISSING = ("IF_curr_delta_ca2_adaptive", "IFCurrDeltaCa2Adaptive", "IF_curr_exp_ca2_adaptive",
-            "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp", "SpikeSourcePoissonVariable",
+            "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp",
             "Neuromodulation", "RecurrentRule", "SpikeSourceFromFile")
 
 
