@@ -204,6 +204,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record, sample_state,',
              '                                   scan_fired, take_events)',
              f'from {__package__}.synapses import uniform',
+             f'from {__package__}.rewiring import rewire_step',
              f'from {__package__}.plasticity import (potentiate, process_arrivals, push_emissions,',
              '                                   sample_weights, step_astrocytes, step_modulators)']
     parts += [f'from {__package__}.neurons import {n} as _m{k}' for k, n in enumerate(names)]

@@ -34,6 +34,7 @@ from numba import prange
 
 from ._config import jit
 from .delivery import deliver_row
+from .rewiring import rewire_step
 
 PARALLEL = dict(prange=True, fusion=False, comprehension=False, reduction=False,
                 inplace_binop=False, setitem=False, numpy=False, stencil=False)
@@ -200,7 +201,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-              fired, spikes):
+              fired, spikes, rw=None):
     """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
 
     ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
@@ -208,7 +209,8 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
     step, when the spike record could overflow (``n_spk + rec_max_per_step``
     exceeds its capacity); the caller drains the record and calls again.
     ``counts[k, p]`` receives the number of spikes of population ``p`` in
-    step ``t0 + k``; ``sr_ptr`` is advanced in place.
+    step ``t0 + k``; ``sr_ptr`` is advanced in place. ``rw``: synaptic rewiring
+    (:class:`.rewiring.Rewiring`, attempts at the end of each step) or None (not compiled).
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -226,6 +228,9 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay, dyn)
+        if rw is not None:
+            rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
+                        rw.slot_e, rw.slot_e)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
     return n_steps, n_spk, ev_pos
 

@@ -20,6 +20,7 @@ from .engine import (count_and_record, deliver_spikes, driver, sample_state, tak
                      update_range)
 from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
+from .rewiring import rewire_step  # noqa: F401
 
 
 @driver
@@ -31,12 +32,15 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                       ev_step, ev_id, ev_pos,
                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                      fired, spikes, pl, ast, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out):
+                      fired, spikes, pl, ast, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out,
+                      rw=None):
     """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
     NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
     (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
 
     Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
+    ``rw``: synaptic rewiring (:class:`.rewiring.Rewiring`), or None (not compiled); its
+    attempts run at the end of each step, after plasticity, before the recorders sample.
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -61,6 +65,9 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                        cut, post, weight, delay, dyn)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
+        if rw is not None:
+            rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, pl.w,
+                        pl.col_pre, pl.col_syn)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
     return n_steps, n_spk, ev_pos

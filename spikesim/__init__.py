@@ -22,6 +22,8 @@ from .population import Population, PopulationView, grid_positions
 from .projection import Projection
 from .random import RandomDistribution
 from .recording import Recorder
+from .rewiring import (DistanceDependentFormation, LastNeuronSelection, RandomByWeightElimination,
+                       RandomSelection, StructuralPlasticity, add_rewiring)
 from .synapses import SimpleStochastic, SynapseDynamics, Tsodyks2, TsodyksMarkram
 from . import plot  # noqa: E402  (matplotlib is imported lazily)
 
@@ -42,4 +44,6 @@ __all__ = [
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
     "SpikeSourceArray", "SpikeSourceGamma", "SpikeSourcePoisson", "SpikeSourcePoissonRefractory",
     "StepCurrentSource", "grid_positions", "plot",
+    "DistanceDependentFormation", "LastNeuronSelection", "RandomByWeightElimination",
+    "RandomSelection", "StructuralPlasticity", "add_rewiring",
 ]

@@ -83,7 +83,7 @@ def build(rt, plastic, dtype) -> tuple:
     w_parts = [p._weight for p in plastic]
     w = np.ascontiguousarray(np.concatenate(w_parts).astype(dtype) if w_parts else np.zeros(0, dtype))
     syn_lo = np.zeros(nq + 1, np.int64)
-    np.cumsum([p.n_synapses for p in plastic], out=syn_lo[1:])
+    np.cumsum([p.post.shape[0] for p in plastic], out=syn_lo[1:])  # storage slots
     for q, p in enumerate(plastic):
         p._weight = w[syn_lo[q]:syn_lo[q + 1]]
     par = np.array([kernel_par(p.synapse) for p in plastic]).reshape(nq, KP.NPLPAR)
@@ -123,7 +123,7 @@ def build(rt, plastic, dtype) -> tuple:
     for c in (0, 1):
         if any(p._masks[c] is not None for p in plastic):
             masks.append(np.concatenate([p._masks[c] if p._masks[c] is not None else
-                                         np.ones(p.n_synapses) for p in plastic]))
+                                         np.ones(p.post.shape[0]) for p in plastic]))
         else:
             masks.append(np.ones(1))
     # arrival ring: neurons presynaptic to a plastic projection, kept per step

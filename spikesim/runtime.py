@@ -20,6 +20,7 @@ from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
+from .rewiring_runtime import build_kernel as build_rewiring
 from .sources import make_events, merged_window
 
 CHUNK_STEPS = 1000
@@ -127,7 +128,7 @@ class Runtime:
         self.pj_rec = np.array([j.post_population.celltype.model.RECEPTORS.index(j.receptor_type)
                                 for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
-        self.pj_syn = _offsets([j.n_synapses for j in projs])
+        self.pj_syn = _offsets([j.post.shape[0] for j in projs])  # storage (structural: capacity)
         main_w = [np.zeros(1, dtype) if j.plastic else j._weight for j in projs]
         self.pj_w = _offsets([w.shape[0] for w in main_w])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
@@ -182,6 +183,7 @@ class Runtime:
         self.part_n = np.zeros(self.n_parts, np.int64)
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
+        self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
         self.valid = True
 
     def _load_schedules(self, until_step: int) -> None:
@@ -229,6 +231,8 @@ class Runtime:
                         np.array([net._dynamics_seed()], np.uint64))
 
     def _parts(self, n: int) -> int:
+        if getattr(self.net, "_rewiring", None):
+            return 1  # rewiring runs inside the one-thread loop only
         if self.use_plastic and self.net.weight_recorders:
             return 1  # weights are sampled inside the one-thread loop only
         threads = self.net.threads
@@ -368,13 +372,13 @@ class Runtime:
                 wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
                 done, n_spk, ev_pos = eng.run_chunk_plastic(
                     *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
-                    self.wr_hi, self.wr_every, wr_ptr, wr_out)
+                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw)
                 for k, r in enumerate(self.w_recs):
                     ncol = r.synapses.shape[0]
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif self.n_parts == 1:
-                done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes)
+                done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw)
             else:
                 done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
                                                          self.part_spikes, self.part_n)
