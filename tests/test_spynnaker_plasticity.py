@@ -165,3 +165,35 @@ def test_sign_survives_save_and_load(tmp_path):
     net.save(tmp_path / "n.h5")
     back = ss.load(tmp_path / "n.h5")
     assert back.projections[0].synapse == syn
+
+
+def test_vogels_script_drives_the_rate_to_the_rules_target(fresh):
+    """A script in the style of sPyNNaker's Vogels 2011 example: Poisson-driven excitatory
+    IF_curr_exp cells under plastic inhibition (positive inhibitory weights). The rule's
+    fixed point is the rate rho = alpha / (2 tau) (Vogels et al. 2011): 3 Hz for
+    alpha = 0.12, tau = 20 ms. Strongly driven cells start far above it and settle near it."""
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 64)
+    params = dict(cm=0.2, tau_m=20.0, tau_refrac=5.0, v_rest=-60.0, v_reset=-60.0,
+                  v_thresh=-50.0, tau_syn_E=5.0, tau_syn_I=10.0)
+    exc = sim.Population(100, sim.IF_curr_exp(**params), label="exc")
+    inh = sim.Population(25, sim.IF_curr_exp(**params), label="inh")
+    drive = sim.Population(100, sim.SpikeSourcePoisson(rate=120.0), label="drive",
+                           additional_parameters={"seed": 7})
+    drive_i = sim.Population(25, sim.SpikeSourcePoisson(rate=40.0), label="drive_i",
+                             additional_parameters={"seed": 8})
+    sim.Projection(drive, exc, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0, delay=1.0))
+    sim.Projection(drive_i, inh, sim.OneToOneConnector(), sim.StaticSynapse(weight=2.0, delay=1.0))
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.extra_models.Vogels2011Rule(alpha=0.12, tau=20.0, A_plus=0.01),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=5.0),
+        weight=0.0, delay=1.0)
+    plastic = sim.Projection(inh, exc, sim.AllToAllConnector(), stdp, receptor_type="inhibitory")
+    exc.record("spikes")
+    sim.run(12000.0)
+    trains = exc.get_data("spikes").segments[0].spiketrains
+    t = np.concatenate([np.asarray(s.magnitude) for s in trains])
+    early = np.sum(t <= 1000.0) / 100 / 1.0
+    late = np.sum(t > 8000.0) / 100 / 4.0
+    assert early > 10.0, (early, late)
+    assert 2.0 < late < 4.5, (early, late)  # measured 15.9 Hz -> 3.16 Hz
+    assert np.nanmean(plastic.get("weight", format="array")) > 0.05
