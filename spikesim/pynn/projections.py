@@ -70,6 +70,10 @@ class Projection(common.Projection):
             raise NotImplementedError(f"synapse type {type(self.synapse_type).__name__} is not "
                                       "available in spikesim (StaticSynapse, STDPMechanism, "
                                       "TsodyksMarkramSynapse, SimpleStochasticSynapse are)")
+        if getattr(self.synapse_type, "rewiring_rule", None) is not None and \
+                getattr(self, "_rewiring_rule", None) is None:
+            raise NotImplementedError(f"{type(self.synapse_type).__name__} (synaptic rewiring) "
+                                      "needs spikesim.pynn.spynnaker's Projection")
         self._dynamic = (self.synapse_type.dynamic_parameters()
                          if isinstance(self.synapse_type, _DynamicSynapse) else ())
         self._chunks = {"pre": [], "post": [], "weight": [], "delay": [],

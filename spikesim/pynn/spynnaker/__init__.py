@@ -21,6 +21,10 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
 - ``sim.SpikeSourcePoisson`` also takes sPyNNaker's ``rates``/``starts``/``durations``
   (per-neuron, time-varying rates; :mod:`.sources`), as does
   ``extra_models.SpikeSourcePoissonVariable``.
+- Synaptic rewiring: ``sim.StructuralMechanismStatic`` / ``sim.StructuralMechanismSTDP``
+  with ``sim.RandomSelection``, ``sim.LastNeuronSelection``,
+  ``sim.DistanceDependentFormation``, ``sim.RandomByWeightElimination`` as synapse types
+  of ``sim.Projection`` (:mod:`.structural`, on :mod:`spikesim.rewiring`).
 - ``sim.Izhikevich`` is sPyNNaker's Izhikevich (exponential current synapses, its
   RK2 scheme and units: :class:`spikesim.IzkCurrExp`), not PyNN's.
 """
@@ -35,6 +39,7 @@ from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
 from . import extra_models, external_devices
 from .sources import SpikeSourcePoisson
+from .structural import (DistanceDependentFormation, LastNeuronSelection, Projection, RandomByWeightElimination, RandomSelection, StructuralMechanismSTDP, StructuralMechanismStatic)
 
 #: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units
 Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")
