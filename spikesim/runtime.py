@@ -20,6 +20,7 @@ from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
+from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
 from .sources import make_events, merged_window
 
@@ -136,6 +137,9 @@ class Runtime:
         self.bounds = _balanced_bounds(n, self.n_parts, plastic)
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
+        # the one-thread engines read every row whole: its first and last cut
+        self.cut_one = self.cut if self.n_parts == 1 else np.ascontiguousarray(self.cut[:, [0, -1]])
+        self.governor = ThreadGovernor(self.n_parts)
         self.post = _cat([j.post for j in projs], np.int32)
         self.weight = _cat(main_w, dtype)
         self.delay = _cat([j._delay for j in projs], np.uint16)
@@ -327,15 +331,18 @@ class Runtime:
                 for index in g.tick(self, step):
                     self._set_columns(self.net.populations[index], step)
 
-    def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out) -> tuple:
-        """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order."""
+    def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out,
+                    threaded: bool = True) -> tuple:
+        """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order
+        (``threaded=False``: the row cuts of the one-thread engines)."""
         st = self.net._state
         return (t, n, self.slot_mask, st.S, st.ref, self.buf,
                 self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par,
                 self.het_arg,
                 self.neuron_pop, self.pop_out_ptr, self.pop_out_proj,
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
-                self.pj_syn, self.pj_w, self.pj_d, self.cut, self.post, self.weight, self.delay,
+                self.pj_syn, self.pj_w, self.pj_d, self.cut if threaded else self.cut_one,
+                self.post, self.weight, self.delay,
                 self.dyn,
                 ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
@@ -357,9 +364,10 @@ class Runtime:
                 sr_ptr[1:] = np.cumsum(sizes)[:-1]
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
-            args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out)
+            threaded = self.governor.threaded()  # or one thread, when that is faster now
+            args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out, threaded)
             eng = self.engine
-            if self.use_plastic and self.n_parts > 1:
+            if self.use_plastic and threaded:
                 done, n_spk, ev_pos = eng.run_chunk_plastic_parallel(
                     *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
                     self.pl, self.ast)
@@ -377,11 +385,12 @@ class Runtime:
                     ncol = r.synapses.shape[0]
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
-            elif self.n_parts == 1:
+            elif not threaded:
                 done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw)
             else:
                 done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
                                                          self.part_spikes, self.part_n)
+            self.governor.done(done)
             for r in self.spike_recs:
                 r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])
             for g in self.clock_groups:

@@ -1,0 +1,95 @@
+"""Threads under load (issue 17, part 4): the governor that switches between the threaded
+and the one-thread engine, and the bit-identity that makes switching safe."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import spikesim as ss
+from spikesim import threads
+from spikesim.examples import cuba
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def _drive(gov, clock, per_step, windows, steps=100):
+    """Run ``windows`` windows where a step costs ``per_step[threaded]`` seconds."""
+    modes = []
+    for _ in range(windows):
+        threaded = gov.threaded()
+        clock.t += per_step[threaded] * steps
+        gov.done(steps)
+        modes.append(threaded)
+    return modes
+
+
+def test_governor_follows_the_faster_engine_and_notices_a_change(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(threads.time, "perf_counter", clock)
+    gov = threads.ThreadGovernor(2, probe_every=10, keep=3)
+    # unloaded: two threads twice as fast -> threaded, apart from warm-up and probes
+    modes = _drive(gov, clock, {True: 1e-5, False: 2e-5}, 60)
+    assert modes[:4] == [True, True, False, False]  # warm-up of each engine
+    tail = modes[10:]
+    assert sum(not m for m in tail) <= len(tail) // 10 + 1
+    # a competing process: the threaded engine becomes 20x slower -> one thread
+    modes = _drive(gov, clock, {True: 4e-4, False: 2e-5}, 60)
+    tail = modes[10:]
+    assert sum(tail) <= len(tail) // 10 + 1
+    # the load goes away: back to threads after a few probes
+    modes = _drive(gov, clock, {True: 1e-5, False: 2e-5}, 80)
+    assert all(modes[-20:][i] for i in range(20) if (gov.windows - 20 + i + 1) % 10 != 0)
+
+
+def test_governor_with_one_part_never_threads():
+    gov = threads.ThreadGovernor(1)
+    assert not any(gov.threaded() for _ in range(5))
+
+
+def test_sleeping_waits_respect_the_users_choice(monkeypatch):
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    threads.prefer_sleeping_waits()
+    import os
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    monkeypatch.setenv("GOMP_SPINCOUNT", "1000")
+    threads.prefer_sleeping_waits()
+    assert "OMP_WAIT_POLICY" not in os.environ
+
+
+@pytest.mark.parametrize("stdp", [False, True])
+def test_switching_engines_between_windows_changes_nothing(monkeypatch, stdp):
+    """Windows alternate between the threaded and the one-thread engine (forced); the
+    spikes and weights equal a one-thread run bit for bit."""
+    import spikesim.runtime as rt
+
+    def run(forced):
+        used = []
+        if forced:
+            cycle = itertools.cycle([True, False, False, True])
+            monkeypatch.setattr(rt, "CHUNK_STEPS", 64)  # many windows
+            monkeypatch.setattr(rt.ThreadGovernor, "threaded",
+                                lambda self: used.append(next(cycle)) or used[-1])
+        net, recs = cuba(20000, threads=2 if forced else 1, stdp=stdp, seed=5)
+        net.run(60.0, progress=False)
+        monkeypatch.undo()
+        w = np.asarray(net.projections[0].weight).copy()
+        return net._runtime.n_parts, recs[0].spikes, w, used
+
+    parts, s_forced, w_forced, used = run(True)
+    one, s_one, w_one, _ = run(False)
+    if parts < 2:
+        pytest.skip("no threaded engine here (threading layer without OpenMP/TBB)")
+    assert one == 1 and used.count(True) >= 4 and used.count(False) >= 4
+    assert len(s_one) > 1000
+    assert np.array_equal(s_forced.times, s_one.times)
+    assert np.array_equal(s_forced.senders, s_one.senders)
+    assert np.array_equal(w_forced, w_one)
