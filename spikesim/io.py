@@ -73,6 +73,10 @@ def save(net, path: str | os.PathLike) -> None:
     """
     import h5py
 
+    for g in getattr(net, "_rewiring", None) or []:
+        raise NotImplementedError(f"save(): population {g.post.label!r} rewires its synapses "
+                                  "(spikesim.rewiring); saving structural projections is not "
+                                  "available")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".spikesim-", suffix=".h5.tmp", dir=folder)

@@ -11,8 +11,8 @@ whose synapses are also formed and removed while the network runs::
                                    ss.DistanceDependentFormation(grid=(16, 16)),
                                    ss.RandomByWeightElimination(threshold=0.1),
                                    f_rew=1e4, initial_weight=0.2, s_max=32)
-    ff = net.connect(src, tgt, ss.FromList([]), synapse=stdp)
-    lat = net.connect(tgt, tgt, ss.FromList([]), synapse=stdp)
+    ff = net.connect(src, tgt, ss.FromList([], []), synapse=stdp)
+    lat = net.connect(tgt, tgt, ss.FromList([], []), synapse=stdp)
     ss.add_rewiring(ff, rule)
     ss.add_rewiring(lat, rule)        # same post population: one process, shared slots
 
@@ -222,10 +222,10 @@ def rewiring_schedule(f_rew: float, dt: float) -> tuple[int, int]:
 
     With ``p_rew = 1 / f_rew`` s and the time step in whole microseconds
     (``synapse_dynamics_structural_common.py``): if ``p_rew * 1000 < dt`` (ms) the
-    rewiring is fast, ``int(dt_us / (p_rew * 1e6))`` attempts per step (floating
-    point: 9, not 10, at 10 kHz and 1 ms, as on SpiNNaker); otherwise one attempt
-    every ``int(p_rew * 1e6 / dt_us)`` steps (at least 1). Returns ``(fast, 0)`` or
-    ``(0, period)``.
+    rewiring is fast, ``int(dt_us / (p_rew * 1e6))`` attempts per step; otherwise one
+    attempt every ``int(p_rew * 1e6 / dt_us)`` steps (at least 1). Both truncate, as on
+    SpiNNaker: 3 kHz at dt = 0.5 ms gives 1 attempt per step (1.5 kHz), 3 kHz at 0.1 ms
+    one every 3 steps (3.33 kHz). Returns ``(fast, 0)`` or ``(0, period)``.
     """
     p_rew = 1.0 / f_rew
     dt_us = dt * 1000.0

@@ -343,7 +343,7 @@ def build_kernel(rt):
             el_rule = g.rule.elimination
             ent.append(dict(
                 pj=pj, pre_lo=p.pre.first, n_pre=p.pre.size, row=rt.pj_row_off[pj],
-                w_init=_native_initial_weight(g.rule.initial_weight), thresh=el_rule.threshold,
+                w_init=float(g.rule.initial_weight), thresh=el_rule.threshold,
                 pdep=el_rule.limit(el_rule.prob_elim_depressed),
                 ppot=el_rule.limit(el_rule.prob_elim_potentiated),
                 tab_lo=tab_lo, tab_n=tab.shape[0], gx=g.rule.formation.grid[0],
@@ -424,7 +424,3 @@ def build_kernel(rt):
         pool=np.zeros(max([getattr(g.rule.partner_selection, "spike_buffer_size", 1)
                            for g in groups] + [1]), i64),
         stats=stats.reshape(G, KR.N_STATS))
-
-
-def _native_initial_weight(w: float) -> float:
-    return float(w)

@@ -48,11 +48,18 @@ def refuse_extensions(net, target: str) -> None:
                                   f"equivalent; {why}", ext.replace("_", "-"))
 
 
+def _refuse_rewiring(net, target: str) -> None:
+    """Synaptic rewiring (spikesim.rewiring) has no counterpart in the exported formats."""
+    for g in getattr(net, "_rewiring", None) or []:
+        raise ExportError(f"population {g.post.label!r} rewires its synapses (structural "
+                          f"plasticity); {target} export does not carry rewiring", "rewiring")
+
 
 def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "nest", **kwargs) -> str:
     """A standalone PyNN script for ``net``; see :mod:`spikesim.export.pynn_script`."""
     from .pynn_script import to_pynn_script as f
 
+    _refuse_rewiring(net, "PyNN-script")
     return f(net, path=path, duration=duration, simulator=simulator, **kwargs)
 
 
@@ -60,6 +67,7 @@ def to_nir(net, *args, **kwargs):
     """``net`` as a NIR graph; see :mod:`spikesim.export.nir`."""
     from .nir import to_nir as f
 
+    _refuse_rewiring(net, "NIR")
     return f(net, *args, **kwargs)
 
 
@@ -74,6 +82,7 @@ def to_spinnaker(net, out_dir, **kwargs):
     """A SpiNNaker-style machine description of ``net``; see :mod:`spikesim.export.spinnaker`."""
     from .spinnaker import to_spinnaker as f
 
+    _refuse_rewiring(net, "SpiNNaker-description")
     return f(net, out_dir, **kwargs)
 
 
