@@ -21,6 +21,7 @@ from .random import RandomDistribution
 from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore
 from .synapses import SynapseDynamics, dynamic_state
 from .runtime import Runtime
+from .sources import PoissonInput
 from .state import State
 
 MAX_POPULATION = np.iinfo(np.int32).max
@@ -83,6 +84,7 @@ class Network:
         self.injections: list[tuple[CurrentSource, Population, np.ndarray]] = []
         self.astrocytes: list = []
         self.weight_recorders: list[WeightRecorder] = []
+        self.poisson_inputs: list[PoissonInput] = []
         self.step = 0
         self._state = State(self.dtype)
         self._files: dict = {}
@@ -299,6 +301,35 @@ class Network:
         self._runtime.invalidate()
         return proj
 
+    def add_poisson_input(self, target, rate, weight, receptor_type: str = "excitatory",
+                          delay: float | None = None, start: float = 0.0,
+                          duration: float = np.inf, label: str | None = None) -> PoissonInput:
+        """Drive every neuron of ``target`` with its own Poisson input, delivered as counts.
+
+        The same process as a ``SpikeSourcePoisson`` per neuron connected one-to-one
+        (NEST: a ``poisson_generator`` connected all-to-all), at one draw per neuron and
+        step whatever the rate; see :class:`spikesim.sources.PoissonInput`.
+
+        Parameters
+        ----------
+        target : Population or PopulationView
+        rate : float or array (one per target neuron), Hz
+            Any rate >= 0 (e.g. the microcircuit's 8 Hz x 1,600 inputs = 12.8 kHz).
+        weight : float or array, nA (current synapses) or uS (conductance synapses)
+            Signs as for :meth:`connect`.
+        receptor_type : str
+        delay : float, ms, optional
+            At least one step (the default).
+        start, duration : float, ms
+            Input spikes are emitted from ``start`` to ``start + duration``.
+        """
+        self._own("target", target)
+        inp = PoissonInput(self, len(self.poisson_inputs), target, rate, weight, receptor_type,
+                           delay, start, duration, label)
+        self.poisson_inputs.append(inp)
+        self._runtime.invalidate()
+        return inp
+
     def add_astrocytes(self, n: int, model, label: str | None = None, **kwargs):
         """Add ``n`` astrocytes of ``model`` (e.g. :class:`spikesim.LiRinzel`).
 
@@ -381,6 +412,7 @@ class Network:
         rt = self._runtime
         if rt.buf is not None:
             rt.buf[:] = 0
+        rt.drive_filled = None  # the pre-drawn Poisson-input counts went with the ring
         if getattr(rt, "_ar", None) is not None:
             rt._ar[1][:] = 0
         for j in self.projections:
@@ -406,6 +438,8 @@ class Network:
         """
         self.reset_state()
         self.step = 0
+        for inp in self.poisson_inputs:
+            inp.epoch += 1  # new input counts after a reset, as the sources draw new spikes
         rt = self._runtime
         for ev in rt.sources.values():
             if hasattr(ev, "restart"):
@@ -585,6 +619,8 @@ def _check_receptor(receptor_type, post) -> None:
 
 def _check_plastic_source(pre, dt: float) -> None:
     """Plastic synapses need a presynaptic neuron that fires at most once per step."""
+    if isinstance(pre.celltype, SpikeSourcePoisson):
+        check_poisson_rate(pre.params, dt, plastic=True)
     if getattr(pre.celltype, "same_step", "refuse") == "all":
         steps, ids = pre.celltype.events(pre.params, dt)
         order = np.lexsort((steps, ids))

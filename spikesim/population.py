@@ -167,7 +167,8 @@ class Population:
                         new["rate"] = r
                     else:
                         new[name] = res[name]
-                    check_poisson_rate(new, net.dt)
+                    check_poisson_rate(new, net.dt, plastic=any(
+                        j.plastic and j.pre is self for j in net.projections))
                     continue
                 if isinstance(value, RandomDistribution):
                     value = value.draw(net.rng, idx.shape[0])

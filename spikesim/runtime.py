@@ -22,9 +22,11 @@ from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
 from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
-from .sources import make_events, merged_window
+from .sources import drive_args, drive_arrays, make_events, merged_window
+from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 
 CHUNK_STEPS = 1000
+DRIVE_WINDOW = 128  # steps of Poisson-input counts added into the ring at once (aligned windows)
 PARALLEL_MIN_NEURONS = 20000
 
 
@@ -64,6 +66,10 @@ class Runtime:
         self.buf = None
         self.slot_mask = 0
         self.sources: dict[int, object] = {}
+        self.drive = None          # Poisson inputs (spikesim.sources.drive_arrays), or None
+        self.drive_filled = None   # their counts are in the ring for arrival steps < this
+        self.ev_repeat = 0         # most source events in one step of the current window
+        self._drive_seen = 0       # inputs whose counts have been added so far
 
     def invalidate(self) -> None:
         self.valid = False
@@ -144,7 +150,11 @@ class Runtime:
         self.weight = _cat(main_w, dtype)
         self.delay = _cat([j._delay for j in projs], np.uint16)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
+        self.drive = drive_arrays(net, net.poisson_inputs, self.n_parts)
+        if self.drive is not None:  # the ring also holds a window of pre-drawn input counts
+            max_delay = max(max_delay, self.drive["max_delay"]) + DRIVE_WINDOW
         self._ensure_ring(max_delay, n, dtype, n_rec)
+        self._drive_new_inputs()
         if self.use_plastic:
             self.pl, self.ast = plastic_runtime.build(self, plastic, dtype)
             self.w_recs = list(net.weight_recorders)
@@ -189,6 +199,35 @@ class Runtime:
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
         self.valid = True
+
+    def _fill_drive(self, arrays, s0: int, s1: int) -> None:
+        """Add the Poisson-input counts arriving in steps ``[s0, s1)`` into the ring."""
+        fill = add_poisson_counts_parallel if arrays["bounds"].shape[0] > 2 else add_poisson_counts
+        fill(self.buf, self.slot_mask, s0, s1, *drive_args(arrays))
+
+    def _drive_new_inputs(self) -> None:
+        """Inputs added after counts were pre-drawn get theirs for the steps already filled."""
+        net = self.net
+        new = net.poisson_inputs[self._drive_seen:]
+        if new and self.drive_filled is not None and self.drive_filled > net.step:
+            self._fill_drive(drive_arrays(net, new, 1), net.step, self.drive_filled)
+        self._drive_seen = len(net.poisson_inputs)
+
+    def _drive_window(self, t0: int, t1: int) -> None:
+        """Before steps ``[t0, t1)``: pre-draw the counts of the aligned window holding ``t0``.
+
+        Windows are ``[k W, (k+1) W)`` in absolute steps (``W = DRIVE_WINDOW``), each filled
+        once, when the loop first reaches it, so the order in which counts and spikes are
+        summed into a slot does not depend on how ``run()`` is split.
+        """
+        if self.drive is None:
+            return
+        if self.drive_filled is None or self.drive_filled < t0:
+            self.drive_filled = t0
+        if self.drive_filled < t1:
+            end = (t0 // DRIVE_WINDOW + 1) * DRIVE_WINDOW
+            self._fill_drive(self.drive, self.drive_filled, end)
+            self.drive_filled = end
 
     def _load_schedules(self, until_step: int) -> None:
         """Injected currents per population: ``change_steps[pop] = [(steps, amplitudes, idx)]``.
@@ -308,7 +347,10 @@ class Runtime:
                         if sched:
                             self._set_columns(net.populations[index], t0)
                 t1 = min([t_end, t0 + CHUNK_STEPS, changes[k] if k < len(changes) else t_end]
-                         + [g.next_tick(t0) for g in self.clock_groups])
+                         + [g.next_tick(t0) for g in self.clock_groups]
+                         + ([(t0 // DRIVE_WINDOW + 1) * DRIVE_WINDOW] if self.drive is not None
+                            else []))
+                self._drive_window(t0, t1)
                 self._run_window(t0, t1)
                 self._tick_groups(t1)
                 if bar is not None:
@@ -344,13 +386,31 @@ class Runtime:
                 self.pj_syn, self.pj_w, self.pj_d, self.cut if threaded else self.cut_one,
                 self.post, self.weight, self.delay,
                 self.dyn,
-                ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max, self.spk_step, self.spk_id, 0,
+                ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max + self.ev_repeat, self.spk_step,
+                self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,
                 sv_out)
+
+    def _room_for_repeats(self, ev_step: np.ndarray) -> None:
+        """Room for source events beyond one per neuron and step (a SpikeSourcePoisson above
+        ``1000/dt`` Hz, a SpikeSourceArray with ``same_step='all'``): the step's spike list
+        and the spike record grow by the largest number of events in one step."""
+        most = 0
+        if ev_step.shape[0]:
+            edges = np.flatnonzero(np.diff(ev_step)) + 1
+            most = int(np.diff(np.concatenate([[0], edges, [ev_step.shape[0]]])).max())
+        self.ev_repeat = most
+        n = self.net.n_neurons
+        if self.spikes.shape[0] < n + most:
+            self.spikes = np.empty(n + most, np.int64)
+        if self.spk_step.shape[0] < 2 * (self.rec_max + most):
+            self.spk_step = np.empty(2 * (self.rec_max + most), np.int64)
+            self.spk_id = np.empty(2 * (self.rec_max + most), np.int64)
 
     def _run_window(self, t0: int, t1: int) -> None:
         net = self.net
         ev_step, ev_id = merged_window(list(self.sources.values()), t0, t1)
+        self._room_for_repeats(ev_step)
         t = t0
         ev_pos = 0
         while t < t1:

@@ -19,7 +19,8 @@ class ArrayEvents:
 
 
 class PoissonEvents:
-    """Bernoulli-per-step Poisson spikes, drawn in blocks aligned to absolute time.
+    """Bernoulli-per-step Poisson spikes (a Poisson count per step where ``rate dt > 1``),
+    drawn in blocks aligned to absolute time.
 
     Block ``k`` covers steps ``[k B, (k+1) B)`` and is drawn only once, in
     order, from the population's own generator, so the events of any step do
@@ -46,7 +47,15 @@ class PoissonEvents:
         steps = np.arange(max(b * self.block, self.floor), (b + 1) * self.block, dtype=np.int64)
         prob = rate_at_steps(self.pop.params, steps, self.dt) * (self.dt * 1e-3)
         hit = self.rng.random(prob.shape) < prob
-        s, i = np.nonzero(hit)
+        many = prob > 1.0  # above one spike per step: a Poisson number of spikes
+        if many.any():
+            k = hit.astype(np.int64)
+            k[many] = self.rng.poisson(prob[many])
+            s, i = np.nonzero(k)
+            reps = k[s, i]
+            s, i = np.repeat(s, reps), np.repeat(i, reps)
+        else:
+            s, i = np.nonzero(hit)
         self.steps = np.concatenate([self.steps, steps[s]])
         self.ids = np.concatenate([self.ids, i.astype(np.int64)])
         self.next_block += 1
@@ -132,3 +141,146 @@ def merged_window(sources: list, t0: int, t1: int) -> tuple[np.ndarray, np.ndarr
     ids = np.concatenate([p[1] for p in parts])
     order = np.lexsort((ids, steps))
     return steps[order], ids[order]
+
+
+class PoissonInput:
+    """Poisson background input delivered as per-step counts, not as spike events.
+
+    Every target neuron receives its own independent Poisson spike train of
+    ``rate`` Hz through a synapse of weight ``weight`` and delay ``delay``.
+    In each step the number of input spikes, ``k ~ Poisson(rate dt / 1000)``,
+    is drawn and ``k * weight`` is added straight into the neuron's synaptic
+    input ``delay`` later, as NEST's ``poisson_generator`` does (one draw per
+    target and step, sent with that multiplicity): the same process as one
+    ``SpikeSourcePoisson`` per neuron connected one-to-one (or a generator
+    connected all-to-all), at a cost of one draw per neuron and step whatever
+    the rate -- 13 kHz per neuron (the microcircuit's background) costs what
+    1 Hz does. The input itself is not recorded.
+
+    Create with :meth:`spikesim.Network.add_poisson_input`. Counts are
+    counter-based random numbers of the network seed, the input and the
+    neuron (:mod:`spikesim.kernels.poisson_drive`): the same seed gives the
+    same counts, whatever the thread count or how ``run()`` is split.
+
+    Attributes
+    ----------
+    population : Population
+    indices : int64 array, local indices of the target neurons
+    rate : float64 array (Hz), one per target
+    weight : float64 array (nA or uS), one per target
+    receptor_type : str
+    delay_steps : int
+    start, stop : int, emission steps ``[start, stop)``
+    """
+
+    def __init__(self, net, index: int, target, rate, weight, receptor_type: str, delay,
+                 start: float, duration: float, label: str | None) -> None:
+        from . import _validate as V
+        from .projection import MAX_DELAY_STEPS, check_weights
+
+        pop = target.population
+        n = len(target)
+        if pop.celltype.kind == 0:
+            raise ValueError(f"target ({pop.label!r}) is a spike source; Poisson input goes into "
+                             "neurons")
+        valid = pop.celltype.receptor_types
+        if receptor_type not in valid:
+            raise ValueError(f"receptor_type must be one of {valid} for {type(pop.celltype).__name__}"
+                             f" population {pop.label!r}, got {receptor_type!r}")
+        rate = np.broadcast_to(V.non_negative("PoissonInput.rate", rate, n), (n,)).astype(np.float64)
+        weight = np.broadcast_to(V.finite_array("PoissonInput.weight", weight, n), (n,)).astype(
+            np.float64)
+        V.fits_dtype("PoissonInput.weight", weight, net.dtype)
+        check_weights(weight, receptor_type, pop.celltype)
+        if delay is None:
+            delay = net.dt
+        d = float(V.positive_scalar("PoissonInput.delay", delay))
+        steps = int(np.rint(d / net.dt))
+        if not 1 <= steps <= MAX_DELAY_STEPS:
+            raise ValueError(f"PoissonInput.delay must be 1 to {MAX_DELAY_STEPS} steps of dt="
+                             f"{net.dt} ms, got {delay!r} ms")
+        start = float(V.non_negative("PoissonInput.start", start))
+        if isinstance(duration, (bool, np.bool_)) or not isinstance(duration, (int, float)) or \
+                not duration >= 0:
+            raise ValueError(f"PoissonInput.duration must be >= 0 ms (inf: no end), got {duration!r}")
+        self.net, self.index, self.population = net, index, pop
+        self.indices = np.asarray(target.local_indices, np.int64).copy()
+        self.rate, self.weight, self.receptor_type = rate, weight, receptor_type
+        self.delay_steps = steps
+        # emission step u is on when start <= (u + 1/2) dt < start + duration (as SpikeSourcePoisson)
+        # an input added to a network that has run emits from the current step on
+        self.start = max(int(np.ceil(start / net.dt - 0.5)), net.step)
+        stop = start + duration
+        self.stop = int(np.ceil(stop / net.dt - 0.5)) if np.isfinite(stop) else np.iinfo(np.int64).max
+        self.label = label or f"poisson_input{index}->{pop.label}"
+        ent = net._seedseq.entropy
+        self._ent = ent
+        self.epoch = 0  # Network.reset() starts a new epoch: new counts, as a generator goes on
+
+    @property
+    def seed(self) -> np.uint64:
+        """Seed of this input's counter-based counts (network seed, input index, epoch)."""
+        return np.uint64(np.random.SeedSequence(self._ent, spawn_key=(0x9D15E, self.index, self.epoch))
+                         .generate_state(1, np.uint64)[0])
+
+    def __len__(self) -> int:
+        return int(self.indices.shape[0])
+
+    def __repr__(self) -> str:
+        return (f"PoissonInput({self.label!r}, {len(self)} neurons, rate {float(self.rate.mean()):g} Hz "
+                f"mean, {self.receptor_type})")
+
+
+def drive_arrays(net, inputs: list, n_parts: int) -> dict | None:
+    """Kernel arrays of the Poisson inputs (:mod:`spikesim.kernels.poisson_drive`), or None.
+
+    Each input becomes segments of contiguous target neurons (one per run of
+    consecutive indices); ``bounds`` splits the driven neurons into ``n_parts``
+    ranges of about equal numbers of entries.
+    """
+    from .kernels.poisson_drive import LAM_SWITCH, cdf_table
+
+    if not inputs:
+        return None
+    dt = net.dt
+    seg = {k: [] for k in ("lo", "n", "rec", "delay", "start", "stop", "seed", "key0", "e0")}
+    lam, w, tabs, tab_len = [], [], [], []
+    e0 = 0
+    for p in inputs:
+        glob = p.population.first + p.indices
+        lam_p = p.rate * (dt * 1e-3)
+        breaks = np.flatnonzero(np.diff(glob) != 1) + 1
+        rec = p.population.celltype.model.RECEPTORS.index(p.receptor_type)
+        for a, b in zip(np.concatenate([[0], breaks]), np.concatenate([breaks, [len(glob)]])):
+            for k, v in (("lo", glob[a]), ("n", b - a), ("rec", rec), ("delay", p.delay_steps),
+                         ("start", p.start), ("stop", p.stop), ("seed", p.seed),
+                         ("key0", p.indices[a]), ("e0", e0 + a)):
+                seg[k].append(v)
+            la = lam_p[a:b]
+            if la.size and (la == la[0]).all() and la[0] < LAM_SWITCH:
+                tabs.append(cdf_table(float(la[0])) if la[0] > 0 else np.ones(1))
+            else:
+                tabs.append(np.zeros(0))
+            tab_len.append(tabs[-1].shape[0])
+        lam.append(lam_p)
+        w.append(p.weight)
+        e0 += len(glob)
+    a = {k: np.array(v, np.uint64 if k == "seed" else np.int64) for k, v in seg.items()}
+    a["lam"] = np.concatenate(lam)
+    a["elam"] = np.exp(-a["lam"])
+    a["w"] = np.concatenate(w).astype(net.dtype)
+    a["tab"] = np.concatenate(tabs) if tabs else np.zeros(0)
+    a["g_tab"] = np.zeros(len(tab_len) + 1, np.int64)
+    np.cumsum(tab_len, out=a["g_tab"][1:])
+    targets = np.sort(np.concatenate([p.population.first + p.indices for p in inputs]))
+    k = max(n_parts, 1)
+    inner = targets[(np.arange(1, k) * targets.shape[0]) // k] if targets.size else []
+    a["bounds"] = np.concatenate([[0], inner, [net.n_neurons]]).astype(np.int64)
+    a["max_delay"] = int(a["delay"].max(initial=1))
+    return a
+
+
+def drive_args(a: dict) -> tuple:
+    """The kernel arguments after ``(buf, slot_mask, s0, s1)``, in order."""
+    return (a["bounds"], a["lo"], a["n"], a["rec"], a["delay"], a["start"], a["stop"], a["seed"],
+            a["key0"], a["e0"], a["g_tab"], a["tab"], a["lam"], a["elam"], a["w"])

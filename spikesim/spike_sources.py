@@ -97,7 +97,13 @@ def _spike_time_lists(spike_times) -> list:
 class SpikeSourcePoisson(CellType):
     """Independent Poisson spike trains (PyNN ``SpikeSourcePoisson``).
 
-    In each step a neuron fires with probability ``rate * dt / 1000``.
+    In each step a neuron fires with probability ``p = rate * dt / 1000``; where ``p``
+    exceeds 1 (rates above one spike per step, ``1000 / dt`` Hz) it emits a
+    Poisson(``p``) number of spikes in the step instead, each delivered to every
+    target (NEST's ``poisson_generator`` and sPyNNaker's ``SpikeSourcePoisson`` take
+    such rates). Such a source cannot drive plastic synapses. For Poisson
+    *background* input at high rates, :meth:`spikesim.Network.add_poisson_input`
+    adds the per-step counts into the targets without any spike event.
 
     Parameters
     ----------
@@ -347,14 +353,19 @@ class SpikeSourcePoissonRefractory(RenewalSource):
         return np.where(r > 0, t, np.inf)
 
 
-def check_poisson_rate(p: dict, dt: float) -> None:
-    """Refuse rates above one spike per step (``1000 / dt`` Hz)."""
+def check_poisson_rate(p: dict, dt: float, plastic: bool = False) -> None:
+    """Refuse rates above one spike per step (``1000 / dt`` Hz) on a source that drives
+    plastic synapses (they take at most one spike per source and step); any rate >= 0 is
+    accepted otherwise (the source then emits a Poisson number of spikes per step)."""
+    if not plastic:
+        return
     ch = p["rate_changes"]
     maxrate = max(float(np.max(p["rate"], initial=0.0)),
                   0.0 if ch is None else float(np.max(ch[1], initial=0.0)))
     if maxrate * dt * 1e-3 > 1.0:
         raise ValueError(f"SpikeSourcePoisson rate {maxrate!r} Hz exceeds one spike per step "
-                         f"(1000/dt = {1000.0 / dt:g} Hz)")
+                         f"(1000/dt = {1000.0 / dt:g} Hz) on a source that drives plastic "
+                         "synapses, which take at most one spike per step")
 
 
 def rate_at_steps(p: dict, steps: np.ndarray, dt: float) -> np.ndarray:

@@ -97,9 +97,17 @@ def test_set_refuses_bad_values_and_changes_nothing(kwargs, match):
     assert pop.params == before
 
 
-def test_set_refuses_rates_above_one_spike_per_step():
+def test_set_refuses_rates_above_one_spike_per_step_on_plastic_sources_only():
+    # issue 17: any rate is accepted (a Poisson count per step); plastic synapses take one
     net = ss.Network(dt=0.1, seed=1)
     poi = net.add_population(5, ss.SpikeSourcePoisson(rate=1.0))
+    tgt = net.add_population(1, ss.IF_curr_exp())
+    net.connect(poi, tgt, ss.AllToAll(), weight=0.1, synapse=ss.STDP(
+        ss.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01),
+        ss.AdditiveWeightDependence(0.0, 1.0)))
     with pytest.raises(ValueError, match="exceeds one spike per step"):
         poi.set(rate=20000.0)
     np.testing.assert_array_equal(poi.get("rate"), 1.0)
+    free = net.add_population(5, ss.SpikeSourcePoisson(rate=1.0))
+    free.set(rate=20000.0)
+    np.testing.assert_array_equal(free.get("rate"), 20000.0)
