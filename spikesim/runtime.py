@@ -146,9 +146,12 @@ class Runtime:
         # the one-thread engines read every row whole: its first and last cut
         self.cut_one = self.cut if self.n_parts == 1 else np.ascontiguousarray(self.cut[:, [0, -1]])
         self.governor = ThreadGovernor(self.n_parts)
-        self.post = _cat([j.post for j in projs], np.int32)
-        self.weight = _cat(main_w, dtype)
-        self.delay = _cat([j._delay for j in projs], np.uint16)
+        # concatenated one projection at a time, each projection's arrays then becoming views
+        # into the kernel's: the synapses are held once, at a peak of one projection more
+        self.post = _cat_views(projs, "post", np.int32, self.pj_syn)
+        self.weight = _cat(main_w, dtype) if plastic else _cat_views(projs, "_weight", dtype,
+                                                                      self.pj_w)
+        self.delay = _cat_views(projs, "_delay", np.uint16, self.pj_d)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
         self.drive = drive_arrays(net, net.poisson_inputs, self.n_parts)
         if self.drive is not None:  # the ring also holds a window of pre-drawn input counts
@@ -510,6 +513,23 @@ def _launch_layer() -> bool:
 def _offsets(sizes) -> np.ndarray:
     out = np.zeros(len(sizes) + 1, np.int64)
     np.cumsum(sizes, out=out[1:])
+    return out
+
+
+def _cat_views(projs, name: str, dtype, offsets) -> np.ndarray:
+    """``_cat`` of attribute ``name`` of every projection; each then holds a view into the result.
+
+    A part whose dtype differs from ``dtype`` (never for arrays spikesim built) is copied,
+    not viewed. Returns ``zeros(1)`` without projections, as ``_cat``.
+    """
+    parts = [getattr(j, name) for j in projs]
+    if len(parts) <= 1 or any(a.dtype != np.dtype(dtype) for a in parts):
+        return _cat(parts, dtype)
+    out = np.empty(int(offsets[-1]), dtype)
+    for q, j in enumerate(projs):
+        a, b = int(offsets[q]), int(offsets[q + 1])
+        out[a:b] = getattr(j, name)
+        setattr(j, name, out[a:b])
     return out
 
 
