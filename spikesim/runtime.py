@@ -522,9 +522,8 @@ def _cat_views(projs, name: str, dtype, offsets) -> np.ndarray:
     A part whose dtype differs from ``dtype`` (never for arrays spikesim built) is copied,
     not viewed. Returns ``zeros(1)`` without projections, as ``_cat``.
     """
-    parts = [getattr(j, name) for j in projs]
-    if len(parts) <= 1 or any(a.dtype != np.dtype(dtype) for a in parts):
-        return _cat(parts, dtype)
+    if len(projs) <= 1 or any(getattr(j, name).dtype != np.dtype(dtype) for j in projs):
+        return _cat([getattr(j, name) for j in projs], dtype)
     out = np.empty(int(offsets[-1]), dtype)
     for q, j in enumerate(projs):
         a, b = int(offsets[q]), int(offsets[q + 1])
