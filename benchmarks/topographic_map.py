@@ -12,7 +12,9 @@ a 16 x 16 grid). The paper's parameters: ``s_max`` 32, ``sigma_form_forward`` 2.
 ``p_elim_dep`` 0.0245, ``p_elim_pot`` 1.36e-4, ``f_rew`` 10 kHz, ``g_max`` 0.2 uS, STDP
 ``A+ = 0.1 g_max``, ``B = 1.2``, ``tau+ = 20 ms``, ``tau- = 64 ms``, ``A- = A+ tau+ B /
 tau-``; LIF ``v_rest`` -70 mV, threshold -54 mV, ``tau_m`` 20 ms, ``tau_ex`` 5 ms,
-``E_ex`` 0 mV. Our choices where the paper leaves freedom: each target neuron starts
+``E_ex`` 0 mV, with ``cm`` 20 nF so that ``g_max`` is 0.2 of the leak conductance (the
+paper's conductances are relative to it; Bogdan's sPyNNaker scripts use 20 nF and a
+5 ms refractory period). Our choices where the paper leaves freedom: each target neuron starts
 with ``s_max / 2`` feedforward synapses from sources drawn uniformly (weight ``g_max``),
 no lateral ones; new synapses get ``g_max``; the elimination threshold is ``g_max / 2``.
 
@@ -42,7 +44,7 @@ import numpy as np
 PAPER = dict(s_max=32, sigma_form_forward=2.5, p_form_forward=0.16, sigma_form_lateral=1.0,
              p_form_lateral=1.0, p_elim_dep=0.0245, p_elim_pot=1.36e-4, f_rew=1e4, g_max=0.2,
              f_base=5.0, f_peak=152.8, sigma_stim=2.0, t_stim=20.0, tau_plus=20.0,
-             tau_minus=64.0, b=1.2)
+             tau_minus=64.0, b=1.2, cm=20.0, tau_refrac=5.0, v_thresh=-54.0)
 
 
 def positions(n: int) -> np.ndarray:
@@ -114,9 +116,11 @@ def run(n: int = 16, duration_s: float = 10.0, case: str = "stdp", seed: int = 1
     sim.setup(timestep=dt)
     spikes = stimulus_spikes(n, duration_ms, rng, p, dt)
     source = sim.Population(N, sim.SpikeSourceArray(spike_times=spikes), label="source")
-    target = sim.Population(N, sim.IF_cond_exp(v_rest=-70.0, v_reset=-70.0, v_thresh=-54.0,
-                                               tau_m=20.0, tau_syn_E=5.0, e_rev_E=0.0,
-                                               cm=1.0, tau_refrac=1.0), label="target")
+    target = sim.Population(N, sim.IF_cond_exp(v_rest=-70.0, v_reset=-70.0,
+                                               v_thresh=p["v_thresh"], tau_m=20.0,
+                                               tau_syn_E=5.0, e_rev_E=0.0, cm=p["cm"],
+                                               tau_refrac=p["tau_refrac"]), label="target")
+    target.record("spikes")
     g_max = p["g_max"]
     s_max = p["s_max"]
     init = []
@@ -171,6 +175,8 @@ def run(n: int = 16, duration_s: float = 10.0, case: str = "stdp", seed: int = 1
     loop_s = time.perf_counter() - t_loop
     group = ff._parts[0].rewiring
     stats = group.stats
+    n_spikes = sum(len(st) for st in target.get_data("spikes").segments[0].spiketrains)
+    out["target_rate_hz"] = n_spikes / N / duration_s
     sim.end()
     return dict(case=case, n=n, duration_s=duration_s, seed=seed, dt_ms=dt, parameters=dict(p),
                 attempts_per_step=group.fast, build_s=build_s, loop_s=loop_s,
