@@ -264,6 +264,14 @@ class StructuralPlasticity:
         connected.
     seed : int, optional
         Seed of the rewiring's random numbers (default: from the network's seed).
+
+    Notes
+    -----
+    A network with rewiring runs on one thread (the attempts sit in the one-thread
+    step loop; results do not depend on ``threads`` anyway). ``Network.reset()`` and
+    ``reset_state()`` keep the connectivity as it is (as they keep weights); the
+    attempt schedule follows the absolute step, the random-number counter keeps
+    counting. Saving and exporting a network with rewiring are refused by name.
     """
 
     partner_selection: object
