@@ -5,7 +5,7 @@
     python benchmarks/ca3.py robustness [--json benchmarks/results/ca3_robustness.json]
     python benchmarks/ca3.py all        (all three, default JSON paths)
 
-The experiments themselves are in ``spikesim.models.ca3_experiments`` (see its
+The experiments themselves are in ``spikesim.models.ca3.experiments`` (see its
 docstring for what each robustness curve perturbs); benchmarks/README.md shows
 the reference results.
 """
@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 import spikesim
-from spikesim.models import ca3_experiments as E
+from spikesim.models.ca3 import experiments as E
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 CAPACITY_SIZES = "8x8,16x16,32x32,64x64,128x128,256x256,512x512,1024x1024,256x16,16x256,1024x64"

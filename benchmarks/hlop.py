@@ -9,7 +9,7 @@ orthonormality errors, wall time) through the ``spikesim hlop`` handler.
 import argparse
 import pathlib
 
-from spikesim.models import hlop_cli
+from spikesim.models.hlop import cli as hlop_cli
 
 HERE = pathlib.Path(__file__).parent
 

@@ -5,7 +5,7 @@
     python benchmarks/lsm.py --dataset mnist --data ../shared/datasets/mnist5k --modes nalsm,lsm,stdp \\
         --seeds 1,2,3 --weight-scales 0.2,0.3,0.5 --workers 1 --resume
 
-Each mode is one ``spikesim.models.lsm_pipeline.run_lsm`` call (the same as
+Each mode is one ``spikesim.models.lsm.pipeline.run_lsm`` call (the same as
 ``spikesim lsm``) per seed. For mode ``lsm`` every ``--weight-scales`` value is
 run and the one with the best *validation* accuracy is reported (all are kept
 in the JSON under ``sweep``); the choice is made per seed.
@@ -34,7 +34,7 @@ RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 def _best_of_scales(args, mode, seed, bins, baseline, features):
     """Run ``mode`` with ``seed`` (every weight scale for ``lsm``); the best on validation."""
     from spikesim.models.lsm import LSMParams
-    from spikesim.models.lsm_pipeline import run_lsm
+    from spikesim.models.lsm.pipeline import run_lsm
 
     scales = [float(s) for s in args.weight_scales.split(",")] if mode == "lsm" else [1.0]
     l2 = [float(x) for x in args.readout_l2.split(",")] if args.readout_l2 else None

@@ -166,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                         "spikesim.nest_ext (default %(default)s)")
     p.set_defaults(func=export)
 
-    from .models.ca3_cli import add_parser as add_ca3  # the models register their own commands
+    from .models.ca3.cli import add_parser as add_ca3  # the models register their own commands
 
     add_ca3(sub)
-    from .models.hlop_cli import add_parser as add_hlop
-    from .models.lsm_cli import add_parser as add_lsm
+    from .models.hlop.cli import add_parser as add_hlop
+    from .models.lsm.cli import add_parser as add_lsm
 
     add_hlop(sub)
     add_lsm(sub)

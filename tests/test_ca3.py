@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 import spikesim as ss
-from spikesim.models import ca3_params as P
-from spikesim.models import ca3_protocols as protocols
+from spikesim.models.ca3 import params as P
+from spikesim.models.ca3 import protocols
 from spikesim.models.ca3 import DEFAULT_SPACING, CA3Memory, Op
-from spikesim.models.ca3_cli import add_parser
+from spikesim.models.ca3.cli import add_parser
 
 FUNCTIONAL_SPACING = 10.0  # the paper's test: one operation every 10 ms
 

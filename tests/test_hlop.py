@@ -8,9 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from spikesim.models import hlop, hlop_cli, hlop_deploy  # noqa: E402
-from spikesim.models.hlop_snn import SpikingMLP  # noqa: E402
-from spikesim.models.hlop_subspace import Subspace, SVDSubspace  # noqa: E402
+from spikesim.models import hlop  # noqa: E402
+from spikesim.models.hlop import cli as hlop_cli, deploy as hlop_deploy  # noqa: E402
+from spikesim.models.hlop.snn import SpikingMLP  # noqa: E402
+from spikesim.models.hlop.subspace import Subspace, SVDSubspace  # noqa: E402
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist5k"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="mnist5k not present")

@@ -18,7 +18,7 @@ from spikesim.models.lsm import (
     init_params,
     input_neuron_spikes,
 )
-from spikesim.models.lsm_readout import confusion_matrix, fit_readout, l1_normalise
+from spikesim.models.lsm.readout import confusion_matrix, fit_readout, l1_normalise
 
 from spikesim.analysis import branching_factor
 
@@ -308,7 +308,7 @@ def _tiny_mnist(tmp_path, n=60):
 
 
 def test_workers_do_not_change_features(tmp_path):
-    from spikesim.models.lsm_pipeline import load_dataset, simulate
+    from spikesim.models.lsm.pipeline import load_dataset, simulate
 
     d = load_dataset("mnist", _tiny_mnist(tmp_path), seed=1, duration_ms=60)
     P = LSMParams(grid=(4, 4, 4))
@@ -320,7 +320,7 @@ def test_workers_do_not_change_features(tmp_path):
 
 
 def test_split_is_fixed_across_network_seeds(tmp_path):
-    from spikesim.models.lsm_pipeline import load_dataset
+    from spikesim.models.lsm.pipeline import load_dataset
 
     data = _tiny_mnist(tmp_path)
     a = load_dataset("mnist", data, seed=1, duration_ms=60)
@@ -334,7 +334,7 @@ def test_split_is_fixed_across_network_seeds(tmp_path):
 
 
 def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
-    from spikesim.models.lsm_cli import add_parser
+    from spikesim.models.lsm.cli import add_parser
 
     parser = argparse.ArgumentParser(prog="spikesim")
     add_parser(parser.add_subparsers(dest="command"))
@@ -361,7 +361,7 @@ def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
 
 def test_nmnist_pipeline_on_files_the_test_writes(tmp_path):
     from spikesim.datasets.nmnist import write_events
-    from spikesim.models.lsm_pipeline import run_lsm
+    from spikesim.models.lsm.pipeline import run_lsm
 
     rng = np.random.default_rng(4)
     for split, n in (("Train", 12), ("Test", 4)):

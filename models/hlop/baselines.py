@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .hlop_subspace import Subspace, SVDSubspace
+from .subspace import Subspace, SVDSubspace
 
 
 class Method:

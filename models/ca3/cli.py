@@ -51,9 +51,9 @@ def run(args) -> int:
 
     import spikesim as ss
 
-    from . import ca3_protocols as protocols
-    from .ca3 import DEFAULT_SPACING, CA3Memory
-    from .ca3_experiments import default_content_bits
+    from . import protocols as protocols
+    from .memory import DEFAULT_SPACING, CA3Memory
+    from .experiments import default_content_bits
 
     C, K = args.cues, args.bits
     if args.spacing is None:

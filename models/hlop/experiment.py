@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .hlop_baselines import make_method
-from .hlop_snn import SpikingMLP
+from .baselines import make_method
+from .snn import SpikingMLP
 
 __all__ = ["load_mnist_idx", "permuted_mnist", "ContinualLearner", "run_experiment", "acc_bwt",
            "SpikingMLP"]

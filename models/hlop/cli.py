@@ -65,7 +65,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Handler of ``spikesim hlop``."""
-    from .hlop import permuted_mnist, run_experiment
+    from .experiment import permuted_mnist, run_experiment
 
     tasks = permuted_mnist(args.data, n_tasks=args.tasks, n_train=args.train, n_test=args.test,
                            seed=args.seed)

@@ -27,8 +27,8 @@ import time
 
 import numpy as np
 
-from . import ca3_protocols as protocols
-from .ca3 import DEFAULT_SPACING, CA3Memory
+from . import protocols as protocols
+from .memory import DEFAULT_SPACING, CA3Memory
 
 ROBUSTNESS_KINDS = ("learn_missing", "learn_spurious", "cue_spurious", "content_missing",
                     "content_spurious")

@@ -60,8 +60,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Handler of ``spikesim lsm``."""
-    from .lsm import LSMParams
-    from .lsm_pipeline import run_lsm
+    from .liquid import LSMParams
+    from .pipeline import run_lsm
 
     if args.astro_density > 1.0:
         raise ValueError(f"--astro-density must be in [0.1, 1], got {args.astro_density!r}")

@@ -21,7 +21,7 @@ The next operation may start 7 ms after a learn and 6 ms after a recall
 (closer is refused); protocols default to 16 ms (:data:`DEFAULT_SPACING`).
 Populations, weights (nA) and STDP follow the paper; how its delays, ``cm``
 and STDP amplitudes are mapped onto spikesim's (NEST's) update order and
-axonal STDP delays is documented in :mod:`spikesim.models.ca3_params`
+axonal STDP delays is documented in :mod:`spikesim.models.ca3.params`
 (``mapping="nest"``, the default). Two properties of the model itself: a
 recall by a fragment of several bits also writes (each bit is potentiated
 onto every cue the fragment recalls), and overwriting a cue leaves its old
@@ -46,7 +46,7 @@ import numpy as np
 
 import spikesim as ss
 
-from . import ca3_params as P
+from . import params as P
 
 KINDS = ("learn", "recall", "recall_by_content")
 # Operations may start 7 ms after a learn and 6 ms after a recall (the paper's minimum spacing;
@@ -104,7 +104,7 @@ class CA3Memory:
         ``Network(dt=1.0, seed=0)``.
     mapping : {"nest", "published"}
         How the published numbers are translated to spikesim's update order
-        (see :mod:`spikesim.models.ca3_params`). "published" uses them verbatim
+        (see :mod:`spikesim.models.ca3.params`). "published" uses them verbatim
         and is kept for comparison: learning and recall fail with it here.
     record : {"output", "all"}
         Record the output population only, or every population (rasters).

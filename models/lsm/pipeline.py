@@ -22,7 +22,7 @@ import numpy as np
 from spikesim import _validate as V
 from spikesim.analysis import branching_factor
 
-from .lsm import (
+from .liquid import (
     MODES,
     Liquid,
     LSMParams,
@@ -31,7 +31,7 @@ from .lsm import (
     init_params,
     input_neuron_spikes,
 )
-from .lsm_readout import fit_readout, l1_normalise
+from .readout import fit_readout, l1_normalise
 
 DATASETS = ("mnist", "fsdd", "nmnist")
 BLOCK = 50  # samples per worker task (one SpikeSourceArray update each)

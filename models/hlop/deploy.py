@@ -1,4 +1,4 @@
-"""Deploy a trained :class:`~spikesim.models.hlop_snn.SpikingMLP` into the spikesim kernel.
+"""Deploy a trained :class:`~spikesim.models.hlop.snn.SpikingMLP` into the spikesim kernel.
 
 Mapping of the DSR/BPTT neuron ``u_t = beta u_{t-1} + (1-beta) I_t`` (Xiao et al., ICLR 2024;
 Meng et al., CVPR 2022) onto ``IF_curr_exp`` (exact integration, NEST ``iaf_psc_exp``):
