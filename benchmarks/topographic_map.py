@@ -65,7 +65,8 @@ def stimulus_spikes(n: int, duration_ms: float, rng, p=PAPER, dt: float = 1.0) -
     pos = positions(n)
     n_win = int(np.ceil(duration_ms / p["t_stim"]))
     centres = pos[rng.integers(0, n * n, n_win)]
-    rates = p["f_base"] + p["f_peak"] * np.exp(-torus_d2(centres, pos, n) / (2 * p["sigma_stim"] ** 2))
+    gauss = np.exp(-torus_d2(centres, pos, n) / (2 * p["sigma_stim"] ** 2))
+    rates = p["f_base"] + p["f_peak"] * gauss
     counts = rng.poisson(rates * p["t_stim"] / 1000.0)  # (n_win, n*n)
     win, src = np.nonzero(counts)
     reps = counts[win, src]

@@ -123,9 +123,6 @@ Rewiring = namedtuple("Rewiring", [
     "stats",      # int64 (G, N_STATS), mutated
 ])
 
-_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
 @jit
 def draw(seed, c, q):
     """32-bit uniform integer (as uint64) for draw ``q`` of attempt ``c``: splitmix64's
@@ -243,7 +240,8 @@ def _add(g, e, i, j, slot, d, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw,
 
 @jit
 def formation_d2(i, j, gx, gy):
-    """Squared periodic grid distance of neurons ``i`` and ``j`` (formation_distance_dependent_impl.h)."""
+    """Squared periodic grid distance of neurons ``i`` and ``j`` (sPyNNaker
+    ``formation_distance_dependent_impl.h``; Bogdan et al. 2018)."""
     px = i // gx if gx > 1 else 0
     qx = j // gx if gx > 1 else 0
     py = i % gy if gy > 1 else 0

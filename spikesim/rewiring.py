@@ -127,7 +127,8 @@ class DistanceDependentFormation:
     def __post_init__(self):
         try:
             g = tuple(int(x) for x in np.asarray(self.grid).ravel())
-            ok = len(g) == 2 and all(float(x) == y for x, y in zip(np.asarray(self.grid).ravel(), g))
+            raw = np.asarray(self.grid).ravel()
+            ok = len(g) == 2 and all(float(x) == y for x, y in zip(raw, g))
         except (TypeError, ValueError):
             ok = False
         if not ok or min(g) < 1:

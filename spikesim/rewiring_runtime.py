@@ -134,7 +134,7 @@ class RewiringGroup:
         else:
             ss = np.random.SeedSequence(entropy=net.seed, spawn_key=(0x52455749, index))
         self.seed = int(ss.generate_state(1, np.uint64)[0])
-        self.fast, self.period = KR_schedule(rule, net.dt)
+        self.fast, self.period = _schedule(rule, net.dt)
 
     @property
     def stats(self) -> dict:
@@ -153,7 +153,7 @@ class RewiringGroup:
                 f"{sum(p.n_synapses for p in self.projections)} synapses)")
 
 
-def KR_schedule(rule, dt):
+def _schedule(rule, dt):
     from .rewiring import rewiring_schedule
 
     return rewiring_schedule(rule.f_rew, dt)
