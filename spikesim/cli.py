@@ -62,13 +62,25 @@ def demo(args) -> int:
 
 
 def bench(args) -> int:
-    """Run the CUBA benchmark (static, or with STDP) side by side against reference simulators."""
+    """Run the CUBA benchmark (static, or with STDP) or the microcircuit side by side against
+    reference simulators."""
     from .bench.runner import run_cuba_bench, run_stdp_bench
 
-    run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     against = [s.strip() for s in args.against.split(",") if s.strip()] if args.against else []
+    if args.network == "microcircuit":
+        # a published model (models/microcircuit): the CLI reaches it as for ca3/hlop/lsm
+        from .models.microcircuit.bench import run_microcircuit_bench
+
+        threads = 2 if args.threads == "auto" else args.threads
+        run_microcircuit_bench(scale=args.scale, duration_ms=args.duration_ms,
+                               against=[a for a in against if a != "brian2"], json_path=args.json,
+                               seed=55 if args.seed is None else args.seed, threads=threads,
+                               k_scale=args.k_scale, drive=args.drive, warmup_ms=args.warmup_ms,
+                               precision=args.precision, timeout_s=args.timeout_s)
+        return 0
+    run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
-        json_path=args.json, seed=args.seed, threads=args.threads,
+        json_path=args.json, seed=1 if args.seed is None else args.seed, threads=args.threads,
         fresh_numba_cache=args.fresh_numba_cache, timeout_s=args.timeout_s)
     return 0
 
@@ -137,15 +149,29 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("bench", help="benchmark against Brian2 and NEST",
                        description="cuba: the CUBA network; stdp: CUBA with additive pair STDP "
-                                   "on the excitatory-to-excitatory synapses")
-    p.add_argument("network", choices=["cuba", "stdp"])
+                                   "on the excitatory-to-excitatory synapses; microcircuit: the "
+                                   "Potjans & Diesmann 2014 cortical microcircuit (spikesim and "
+                                   "NEST at the same --threads)")
+    p.add_argument("network", choices=["cuba", "stdp", "microcircuit"])
     p.add_argument("--neurons", type=number("--neurons", int, 0, inclusive=False), default=4000)
     p.add_argument("--duration-ms", type=number("--duration-ms", float, 0, inclusive=False), default=1000.0)
     p.add_argument("--against", default="brian2,nest",
                    help="comma-separated reference simulators: brian2, nest (empty for none)")
     p.add_argument("--json", default=None, help="write results to this JSON file")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number",
+    p.add_argument("--seed", type=int, default=None,
+                   help="network seed (default 1; microcircuit 55, the reference rng_seed)")
+    p.add_argument("--scale", type=number("--scale", float, 0, inclusive=False), default=0.1,
+                   help="microcircuit: neuron scaling in (0, 1] (default 0.1)")
+    p.add_argument("--k-scale", type=number("--k-scale", float, 0, inclusive=False), default=None,
+                   help="microcircuit: in-degree scaling (default: --scale)")
+    p.add_argument("--drive", choices=["poisson", "dc"], default="poisson",
+                   help="microcircuit: background drive")
+    p.add_argument("--warmup-ms", type=number("--warmup-ms", float, 0, inclusive=False),
+                   default=100.0, help="microcircuit: biological time before the timed loop")
+    p.add_argument("--precision", choices=["float32", "float64"], default="float32",
+                   help="microcircuit: spikesim's precision (NEST computes in float64)")
+    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number "
+                   "(microcircuit: every simulator's, default 2)",
                    type=lambda t: t if t == "auto" else number("--threads", int, 0, inclusive=False)(t))
     p.add_argument("--fresh-numba-cache", action="store_true",
                    help="JIT spikesim into an empty Numba cache (first-call compile time)")

@@ -225,8 +225,12 @@ def _say(verbose: bool, text: str) -> None:
 
 
 def _run_child(sim: str, config: dict, tmp: str, fresh_numba_cache: bool,
-               timeout_s: float | None) -> dict:
-    """Run one simulator in a child process; always returns a result dict."""
+               timeout_s: float | None, module: str | None = None) -> dict:
+    """Run one simulator in a child process; always returns a result dict.
+
+    ``module`` is the file whose ``child_main`` the child runs (default: the module of
+    ``config["benchmark"]`` in :data:`BENCHMARKS`).
+    """
     work = tempfile.mkdtemp(prefix=f"{sim}-", dir=tmp)
     out_path = os.path.join(work, "result.json")
     cfg = dict(config, workdir=os.path.join(work, "brian2_project"))
@@ -235,7 +239,8 @@ def _run_child(sim: str, config: dict, tmp: str, fresh_numba_cache: bool,
         env["NUMBA_CACHE_DIR"] = os.path.join(work, "numba_cache")
     if sim == "nest":
         env.setdefault("PYNEST_QUIET", "1")
-    module = BENCHMARKS[config.get("benchmark", "cuba")].__file__
+    if module is None:
+        module = BENCHMARKS[config.get("benchmark", "cuba")].__file__
     cmd = [sys.executable, "-c", _CHILD, module, sim, json.dumps(cfg), out_path]
     t0 = time.perf_counter()
     # own process group, so a timeout or Ctrl-C also ends what the child started (make, main)
