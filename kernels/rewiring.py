@@ -144,98 +144,19 @@ def rand_int(r32, n):
 
 
 @jit
-def _fill_pool(g, rw, spikes, ns):
+def _fill_pool(g, cap, g_r_lo, r_lo, r_hi, pool, spikes, ns):
     """LastNeuronSelection's candidates: the step's spikes of received populations."""
-    cap = rw.g_buf[g]
     n = 0
     for m in range(ns):
         if n >= cap:
             break
         j = spikes[m]
-        for r in range(rw.g_r_lo[g], rw.g_r_lo[g + 1]):
-            if rw.r_lo[r] <= j and j < rw.r_hi[r]:
-                rw.pool[n] = j
+        for r in range(g_r_lo[g], g_r_lo[g + 1]):
+            if r_lo[r] <= j and j < r_hi[r]:
+                pool[n] = j
                 n += 1
                 break
     return n
-
-
-@jit
-def _get_w(rw, e, k, weight, pj_w, plw):
-    if rw.e_plastic[e] != 0:
-        return np.float64(plw[rw.e_wbase[e] + k])
-    return np.float64(weight[pj_w[rw.e_pj[e]] + k])
-
-
-@jit
-def _remove(g, e, slot, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn, rw):
-    """Remove the synapse of ``slot``; the row's last active synapse takes its place."""
-    k = np.int64(rw.slot_k[slot])
-    i = np.int64(rw.slot_i[slot])
-    row = rw.e_row[e] + i
-    na = rw.e_nact_lo[e] + i
-    last = cut[row, 0] + rw.nact[na] - 1
-    pj = rw.e_pj[e]
-    base = pj_syn[pj]
-    ss0 = rw.e_ss_lo[e]
-    glo = rw.g_slot_lo[g]
-    plastic = rw.e_plastic[e] != 0
-    wb = rw.e_wbase[e] if plastic else pj_w[pj]
-    if k != last:
-        post[base + k] = post[base + last]
-        if plastic:
-            plw[wb + k] = plw[wb + last]
-        else:
-            weight[wb + k] = weight[wb + last]
-        if rw.e_dvar[e] != 0:
-            delay[pj_d[pj] + k] = delay[pj_d[pj] + last]
-        ms = rw.syn_slot[ss0 + last]
-        rw.syn_slot[ss0 + k] = ms
-        rw.slot_k[glo + ms] = k
-        if plastic:
-            col_syn[rw.e_colbase[e] + ms] = k
-    rw.syn_slot[ss0 + last] = -1
-    post[base + last] = 0
-    if plastic:
-        plw[wb + last] = 0.0
-    else:
-        weight[wb + last] = 0.0
-    rw.nact[na] -= 1
-    cut[row, 1] -= 1
-    rw.slot_e[slot] = -1
-    rw.slot_i[slot] = -1
-    rw.slot_k[slot] = -1
-    if plastic:
-        ls = slot - glo
-        col_syn[rw.e_colbase[e] + ls] = rw.e_trash[e]
-        col_pre[rw.e_colbase[e] + ls] = 0
-
-
-@jit
-def _add(g, e, i, j, slot, d, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn,
-         rw):
-    """Append synapse ``i -> j`` (delay ``d`` steps) to row ``i`` and give it ``slot``."""
-    row = rw.e_row[e] + i
-    na = rw.e_nact_lo[e] + i
-    k = cut[row, 0] + rw.nact[na]
-    pj = rw.e_pj[e]
-    glo = rw.g_slot_lo[g]
-    ls = slot - glo
-    post[pj_syn[pj] + k] = j
-    if rw.e_plastic[e] != 0:
-        plw[rw.e_wbase[e] + k] = rw.e_w_init[e]
-        col_syn[rw.e_colbase[e] + ls] = k
-        col_pre[rw.e_colbase[e] + ls] = i
-    else:
-        weight[pj_w[pj] + k] = rw.e_w_init[e]
-    if rw.e_dvar[e] != 0:
-        delay[pj_d[pj] + k] = d
-    rw.syn_slot[rw.e_ss_lo[e] + k] = ls
-    rw.slot_e[slot] = e - rw.g_e_lo[g]
-    rw.slot_i[slot] = i
-    rw.slot_k[slot] = k
-    rw.nact[na] += 1
-    cut[row, 1] += 1
 
 
 @jit
@@ -256,79 +177,141 @@ def formation_d2(i, j, gx, gy):
 
 
 @jit
-def attempt(g, rw, n_pool, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn):
-    """One rewiring attempt of group ``g`` (see the module docstring). Returns
-    1 formed, -1 eliminated, 0 nothing."""
-    c = rw.g_count[g]
-    rw.g_count[g] = c + 1
-    seed = rw.g_seed[g]
-    st = rw.stats[g]
-    st[ST_ATTEMPTS] += 1
-    s_max = rw.g_s_max[g]
-    j = rand_int(draw(seed, c, 0), rw.g_n_post[g])
-    s = rand_int(draw(seed, c, 1), s_max)
-    slot = rw.g_slot_lo[g] + j * s_max + s
-    el = np.int64(rw.slot_e[slot])
-    if el >= 0:  # elimination of the slot's synapse
-        e = rw.g_e_lo[g] + el
-        w = abs(_get_w(rw, e, np.int64(rw.slot_k[slot]), weight, pj_w, plw))
-        r32 = draw(seed, c, 4)
-        if w < rw.e_thresh[e]:
-            st[ST_ELIM_TRIALS_DEP] += 1
-            if r32 > rw.e_pdep[e]:
-                return 0
-            st[ST_ELIM_DEP] += 1
+def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner, dlo, dhi,
+              e_lo, e_hi, slot_lo, rr_lo, rr_hi,
+              e_pj, e_pre_lo, e_n_pre, e_row, e_nact_lo, e_ss_lo, e_w_init, e_thresh, e_pdep,
+              e_ppot, e_tab_lo, e_tab_n, e_gx, e_gy, e_plastic, e_wbase, e_colbase, e_trash,
+              e_dvar, nact, syn_slot, slot_e, slot_i, slot_k, tab, r_lo, r_hi, r_e, pool,
+              cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn):
+    """``n_att`` attempts of group ``g`` (the module docstring's steps 1-3), over plain arrays
+    (a namedtuple field read in the loop would cost a reference count each). Returns the
+    random-number counter after them; ``st`` (the group's stats row) is updated."""
+    c = count
+    for _ in range(n_att):
+        c0 = c
+        c += 1
+        st[ST_ATTEMPTS] += 1
+        j = rand_int(draw(seed, c0, 0), n_post)
+        s = rand_int(draw(seed, c0, 1), s_max)
+        slot = slot_lo + j * s_max + s
+        el = np.int64(slot_e[slot])
+        if el >= 0:  # elimination of the slot's synapse
+            e = e_lo + el
+            k = np.int64(slot_k[slot])
+            pj = e_pj[e]
+            plastic = e_plastic[e] != 0
+            wb = e_wbase[e] if plastic else pj_w[pj]
+            w = abs(np.float64(plw[wb + k]) if plastic else np.float64(weight[wb + k]))
+            r32 = draw(seed, c0, 4)
+            if w < e_thresh[e]:
+                st[ST_ELIM_TRIALS_DEP] += 1
+                if r32 > e_pdep[e]:
+                    continue
+                st[ST_ELIM_DEP] += 1
+            else:
+                st[ST_ELIM_TRIALS_POT] += 1
+                if r32 > e_ppot[e]:
+                    continue
+                st[ST_ELIM_POT] += 1
+            # remove: the row's last active synapse takes the freed place
+            i = np.int64(slot_i[slot])
+            row = e_row[e] + i
+            na = e_nact_lo[e] + i
+            last = cut[row, 0] + nact[na] - 1
+            base = pj_syn[pj]
+            ss0 = e_ss_lo[e]
+            if k != last:
+                post[base + k] = post[base + last]
+                if plastic:
+                    plw[wb + k] = plw[wb + last]
+                else:
+                    weight[wb + k] = weight[wb + last]
+                if e_dvar[e] != 0:
+                    delay[pj_d[pj] + k] = delay[pj_d[pj] + last]
+                ms = syn_slot[ss0 + last]
+                syn_slot[ss0 + k] = ms
+                slot_k[slot_lo + ms] = k
+                if plastic:
+                    col_syn[e_colbase[e] + ms] = k
+            syn_slot[ss0 + last] = -1
+            post[base + last] = 0
+            if plastic:
+                plw[wb + last] = 0.0
+            else:
+                weight[wb + last] = 0.0
+            nact[na] -= 1
+            cut[row, 1] -= 1
+            slot_e[slot] = -1
+            slot_i[slot] = -1
+            slot_k[slot] = -1
+            if plastic:
+                col_syn[e_colbase[e] + slot - slot_lo] = e_trash[e]
+                col_pre[e_colbase[e] + slot - slot_lo] = 0
+            continue
+        # partner selection
+        if partner == 0:
+            e = e_lo + rand_int(draw(seed, c0, 2), e_hi - e_lo)
+            i = rand_int(draw(seed, c0, 3), e_n_pre[e])
         else:
-            st[ST_ELIM_TRIALS_POT] += 1
-            if r32 > rw.e_ppot[e]:
-                return 0
-            st[ST_ELIM_POT] += 1
-        _remove(g, e, slot, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn,
-                rw)
-        return -1
-    # partner selection
-    if rw.g_partner[g] == 0:
-        e = rw.g_e_lo[g] + rand_int(draw(seed, c, 2), rw.g_e_lo[g + 1] - rw.g_e_lo[g])
-        i = rand_int(draw(seed, c, 3), rw.e_n_pre[e])
-    else:
-        if n_pool == 0:
-            st[ST_NO_PARTNER] += 1
-            return 0
-        gid = rw.pool[rand_int(draw(seed, c, 3), n_pool)]
-        e = np.int64(-1)
-        for r in range(rw.g_r_lo[g], rw.g_r_lo[g + 1]):
-            if rw.r_lo[r] <= gid and gid < rw.r_hi[r]:
-                e = rw.r_e[r]
-                break
-        if e < 0:
-            st[ST_NO_PARTNER] += 1
-            return 0
-        i = gid - rw.e_pre_lo[e]
-    row = rw.e_row[e] + i
-    start = cut[row, 0]
-    na = rw.nact[rw.e_nact_lo[e] + i]
-    if na >= s_max:
-        st[ST_ROW_FULL] += 1
-        return 0
-    if rw.g_replace[g] == 0:
-        base = pj_syn[rw.e_pj[e]]
-        for k in range(start, start + na):
-            if post[base + k] == j:
+            if n_pool == 0:
+                st[ST_NO_PARTNER] += 1
+                continue
+            gid = pool[rand_int(draw(seed, c0, 3), n_pool)]
+            e = np.int64(-1)
+            for r in range(rr_lo, rr_hi):
+                if r_lo[r] <= gid and gid < r_hi[r]:
+                    e = r_e[r]
+                    break
+            if e < 0:
+                st[ST_NO_PARTNER] += 1
+                continue
+            i = gid - e_pre_lo[e]
+        pj = e_pj[e]
+        row = e_row[e] + i
+        na = e_nact_lo[e] + i
+        start = cut[row, 0]
+        n_act = nact[na]
+        if n_act >= s_max:
+            st[ST_ROW_FULL] += 1
+            continue
+        base = pj_syn[pj]
+        if replace == 0:
+            found = False
+            for k in range(start, start + n_act):
+                if post[base + k] == j:
+                    found = True
+                    break
+            if found:
                 st[ST_PAIR_EXISTS] += 1
-                return 0
-    # formation rule
-    st[ST_FORM_TRIALS] += 1
-    d2 = formation_d2(i, j, rw.e_gx[e], rw.e_gy[e])
-    if d2 >= rw.e_tab_n[e]:
-        return 0
-    r16 = rand_int(draw(seed, c, 4), 65535)
-    if r16 > rw.tab[rw.e_tab_lo[e] + d2]:
-        return 0
-    d = rw.g_dlo[g] + rand_int(draw(seed, c, 5), rw.g_dhi[g] - rw.g_dlo[g])
-    _add(g, e, i, j, slot, d, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn,
-         rw)
-    st[ST_FORMED] += 1
-    return 1
+                continue
+        # formation rule
+        st[ST_FORM_TRIALS] += 1
+        d2 = formation_d2(i, j, e_gx[e], e_gy[e])
+        if d2 >= e_tab_n[e]:
+            continue
+        if rand_int(draw(seed, c0, 4), 65535) > tab[e_tab_lo[e] + d2]:
+            continue
+        d = dlo + rand_int(draw(seed, c0, 5), dhi - dlo)
+        # add i -> j at the end of row i's active synapses, into this slot
+        k = start + n_act
+        ls = slot - slot_lo
+        post[base + k] = j
+        if e_plastic[e] != 0:
+            plw[e_wbase[e] + k] = e_w_init[e]
+            col_syn[e_colbase[e] + ls] = k
+            col_pre[e_colbase[e] + ls] = i
+        else:
+            weight[pj_w[pj] + k] = e_w_init[e]
+        if e_dvar[e] != 0:
+            delay[pj_d[pj] + k] = d
+        syn_slot[e_ss_lo[e] + k] = ls
+        slot_e[slot] = e - e_lo
+        slot_i[slot] = i
+        slot_k[slot] = k
+        nact[na] += 1
+        cut[row, 1] += 1
+        st[ST_FORMED] += 1
+    return c
 
 
 @jit
@@ -347,7 +330,13 @@ def rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d,
             n_att = 1
         n_pool = 0
         if rw.g_partner[g] == 1:
-            n_pool = _fill_pool(g, rw, spikes, ns)
-        for _ in range(n_att):
-            attempt(g, rw, n_pool, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre,
-                    col_syn)
+            n_pool = _fill_pool(g, rw.g_buf[g], rw.g_r_lo, rw.r_lo, rw.r_hi, rw.pool, spikes, ns)
+        rw.g_count[g] = _attempts(
+            g, n_att, n_pool, rw.g_seed[g], rw.g_count[g], rw.stats[g], rw.g_n_post[g],
+            rw.g_s_max[g], rw.g_replace[g], rw.g_partner[g], rw.g_dlo[g], rw.g_dhi[g],
+            rw.g_e_lo[g], rw.g_e_lo[g + 1], rw.g_slot_lo[g], rw.g_r_lo[g], rw.g_r_lo[g + 1],
+            rw.e_pj, rw.e_pre_lo, rw.e_n_pre, rw.e_row, rw.e_nact_lo, rw.e_ss_lo, rw.e_w_init,
+            rw.e_thresh, rw.e_pdep, rw.e_ppot, rw.e_tab_lo, rw.e_tab_n, rw.e_gx, rw.e_gy,
+            rw.e_plastic, rw.e_wbase, rw.e_colbase, rw.e_trash, rw.e_dvar, rw.nact, rw.syn_slot,
+            rw.slot_e, rw.slot_i, rw.slot_k, rw.tab, rw.r_lo, rw.r_hi, rw.r_e, rw.pool,
+            cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn)
