@@ -319,6 +319,38 @@ def test_workers_do_not_change_features(tmp_path):
     assert bf1 == bf2 and 3 in bf1
 
 
+def test_cache_resumes_a_stopped_run_with_identical_results(tmp_path, monkeypatch):
+    """A run keeps W_INI and every finished block of features; a second run with the same
+    settings simulates nothing, and one whose blocks were partly lost (a stopped run)
+    simulates only those, with features and accuracies identical to the first run."""
+    from spikesim.models.lsm import pipeline
+
+    (tmp_path / "data").mkdir()
+    data = _tiny_mnist(tmp_path / "data")
+    monkeypatch.setattr(pipeline, "BLOCK", 8)
+    kw = dict(neurons=27, workers=1, duration_ms=60, init_samples=20, n_bf=2, log=None,
+              cache=tmp_path / "cache")
+    first = pipeline.run_lsm("mnist", data, "nalsm", features_path=tmp_path / "a.npz", **kw)
+    (key,) = list((tmp_path / "cache").iterdir())
+    blocks = sorted(key.glob("block_*.npz"))
+    assert len(blocks) == 8 and (key / "w_ini.npz").exists()  # 60 samples in blocks of 8
+    simulated = []
+    real = pipeline._worker_block
+    monkeypatch.setattr(pipeline, "_worker_block", lambda idx: simulated.append(len(idx)) or real(idx))
+    again = pipeline.run_lsm("mnist", data, "nalsm", features_path=tmp_path / "b.npz", **kw)
+    assert simulated == [] and again["cpu_time_s"]["init"] < first["cpu_time_s"]["init"]
+    for f in blocks[2:5]:  # as if the run had stopped there
+        f.unlink()
+    resumed = pipeline.run_lsm("mnist", data, "nalsm", features_path=tmp_path / "c.npz", **kw)
+    assert simulated == [8, 8, 8]
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "c.npz") as c:
+        np.testing.assert_array_equal(a["counts"], c["counts"])
+    assert first["accuracy"] == again["accuracy"] == resumed["accuracy"]
+    assert first["branching_factor"] == resumed["branching_factor"]
+    other = pipeline.run_lsm("mnist", data, "nalsm", **{**kw, "duration_ms": 70})
+    assert other["cache"] != first["cache"]  # other settings, other key
+
+
 def test_split_is_fixed_across_network_seeds(tmp_path):
     from spikesim.models.lsm.pipeline import load_dataset
 

@@ -53,6 +53,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "(1 = exact timing; the full-density astrocyte is linked in the kernel)")
     p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
+    p.add_argument("--cache", default=None,
+                   help="folder for W_INI and liquid features, so that a stopped run resumes "
+                        "(default $SPIKESIM_CACHE/lsm, i.e. ~/.cache/spikesim/lsm)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
     return p
@@ -71,7 +75,8 @@ def run(args) -> int:
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,
                   init_samples=args.init_samples, duration_ms=args.duration_ms, time_bins=bins,
-                  n_bf=args.bf_samples, log=None if args.quiet else print, split_seed=args.split_seed)
+                  n_bf=args.bf_samples, log=None if args.quiet else print, split_seed=args.split_seed,
+                  cache=False if args.no_cache else (args.cache or True))
     if args.quiet:
         print(json.dumps({k: res[k] for k in ("mode", "accuracy", "branching_factor", "mean_rate_hz",
                                               "wall_time_s")}))

@@ -9,6 +9,7 @@ number of workers.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import multiprocessing as mp
@@ -31,6 +32,7 @@ from .liquid import (
     init_params,
     input_neuron_spikes,
 )
+from .cache import FeatureCache
 from .readout import fit_readout, l1_normalise
 
 DATASETS = ("mnist", "fsdd", "nmnist")
@@ -158,35 +160,61 @@ def _worker_block(idx):
 
 
 def simulate(source: Source, idx, mode: str, params: LSMParams, seed: int, w_ini, workers: int = 2,
-             time_bins: int = 1, bf_samples=(), log=None) -> tuple[np.ndarray, dict, float]:
+             time_bins: int = 1, bf_samples=(), log=None, cache=None) -> tuple[np.ndarray, dict, float]:
     """Liquid spike counts ``(len(idx), time_bins, N)`` of samples ``idx`` and the branching
     factors of ``bf_samples`` (dict sample -> value), on ``workers`` processes, and the
-    workers' CPU time (s). ``log`` (optional) receives progress lines."""
+    workers' CPU time (s) for the samples simulated now. ``log`` (optional) turns on a tqdm
+    progress bar with an ETA. ``cache`` (a :class:`.cache.FeatureCache`, optional): blocks
+    already on disk are loaded instead of simulated, and each new block is saved as it
+    finishes, so an interrupted run resumes."""
     idx = np.asarray(idx)
-    blocks = [idx[a:a + BLOCK] for a in range(0, idx.shape[0], BLOCK)]
+    firsts = list(range(0, idx.shape[0], BLOCK))
+    done_blocks = {}
+    if cache is not None:
+        for a in firsts:
+            got = cache.load_block(a, min(BLOCK, idx.shape[0] - a))
+            if got is not None:
+                done_blocks[a] = got
+    todo = [a for a in firsts if a not in done_blocks]
     init = (mode, params, seed, source, w_ini, time_bins, tuple(int(i) for i in bf_samples))
-    out, bfs, cpu = [], {}, 0.0
-    t0 = time.perf_counter()
-    if workers <= 1:
-        _worker_init(*init)
-        results = map(_worker_block, blocks)
-        pool = None
+    cpu = 0.0
+    bar = None
+    if log:
+        from tqdm import tqdm
+
+        n_done = sum(c.shape[0] for c, _ in done_blocks.values())
+        bar = tqdm(total=idx.shape[0], initial=n_done, unit="sample", desc=f"  {mode} liquid",
+                   mininterval=2.0, dynamic_ncols=True)
+        if n_done:
+            log(f"  {n_done} samples loaded from {cache.dir}")
+    pool = None
+    if todo:
+        blocks = [idx[a:a + BLOCK] for a in todo]
+        if workers <= 1:
+            _worker_init(*init)
+            results = map(_worker_block, blocks)
+        else:
+            ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            pool = ctx.Pool(workers, initializer=_worker_init, initargs=init)
+            results = pool.imap(_worker_block, blocks)
     else:
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        pool = ctx.Pool(workers, initializer=_worker_init, initargs=init)
-        results = pool.imap(_worker_block, blocks)
+        results = iter(())
     try:
-        for k, (c, bf, cpu_k) in enumerate(results):
-            out.append(c)
-            bfs.update(bf)
+        for a, (c, bf, cpu_k) in zip(todo, results):
+            done_blocks[a] = (c, bf)
+            if cache is not None:
+                cache.save_block(a, c.shape[0], c, bf)
             cpu += cpu_k
-            if log and (k + 1) % max(1, len(blocks) // 10) == 0:
-                done = sum(len(b) for b in blocks[:k + 1])
-                log(f"  {done}/{idx.shape[0]} samples, {time.perf_counter() - t0:.1f} s")
+            if bar is not None:
+                bar.update(c.shape[0])
     finally:
         if pool is not None:
             pool.close()
             pool.join()
+        if bar is not None:
+            bar.close()
+    out = [done_blocks[a][0] for a in firsts]
+    bfs = {k: v for a in firsts for k, v in done_blocks[a][1].items()}
     counts = np.concatenate(out) if out else np.zeros((0, time_bins, params.n_neurons), np.int64)
     return counts, bfs, cpu
 
@@ -196,7 +224,8 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
             n_samples: int | None = None, init_samples: int | None = None,
             duration_ms: int | None = None, time_bins: int = 1, n_bf: int = 50,
             baseline: bool = True, log=print, fsdd_options: dict | None = None,
-            features_path=None, split_seed: int | None = None, readout_l2=None) -> dict:
+            features_path=None, split_seed: int | None = None, readout_l2=None,
+            cache=None) -> dict:
     """Run one mode end to end and return (and optionally write as JSON) every figure.
 
     Returns a dict with ``accuracy`` (train / validation / test), ``branching_factor``
@@ -209,6 +238,9 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     ``readout_l2``: the readout's L2 grid (default: :func:`fit_readout`'s), chosen on validation.
     ``init_samples`` defaults to the training set size, at least 10,000 (the paper
     presents its 50,000 training digits once; mnist5k's 3,500 are drawn with repetition).
+    ``cache``: None or False (no cache), True (under ``$SPIKESIM_CACHE/lsm``) or a folder:
+    W_INI and the liquid features are kept there (:mod:`.cache`) and a run with the same
+    settings loads them instead of simulating again (interrupted runs resume).
     """
     V.choice("mode", mode, MODES)
     workers = V.count("workers", workers, 1)
@@ -224,11 +256,28 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     log(f"spikesim lsm: {dataset} ({len(tr)}/{len(va)}/{len(te)} train/val/test), mode {mode}, "
         f"{P.n_neurons} neurons {P.grid}, {src.n_inputs} inputs, {src.duration_ms} ms per sample")
     t_load = time.perf_counter() - t_start
+    n_init = 0
+    if mode != "lsm":
+        n_init = max(len(tr), 10000) if init_samples is None else V.count("init_samples", init_samples, 0)
+    order = np.concatenate([tr, va, te])
+    bf_samples = te[np.linspace(0, len(te) - 1, min(n_bf, len(te))).astype(int)] if n_bf else []
+    store = None
+    if cache not in (None, False):
+        settings = dict(dataset=dataset, mode=mode, seed=seed, split_seed=split_seed,
+                        n_samples=n_samples, duration_ms=src.duration_ms, time_bins=time_bins,
+                        init_samples=n_init, init_ms=data["init_ms"], fsdd_options=fsdd_options,
+                        params=repr(P), order=hashlib.sha256(order.tobytes()).hexdigest(),
+                        bf_samples=[int(i) for i in bf_samples])
+        store = FeatureCache(None if cache is True else cache, settings, data_dir)
+        log(f"  cache: {store.dir}")
     # W_INI: random training samples, init_ms each, plasticity on, weights carried over
     t0, c0 = time.perf_counter(), time.process_time()
     w_ini, init_stats = None, {}
-    if mode != "lsm":
-        n_init = max(len(tr), 10000) if init_samples is None else V.count("init_samples", init_samples, 0)
+    cached = store.load_w_ini() if store is not None and mode != "lsm" else None
+    if cached is not None:
+        w_ini, init_stats = cached
+        log(f"  W_INI loaded from {store.dir}")
+    elif mode != "lsm":
         rng = np.random.default_rng([seed, 1])
         pick = rng.choice(tr, size=n_init, replace=n_init > len(tr))
         starts = rng.integers(0, src.duration_ms - data["init_ms"] + 1, size=n_init)
@@ -240,13 +289,14 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
         w_ini = L0.get_weights()
         init_stats = {k: dict(mean=float(w.mean()), mean_initial=float(w0[k].mean()),
                               at_zero=float(np.mean(w == 0.0))) for k, w in w_ini.items()}
+        if store is not None:
+            store.save_w_ini(w_ini, init_stats)
         log(f"  W_INI from {n_init} samples x {data['init_ms']} ms: {time.perf_counter() - t0:.1f} s")
     t_init, cpu_init = time.perf_counter() - t0, time.process_time() - c0
     # liquid features of every sample
     t0 = time.perf_counter()
-    order = np.concatenate([tr, va, te])
-    bf_samples = te[np.linspace(0, len(te) - 1, min(n_bf, len(te))).astype(int)] if n_bf else []
-    counts, bfs, cpu_sim = simulate(src, order, mode, P, seed, w_ini, workers, time_bins, bf_samples, log)
+    counts, bfs, cpu_sim = simulate(src, order, mode, P, seed, w_ini, workers, time_bins, bf_samples,
+                                    log, store)
     t_sim = time.perf_counter() - t0
     if features_path:
         np.savez_compressed(features_path, counts=counts.astype(np.int32), labels=y[order],
@@ -287,6 +337,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
         unloaded_estimate_s=t_load + cpu_init + cpu_sim / workers + cpu_readout,
         cpu_ms_per_sample=1e3 * cpu_sim / max(1, counts.shape[0]),
         init_samples=0 if mode == "lsm" else int(n_init), w_ini=init_stats,
+        cache=None if store is None else str(store.dir),
         baseline_raw=base, test_predictions=pred.tolist(), test_labels=labels[pos["test"]].tolist(),
         load_average=dict(start=list(load0), end=list(os.getloadavg())), cpu_count=os.cpu_count(),
         params={k: (v if not isinstance(v, dict) else {"".join(kk): vv for kk, vv in v.items()})
