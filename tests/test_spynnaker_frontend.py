@@ -22,7 +22,14 @@ def test_name_and_machine_calls():
     sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 100)
     sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 100.0)   # sPyNNaker takes floats
     sim.set_number_of_neurons_per_core(sim.SpikeSourcePoisson, (16, 16))
-    sim.set_allow_delay_extensions(False)
+    sim.set_allow_delay_extensions(False)                      # older sPyNNaker
+    sim.set_allow_delay_extensions(sim.IF_curr_exp, False)     # sPyNNaker 7 (microcircuit_model)
+    sim.set_number_of_synapse_cores(sim.IF_curr_exp, 0)
+    sim.set_number_of_synapse_cores(sim.IF_curr_exp, None)
+    with pytest.raises(errors.InvalidParameterValueError, match="n_synapse_cores.*-1"):
+        sim.set_number_of_synapse_cores(sim.IF_curr_exp, -1)
+    with pytest.raises(errors.InvalidParameterValueError, match="allow_delay_extensions.*'no'"):
+        sim.set_allow_delay_extensions(sim.IF_curr_exp, "no")
     for bad in (2.5, 0, -3, "100", (4, 0)):
         with pytest.raises(errors.InvalidParameterValueError, match="max_permitted"):
             sim.set_number_of_neurons_per_core(sim.IF_curr_exp, bad)

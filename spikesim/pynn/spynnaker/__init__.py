@@ -11,7 +11,8 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
 
 - ``name()``: ``"spikesim (sPyNNaker front end)"``.
 - Placement and machine calls (``set_number_of_neurons_per_core`` with an int, a
-  float or a tuple, ``set_allow_delay_extensions``): accepted and checked, and they
+  float or a tuple, ``set_allow_delay_extensions``, ``set_number_of_synapse_cores``):
+  accepted and checked, and they
   change nothing: spikesim has no cores, no chips and no delay extensions.
 - ``get_machine``, live input/output and external devices
   (``sim.external_devices``): raise ``NotImplementedError`` naming the call (there is
@@ -31,7 +32,10 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
 # flake8: noqa: F401, F403
 import spikesim.pynn as _backend
 from spikesim.pynn import *
+import numpy as np
 from pyNN import errors
+from pyNN.random import NativeRNG  # noqa: F401  (sPyNNaker exports it)
+from pyNN.space import distance  # noqa: F401  (sPyNNaker exports PyNN's)
 from spikesim.pynn.simulator import check_count as _check_count
 
 import spikesim as _ss
@@ -75,12 +79,27 @@ def set_number_of_neurons_per_core(neuron_type, max_permitted) -> None:
         _check_count("set_number_of_neurons_per_core: max_permitted", v)
 
 
-def set_allow_delay_extensions(allow) -> None:
-    """sPyNNaker: whether long delays may use delay-extension cores. Accepted; spikesim
-    takes any delay up to 65,535 steps without extensions, so it changes nothing."""
-    if not isinstance(allow, (bool, int)):
+def set_allow_delay_extensions(neuron_type, allow_delay_extensions=None) -> None:
+    """sPyNNaker: whether a model's long delays may use delay-extension cores,
+    ``set_allow_delay_extensions(neuron_type, allow)`` (older sPyNNaker:
+    ``set_allow_delay_extensions(allow)``, also taken). Checked and accepted; spikesim takes
+    any delay up to 65,535 steps without extensions, so it changes nothing."""
+    allow = neuron_type if allow_delay_extensions is None else allow_delay_extensions
+    if isinstance(allow, (bool, np.bool_)) or (isinstance(allow, int) and allow in (0, 1)):
+        return
+    raise errors.InvalidParameterValueError(
+        f"set_allow_delay_extensions: allow_delay_extensions must be True or False, got {allow!r}")
+
+
+def set_number_of_synapse_cores(neuron_type, n_synapse_cores) -> None:
+    """sPyNNaker: how many synapse cores a model's populations use (0: combined cores,
+    None: the tool chooses). Checked and accepted; it changes nothing here (no cores)."""
+    n = n_synapse_cores
+    if n is not None and (isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer))
+                          or n < 0):
         raise errors.InvalidParameterValueError(
-            f"set_allow_delay_extensions: allow must be True or False, got {allow!r}")
+            f"set_number_of_synapse_cores: n_synapse_cores must be None or an integer >= 0, "
+            f"got {n!r}")
 
 
 def get_machine(*args, **kwargs):
