@@ -77,6 +77,9 @@ def save(net, path: str | os.PathLike) -> None:
         raise NotImplementedError(f"save(): population {g.post.label!r} rewires its synapses "
                                   "(spikesim.rewiring); saving structural projections is not "
                                   "available")
+    for inp in getattr(net, "poisson_inputs", None) or []:
+        raise NotImplementedError(f"save(): Poisson input {inp.label!r} "
+                                  "(Network.add_poisson_input) is not saved yet")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".spikesim-", suffix=".h5.tmp", dir=folder)

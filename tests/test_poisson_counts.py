@@ -242,3 +242,17 @@ def test_high_rate_source_cannot_drive_plastic_synapses():
     with pytest.raises(ValueError, match="exceeds one spike per step .* plastic"):
         ok.set(rate=20000.0)
     src.set(rate=40000.0)  # not plastic: any rate
+
+
+def test_export_save_and_nest_backend_refuse_poisson_inputs(tmp_path):
+    from spikesim.export import ExportError, to_pynn_script
+
+    net = ss.Network(dt=0.1, seed=1)
+    pop = net.add_population(3, ss.IF_curr_exp())
+    net.add_poisson_input(pop, rate=1000.0, weight=0.1)
+    with pytest.raises(ExportError, match="poisson-input"):
+        to_pynn_script(net)
+    with pytest.raises(ExportError, match="poisson-input"):
+        ss.export.to_spinnaker(net, tmp_path / "spinn")
+    with pytest.raises(NotImplementedError, match="Poisson input .* is not saved"):
+        net.save(tmp_path / "n.h5")

@@ -40,12 +40,21 @@ def refuse_extensions(net, target: str) -> None:
     The options are the model's ``EXTENSIONS`` (e.g. ``integrate_refractory``,
     ``reset_subtract``); the rule is the option's name with hyphens.
     """
+    _refuse_poisson_inputs(net, target)
     for pop in net.populations:
         for ext in getattr(getattr(pop.celltype, "model", None), "EXTENSIONS", ()):
             if np.any(np.asarray(pop.params.get(ext, 0)) != 0):
                 what, why = _EXTENSION_TEXT.get(ext, (f"{ext} set", "it has no such option"))
                 raise ExportError(f"population {pop.label!r}: {what} has no {target} "
                                   f"equivalent; {why}", ext.replace("_", "-"))
+
+
+def _refuse_poisson_inputs(net, target: str) -> None:
+    """Count-based Poisson inputs (Network.add_poisson_input) are not exported yet."""
+    for inp in getattr(net, "poisson_inputs", None) or []:
+        raise ExportError(f"Poisson input {inp.label!r} (Network.add_poisson_input) is not "
+                          f"exported to {target}; use a SpikeSourcePoisson per neuron connected "
+                          "OneToOne to export it", "poisson-input")
 
 
 def _refuse_rewiring(net, target: str) -> None:
@@ -83,6 +92,7 @@ def to_spinnaker(net, out_dir, **kwargs):
     from .spinnaker import to_spinnaker as f
 
     _refuse_rewiring(net, "SpiNNaker-description")
+    _refuse_poisson_inputs(net, "SpiNNaker-description")
     return f(net, out_dir, **kwargs)
 
 
