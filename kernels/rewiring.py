@@ -15,7 +15,11 @@ step ``dt_us`` (``synapse_dynamics_structural_common.py``), if ``p_rew`` in ms
 is below ``dt``, ``fast = int(dt_us / (p_rew * 1e6))`` attempts run in every
 step; otherwise one attempt runs in every step with ``(t + 1) % period == 0``,
 ``period = int(p_rew * 1e6 / dt_us)`` (sPyNNaker's timer count; at least 1).
-A change acts from step ``t + 1`` on.
+A change acts from step ``t + 1`` on: a static synapse formed at the end of step ``t``
+transmits spikes emitted from step ``t + 1``; a plastic one (its spikes are delivered
+when they arrive, :mod:`.plasticity`) also transmits earlier spikes of its presynaptic
+neuron that arrive after ``t``. A removed synapse transmits nothing more (for a static
+one, spikes already in the ring buffer still arrive).
 
 One attempt (``synaptogenesis_dynamics_rewire`` and ``row_restructure``):
 
