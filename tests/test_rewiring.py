@@ -134,6 +134,34 @@ def test_random_selection_matches_twin_through_network_runs(replace, delay, f_re
     check_invariants(group)
 
 
+def test_two_groups_match_their_twins():
+    """Two postsynaptic populations: two processes with their own rules, counters, slots."""
+    net = ss.Network(dt=1.0, seed=9, dtype="float64")
+    src = net.add_population(25, ss.SpikeSourcePoisson(rate=30.0), label="src")
+    ta = net.add_population(25, ss.IF_curr_exp(), label="a")
+    tb = net.add_population(16, ss.IF_curr_exp(), label="b")
+    pa = net.connect(src, ta, ss.FixedNumberPre(2), weight=0.3)
+    pb = net.connect(src, tb, ss.FixedNumberPre(3), weight=0.7)
+    net.connect(ta, tb, ss.AllToAll(), weight=0.05)
+    ga = ss.add_rewiring(pa, _rule(formation=ss.DistanceDependentFormation((5, 5), 0.7, 1.5),
+                                   elimination=ss.RandomByWeightElimination(0.5, 0.2, 0.05),
+                                   f_rew=4000.0, s_max=5, initial_weight=0.2))
+    gb = ss.add_rewiring(pb, _rule(formation=ss.DistanceDependentFormation((4, 4), 0.9, 1.0),
+                                   elimination=ss.RandomByWeightElimination(0.5, 0.2, 0.1),
+                                   f_rew=500.0, s_max=7, initial_weight=0.6,
+                                   initial_delay=(1.0, 3.0), with_replacement=False))
+    twins = [twin_of(ga), twin_of(gb)]
+    net.run(400.0)
+    for t in range(400):
+        for tw in twins:
+            tw.step(t, [])
+    for g, tw in zip((ga, gb), twins):
+        assert_same(g, tw)
+        check_invariants(g)
+        assert g.stats["formed"] > 0
+    assert ga.stats["attempts"] == 1600 and gb.stats["attempts"] == 200
+
+
 @pytest.mark.parametrize("replace, buf", [(True, 64), (False, 3)])
 def test_last_neuron_selection_matches_twin_on_given_spikes(replace, buf):
     net, group = small_net(ss.LastNeuronSelection(buf), replace)
