@@ -150,13 +150,14 @@ class DistanceDependentFormation:
                     else (self.p_form_forward, self.sigma_form_forward))
         gx, gy = self.grid
         ids = np.arange(gx * gy)
-        x = ids // gx if gx > 1 else np.zeros_like(ids)
-        y = ids % gy if gy > 1 else np.zeros_like(ids)
+        x = np.unique(ids // gx if gx > 1 else np.zeros(1, np.int64))
+        y = np.unique(ids % gy if gy > 1 else np.zeros(1, np.int64))
         dx = np.abs(x[:, None] - x[None, :])
         dy = np.abs(y[:, None] - y[None, :])
         dx = np.where(dx > gx * 0.5, dx - gx, dx)
         dy = np.where(dy > gy * 0.5, dy - gy, dy)
-        largest = int((dx ** 2 + dy ** 2).max())
+        # the largest squared distance over the grid's neurons (x and y vary independently)
+        largest = int((dx ** 2).max() + (dy ** 2).max())
         raw = p * np.exp(-np.arange(largest + 1) / (2.0 * sigma ** 2))
         q = (raw * MAX_SHORT).astype(np.uint16)
         q = q[q > 0]
