@@ -250,15 +250,18 @@ def _convert(proj: Projection, group: RewiringGroup, dlo: int, dhi: int) -> None
         delay[pos] = old_d
     syn_slot = np.full(m, -1, np.int32)
     e_local = len(group.projections)
-    free = slots < 0
-    for k, (i, j) in enumerate(zip(pre_idx, targets)):  # each initial synapse takes a free slot
-        s = int(np.argmax(free[j]))
-        free[j, s] = False
-        ls = j * s_max + s
-        group._slot_e[ls] = e_local
-        group._slot_i[ls] = i
-        group._slot_k[ls] = pos[k]
-        syn_slot[pos[k]] = ls
+    # each initial synapse takes the next free slot of its post neuron (in storage order)
+    free_first = np.argsort(slots >= 0, axis=1, kind="stable")  # free slots first, in order
+    by_post = np.argsort(targets, kind="stable")
+    rank = np.empty(targets.shape[0], np.int64)
+    starts = np.concatenate([[0], np.cumsum(incoming)[:-1]])
+    rank[by_post] = np.arange(targets.shape[0]) - np.repeat(starts, incoming)
+    ls = targets * s_max + free_first[targets, rank] if targets.shape[0] else \
+        np.zeros(0, np.int64)
+    group._slot_e[ls] = e_local
+    group._slot_i[ls] = pre_idx
+    group._slot_k[ls] = pos
+    syn_slot[pos] = ls
     if proj.plastic:
         proj._pstate = _plastic_state(proj, post, pos, pre_idx, syn_slot, delay, m, n_post, s_max,
                                       dlo, dhi)
