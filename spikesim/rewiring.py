@@ -285,7 +285,7 @@ class StructuralPlasticity:
     s_max: int = DEFAULT_S_MAX
     with_replacement: bool = True
     seed: int | None = None
-    _delay_pair: tuple = field(default=(1.0, 1.0), repr=False, compare=False)
+    _delay_pair: tuple = field(default=(1.0, 1.0), init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.partner_selection, (RandomSelection, LastNeuronSelection)):
