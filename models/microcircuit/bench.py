@@ -301,7 +301,9 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
         r.pop("distributions", None)
     published = dict(zip(P.POPULATIONS, [float(x) for x in P.PUBLISHED_RATES]))
     out = dict(benchmark="microcircuit", config=config, machine=R._machine(), results=results,
-               ks=ks, published_rates_hz=published)
+               ks=ks, published_rates_hz=published,
+               command=" ".join(["spikesim"] + sys.argv[1:]) if sys.argv and
+               os.path.basename(sys.argv[0]) == "spikesim" else None)
     out["table"] = format_table(out)
     if verbose:
         print(out["table"], flush=True)
