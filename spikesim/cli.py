@@ -76,7 +76,8 @@ def bench(args) -> int:
                                against=[a for a in against if a != "brian2"], json_path=args.json,
                                seed=55 if args.seed is None else args.seed, threads=threads,
                                k_scale=args.k_scale, drive=args.drive, warmup_ms=args.warmup_ms,
-                               precision=args.precision, timeout_s=args.timeout_s)
+                               precision=args.precision, timeout_s=args.timeout_s,
+                               realisations=args.realisations)
         return 0
     run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
@@ -168,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="microcircuit: background drive")
     p.add_argument("--warmup-ms", type=number("--warmup-ms", float, 0, inclusive=False),
                    default=100.0, help="microcircuit: biological time before the timed loop")
+    p.add_argument("--realisations", type=number("--realisations", int, 0, inclusive=False),
+                   default=1, help="microcircuit: network realisations (seeds) of each reference "
+                   "simulator, for the KS spread between them")
     p.add_argument("--precision", choices=["float32", "float64"], default="float32",
                    help="microcircuit: spikesim's precision (NEST computes in float64)")
     p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number "

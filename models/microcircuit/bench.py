@@ -229,7 +229,7 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
                            seed: int = 55, threads: int = 2, k_scale: float | None = None,
                            drive: str = "poisson", warmup_ms: float = 100.0,
                            precision: str = "float32", timeout_s: float | None = None,
-                           verbose: bool = True) -> dict:
+                           realisations: int = 1, verbose: bool = True) -> dict:
     """Run the microcircuit in spikesim and each simulator of ``against``; print, write JSON.
 
     Parameters
@@ -249,6 +249,10 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
         spikesim's network seed; NEST gets ``seed + 1`` (as ``spikesim bench cuba``).
     timeout_s : float, optional
         Per simulator; a child that takes longer is killed and reported.
+    realisations : int
+        Network realisations of each reference simulator: ``nest`` with ``seed``, ``nest#2``
+        with ``seed + 1000`` ...; the KS distances between them (``ks_between_realisations``)
+        are the spread that spikesim's distances to the reference are judged against.
 
     Returns
     -------
@@ -278,13 +282,22 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
     config = dict(benchmark="microcircuit", scale=float(scale), k_scale=k_scale, drive=drive,
                   duration_ms=float(duration_ms), warmup_ms=float(warmup_ms), seed=int(seed),
                   threads=threads, precision=precision, dt_ms=P.DT)
+    realisations = V.count("realisations", realisations, 1)
+    config["realisations"] = realisations
+    runs = [("spikesim", "spikesim", config)]
+    for sim in names:
+        for k in range(realisations):
+            runs.append((sim if k == 0 else f"{sim}#{k + 1}", sim,
+                         dict(config, seed=int(seed) + 1000 * k)))
     results = {}
     with tempfile.TemporaryDirectory(prefix="spikesim-bench-") as tmp:
-        for sim in ["spikesim"] + names:
-            R._say(verbose, f"running {sim} (microcircuit scale {scale:g}, {duration_ms:g} ms, "
-                            f"{threads} threads) ...")
-            results[sim] = R._run_child(sim, config, tmp, False, timeout_s, module=__file__)
-            r = results[sim]
+        for key, sim, cfg in runs:
+            R._say(verbose, f"running {key} (microcircuit scale {scale:g}, {duration_ms:g} ms, "
+                            f"{threads} threads, seed {cfg['seed']}) ...")
+            results[key] = R._run_child(sim, cfg, tmp, False, timeout_s, module=__file__)
+            r = results[key]
+            r["seed"] = cfg["seed"]
+            sim = key
             R._say(verbose, f"{sim}: " + (f"build {r['build_s']:.1f} s, loop {r['loop_s']:.1f} s"
                                           if r.get("status") == "ok" else str(r.get("error"))))
     S = _sibling("stats")
@@ -297,11 +310,19 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
                                               ref["distributions"][pop][k])
                              for k in ("rates", "cvs", "ccs")}
                        for pop in base["distributions"]}
+    between = {}
+    for key, r in results.items():
+        base_key = key.split("#")[0]
+        if "#" in key and r.get("status") == "ok" and results[base_key].get("status") == "ok":
+            between[f"{base_key} vs {key}"] = {
+                pop: {k: S.ks_distance(results[base_key]["distributions"][pop][k],
+                                       r["distributions"][pop][k]) for k in ("rates", "cvs", "ccs")}
+                for pop in r["distributions"]}
     for r in results.values():  # the distributions made the KS distances; not stored
         r.pop("distributions", None)
     published = dict(zip(P.POPULATIONS, [float(x) for x in P.PUBLISHED_RATES]))
     out = dict(benchmark="microcircuit", config=config, machine=R._machine(), results=results,
-               ks=ks, published_rates_hz=published,
+               ks=ks, ks_between_realisations=between, published_rates_hz=published,
                command=" ".join(["spikesim"] + sys.argv[1:]) if sys.argv and
                os.path.basename(sys.argv[0]) == "spikesim" else None)
     out["table"] = format_table(out)
@@ -350,7 +371,8 @@ def format_table(out: dict) -> str:
     lines.append("")
     lines.append(f"{'population':10s}{'published':>10s}" + "".join(
         f"{s + ' rate':>16s}{'CV':>7s}{'CC':>8s}" for s in sims) +
-        "".join(f"{'KS ' + s + ' r/cv/cc':>22s}" for s in out.get("ks", {})))
+        "".join(f"{'KS ' + s + ' r/cv/cc':>22s}" for s in out.get("ks", {})) +
+        "".join(f"{'KS ' + s.replace(' vs ', '/'):>22s}" for s in out.get("ks_between_realisations", {})))
     for pop, pub in out.get("published_rates_hz", {}).items():
         cells = f"{pop:10s}{pub:10.3f}"
         for s in sims:
@@ -359,7 +381,8 @@ def format_table(out: dict) -> str:
             cells += (f"{p.get('rate_mean', float('nan')):16.3f}"
                       f"{'-' if cv is None else format(cv, '.3f'):>7s}"
                       f"{'-' if cc is None else format(cc, '.4f'):>8s}")
-        for s, k in out.get("ks", {}).items():
+        for s, k in list(out.get("ks", {}).items()) + list(out.get("ks_between_realisations",
+                                                                   {}).items()):
             d = k.get(pop, {})
             cells += f"{'/'.join('-' if d.get(m) is None else format(d[m], '.2f') for m in ('rates', 'cvs', 'ccs')):>22s}"
         lines.append(cells)
