@@ -29,7 +29,12 @@ needs_nest = pytest.mark.skipif(not HAS_NEST, reason="NEST (pyNN.nest) is not in
 
 def run_script(script: str, module: str, out: pathlib.Path, *args) -> dict:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, str(SCRIPTS / script), module, str(out), *map(str, args)],
+    # PyNN's own connector code, so that the same NumpyRNG seeds give pyNN.nest's connections
+    # (spikesim.pynn's default draws them natively: same rule, another realisation)
+    runner = ("import runpy, sys; import spikesim.pynn.simulator as s; s.DEFAULT_CONNECTORS = 'pynn'; "
+              "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", runner, str(SCRIPTS / script), module, str(out),
+                           *map(str, args)],
                           capture_output=True, text=True, timeout=300, env=env,
                           cwd=str(out.parent))
     assert proc.returncode == 0, f"{module} {script} failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"

@@ -10,7 +10,7 @@ from pyNN.recording import get_io
 from . import simulator
 from .simulator import CONVENTIONS, check_count
 
-_OPTIONS = ("rng_seed", "dtype", "threads", "conventions", "stdp_amplitudes",
+_OPTIONS = ("rng_seed", "dtype", "threads", "conventions", "stdp_amplitudes", "connectors",
             "inhibitory_weights")
 # documented setup() options of other PyNN backends: scripts pass them to every backend
 _OTHER_BACKENDS = ("spike_precision", "verbosity", "recording_precision", "rng_type", "t_flush",
@@ -40,6 +40,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
         "pynn": inhibitory weights onto current-based cells are negative (PyNN's rule,
         checked). "spynnaker": the magnitude of a weight is used and the receptor type
         gives the sign, as sPyNNaker does; ``get`` returns magnitudes.
+
+    ``connectors`` ("native" default, or "pynn")
+        "native": PyNN's all-to-all, one-to-one, fixed-probability, fixed-number and
+        fixed-total-number connectors are drawn by spikesim's vectorised connectors
+        (:mod:`spikesim.pynn.native_connect`): the same rule and distribution, another
+        realisation than PyNN's. "pynn": every connector runs PyNN's own code, which
+        gives exactly the connections ``pyNN.nest`` makes from the same ``NumpyRNG`` seed.
 
     ``min_delay`` 'auto' means one time step. PyNN passes backend-specific options to
     every backend (NEST's ``t_flush``, ``spike_precision``, ``verbosity``; NEURON's

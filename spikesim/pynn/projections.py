@@ -19,6 +19,7 @@ from spikesim.projection import delays_to_steps
 
 from . import simulator
 from .simulator import state
+from .native_connect import native_connections
 from .standardmodels import StaticSynapse, STDPMechanism, _DynamicSynapse
 
 
@@ -79,7 +80,11 @@ class Projection(common.Projection):
         self._chunks = {"pre": [], "post": [], "weight": [], "delay": [],
                         **{name: [] for name in self._dynamic}}
         self._static_params = {}
-        connector.connect(self)
+        native = native_connections(self, connector) if state.connectors == "native" else None
+        if native is None:
+            connector.connect(self)  # PyNN's own machinery, one call per target neuron
+        else:
+            self._take_native(native, connector)
         self._build()
 
     # ---------------------------------------------------------------- connecting
@@ -104,6 +109,17 @@ class Projection(common.Projection):
                                           "connection of a projection in spikesim")
             if v.size:
                 self._static_params[name] = float(v[0])
+
+    def _take_native(self, native: dict, connector) -> None:
+        """Connections drawn by :func:`.native_connect.native_connections`."""
+        if getattr(connector, "safe", True):
+            syn = self.synapse_type
+            for name, check in getattr(syn, "parameter_checks", {}).items():
+                if name in native:
+                    check(native[name], self)
+        for name in ("pre", "post", "weight", "delay") + self._dynamic:
+            self._chunks[name].append(native[name])
+        self._static_params.update(native["static"])
 
     def _native_weights(self, w: np.ndarray) -> np.ndarray:
         """PyNN weights -> signed spikesim weights (sPyNNaker: the receptor gives the sign)."""

@@ -24,6 +24,11 @@ class ID(int, common.IDMixin):
         common.IDMixin.__init__(self)
 
 
+#: ``setup(connectors=...)`` when a script does not say (see :mod:`.native_connect`); a
+#: harness that runs unchanged PyNN scripts against pyNN.nest's realisation sets "pynn"
+DEFAULT_CONNECTORS = "native"
+
+
 class State(common.control.BaseState):
     """The simulation state shared by every object of one ``setup()``."""
 
@@ -43,7 +48,7 @@ class State(common.control.BaseState):
 
     def configure(self, timestep=0.1, min_delay="auto", max_delay="auto", rng_seed=42,
                   dtype="float64", threads="auto", stdp_amplitudes="pynn",
-                  inhibitory_weights="pynn"):
+                  inhibitory_weights="pynn", connectors=None):
         """A fresh, empty network (called by ``setup()``)."""
         import spikesim as ss
 
@@ -52,6 +57,11 @@ class State(common.control.BaseState):
             if value not in CONVENTIONS:
                 raise errors.InvalidParameterValueError(
                     f"setup({label}=...) must be one of {CONVENTIONS}, got {value!r}")
+        connectors = DEFAULT_CONNECTORS if connectors is None else connectors
+        if connectors not in ("native", "pynn"):
+            raise errors.InvalidParameterValueError(
+                f"setup(connectors=...) must be 'native' or 'pynn', got {connectors!r}")
+        self.connectors = connectors
         self.net = ss.Network(dt=timestep, seed=rng_seed, dtype=dtype, threads=threads)
         self._min_delay = min_delay
         self._max_delay = max_delay
