@@ -13,7 +13,7 @@ from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
-from .recording import Recorder
+from .recording import Recorder, spynnaker_alias
 from .simulator import check_count, state
 from .standardmodels import SpikeSourceArray, poisson_parameters, spike_time_lists
 
@@ -87,6 +87,79 @@ class _Mixin:
         return np.array([(float(ids[c]), float(t), float(v)) for j, c in enumerate(cols)
                          for t, v in zip(times, values[:, j])]).reshape(-1, 3)
 
+    # ------------------------------------------------------------ recording (sPyNNaker)
+    def record(self, variables, to_file=None, sampling_interval=None, locations=None):
+        """PyNN's ``record``; ``"all"`` records every variable the cell type can record (as
+        sPyNNaker does; PyNN 0.13 would read the string letter by letter)."""
+        if isinstance(variables, str) and variables == "all":
+            variables = list(self.celltype.recordable)
+        elif isinstance(variables, (list, tuple)) and "all" in variables:
+            variables = list(self.celltype.recordable)
+        return common.BasePopulation.record(self, variables, to_file, sampling_interval,
+                                            locations)
+
+    def can_record(self, variable, location=None):
+        return self.celltype.can_record(spynnaker_alias(self.celltype, variable), location)
+
+    def find_units(self, variable):
+        name = getattr(variable, "name", variable)
+        return self.celltype.units[spynnaker_alias(self.celltype, name)]
+
+    def get_data(self, variables="all", gather=True, clear=False, locations=None):
+        """PyNN's ``get_data``. Under sPyNNaker's conventions, as sPyNNaker: asking for a
+        variable that was not recorded raises ``ConfigurationException`` (PyNN leaves it
+        out), and each signal is annotated with ``channel_names``, the indices of its
+        neurons in the population."""
+        if simulator.state.spynnaker:
+            self._check_recorded(variables)
+        block = common.BasePopulation.get_data(self, variables, gather, clear, locations)
+        if simulator.state.spynnaker:
+            for seg in block.segments:
+                for sig in seg.analogsignals:
+                    ids = sig.array_annotations.get("channel_index")
+                    if ids is not None and "channel_names" not in sig.annotations:
+                        sig.annotations["channel_names"] = [int(i) for i in ids]
+        return block
+
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None,
+                   locations=None):
+        if simulator.state.spynnaker:
+            self._check_recorded(variables)
+        return common.BasePopulation.write_data(self, io, variables, gather, clear,
+                                                annotations, locations)
+
+    def _check_recorded(self, variables):
+        if isinstance(variables, str):
+            if variables == "all":
+                return
+            variables = [variables]
+        recorded = {v.name for v in self.recorder.recorded if self.recorder.recorded[v]}
+        for name in variables:
+            if name != "all" and name not in recorded:
+                from .spynnaker.exceptions import SpynnakerRecordingError
+
+                raise SpynnakerRecordingError(
+                    f"{self.label}: {name!r} was not recorded (recorded: {sorted(recorded)})")
+
+    # -------------------------------------------------------------- placement (sPyNNaker)
+    def set_max_atoms_per_core(self, max_atoms_per_core):
+        """sPyNNaker: the most neurons of this population per core (an int or a tuple for a
+        grid). Checked and accepted; it changes nothing here (no cores)."""
+        values = max_atoms_per_core if isinstance(max_atoms_per_core, tuple) \
+            else (max_atoms_per_core,)
+        for v in values:
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            check_count("set_max_atoms_per_core", v)
+
+    def add_placement_constraint(self, x, y, p=None):
+        """sPyNNaker: place this population on chip (x, y) (core p). Accepted; it changes
+        nothing here (no chips)."""
+        for name, v in (("x", x), ("y", y)) + ((("p", p),) if p is not None else ()):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise errors.InvalidParameterValueError(
+                    f"add_placement_constraint: {name} must be an integer >= 0, got {v!r}")
+
     def __getitem__(self, index):
         """PyNN's indexing, plus sPyNNaker's ``pop[range(a, b)]``."""
         if isinstance(index, range):
@@ -141,7 +214,10 @@ class _Mixin:
                 continue  # pushed below, with the other two parameters
             if hasattr(root._ss.celltype, "check_grid"):
                 continue  # renewal sources: pushed below together (rate * tau_refrac < 1)
-            _spikesim_errors(root._ss._set, idx, {name: np.asarray(value, np.float64)})
+            kernel = np.asarray(value, np.float64)
+            if name == "tau_refrac" and root.celltype.injectable:
+                kernel = spynnaker_refractory(kernel)
+            _spikesim_errors(root._ss._set, idx, {name: kernel})
         if hasattr(root._ss.celltype, "check_grid") and new:
             _spikesim_errors(root._ss._set, idx, {k: v[idx] for k, v in new.items()})
         if type(root.celltype).__name__ == "SpikeSourcePoisson":
@@ -270,6 +346,8 @@ class Population(_Mixin, common.Population):
         params = {k: (v if isinstance(ct, SpikeSourceArray) else simplify(v))
                   for k, v in self._parameters.items()}
         params = ct.to_spikesim_parameters({**params, "_size": self.size})
+        if "tau_refrac" in params and ct.injectable:
+            params["tau_refrac"] = spynnaker_refractory(params["tau_refrac"])
         sscell = _spikesim_errors(ct._ss_class, **params)
         label = f"{len(state.populations)}:{self.label}"
         self._ss = _spikesim_errors(state.net.add_population, self.size, sscell, label=label)
@@ -286,6 +364,19 @@ class Population(_Mixin, common.Population):
         """After a reset: state variables other than v back to their initial values."""
         for variable, values in self._extra_initial.items():
             self._ss._initialize(np.arange(self.size), {variable: values})
+
+
+def spynnaker_refractory(tau_refrac):
+    """The refractory period the kernel is given. sPyNNaker counts it in whole time steps,
+    rounded up (``ceil(tau_refrac / dt)``; PyNN's default 0.1 ms is one step at dt = 1 ms),
+    held after the step of the spike; under its conventions spikesim does the same. PyNN's
+    conventions keep the value as given. ``get("tau_refrac")`` returns the value given."""
+    if not state.spynnaker:
+        return tau_refrac
+    dt = state.dt
+    value = np.asarray(tau_refrac, dtype=np.float64)
+    steps = np.ceil(value / dt - 1e-9)
+    return steps * dt if value.ndim else float(steps * dt)
 
 
 def _selector(selector, size: int):

@@ -38,8 +38,10 @@ class Recorder(recording.Recorder):
         else:
             if sampling_interval is not None:
                 self.sampling_interval = sampling_interval
-            # a PointNeuron's "AMPA.gsyn" is the state row gsyn_<k> of its spikesim model
-            ss_name = getattr(pop.celltype, "ss_variable", str)(variable.name)
+            # a PointNeuron's "AMPA.gsyn" is the state row gsyn_<k> of its spikesim model;
+            # sPyNNaker's "gsyn_exc" of a current-based cell is its synaptic current
+            ss_name = getattr(pop.celltype, "ss_variable", str)(
+                spynnaker_alias(pop.celltype, variable.name))
             rec = net.record(pop._ss[idx], ss_name, sampling_interval=self.sampling_interval)
             self._parts[variable.name].append(_Part(rec, np.asarray(new_ids, np.int64), ss_name))
             return
@@ -112,6 +114,16 @@ class Recorder(recording.Recorder):
         for parts in self._parts.values():
             for part in parts:
                 part.restart(take_snapshot=False)
+
+
+def spynnaker_alias(celltype, name: str) -> str:
+    """sPyNNaker names the synaptic input of every cell ``gsyn_exc`` / ``gsyn_inh``; for a
+    current-based cell (spikesim: ``isyn_exc`` / ``isyn_inh``) that is its synaptic
+    current. Under sPyNNaker's conventions the one name is read as the other."""
+    if simulator.state.spynnaker and name in ("gsyn_exc", "gsyn_inh") \
+            and name not in celltype.recordable and "i" + name[1:] in celltype.recordable:
+        return "i" + name[1:]
+    return name
 
 
 class _Part:

@@ -41,6 +41,12 @@ class State(common.control.BaseState):
 
     # ------------------------------------------------------------------ set-up
     @property
+    def spynnaker(self) -> bool:
+        """sPyNNaker's conventions are in force (``setup(conventions="spynnaker")``): the
+        front end reports data as sPyNNaker does (see :mod:`spikesim.pynn.spynnaker`)."""
+        return self.inhibitory_weights == "spynnaker"
+
+    @property
     def spynnaker_sources(self) -> bool:
         """sPyNNaker's conventions: spike source arrays take unsorted and repeated times (each
         repeat is a spike)."""

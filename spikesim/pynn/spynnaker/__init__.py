@@ -41,12 +41,27 @@ from spikesim.pynn.simulator import check_count as _check_count
 import spikesim as _ss
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
-from . import extra_models, external_devices
+from pyNN.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere
+
+from . import exceptions, extra_models, external_devices
 from .sources import SpikeSourcePoisson
 from .structural import (DistanceDependentFormation, LastNeuronSelection, Projection, RandomByWeightElimination, RandomSelection, StructuralMechanismSTDP, StructuralMechanismStatic)
+from .projections import Projection  # noqa: F811 (the structural one, with sPyNNaker's get)
 
 #: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units
 Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")
+
+
+class SpikeSourceArray(_backend.SpikeSourceArray):
+    __doc__ = _backend.SpikeSourceArray.__doc__ + """
+    sPyNNaker's signature: ``SpikeSourceArray(spike_times)`` also takes the times as its
+    first positional argument.
+    """
+
+    def __init__(self, spike_times=None, **parameters):
+        if spike_times is not None:
+            parameters["spike_times"] = spike_times
+        super().__init__(**parameters)
 
 
 def setup(timestep=0.1, min_delay="auto", max_delay="auto", **extra_params):

@@ -1,0 +1,1 @@
+"""Names scripts import from ``spynnaker.pyNN.models`` (the front end's classes)."""

@@ -1,0 +1,1 @@
+"""``spynnaker.pyNN.models.neuron``."""
