@@ -169,3 +169,23 @@ class OneToOneConnector(pyNN_connectors.OneToOneConnector):
         if self.safe and getattr(projection.synapse_type, "parameter_checks", None):
             projection.synapse_type.parameter_checks["weight"](values["weight"], projection)
         projection._convergent_connect(np.array([0]), 0, **values)
+
+
+class _ExcludeOne:
+    """PyNN 0.13's draw of ``n`` indices with replacement excluding the neuron's own index
+    (``allow_self_connections=False``) fails with an IndexError once a redraw hits the
+    excluded index again; this draws the same distribution directly: uniform over the
+    ``size - 1`` other indices."""
+
+    def _rng_uniform_int_exclude(self, n, size, exclude):
+        res = np.asarray(self.rng.next(n, "uniform_int", {"low": 0, "high": size - 1},
+                                       mask=None), dtype=np.int64)
+        return res + (res >= exclude)
+
+
+class FixedNumberPostConnector(_ExcludeOne, pyNN_connectors.FixedNumberPostConnector):
+    __doc__ = pyNN_connectors.FixedNumberPostConnector.__doc__ + _ExcludeOne.__doc__
+
+
+class FixedNumberPreConnector(_ExcludeOne, pyNN_connectors.FixedNumberPreConnector):
+    __doc__ = pyNN_connectors.FixedNumberPreConnector.__doc__ + _ExcludeOne.__doc__

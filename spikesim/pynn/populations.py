@@ -91,10 +91,12 @@ class _Mixin:
     def record(self, variables, to_file=None, sampling_interval=None, locations=None):
         """PyNN's ``record``; ``"all"`` records every variable the cell type can record (as
         sPyNNaker does; PyNN 0.13 would read the string letter by letter)."""
-        if isinstance(variables, str) and variables == "all":
+        if (isinstance(variables, str) and variables == "all") or \
+                (isinstance(variables, (list, tuple)) and "all" in variables):
             variables = list(self.celltype.recordable)
-        elif isinstance(variables, (list, tuple)) and "all" in variables:
-            variables = list(self.celltype.recordable)
+            if simulator.state.spynnaker:   # sPyNNaker's names of the synaptic inputs
+                variables = [v if spynnaker_alias(self.celltype, "g" + v[1:]) != v else
+                             "g" + v[1:] for v in variables]
         return common.BasePopulation.record(self, variables, to_file, sampling_interval,
                                             locations)
 

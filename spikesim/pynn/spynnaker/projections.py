@@ -7,9 +7,12 @@ The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's
   format other than ``"list"`` means ``"array"`` (scripts pass ``"nparray"``).
 - ``OneToOneConnector`` between populations of different sizes connects ``i -> i`` for
   the first ``min(n_pre, n_post)`` neurons (PyNN refuses).
-- A connector that cannot be realised (e.g. more connections without replacement than
-  partners) raises :class:`~.exceptions.SpynnakerConnectionError`, a
-  ``SpynnakerException`` that is also PyNN's ``ConnectionError``.
+- A fixed-number connector that cannot be realised (more connections without
+  replacement than partners) raises :class:`~.exceptions.SpynnakerConnectionError`, a
+  ``SpynnakerException`` that is also PyNN's ``ConnectionError``, before connecting.
+- ``FixedNumberPre/PostConnector(n, with_replacement=True, allow_self_connections=False)``
+  draws the other neurons directly (PyNN 0.13 fails there with an IndexError).
+- ``get([], "list")`` gives the ``(source, target)`` pairs.
 - Unlike sPyNNaker, plastic projections with different STDP rules onto one population
   are allowed (SpiNNaker keeps one rule per postsynaptic core and raises
   ``SynapticConfigurationException``; that is a limit of the board, not of the model).
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import connectors as _pynn_connectors
-from pyNN import errors
 from pyNN.space import Space
 
+from spikesim.pynn.connectors import FixedNumberPostConnector as _FixedPost
+from spikesim.pynn.connectors import FixedNumberPreConnector as _FixedPre
 from spikesim.pynn.connectors import OneToOneConnector as _OneToOne
 
 from .exceptions import SpynnakerConnectionError
@@ -48,6 +52,30 @@ class _DiagonalConnector(_OneToOne):
                                            **{k: v[i:i + 1] for k, v in values.items()})
 
 
+def _check_realisable(connector, pre, post) -> None:
+    """sPyNNaker refuses, before connecting, a fixed number of connections without
+    replacement that exceeds the partners there are (fewer by one per neuron when a
+    population projects onto itself without self-connections)."""
+    same = getattr(pre, "grandparent", pre) is getattr(post, "grandparent", post) and \
+        pre.size == post.size
+    no_self = same and not getattr(connector, "allow_self_connections", True)
+    kind = type(connector).__name__
+    n = getattr(connector, "n", None)
+    if getattr(connector, "with_replacement", True) or not isinstance(n, (int, np.integer)):
+        return
+    if kind == "FixedNumberPostConnector":
+        available, what = post.size - no_self, "targets per source"
+    elif kind == "FixedNumberPreConnector":
+        available, what = pre.size - no_self, "sources per target"
+    elif kind == "FixedTotalNumberConnector":
+        available, what = pre.size * post.size - (pre.size if no_self else 0), "distinct pairs"
+    else:
+        return
+    if n > available:
+        raise SpynnakerConnectionError(
+            f"{kind}({n}, with_replacement=False): only {available} {what} exist")
+
+
 class Projection(_Projection):
     __doc__ = _Projection.__doc__
 
@@ -60,14 +88,15 @@ class Projection(_Projection):
         if type(connector) in (_pynn_connectors.OneToOneConnector, _OneToOne) and \
                 presynaptic_population.size != postsynaptic_population.size:
             connector = _DiagonalConnector(safe=connector.safe, callback=connector.callback)
-        try:
-            super().__init__(presynaptic_population, postsynaptic_population, connector,
-                             synapse_type, source, receptor_type, space, label)
-        except (errors.ConnectionError, ValueError) as exc:
-            if isinstance(exc, (SpynnakerConnectionError, errors.InvalidParameterValueError)):
-                raise
-            raise SpynnakerConnectionError(
-                f"{type(connector).__name__}: {exc}") from exc
+        fixed = {_pynn_connectors.FixedNumberPostConnector: _FixedPost,
+                 _pynn_connectors.FixedNumberPreConnector: _FixedPre}.get(type(connector))
+        if fixed is not None and connector.with_replacement and \
+                not connector.allow_self_connections:
+            connector = fixed(connector.n, allow_self_connections=False, with_replacement=True,
+                              rng=connector.rng, safe=connector.safe, callback=connector.callback)
+        _check_realisable(connector, presynaptic_population, postsynaptic_population)
+        super().__init__(presynaptic_population, postsynaptic_population, connector,
+                         synapse_type, source, receptor_type, space, label)
 
 
     def get(self, attribute_names, format, gather=True, with_address=True,
@@ -77,6 +106,9 @@ class Projection(_Projection):
         if format != "list":
             return super().get(attribute_names, "array", gather, with_address,
                                multiple_synapses)
+        if not isinstance(attribute_names, str) and len(attribute_names) == 0:
+            pairs = super().get(["weight"], "list", gather, True, multiple_synapses)
+            return sorted((int(r[0]), int(r[1])) for r in pairs)
         rows = super().get(attribute_names, "list", gather, True, multiple_synapses)
         order = sorted(range(len(rows)), key=lambda k: (rows[k][0], rows[k][1]))
         rows = [rows[k] for k in order]

@@ -1,0 +1,267 @@
+"""More of sPyNNaker's front-end idioms (issue 16), found by running sPyNNaker's own
+integration tests (``benchmarks/spynnaker_scripts.py``): one test per idiom, each a small
+script written in sPyNNaker's style."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyNN import errors
+
+import spikesim.pynn.spynnaker as sim
+from spikesim.pynn.spynnaker import exceptions, plot_utils, spike_checker  # noqa: F401
+from spikesim.pynn.spynnaker.models.neuron.synapse_dynamics import (
+    calculate_spike_pair_additive_stdp_weight, calculate_spike_pair_multiplicative_stdp_weight)
+from spikesim.pynn.spynnaker.models.spike_source.spike_source_poisson_vertex import \
+    DURATION_FOREVER
+from spikesim.pynn.spynnaker.utilities import neo_compare, neo_convertor
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    sim.setup(timestep=1.0)
+    yield
+    sim.end()
+
+
+def _driven(n=3, times=(5.0, 25.0)):
+    src = sim.Population(1, sim.SpikeSourceArray(list(times)), label="src")
+    pop = sim.Population(n, sim.IF_curr_exp(), label="cells")
+    sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=4.0, delay=1.0))
+    return src, pop
+
+
+def test_record_all_records_every_recordable_variable():
+    src, pop = _driven()
+    pop.record("all")
+    src.record("all")
+    sim.run(40)
+    block = pop.get_data("all")
+    names = {s.name for s in block.segments[0].analogsignals}
+    assert {"v", "gsyn_exc", "gsyn_inh"} <= names
+    assert len(block.segments[0].spiketrains) == 3
+    assert len(src.get_data("all").segments[0].spiketrains[0]) == 2
+
+
+def test_gsyn_of_a_current_based_cell_is_its_synaptic_current():
+    src, pop = _driven(times=(5.0,))
+    pop.record(["gsyn_exc", "gsyn_inh"])
+    sim.run(20)
+    seg = pop.get_data().segments[0]
+    exc = seg.filter(name="gsyn_exc")[0]
+    assert str(exc.units.dimensionality) == "nA"
+    g = np.asarray(exc)[:, 0]
+    assert g.max() == pytest.approx(4.0)        # the weight, the current's jump
+    assert np.all(np.asarray(seg.filter(name="gsyn_inh")[0]) == 0.0)
+    # decays with tau_syn_E = 5 ms after the jump
+    k = int(np.argmax(g))
+    assert g[k + 5] == pytest.approx(4.0 * np.exp(-1.0), rel=1e-9)
+
+
+def test_asking_for_an_unrecorded_variable_raises_configuration_exception():
+    src, pop = _driven()
+    pop.record("v")
+    sim.run(10)
+    with pytest.raises(exceptions.ConfigurationException, match="spikes"):
+        pop.get_data("spikes")
+    with pytest.raises(exceptions.ConfigurationException, match="gsyn_exc"):
+        pop.write_data("/tmp/never_written.pkl", "gsyn_exc")
+    assert issubclass(exceptions.ConfigurationException, exceptions.SpynnakerException)
+    with pytest.raises(errors.RecordingError):   # still PyNN's error too
+        pop.get_data(["v", "spikes"])
+
+
+def test_signals_carry_channel_names_as_spynnaker():
+    src, pop = _driven(n=6)
+    pop[[1, 4, 5]].record("v")
+    sim.run(5)
+    v = pop.get_data("v").segments[0].filter(name="v")[0]
+    assert list(v.annotations["channel_names"]) == [1, 4, 5]
+
+
+def test_refractory_period_counts_whole_steps_rounded_up():
+    """sPyNNaker holds v at v_reset for ceil(tau_refrac / dt) steps after the spike step:
+    PyNN's default 0.1 ms is one whole step at dt = 1 ms."""
+    pop = sim.Population(1, sim.IF_curr_exp(i_offset=2.0), label="cell")
+    pop.record(["v", "spikes"])
+    sim.run(40)
+    v = np.asarray(pop.get_data().segments[0].filter(name="v")[0])[:, 0]
+    resets = np.flatnonzero(v == -65.0)
+    after_first = resets[resets > 0][:2]
+    assert len(after_first) == 2 and after_first[1] == after_first[0] + 1  # two samples held
+    assert pop.get("tau_refrac") == pytest.approx(0.1)   # the value given is kept
+    pop.set(tau_refrac=1.5)                               # -> 2 steps
+    assert pop.get("tau_refrac") == pytest.approx(1.5)
+
+
+def test_placement_calls_are_accepted_and_checked():
+    pop = sim.Population(20, sim.IF_curr_exp(), structure=sim.Grid2D(4 / 5), label="grid")
+    pop.set_max_atoms_per_core((2, 5))
+    pop.set_max_atoms_per_core(10.0)
+    pop.add_placement_constraint(0, 0)
+    pop.add_placement_constraint(x=1, y=2, p=3)
+    for bad in ((0, 2), 2.5, -1):
+        with pytest.raises(errors.InvalidParameterValueError):
+            pop.set_max_atoms_per_core(bad)
+    with pytest.raises(errors.InvalidParameterValueError, match="add_placement_constraint"):
+        pop.add_placement_constraint(-1, 0)
+    assert isinstance(sim.Grid3D(1.0, 1.0), sim.Grid3D) and sim.Line and sim.RandomStructure
+
+
+def test_spike_source_array_takes_its_times_positionally():
+    src = sim.Population(2, sim.SpikeSourceArray([3.0, 9.0]), label="src")
+    src.record("spikes")
+    sim.run(12)
+    assert [list(st.magnitude) for st in src.get_data().segments[0].spiketrains] == \
+        [[3.0, 9.0], [3.0, 9.0]]
+
+
+def test_projection_list_is_sorted_by_source_then_target_and_nparray_is_array():
+    pre = sim.Population(4, sim.IF_curr_exp(), label="pre")
+    post = sim.Population(3, sim.IF_curr_exp(), label="post")
+    prj = sim.Projection(pre, post, sim.FromListConnector(
+        [(3, 0, 1.0, 1.0), (0, 2, 2.0, 2.0), (3, 1, 3.0, 3.0), (0, 1, 4.0, 4.0)]))
+    rows = prj.get(["weight", "delay"], "list")
+    assert [tuple(r[:2]) for r in rows] == [(0, 1), (0, 2), (3, 0), (3, 1)]
+    assert prj.get("weight", "list", with_address=False) == [4.0, 2.0, 1.0, 3.0]
+    assert [tuple(r) for r in prj.get([], "list")] == [(0, 1), (0, 2), (3, 0), (3, 1)]
+    arr = prj.get("delay", format="nparray")
+    assert arr.shape == (4, 3) and arr[3, 1] == 3.0 and np.isnan(arr[1, 1])
+
+
+def test_one_to_one_of_unequal_sizes_connects_the_shorter_range():
+    a = sim.Population(5, sim.SpikeSourceArray([1.0]), label="a")
+    b = sim.Population(3, sim.IF_curr_exp(), label="b")
+    prj = sim.Projection(a, b, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.5, delay=2))
+    assert [tuple(r) for r in prj.get(["weight", "delay"], "list")] == \
+        [(0, 0, 0.5, 2.0), (1, 1, 0.5, 2.0), (2, 2, 0.5, 2.0)]
+    c = sim.Population(2, sim.IF_curr_exp(), label="c")
+    back = sim.Projection(b, c, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.0))
+    assert [tuple(r[:2]) for r in back.get("weight", "list")] == [(0, 0), (1, 1)]
+
+
+def test_impossible_connector_raises_spynnaker_exception():
+    pre = sim.Population(5, sim.IF_curr_exp(), label="pre")
+    post = sim.Population(10, sim.IF_curr_exp(), label="post")
+    with pytest.raises(exceptions.SpynnakerException) as info:
+        sim.Projection(pre, post, sim.FixedNumberPostConnector(13, with_replacement=False))
+    assert isinstance(info.value, errors.ConnectionError)
+    with pytest.raises(exceptions.SpynnakerException, match="only 9 targets"):
+        sim.Projection(post, post, sim.FixedNumberPostConnector(10, with_replacement=False,
+                                                                allow_self_connections=False))
+    with pytest.raises(exceptions.SpynnakerException, match="only 50 distinct pairs"):
+        sim.Projection(pre, post, sim.FixedTotalNumberConnector(60, with_replacement=False))
+    with pytest.raises(errors.ConnectionError) as info:  # a bad value: PyNN's error
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(delay=-1.0))
+    assert not isinstance(info.value, exceptions.SpynnakerException)
+
+
+def test_fixed_number_with_replacement_without_self_connections():
+    pop = sim.Population(10, sim.IF_curr_exp(), label="pop")
+    post = sim.Projection(pop, pop, sim.FixedNumberPostConnector(
+        7, with_replacement=True, allow_self_connections=False,
+        rng=sim.NumpyRNG(seed=3)))
+    rows = post.get([], "list")
+    assert len(rows) == 70 and all(s != t for s, t in rows)
+    pre = sim.Projection(pop, pop, sim.FixedNumberPreConnector(
+        12, with_replacement=True, allow_self_connections=False,
+        rng=sim.NumpyRNG(seed=4)))
+    rows = pre.get([], "list")
+    assert len(rows) == 120 and all(s != t for s, t in rows)
+    targets = np.bincount([t for _, t in rows], minlength=10)
+    assert np.all(targets == 12)
+
+
+def test_download_synapses_is_accepted():
+    pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
+    prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),
+                         download_synapses=True)
+    assert len(prj.get("weight", "list")) == 4
+
+
+def test_neo_convertor_tables():
+    src, pop = _driven(n=2, times=(2.0,))
+    pop.record(["v", "spikes"])
+    src.record("spikes")
+    sim.run(10)
+    sim.reset()
+    sim.run(5)
+    block = pop.get_data()
+    v0, v1 = neo_convertor.convert_data(block, "v", run=0), neo_convertor.convert_data(
+        block, "v", run=1)
+    assert v0.shape == (2 * 11, 3) and v1.shape == (2 * 6, 3)
+    assert list(np.unique(v0[:, 0])) == [0, 1] and list(v0[:11, 1]) == list(range(11))
+    assert len(neo_convertor.convert_v_list(block)) == 2
+    spikes = neo_convertor.convert_spikes(src.get_data())
+    assert spikes.tolist() == [[0.0, 2.0]]
+    assert neo_convertor.count_spikes(src.get_data()) == 1
+    with pytest.raises(ValueError, match="run 3"):
+        neo_convertor.convert_data(block, "v", run=3)
+    with pytest.raises(ValueError, match="one variable"):
+        neo_convertor.convert_data(block, "all")
+
+
+def test_neo_compare_sees_equal_and_different_data():
+    src, pop = _driven(n=2, times=(2.0, 7.0))
+    pop.record(["v", "spikes"])
+    sim.run(10)
+    early = pop.get_data()
+    sim.run(10)
+    late = pop.get_data()
+    neo_compare.compare_blocks(late, early, same_length=False)   # a prefix: equal
+    with pytest.raises(AssertionError):
+        neo_compare.compare_blocks(late, early)                  # not the same length
+    sim.reset()
+    sim.run(20)
+    both = pop.get_data()
+    neo_compare.compare_segments(both.segments[0], both.segments[1])  # reset: same again
+
+
+def test_reference_stdp_weights_follow_the_pair_rule():
+    pre, post = np.array([10.0, 30.0]), np.array([15.0])
+    w = calculate_spike_pair_additive_stdp_weight(pre, post, 1.0, 1.0, 0.1, 0.2, 20.0, 10.0)
+    # post (arriving at 16) after pre 10: +0.1 e^(-6/20); before pre 30: -0.2 e^(-14/10)
+    assert w == pytest.approx(1.0 + 0.1 * np.exp(-6 / 20) - 0.2 * np.exp(-14 / 10))
+    wm = calculate_spike_pair_multiplicative_stdp_weight(pre, post, 1.0, 1.0, 0.0, 2.0, 0.1,
+                                                         0.2, 20.0, 10.0)
+    assert wm == pytest.approx(1.0 + 1.0 * 0.1 * np.exp(-6 / 20) - 1.0 * 0.2 * np.exp(-14 / 10))
+    # post spikes after the last pre spike are not counted
+    assert calculate_spike_pair_additive_stdp_weight(pre, np.array([40.0]), 1.0, 1.0, 0.1,
+                                                     0.2, 20.0, 10.0) == 1.0
+    assert DURATION_FOREVER == 0xFFFFFFFF
+
+
+def test_synfire_spike_checkers():
+    ring = np.array([[0, 1.0], [1, 3.0], [2, 5.0], [0, 7.0]])
+    spike_checker.synfire_spike_checker(ring, 3)
+    with pytest.raises(ValueError, match="neuron 2"):
+        spike_checker.synfire_spike_checker(np.array([[0, 1.0], [2, 3.0]]), 3)
+    two = np.array([[0, 1.0], [0, 2.0], [1, 3.0], [1, 4.0]])
+    spike_checker.synfire_multiple_lines_spike_checker(two, 3, 2, wrap_around=False)
+    with pytest.raises(ValueError, match="expected 3 waves"):
+        spike_checker.synfire_multiple_lines_spike_checker(two, 3, 3)
+
+
+def test_spynnaker_style_script_with_the_new_idioms_end_to_end(tmp_path):
+    """A small synfire chain as sPyNNaker's test scripts build it: placement calls, a
+    float neurons-per-core, 'all' recording, numpy tables, a reset and a second run."""
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 5.0)
+    n = 10
+    chain = sim.Population(n, sim.IF_curr_exp(), label="chain")
+    chain.add_placement_constraint(0, 0)
+    kick = sim.Population(1, sim.SpikeSourceArray([0]), label="kick")
+    loop = [(i, (i + 1) % n, 5.0, 2) for i in range(n)]
+    sim.Projection(chain, chain, sim.FromListConnector(loop), sim.StaticSynapse(weight=5.0))
+    sim.Projection(kick, chain, sim.FromListConnector([(0, 0, 5.0, 1)]),
+                   sim.StaticSynapse(weight=5.0))
+    chain.record("all")
+    sim.run(100)
+    sim.reset()
+    sim.run(100)
+    block = chain.get_data("all")
+    first, second = (neo_convertor.convert_spikes(block, run=r) for r in (0, 1))
+    assert len(first) > n and np.array_equal(first, second)
+    spike_checker.synfire_spike_checker(first, n)
+    chain.write_data(str(tmp_path / "chain.pkl"), "spikes")
+    assert (tmp_path / "chain.pkl").exists()
+    weights = sim.Projection(kick, chain, sim.OneToOneConnector()).get("weight", "list")
+    assert len(weights) == 1
