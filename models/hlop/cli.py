@@ -5,6 +5,15 @@
     spikesim hlop --data ../shared/datasets/mnist5k --tasks 10 --method hlop --trainer dsr \\
         --json hlop.json
 
+``--protocol paper`` runs permuted MNIST as the authors' released code does
+(:mod:`spikesim.models.hlop.paper`: official 60,000/10,000 split, 10 tasks, 784-800-800-10 DSR
+SNN, SGD 0.1, batch 64, one epoch per task, their lateral-neuron schedule)::
+
+    spikesim hlop --data ../shared/datasets/mnist --protocol paper --method hlop --json p.json
+    spikesim hlop --data ../shared/datasets/mnist5k --protocol paper --tasks 3 \
+        --train-samples 640 --test-samples 300          # a small run
+    spikesim hlop --data ../shared/datasets/mnist --protocol paper --estimate-time 20
+
 Writes the accuracy matrix R[i][j] (accuracy on task j after training task i), ACC, BWT
 (Lopez-Paz & Ranzato 2017), the orthonormality errors max|H H^T - I| per task and layer, and
 the wall time. Method references: HLOP (Xiao et al., ICLR 2024), EWC (Kirkpatrick et al.
@@ -37,47 +46,124 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Xiao et al. (ICLR 2024): Hebbian lateral subspaces + orthogonal gradient "
                     "projection, against fine-tuning, EWC, GPM-style SVD projection and multitask.")
     p.add_argument("--data", required=True, help="directory with MNIST IDX files (e.g. mnist5k)")
+    p.add_argument("--protocol", choices=["default", "paper"], default="default",
+                   help="default: spikesim's small protocol; paper: the authors' released code "
+                        "(pkuxmq/HLOP-SNN spiking_train_pmnist.py), see hlop.paper")
     p.add_argument("--tasks", type=number("--tasks", int, 1), default=10)
     p.add_argument("--method", default="hlop", choices=["hlop", "finetune", "ewc", "gpm", "multitask"])
-    p.add_argument("--trainer", default="dsr", choices=["dsr", "bptt"])
-    p.add_argument("--hidden", type=_ints("--hidden"), default=[256, 256], help="e.g. 256,256")
+    p.add_argument("--trainer", default=None, choices=["dsr", "bptt"], help="default protocol: dsr")
+    p.add_argument("--hidden", type=_ints("--hidden"), default=None,
+                   help="e.g. 256,256 (default protocol 256,256; paper 800 per layer, one value)")
     p.add_argument("--T", type=number("--T", int, 1), default=None, help="time steps (dsr 20, bptt 6)")
-    p.add_argument("--epochs", type=number("--epochs", int, 1), default=3)
-    p.add_argument("--lr", type=number("--lr", float, 0.0), default=0.05)
-    p.add_argument("--k", type=_ints("--k"), default=[60, 20, 20],
-                   help="lateral neurons added per task, one per layer")
-    p.add_argument("--hebb-iters", type=number("--hebb-iters", int, 1), default=2)
+    p.add_argument("--epochs", type=number("--epochs", int, 1), default=None,
+                   help="epochs per task (default protocol 3, paper 1)")
+    p.add_argument("--lr", type=number("--lr", float, 0.0), default=None, help="default protocol: 0.05")
+    p.add_argument("--k", type=_ints("--k"), default=None,
+                   help="default protocol: lateral neurons added per task, one per layer (60,20,20)")
+    p.add_argument("--hebb-iters", type=number("--hebb-iters", int, 1), default=None,
+                   help="default protocol: 2")
     p.add_argument("--spiking-lateral", action="store_true", help="quantise y to spike counts")
     p.add_argument("--ewc-lambda", type=number("--ewc-lambda", float, 0.0), default=500.0,
                    help="EWC penalty strength (5000 diverged at task 8 on permuted mnist5k)")
-    p.add_argument("--train", type=number("--train", int, 10), default=4000)
-    p.add_argument("--test", type=number("--test", int, 10), default=1000)
+    p.add_argument("--train", type=number("--train", int, 10), default=None,
+                   help="default protocol: training digits (4000)")
+    p.add_argument("--test", type=number("--test", int, 10), default=None,
+                   help="default protocol: test digits (1000)")
+    p.add_argument("--train-samples", type=number("--train-samples", int, 1), default=None,
+                   help="paper protocol: training digits per task (default all, 60,000)")
+    p.add_argument("--test-samples", type=number("--test-samples", int, 1), default=None,
+                   help="paper protocol: test digits per task (default all, 10,000)")
+    p.add_argument("--estimate-time", type=number("--estimate-time", int, 1), default=None,
+                   metavar="BATCHES", help="paper protocol: time BATCHES training batches of the "
+                   "full-size network and extrapolate the whole protocol's wall time")
     p.add_argument("--threads", type=number("--threads", int, 1), default=2)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--reset", choices=["subtract", "zero"], default="subtract",
-                   help="LIF reset: subtract (the paper's DSR neuron) or zero (as spikesim's "
-                        "IF_curr_exp: the model then deploys to the kernel without loss)")
+    p.add_argument("--seed", type=int, default=None, help="default protocol 0, paper 2022")
+    p.add_argument("--reset", choices=["subtract", "zero"], default=None,
+                   help="default protocol: LIF reset, subtract (the paper's DSR neuron, the "
+                        "default) or zero (as spikesim's IF_curr_exp)")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
     return p
 
 
+_DEFAULT_ONLY = ("trainer", "T", "lr", "k", "hebb_iters", "train", "test", "reset")
+_PAPER_ONLY = ("train_samples", "test_samples", "estimate_time")
+
+
+def _opt(name):
+    return "--" + name.replace("_", "-")
+
+
 def run(args) -> int:
     """Handler of ``spikesim hlop``."""
+    if args.protocol == "paper":
+        return _run_paper(args)
+    bad = [_opt(n) for n in _PAPER_ONLY if getattr(args, n, None) is not None]
+    if bad:
+        raise SystemExit(f"spikesim hlop: {', '.join(bad)} apply to --protocol paper only")
     from .experiment import permuted_mnist, run_experiment
 
-    tasks = permuted_mnist(args.data, n_tasks=args.tasks, n_train=args.train, n_test=args.test,
-                           seed=args.seed)
-    res = run_experiment(tasks, method=args.method, trainer=args.trainer, hidden=args.hidden,
-                         T=args.T, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                         threads=args.threads, verbose=not args.quiet, k=args.k, reset=args.reset,
-                         hebb_iters=args.hebb_iters, spiking=args.spiking_lateral,
-                         lam=args.ewc_lambda)
+    seed = 0 if args.seed is None else args.seed
+    tasks = permuted_mnist(args.data, n_tasks=args.tasks,
+                           n_train=4000 if args.train is None else args.train,
+                           n_test=1000 if args.test is None else args.test, seed=seed)
+    trainer = args.trainer or "dsr"
+    res = run_experiment(tasks, method=args.method, trainer=trainer,
+                         hidden=args.hidden or [256, 256], T=args.T,
+                         epochs=3 if args.epochs is None else args.epochs,
+                         lr=0.05 if args.lr is None else args.lr, seed=seed,
+                         threads=args.threads, verbose=not args.quiet,
+                         k=args.k or [60, 20, 20], reset=args.reset or "subtract",
+                         hebb_iters=2 if args.hebb_iters is None else args.hebb_iters,
+                         spiking=args.spiking_lateral, lam=args.ewc_lambda)
     res.pop("model")
     bwt = "n/a" if res["bwt"] is None else f"{100 * res['bwt']:+.2f}%"
-    print(f"hlop {args.method}/{args.trainer}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
+    print(f"hlop {args.method}/{trainer}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
           f"wall {res['wall_time_s']:.1f} s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)
+    return 0
+
+
+def _run_paper(args) -> int:
+    bad = [_opt(n) for n in _DEFAULT_ONLY if getattr(args, n, None) is not None]
+    if args.spiking_lateral:
+        bad.append("--spiking-lateral")
+    if bad:
+        raise SystemExit(f"spikesim hlop: {', '.join(bad)} do not apply to --protocol paper "
+                         "(its values are the authors'; see spikesim.models.hlop.paper)")
+    if args.method == "gpm":
+        raise SystemExit("spikesim hlop: --method gpm is not part of --protocol paper "
+                         "(hlop, finetune, ewc, multitask)")
+    if args.hidden is not None and (len(args.hidden) != 1 and len(set(args.hidden)) != 1):
+        raise SystemExit("spikesim hlop: --protocol paper has two hidden layers of one width; "
+                         f"give one value, got {args.hidden}")
+    from .paper import PaperConfig, estimate_time, run_paper
+
+    kw = {k: v for k, v in dict(tasks=args.tasks, train_samples=args.train_samples,
+                                test_samples=args.test_samples, epochs=args.epochs,
+                                hidden=args.hidden[0] if args.hidden else None,
+                                seed=args.seed).items() if v is not None}
+    try:
+        cfg = PaperConfig(**kw)
+    except ValueError as e:
+        raise SystemExit(f"spikesim hlop: {e}") from None
+    if args.estimate_time is not None:
+        res = estimate_time(args.data, threads=args.threads, batches=args.estimate_time, cfg=cfg)
+        print(f"hlop paper protocol, {res['threads']} torch thread(s), {res['dtype']}: "
+              f"{res['batch_s_first_task']:.3f} s/batch (task 0), "
+              f"{res['batch_s_last_task']:.3f} s/batch (task 9), "
+              f"{1e3 * res['eval_s_per_sample']:.2f} ms/test digit -> estimated "
+              f"{res['total_s'] / 60:.0f} min ({res['train_s'] / 60:.0f} train + "
+              f"{res['eval_s'] / 60:.0f} evaluation)")
+    else:
+        res = run_paper(args.data, method=args.method, cfg=cfg, threads=args.threads,
+                        lam=args.ewc_lambda, verbose=not args.quiet)
+        bwt = "n/a" if res["bwt"] is None else f"{100 * res['bwt']:+.2f}%"
+        print(f"hlop paper/{args.method}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
+              f"wall {res['wall_time_s']:.1f} s ({res['split']})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)

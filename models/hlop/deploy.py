@@ -22,6 +22,10 @@ Meng et al., CVPR 2022) onto ``IF_curr_exp`` (exact integration, NEST ``iaf_psc_
   deploys as ``IF_curr_exp(reset="subtract")`` with ``v_reset = 0``, so that ``v -= v_thresh``;
   ``reset="zero"`` as the default reset to ``v_reset = 0``. Either is reproduced spike for spike
   (up to float32 rounding).
+- models with ``deploy_view()`` (the paper-protocol :class:`~spikesim.models.hlop.paper.PaperSNN`)
+  are deployed through that view: its spikes carry the value ``Vth/dt``, folded into the next
+  layer's weights, and its neuron fires at ``alpha Vth`` but subtracts ``Vth``, given to the
+  kernel as ``v_reset = alpha Vth - Vth`` (``reset_value``) so that ``v -= v_thresh - v_reset``.
 
 Several samples run at once as disconnected copies of the network (block-diagonal synapses).
 """
@@ -56,6 +60,8 @@ def to_network(model, X, dt: float = 1.0, input: str = "current", max_rate: floa
     """
     import torch
 
+    if hasattr(model, "deploy_view"):
+        model = model.deploy_view()
     X = np.asarray(X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X, np.float64)
     sizes = model.sizes
     if X.ndim != 2 or X.shape[1] != sizes[0]:
@@ -76,8 +82,8 @@ def to_network(model, X, dt: float = 1.0, input: str = "current", max_rate: floa
 
     net = ss.Network(dt=dt, seed=seed, dtype="float32")
     layers, recs = [], []
-    common = dict(tau_m=tau_m, cm=cm, v_rest=0.0, v_reset=0.0, tau_refrac=0.0,
-                  tau_syn_E=tau_s, tau_syn_I=tau_s)
+    common = dict(tau_m=tau_m, cm=cm, v_rest=0.0, tau_refrac=0.0, tau_syn_E=tau_s,
+                  tau_syn_I=tau_s)
     for l in range(nh + 1):
         n = B * sizes[l + 1]
         vth = thetas[l] if l < nh else 1e9
@@ -85,8 +91,9 @@ def to_network(model, X, dt: float = 1.0, input: str = "current", max_rate: floa
         if l == 0 and input == "current":
             i_off = ((X @ Ws[0] + bs[0]) * cm / tau_m).ravel()
         reset = "subtract" if getattr(model, "reset", "zero") == "subtract" else "value"
+        v_reset = model.reset_value(l) if l < nh and hasattr(model, "reset_value") else 0.0
         pop = net.add_population(n, ss.IF_curr_exp(v_thresh=vth, i_offset=i_off, reset=reset,
-                                                   **common),
+                                                   v_reset=v_reset, **common),
                                  label=f"hidden{l + 1}" if l < nh else "output")
         layers.append(pop)
         if record_spikes and l < nh:
