@@ -61,7 +61,7 @@ def test_extra_models_run_and_unknown_ones_are_named():
     sim.run(20.0)
     for name, pop in pops.items():
         v = np.asarray(pop.get_data().segments[0].filter(name="v")[0])
-        assert v.shape == (21, 3) and np.isfinite(v).all() and np.ptp(v) > 0, name
+        assert v.shape == (20, 3) and np.isfinite(v).all() and np.ptp(v) > 0, name  # t=0..19
     with pytest.raises(NotImplementedError, match="extra_models.IzhikevichNeuromodulation"):
         sim.extra_models.IzhikevichNeuromodulation
     # the dual-exponential model's second excitatory receptor, by name
@@ -163,7 +163,7 @@ def test_a_spynnaker_style_script_runs_to_the_end():
     n_exc = sum(len(t) for t in seg.spiketrains)
     n_inh = sum(len(t) for t in inh.get_data("spikes").segments[0].spiketrains)
     assert n_exc > 100 and n_inh > 0
-    assert seg.filter(name="v")[0].shape == (501, n)
+    assert seg.filter(name="v")[0].shape == (500, n)  # as sPyNNaker: one sample per step
 
 
 def test_spinnaker_get_data_returns_numpy_rows_as_spynnaker():
@@ -175,11 +175,11 @@ def test_spinnaker_get_data_returns_numpy_rows_as_spynnaker():
     np.testing.assert_array_equal(src.spinnaker_get_data("spikes"),
                                   [[0, 2.0], [0, 4.0], [1, 3.0]])
     rows = pop.spinnaker_get_data("v")
-    assert rows.shape == (22, 3) and list(rows[:2, :2].ravel()) == [0, 0.0, 0, 1.0]
+    assert rows.shape == (20, 3) and list(rows[:2, :2].ravel()) == [0, 0.0, 0, 1.0]
     matrix = pop.spinnaker_get_data("v", as_matrix=True)
-    assert matrix.shape == (11, 2) and matrix[0, 0] == -65.0
+    assert matrix.shape == (10, 2) and matrix[0, 0] == -65.0
     assert matrix[:, 0].max() > -60.0 and np.all(matrix[:, 1] == -65.0)  # only neuron 0 is driven
-    np.testing.assert_array_equal(rows[:11, 2], matrix[:, 0])
+    np.testing.assert_array_equal(rows[:10, 2], matrix[:, 0])
     only = pop.spinnaker_get_data("v", view_indexes=[1])
     assert set(only[:, 0]) == {1.0}
     with pytest.raises(errors.InvalidParameterValueError, match="one variable"):

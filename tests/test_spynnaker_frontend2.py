@@ -93,6 +93,23 @@ def test_refractory_period_counts_whole_steps_rounded_up():
     assert pop.get("tau_refrac") == pytest.approx(1.5)
 
 
+def test_a_run_records_one_sample_per_step_as_spynnaker():
+    """sPyNNaker samples a state variable at the start of every step: run(T) gives T/dt
+    samples (t = 0 .. T - dt), and runs without a reset continue the same segment."""
+    pop = sim.Population(2, sim.IF_curr_exp(i_offset=1.0), label="cells")
+    pop.record("v")
+    pop[0:1].record("gsyn_exc")
+    sim.run(5)
+    sim.run(5)
+    v = pop.get_data("v").segments[0].filter(name="v")[0]
+    assert v.shape == (10, 2) and float(v.times[-1]) == 9.0 and float(v[0, 0]) == -65.0
+    assert pop.spinnaker_get_data("v").shape == (20, 3)
+    assert pop.get_data("gsyn_exc").segments[0].filter(name="gsyn_exc")[0].shape == (10, 1)
+    sim.reset()
+    sim.run(3)
+    assert pop.get_data("v").segments[1].filter(name="v")[0].shape == (3, 2)
+
+
 def test_placement_calls_are_accepted_and_checked():
     pop = sim.Population(20, sim.IF_curr_exp(), structure=sim.Grid2D(4 / 5), label="grid")
     pop.set_max_atoms_per_core((2, 5))
@@ -188,8 +205,8 @@ def test_neo_convertor_tables():
     block = pop.get_data()
     v0, v1 = neo_convertor.convert_data(block, "v", run=0), neo_convertor.convert_data(
         block, "v", run=1)
-    assert v0.shape == (2 * 11, 3) and v1.shape == (2 * 6, 3)
-    assert list(np.unique(v0[:, 0])) == [0, 1] and list(v0[:11, 1]) == list(range(11))
+    assert v0.shape == (2 * 10, 3) and v1.shape == (2 * 5, 3)
+    assert list(np.unique(v0[:, 0])) == [0, 1] and list(v0[:10, 1]) == list(range(10))
     assert len(neo_convertor.convert_v_list(block)) == 2
     spikes = neo_convertor.convert_spikes(src.get_data())
     assert spikes.tolist() == [[0.0, 2.0]]

@@ -75,6 +75,12 @@ class Recorder(recording.Recorder):
             col = columns.get(gid)
             if col is not None and col.shape[0]:
                 out[n - col.shape[0]:, j] = col
+        if simulator.state.spynnaker and n:
+            # sPyNNaker samples at the start of each recorded step: a run of T ms gives
+            # T / interval samples (t = 0 ... T - interval), not the state at T as well
+            st = simulator.state
+            keep = int(np.ceil((st.t - st.t_start) / self.sampling_interval - 1e-9))
+            out = out[:max(keep, 0)]
         return out, None
 
     def _local_count(self, variable, filter_ids=None):

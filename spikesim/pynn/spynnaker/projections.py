@@ -12,6 +12,8 @@ The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's
   ``SpynnakerException`` that is also PyNN's ``ConnectionError``, before connecting.
 - ``FixedNumberPre/PostConnector(n, with_replacement=True, allow_self_connections=False)``
   draws the other neurons directly (PyNN 0.13 fails there with an IndexError).
+- ``get(..., "list")`` addresses neurons by their index in the whole population when the
+  projection is between views (``pop[2:4]``), as sPyNNaker does.
 - ``get([], "list")`` gives the ``(source, target)`` pairs.
 - Unlike sPyNNaker, plastic projections with different STDP rules onto one population
   are allowed (SpiNNaker keeps one rule per postsynaptic core and raises
@@ -104,12 +106,17 @@ class Projection(_Projection):
         """PyNN's ``get``; a ``"list"`` comes sorted by source then target (sPyNNaker's
         order) and any other format is ``"array"``."""
         if format != "list":
-            return super().get(attribute_names, "array", gather, with_address,
-                               multiple_synapses)
+            arrays = super().get(attribute_names, "array", gather, with_address,
+                                 multiple_synapses)
+            if not isinstance(attribute_names, str) and len(attribute_names) == 1:
+                return arrays[0]   # sPyNNaker: one attribute, its matrix itself
+            return arrays
         if not isinstance(attribute_names, str) and len(attribute_names) == 0:
-            pairs = super().get(["weight"], "list", gather, True, multiple_synapses)
+            pairs = self._in_populations(
+                super().get(["weight"], "list", gather, True, multiple_synapses))
             return sorted((int(r[0]), int(r[1])) for r in pairs)
-        rows = super().get(attribute_names, "list", gather, True, multiple_synapses)
+        rows = self._in_populations(
+            super().get(attribute_names, "list", gather, True, multiple_synapses))
         order = sorted(range(len(rows)), key=lambda k: (rows[k][0], rows[k][1]))
         rows = [rows[k] for k in order]
         if with_address:
@@ -118,3 +125,20 @@ class Projection(_Projection):
         if n_attr == 1:
             return [r[2] for r in rows]
         return [tuple(r[2:]) for r in rows]
+
+    def _in_populations(self, rows):
+        """Rows with the indices of the whole populations, not of the views projected
+        from or to (sPyNNaker's addresses)."""
+        maps = [np.asarray(p.index_in_grandparent(np.arange(p.size)))
+                if hasattr(p, "index_in_grandparent") else None for p in (self.pre, self.post)]
+        if maps[0] is None and maps[1] is None:
+            return rows
+        out = []
+        for r in rows:
+            r = list(r)
+            for k in (0, 1):
+                if maps[k] is not None:
+                    r[k] = type(r[k])(maps[k][int(r[k])]) if isinstance(r[k], float) \
+                        else int(maps[k][int(r[k])])
+            out.append(tuple(r))
+        return out
