@@ -188,6 +188,48 @@ def test_fixed_number_with_replacement_without_self_connections():
     assert np.all(targets == 12)
 
 
+def test_small_world_connector_links_neighbours_then_rewires():
+    grid = sim.Population(25, sim.IF_curr_exp(), structure=sim.Grid2D(1.0, dx=1.0, dy=1.0),
+                          label="grid")
+    local = sim.Projection(grid, grid, sim.SmallWorldConnector(1.5, 0.0))
+    rows = local.get([], "list")
+    out = np.bincount([s for s, _ in rows], minlength=25)
+    # d < 1.5 on a unit grid: itself and its 8 (interior), 5 (edge), 3 (corner) neighbours
+    assert out[12] == 9 and out[0] == 4 and out[2] == 6
+    pos = grid.positions.T
+    assert all(np.linalg.norm(pos[s] - pos[t]) < 1.5 for s, t in rows)
+    rewired = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        1.5, 0.5, rng=sim.NumpyRNG(seed=7)), sim.StaticSynapse(weight=0.5, delay=2))
+    rows2 = rewired.get(["weight", "delay"], "list")
+    assert np.array_equal(np.bincount([r[0] for r in rows2], minlength=25), out)  # out-degree
+    far = sum(np.linalg.norm(pos[int(r[0])] - pos[int(r[1])]) >= 1.5 for r in rows2)
+    assert 0.2 * len(rows2) < far < 0.6 * len(rows2)   # about half, less the local draws
+    assert {(r[2], r[3]) for r in rows2} == {(0.5, 2.0)}
+    with pytest.raises(NotImplementedError, match="n_connections"):
+        sim.SmallWorldConnector(1.5, 0.1, n_connections=3)
+
+
+def test_reset_loads_the_initial_plastic_weights_again():
+    """sPyNNaker loads the network anew on reset(): learnt weights start again from their
+    initial values, so a deterministic run repeats exactly."""
+    pre = sim.Population(1, sim.IF_curr_exp(i_offset=5.0), label="pre")
+    post = sim.Population(1, sim.IF_curr_exp(i_offset=1.2), label="post")
+    pre.record("spikes")
+    stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
+                             weight_dependence=sim.AdditiveWeightDependence(),
+                             weight=sim.RandomDistribution("uniform", low=0.3, high=0.7,
+                                                           rng=sim.NumpyRNG(seed=1)))
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    w0 = prj.get("weight", "list", with_address=False)
+    sim.run(100)
+    w1 = prj.get("weight", "list", with_address=False)
+    assert w1 != w0
+    sim.reset()
+    assert prj.get("weight", "list", with_address=False) == pytest.approx(w0)
+    sim.run(100)
+    assert prj.get("weight", "list", with_address=False) == pytest.approx(w1)
+
+
 def test_download_synapses_is_accepted():
     pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
     prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),

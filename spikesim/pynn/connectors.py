@@ -189,3 +189,62 @@ class FixedNumberPostConnector(_ExcludeOne, pyNN_connectors.FixedNumberPostConne
 
 class FixedNumberPreConnector(_ExcludeOne, pyNN_connectors.FixedNumberPreConnector):
     __doc__ = pyNN_connectors.FixedNumberPreConnector.__doc__ + _ExcludeOne.__doc__
+
+
+class SmallWorldConnector(pyNN_connectors.SmallWorldConnector):
+    """Small-world connectivity as sPyNNaker builds it (PyNN declares the connector but
+    does not implement it): every pair of neurons closer than ``degree`` in the
+    projection's space connects (a neuron with itself too, at distance 0), then each
+    connection is rewired with probability ``rewiring`` to a target drawn uniformly from
+    the postsynaptic population (its source is kept, so every neuron keeps its out-degree).
+    Draws come from the connector's ``rng``. ``n_connections`` and
+    ``allow_self_connections=False`` (neither supported by sPyNNaker) raise
+    ``NotImplementedError``.
+    """
+
+    def __init__(self, degree, rewiring, allow_self_connections=True, n_connections=None,
+                 location_selector=None, rng=None, safe=True, callback=None, verbose=False):
+        if n_connections is not None:
+            raise NotImplementedError("SmallWorldConnector(n_connections=...) is not available "
+                                      "(sPyNNaker does not support it either)")
+        if allow_self_connections is not True:
+            raise NotImplementedError("SmallWorldConnector(allow_self_connections=False) is not "
+                                      "available (sPyNNaker does not support it either)")
+        if not 0.0 <= float(rewiring) <= 1.0:
+            raise errors.InvalidParameterValueError(
+                f"SmallWorldConnector.rewiring must be a probability, got {rewiring!r}")
+        super().__init__(degree, rewiring, allow_self_connections, n_connections,
+                         location_selector, rng, safe, callback)
+        self.degree = float(degree)
+
+    def connect(self, projection):
+        d = projection.space.distances(projection.pre.positions.T,
+                                       projection.post.positions.T, expand=False)
+        d = np.asarray(d).reshape(projection.pre.size, projection.post.size)
+        pre, post = np.nonzero(d < self.degree)
+        n = pre.size
+        if n:
+            rewire = np.asarray(self.rng.next(n, "uniform", {"low": 0.0, "high": 1.0},
+                                              mask=None)) < self.rewiring
+            k = int(rewire.sum())
+            if k:
+                post = post.copy()
+                post[rewire] = np.asarray(self.rng.next(
+                    k, "uniform_int", {"low": 0, "high": projection.post.size}, mask=None))
+        params = self._parameters_from_synapse_type(projection)
+        values = {}
+        for name, lazy in params.items():
+            lazy.shape = (projection.pre.size, projection.post.size)
+            full = np.asarray(lazy.evaluate(simplify=False))
+            values[name] = np.broadcast_to(full, lazy.shape)[pre, post] if full.ndim \
+                else np.full(n, float(full))
+        if self.safe and getattr(projection.synapse_type, "parameter_checks", None) and n:
+            projection.synapse_type.parameter_checks["weight"](values["weight"], projection)
+        order = np.argsort(post, kind="stable")
+        pre, post = pre[order], post[order]
+        values = {k: v[order] for k, v in values.items()}
+        bounds = np.flatnonzero(np.diff(post)) + 1
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, n]):
+            if b > a:
+                projection._convergent_connect(pre[a:b], int(post[a]),
+                                               **{k: v[a:b] for k, v in values.items()})

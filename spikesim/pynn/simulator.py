@@ -73,6 +73,7 @@ class State(common.control.BaseState):
         self._max_delay = max_delay
         self.stdp_amplitudes = stdp_amplitudes
         self.inhibitory_weights = inhibitory_weights
+        self._initial_weights = {}   # sPyNNaker's reset: id -> (projection, weights)
         self.populations = []        # PyNN Populations, in creation order
         self._first_ids = []         # first ID of each population (ascending)
         self.id_counter = 1
@@ -140,12 +141,22 @@ class State(common.control.BaseState):
         n = max(n, 0)
         for rec in self.recorders:
             rec._before_run()
+        if self.spynnaker:
+            for proj in self.net.projections:   # the weights a reset goes back to
+                if proj.plastic and id(proj) not in self._initial_weights:
+                    self._initial_weights[id(proj)] = (proj, proj.weight.copy())
         self.net.run(n * dt, progress=False)
         self.running = True
 
     def reset(self):
-        """Time back to 0, state to its initial values, a new segment (weights are kept)."""
+        """Time back to 0, state to its initial values, a new segment. Weights are kept
+        (PyNN), except under sPyNNaker's conventions: sPyNNaker loads the network again, so
+        plastic weights go back to the values they had before the first run (a projection
+        whose synapses were rewired since keeps its present ones)."""
         self.net.reset()
+        for proj, weights in self._initial_weights.values():
+            if proj.n_synapses == weights.shape[0]:
+                proj.set_weights(weights)
         for pop in self.populations:
             pop._reapply_initial_state()
         for rec in self.recorders:
