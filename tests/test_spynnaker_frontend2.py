@@ -110,6 +110,18 @@ def test_a_run_records_one_sample_per_step_as_spynnaker():
     assert pop.get_data("v").segments[1].filter(name="v")[0].shape == (3, 2)
 
 
+def test_run_time_is_rounded_up_to_whole_steps():
+    sim.setup(timestep=0.5)
+    pop = sim.Population(1, sim.IF_curr_exp(), label="cell")
+    sim.run(1.2)                       # 2.4 steps -> 3 steps, as sPyNNaker runs them
+    assert sim.get_current_time() == pytest.approx(1.5)
+    sim.run(0.5)
+    assert sim.get_current_time() == pytest.approx(2.0)
+    sim.run_until(3.1)
+    assert sim.get_current_time() == pytest.approx(3.5)
+    assert pop.size == 1
+
+
 def test_placement_calls_are_accepted_and_checked():
     pop = sim.Population(20, sim.IF_curr_exp(), structure=sim.Grid2D(4 / 5), label="grid")
     pop.set_max_atoms_per_core((2, 5))
