@@ -242,6 +242,16 @@ def test_reset_loads_the_initial_plastic_weights_again():
     assert prj.get("weight", "list", with_address=False) == pytest.approx(w1)
 
 
+def test_array_connector_reads_any_truth_values():
+    pre = sim.Population(4, sim.IF_curr_exp(), label="pre")
+    post = sim.Population(3, sim.IF_curr_exp(), label="post")
+    for dtype in (np.uint, np.int64, float, bool):
+        m = np.zeros((4, 3), dtype=dtype)
+        m[0, 2] = m[3, 0] = m[3, 1] = 1
+        prj = sim.Projection(pre, post, sim.ArrayConnector(m), sim.StaticSynapse(weight=0.5))
+        assert prj.get([], "list") == [(0, 2), (3, 0), (3, 1)], dtype
+
+
 def test_download_synapses_is_accepted():
     pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
     prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),

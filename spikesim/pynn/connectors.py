@@ -248,3 +248,13 @@ class SmallWorldConnector(pyNN_connectors.SmallWorldConnector):
             if b > a:
                 projection._convergent_connect(pre[a:b], int(post[a]),
                                                **{k: v[a:b] for k, v in values.items()})
+
+
+class ArrayConnector(pyNN_connectors.ArrayConnector):
+    __doc__ = pyNN_connectors.ArrayConnector.__doc__ + """
+    (spikesim: any array of truth values is read as booleans, as sPyNNaker reads it;
+    PyNN 0.13 would take an integer 0/1 array as indices.)
+    """
+
+    def __init__(self, array, location_selector=None, safe=True, callback=None):
+        super().__init__(np.asarray(array) != 0, location_selector, safe, callback)
