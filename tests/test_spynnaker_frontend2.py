@@ -151,6 +151,7 @@ def test_projection_list_is_sorted_by_source_then_target_and_nparray_is_array():
         [(3, 0, 1.0, 1.0), (0, 2, 2.0, 2.0), (3, 1, 3.0, 3.0), (0, 1, 4.0, 4.0)]))
     rows = prj.get(["weight", "delay"], "list")
     assert [tuple(r[:2]) for r in rows] == [(0, 1), (0, 2), (3, 0), (3, 1)]
+    assert rows[0] == [0, 1, 4.0, 4.0]          # rows are lists, as sPyNNaker's
     assert prj.get("weight", "list", with_address=False) == [4.0, 2.0, 1.0, 3.0]
     assert [tuple(r) for r in prj.get([], "list")] == [(0, 1), (0, 2), (3, 0), (3, 1)]
     arr = prj.get("delay", format="nparray")
@@ -161,8 +162,11 @@ def test_one_to_one_of_unequal_sizes_connects_the_shorter_range():
     a = sim.Population(5, sim.SpikeSourceArray([1.0]), label="a")
     b = sim.Population(3, sim.IF_curr_exp(), label="b")
     prj = sim.Projection(a, b, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.5, delay=2))
-    assert [tuple(r) for r in prj.get(["weight", "delay"], "list")] == \
-        [(0, 0, 0.5, 2.0), (1, 1, 0.5, 2.0), (2, 2, 0.5, 2.0)]
+    assert prj.get(["weight", "delay"], "list") == \
+        [[0, 0, 0.5, 2.0], [1, 1, 0.5, 2.0], [2, 2, 0.5, 2.0]]
+    views = sim.Projection(a[1:3], b[0:2], sim.AllToAllConnector(),
+                           sim.StaticSynapse(weight=0.5, delay=2))
+    assert views.get("weight", "list") == [[1, 0, 0.5], [1, 1, 0.5], [2, 0, 0.5], [2, 1, 0.5]]
     c = sim.Population(2, sim.IF_curr_exp(), label="c")
     back = sim.Projection(b, c, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.0))
     assert [tuple(r[:2]) for r in back.get("weight", "list")] == [(0, 0), (1, 1)]

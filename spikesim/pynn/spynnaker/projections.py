@@ -2,8 +2,8 @@
 
 The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's front end does differently:
 
-- ``get(..., format="list")`` returns the connections sorted by source, then target (as
-  sPyNNaker returns them; PyNN returns them in the order they were made), and every
+- ``get(..., format="list")`` returns the connections sorted by source, then target, each
+  a list (as sPyNNaker returns them; PyNN gives tuples in the order they were made), and every
   format other than ``"list"`` means ``"array"`` (scripts pass ``"nparray"``).
 - ``OneToOneConnector`` between populations of different sizes connects ``i -> i`` for
   the first ``min(n_pre, n_post)`` neurons (PyNN refuses).
@@ -118,13 +118,13 @@ class Projection(_Projection):
         rows = self._in_populations(
             super().get(attribute_names, "list", gather, True, multiple_synapses))
         order = sorted(range(len(rows)), key=lambda k: (rows[k][0], rows[k][1]))
-        rows = [rows[k] for k in order]
+        rows = [list(rows[k]) for k in order]   # sPyNNaker's rows are lists
         if with_address:
             return rows
         n_attr = 1 if isinstance(attribute_names, str) else len(attribute_names)
         if n_attr == 1:
             return [r[2] for r in rows]
-        return [tuple(r[2:]) for r in rows]
+        return [r[2:] for r in rows]
 
     def _in_populations(self, rows):
         """Rows with the indices of the whole populations, not of the views projected
