@@ -220,11 +220,11 @@ def run_one(rel: Path, work: Path, shim: Path, timeout: float, original: Path) -
     xml = work / f".junit_{abs(hash(str(rel)))}.xml"
     if is_test:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "--junitxml", str(xml), str(src)]
+               "--junitxml", str(xml), src.name]
         for key, why in BOARD_ONLY_TESTS.items():
             fname, cls, test = key.split("::")
             if src.name == fname:
-                cmd += ["--deselect", f"{src}::{cls}::{test}"]
+                cmd += ["--deselect", key]   # node ids are relative to the cwd, src.parent
                 result.setdefault("board_only_tests", {})[f"{cls}::{test}"] = why
     else:
         cmd = [sys.executable, str(src)]

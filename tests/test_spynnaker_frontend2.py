@@ -256,10 +256,11 @@ def test_array_connector_reads_any_truth_values():
         assert prj.get([], "list") == [(0, 2), (3, 0), (3, 1)], dtype
 
 
-def test_download_synapses_is_accepted():
+def test_download_synapses_and_space_none_are_accepted():
     pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
     prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),
-                         download_synapses=True)
+                         receptor_type="excitatory", source=None, space=None,
+                         download_synapses=True)   # sPyNNaker's defaults written out
     assert len(prj.get("weight", "list")) == 4
 
 

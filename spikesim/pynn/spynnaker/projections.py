@@ -18,6 +18,7 @@ The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's
 - Unlike sPyNNaker, plastic projections with different STDP rules onto one population
   are allowed (SpiNNaker keeps one rule per postsynaptic core and raises
   ``SynapticConfigurationException``; that is a limit of the board, not of the model).
+- ``space=None`` (sPyNNaker's default) means PyNN's default ``Space()``.
 - ``download_synapses=...`` (sPyNNaker's hint to read synapses back from the board) is
   accepted and changes nothing: synapses are always readable here.
 """
@@ -98,7 +99,8 @@ class Projection(_Projection):
                               rng=connector.rng, safe=connector.safe, callback=connector.callback)
         _check_realisable(connector, presynaptic_population, postsynaptic_population)
         super().__init__(presynaptic_population, postsynaptic_population, connector,
-                         synapse_type, source, receptor_type, space, label)
+                         synapse_type, source, receptor_type,
+                         Space() if space is None else space, label)
 
 
     def get(self, attribute_names, format, gather=True, with_address=True,
