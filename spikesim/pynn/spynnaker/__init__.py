@@ -28,6 +28,29 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
   of ``sim.Projection`` (:mod:`.structural`, on :mod:`spikesim.rewiring`).
 - ``sim.Izhikevich`` is sPyNNaker's Izhikevich (exponential current synapses, its
   RK2 scheme and units: :class:`spikesim.IzkCurrExp`), not PyNN's.
+- Populations (:mod:`spikesim.pynn.populations`): ``record("all")``; ``gsyn_exc`` /
+  ``gsyn_inh`` of current-based cells are their synaptic currents; one sample per step
+  from t = 0 (``run(T)`` gives ``T/dt`` samples); ``get_data``/``write_data`` of an
+  unrecorded variable raise ``ConfigurationException``; signals carry
+  ``channel_names``; ``tau_refrac`` counts whole steps rounded up;
+  ``set_max_atoms_per_core`` / ``add_placement_constraint`` accepted (no cores).
+- ``sim.Projection`` (:mod:`.projections`): ``get`` as sPyNNaker returns it (list rows
+  sorted by source and target, whole-population indices for views, ``"nparray"``),
+  ``OneToOneConnector`` of unequal sizes, unrealisable fixed-number connectors raise
+  ``SpynnakerException``; ``SmallWorldConnector`` and a boolean-reading
+  ``ArrayConnector``; ``reset()`` reloads plastic weights; ``run`` rounds up to steps.
+- sPyNNaker's helper modules scripts import: :mod:`.exceptions`,
+  :mod:`.utilities` (``neo_convertor``, ``neo_compare``), ``models.populations``,
+  ``models.neuron.synapse_dynamics`` (reference STDP weights),
+  ``models.spike_source.spike_source_poisson_vertex.DURATION_FOREVER``,
+  :mod:`.spike_checker`, :mod:`.plot_utils`.
+
+Where spikesim still differs from SpiNNaker (``benchmarks/spynnaker_scripts.py`` runs
+sPyNNaker's own tests): spikesim updates a neuron in NEST's order, so a spike is stamped
+at the end of its step (SpiNNaker: the start, one step earlier) and input delivered for
+a step acts from the next one (neuron-to-neuron transmission one step slower than on
+SpiNNaker); its LIF integrates the synaptic current exactly where SpiNNaker holds it
+constant over a step in fixed point.
 """
 # flake8: noqa: F401, F403
 import spikesim.pynn as _backend
