@@ -256,6 +256,23 @@ def test_array_connector_reads_any_truth_values():
         assert prj.get([], "list") == [(0, 2), (3, 0), (3, 1)], dtype
 
 
+def test_reset_repeats_the_spikes_of_a_seeded_source():
+    seeded = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0), label="seeded",
+                            additional_parameters={"seed": 11})
+    free = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0), label="free")
+    seeded.record("spikes")
+    free.record("spikes")
+    sim.run(200)
+    sim.reset()
+    sim.run(200)
+    s = seeded.get_data().segments
+    f = free.get_data().segments
+    neo_compare.compare_segments(s[0], s[1])            # the same spikes again
+    assert sum(len(t) for t in s[0].spiketrains) > 100
+    assert any(len(a) != len(b) or np.any(np.asarray(a) != np.asarray(b))
+               for a, b in zip(f[0].spiketrains, f[1].spiketrains))   # unseeded: new ones
+
+
 def test_download_synapses_and_space_none_are_accepted():
     pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
     prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),

@@ -315,9 +315,18 @@ class Population(_Mixin, common.Population):
                                                     f"{max_rate!r}")
         self._extra_initial = {}
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+        self._seed = None
         if seed is not None and not self.celltype.injectable:
             # a spike source draws from its own generator: seed it (sPyNNaker's idiom)
             self._ss.rng = np.random.default_rng(seed)
+            self._seed = int(seed)
+
+    def _reseed(self):
+        """sPyNNaker's reset loads a seeded source again: it starts over from its seed and
+        repeats its spikes (called by ``reset()`` under sPyNNaker's conventions)."""
+        if self._seed is not None:
+            self._ss.rng.bit_generator.state = \
+                np.random.default_rng(self._seed).bit_generator.state
 
     def _root(self):
         return self, np.arange(self.size)

@@ -154,7 +154,11 @@ class State(common.control.BaseState):
         """Time back to 0, state to its initial values, a new segment. Weights are kept
         (PyNN), except under sPyNNaker's conventions: sPyNNaker loads the network again, so
         plastic weights go back to the values they had before the first run (a projection
-        whose synapses were rewired since keeps its present ones)."""
+        whose synapses were rewired since keeps its present ones) and spike sources given a
+        seed start over from it, repeating their spikes."""
+        if self.spynnaker:
+            for pop in self.populations:
+                getattr(pop, "_reseed", lambda: None)()
         self.net.reset()
         for proj, weights in self._initial_weights.values():
             if proj.n_synapses == weights.shape[0]:
