@@ -144,6 +144,18 @@ def test_spike_source_array_takes_its_times_positionally():
         [[3.0, 9.0], [3.0, 9.0]]
 
 
+def test_a_spike_given_at_zero_is_recorded_at_zero():
+    """spikesim emits a time in [0, dt) in the first step (stamped dt); sPyNNaker records
+    it at 0, and so does its front end here. A time of exactly dt stays dt."""
+    src = sim.Population(3, sim.SpikeSourceArray([[0.0, 1.0, 4.0], [1.0], [0.0, 0.0]]),
+                         label="src")
+    src.record("spikes")
+    sim.run(6)
+    st = src.get_data().segments[0].spiketrains
+    assert [list(t.magnitude) for t in st] == [[0.0, 1.0, 4.0], [1.0], [0.0, 0.0]]
+    assert src.spinnaker_get_data("spikes")[:3].tolist() == [[0, 0.0], [0, 1.0], [0, 4.0]]
+
+
 def test_projection_list_is_sorted_by_source_then_target_and_nparray_is_array():
     pre = sim.Population(4, sim.IF_curr_exp(), label="pre")
     post = sim.Population(3, sim.IF_curr_exp(), label="post")

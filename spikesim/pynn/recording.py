@@ -58,7 +58,27 @@ class Recorder(recording.Recorder):
             t_parts.append(times[keep])
         id_array = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
         times = np.concatenate(t_parts) if t_parts else np.zeros(0)
-        return id_array, np.array(times, dtype=np.float64)  # clear: Recorder.get calls clear()
+        times = np.array(times, dtype=np.float64)
+        if simulator.state.spynnaker and times.size and \
+                type(self.population.celltype).__name__ == "SpikeSourceArray":
+            times = self._given_early_times(id_array, times)
+        return id_array, times  # clear: Recorder.get calls clear()
+
+    def _given_early_times(self, gids, times):
+        """A SpikeSourceArray time in ``[0, dt)`` is emitted in the first step and so
+        stamped ``dt``; sPyNNaker records it at its step, 0. Under sPyNNaker's conventions
+        the record says 0 for as many spikes of the neuron as it was given such times."""
+        dt = simulator.state.dt
+        pop = self.population
+        times = times.copy()
+        index = gids - int(pop.first_id)
+        at_dt = np.isclose(times, dt)
+        for i in np.unique(index[at_dt]):
+            given = np.asarray(pop._parameters["spike_times"][i].value, dtype=np.float64)
+            n_early = int(np.count_nonzero(given < dt))
+            if n_early:
+                times[np.flatnonzero((index == i) & at_dt)[:n_early]] = 0.0
+        return times
 
     def _get_all_signals(self, variable, ids, clear=False):
         ids = [int(i) for i in ids]
