@@ -164,6 +164,7 @@ def test_projection_list_is_sorted_by_source_then_target_and_nparray_is_array():
     rows = prj.get(["weight", "delay"], "list")
     assert [tuple(r[:2]) for r in rows] == [(0, 1), (0, 2), (3, 0), (3, 1)]
     assert rows[0] == [0, 1, 4.0, 4.0]          # rows are lists, as sPyNNaker's
+    assert all(isinstance(r[0], int) and isinstance(r[1], int) for r in rows)  # usable indices
     assert prj.get("weight", "list", with_address=False) == [4.0, 2.0, 1.0, 3.0]
     assert [tuple(r) for r in prj.get([], "list")] == [(0, 1), (0, 2), (3, 0), (3, 1)]
     arr = prj.get("delay", format="nparray")

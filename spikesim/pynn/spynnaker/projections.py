@@ -129,18 +129,14 @@ class Projection(_Projection):
         return [r[2:] for r in rows]
 
     def _in_populations(self, rows):
-        """Rows with the indices of the whole populations, not of the views projected
-        from or to (sPyNNaker's addresses)."""
+        """Rows addressed as sPyNNaker addresses them: integer indices in the whole
+        populations, not in the views projected from or to."""
         maps = [np.asarray(p.index_in_grandparent(np.arange(p.size)))
                 if hasattr(p, "index_in_grandparent") else None for p in (self.pre, self.post)]
-        if maps[0] is None and maps[1] is None:
-            return rows
         out = []
         for r in rows:
             r = list(r)
-            for k in (0, 1):
-                if maps[k] is not None:
-                    r[k] = type(r[k])(maps[k][int(r[k])]) if isinstance(r[k], float) \
-                        else int(maps[k][int(r[k])])
+            for k in (0, 1):   # sPyNNaker's addresses are integers (PyNN gives floats)
+                r[k] = int(r[k]) if maps[k] is None else int(maps[k][int(r[k])])
             out.append(tuple(r))
         return out
