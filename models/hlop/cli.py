@@ -63,8 +63,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--hebb-iters", type=number("--hebb-iters", int, 1), default=None,
                    help="default protocol: 2")
     p.add_argument("--spiking-lateral", action="store_true", help="quantise y to spike counts")
-    p.add_argument("--ewc-lambda", type=number("--ewc-lambda", float, 0.0), default=500.0,
-                   help="EWC penalty strength (5000 diverged at task 8 on permuted mnist5k)")
+    p.add_argument("--ewc-lambda", type=number("--ewc-lambda", float, 0.0), default=None,
+                   help="EWC penalty strength: default protocol 500 (5000 diverged at task 8 on "
+                        "permuted mnist5k), paper protocol 50 (500 diverged at task 8 there)")
     p.add_argument("--train", type=number("--train", int, 10), default=None,
                    help="default protocol: training digits (4000)")
     p.add_argument("--test", type=number("--test", int, 10), default=None,
@@ -116,7 +117,8 @@ def run(args) -> int:
                          threads=args.threads, verbose=not args.quiet,
                          k=args.k or [60, 20, 20], reset=args.reset or "subtract",
                          hebb_iters=2 if args.hebb_iters is None else args.hebb_iters,
-                         spiking=args.spiking_lateral, lam=args.ewc_lambda)
+                         spiking=args.spiking_lateral,
+                         lam=500.0 if args.ewc_lambda is None else args.ewc_lambda)
     res.pop("model")
     bwt = "n/a" if res["bwt"] is None else f"{100 * res['bwt']:+.2f}%"
     print(f"hlop {args.method}/{trainer}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
@@ -140,7 +142,7 @@ def _run_paper(args) -> int:
     if args.hidden is not None and (len(args.hidden) != 1 and len(set(args.hidden)) != 1):
         raise SystemExit("spikesim hlop: --protocol paper has two hidden layers of one width; "
                          f"give one value, got {args.hidden}")
-    from .paper import PaperConfig, estimate_time, run_paper
+    from .paper import EWC_LAMBDA as P_EWC_LAMBDA, PaperConfig, estimate_time, run_paper
 
     kw = {k: v for k, v in dict(tasks=args.tasks, train_samples=args.train_samples,
                                 test_samples=args.test_samples, epochs=args.epochs,
@@ -160,7 +162,8 @@ def _run_paper(args) -> int:
               f"{res['eval_s'] / 60:.0f} evaluation)")
     else:
         res = run_paper(args.data, method=args.method, cfg=cfg, threads=args.threads,
-                        lam=args.ewc_lambda, verbose=not args.quiet)
+                        lam=P_EWC_LAMBDA if args.ewc_lambda is None else args.ewc_lambda,
+                        verbose=not args.quiet)
         bwt = "n/a" if res["bwt"] is None else f"{100 * res['bwt']:+.2f}%"
         print(f"hlop paper/{args.method}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
               f"wall {res['wall_time_s']:.1f} s ({res['split']})")
