@@ -8,7 +8,7 @@ import pytest
 from pyNN import errors
 
 import spikesim.pynn.spynnaker as sim
-from spikesim.pynn.spynnaker import exceptions, plot_utils, spike_checker  # noqa: F401
+from spikesim.pynn.spynnaker import exceptions, plot_utils, spike_checker
 from spikesim.pynn.spynnaker.models.neuron.synapse_dynamics import (
     calculate_spike_pair_additive_stdp_weight, calculate_spike_pair_multiplicative_stdp_weight)
 from spikesim.pynn.spynnaker.models.spike_source.spike_source_poisson_vertex import \
@@ -344,6 +344,20 @@ def test_reference_stdp_weights_follow_the_pair_rule():
     assert calculate_spike_pair_additive_stdp_weight(pre, np.array([40.0]), 1.0, 1.0, 0.1,
                                                      0.2, 20.0, 10.0) == 1.0
     assert DURATION_FOREVER == 0xFFFFFFFF
+
+
+def test_plot_utils_draw_the_tables(monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    monkeypatch.setattr(plt, "show", lambda: None)
+    spikes = np.array([[0, 1.0], [1, 2.0], [0, 5.0]])
+    plot_utils.plot_spikes([spikes, spikes + [0, 1]])
+    table = np.array([[0, 0.0, -65.0], [0, 1.0, -64.0], [1, 0.0, -65.0], [1, 1.0, -63.0]])
+    plot_utils.heat_plot(table, title="v")
+    plot_utils.line_plot(table)
+    assert len(plt.get_fignums()) >= 3
+    plt.close("all")
 
 
 def test_synfire_spike_checkers():

@@ -1,6 +1,7 @@
 """sPyNNaker's Projection on spikesim: ``sim.Projection`` of :mod:`spikesim.pynn.spynnaker`.
 
-The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's front end does differently:
+The structural-plasticity Projection of :mod:`.structural` with what sPyNNaker's front
+end does differently:
 
 - ``get(..., format="list")`` returns the connections sorted by source, then target, each
   a list (as sPyNNaker returns them; PyNN gives tuples in the order they were made), and every
