@@ -286,6 +286,28 @@ def test_reset_repeats_the_spikes_of_a_seeded_source():
                for a, b in zip(f[0].spiketrains, f[1].spiketrains))   # unseeded: new ones
 
 
+def test_one_to_one_offset_connector_shifts_within_groups():
+    pop = sim.Population(6, sim.IF_curr_exp(), label="ring")
+    wrap = sim.Projection(pop, pop, sim.OneToOneOffsetConnector(1, True),
+                          sim.StaticSynapse(weight=0.3, delay=2))
+    assert wrap.get([], "list") == [(i, (i + 1) % 6) for i in range(6)]
+    cut = sim.Projection(pop, pop, sim.OneToOneOffsetConnector(-2, False))
+    assert cut.get([], "list") == [(i, i - 2) for i in range(2, 6)]
+    groups = sim.Projection(pop, pop, sim.OneToOneOffsetConnector(1, True,
+                                                                  n_neurons_per_group=3))
+    assert groups.get([], "list") == [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)]
+    assert {tuple(r[2:]) for r in wrap.get(["weight", "delay"], "list")} == {(0.3, 2.0)}
+    with pytest.raises(NotImplementedError, match="groups of 4"):
+        sim.Projection(pop, pop, sim.OneToOneOffsetConnector(1, True, n_neurons_per_group=4))
+    with pytest.raises(NotImplementedError, match="one size"):
+        sim.Projection(pop, pop[0:3], sim.extra_models.OneToOneOffsetConnector(1, True))
+    with pytest.raises(ValueError, match="offset"):
+        sim.Projection(pop, pop, sim.extra_models.OneToOneOffsetConnector(
+            3, True, n_neurons_per_group=3))
+    with pytest.raises(errors.InvalidParameterValueError, match="offset"):
+        sim.OneToOneOffsetConnector(1.5, True)
+
+
 def test_download_synapses_and_space_none_are_accepted():
     pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
     prj = sim.Projection(pre, pre, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1),

@@ -258,3 +258,70 @@ class ArrayConnector(pyNN_connectors.ArrayConnector):
 
     def __init__(self, array, location_selector=None, safe=True, callback=None):
         super().__init__(np.asarray(array) != 0, location_selector, safe, callback)
+
+
+class OneToOneOffsetConnector(Connector):
+    """sPyNNaker's ``OneToOneOffsetConnector(offset, wrap, n_neurons_per_group=None)``:
+    presynaptic neuron ``i`` connects to postsynaptic neuron ``i + offset``, within groups
+    of ``n_neurons_per_group`` consecutive neurons (default: one group of the whole
+    population). A target outside its group wraps round within it with ``wrap=True`` and
+    is left out otherwise. The populations must have the same size, a multiple of the
+    group size (else ``NotImplementedError``, as sPyNNaker), and ``|offset|`` smaller than
+    the group (else ``InvalidParameterValueError``, a ``ValueError``). Weights and delays
+    come from the synapse type.
+    """
+
+    parameter_names = ("offset", "wrap", "n_neurons_per_group")
+
+    def __init__(self, offset, wrap, n_neurons_per_group=None, safe=True, verbose=False,
+                 callback=None):
+        super().__init__(safe=safe, callback=callback)
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+            raise errors.InvalidParameterValueError(
+                f"OneToOneOffsetConnector.offset must be an integer, got {offset!r}")
+        if n_neurons_per_group is not None and (
+                isinstance(n_neurons_per_group, bool)
+                or not isinstance(n_neurons_per_group, (int, np.integer))
+                or n_neurons_per_group < 1):
+            raise errors.InvalidParameterValueError(
+                "OneToOneOffsetConnector.n_neurons_per_group must be a positive integer, got "
+                f"{n_neurons_per_group!r}")
+        self.offset, self.wrap = int(offset), bool(wrap)
+        self.n_neurons_per_group = n_neurons_per_group
+
+    def pairs(self, n: int):
+        """``(pre, post)`` index arrays for populations of ``n`` neurons."""
+        g = n if self.n_neurons_per_group is None else int(self.n_neurons_per_group)
+        if n % g:
+            raise NotImplementedError(f"OneToOneOffsetConnector: {n} neurons are not a whole "
+                                      f"number of groups of {g}")
+        if abs(self.offset) >= g:
+            raise errors.InvalidParameterValueError(
+                f"OneToOneOffsetConnector: |offset| {abs(self.offset)} must be below the group "
+                f"size {g}")
+        pre = np.arange(n)
+        base, r = np.divmod(pre, g)
+        r = r + self.offset
+        if self.wrap:
+            return pre, base * g + np.mod(r, g)
+        keep = (r >= 0) & (r < g)
+        return pre[keep], (base * g + r)[keep]
+
+    def connect(self, projection):
+        if projection.pre.size != projection.post.size:
+            raise NotImplementedError(
+                f"OneToOneOffsetConnector needs populations of one size, got "
+                f"{projection.pre.size} and {projection.post.size}")
+        pre, post = self.pairs(projection.pre.size)
+        params = self._parameters_from_synapse_type(projection)
+        values = {}
+        for name, lazy in params.items():
+            lazy.shape = (projection.pre.size, projection.post.size)
+            full = np.asarray(lazy.evaluate(simplify=False))
+            values[name] = np.broadcast_to(full, lazy.shape)[pre, post] if full.ndim \
+                else np.full(pre.size, float(full))
+        if self.safe and getattr(projection.synapse_type, "parameter_checks", None) and pre.size:
+            projection.synapse_type.parameter_checks["weight"](values["weight"], projection)
+        for k in np.argsort(post, kind="stable"):
+            projection._convergent_connect(pre[k:k + 1], int(post[k]),
+                                           **{n: v[k:k + 1] for n, v in values.items()})

@@ -69,7 +69,8 @@ from pyNN.space import Cuboid, Grid2D, Grid3D, Line, RandomStructure, Sphere
 from . import exceptions, extra_models, external_devices
 from .sources import SpikeSourcePoisson
 from .structural import (DistanceDependentFormation, LastNeuronSelection, Projection, RandomByWeightElimination, RandomSelection, StructuralMechanismSTDP, StructuralMechanismStatic)
-from spikesim.pynn.connectors import ArrayConnector, SmallWorldConnector
+from spikesim.pynn.connectors import (ArrayConnector, OneToOneOffsetConnector,
+                                      SmallWorldConnector)
 from .projections import Projection  # noqa: F811 (the structural one, with sPyNNaker's get)
 
 #: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units

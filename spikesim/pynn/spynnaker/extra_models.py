@@ -16,7 +16,8 @@ sPyNNaker                   spikesim
 
 STDP rules under sPyNNaker's names and parameters (:mod:`.plasticity`):
 ``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet``,
-``Vogels2011Rule``; and ``AllButMeConnector`` (every pair but equal indices).
+``Vogels2011Rule``; ``AllButMeConnector`` (every pair but equal indices) and
+``OneToOneOffsetConnector`` (:class:`spikesim.pynn.connectors.OneToOneOffsetConnector`).
 
 Any other name sPyNNaker's ``extra_models`` offers raises ``NotImplementedError``
 naming it.
@@ -30,6 +31,7 @@ import spikesim as _ss
 from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
+from spikesim.pynn.connectors import OneToOneOffsetConnector  # noqa: F401
 from .sources import SpikeSourcePoissonVariable  # noqa: F401
 from .plasticity import (PfisterSpikeTriplet, SpikeNearestPairRule,  # noqa: F401
                          Vogels2011Rule, WeightDependenceAdditiveTriplet)
