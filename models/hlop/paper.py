@@ -611,6 +611,7 @@ def run_paper(data_dir, method: str = "hlop", cfg: PaperConfig | None = None, th
         torch.set_flush_denormal(False)
     wall = time.perf_counter() - t0
     used = cfg.as_dict()
+    used.update(train_samples=int(data.Xtr.shape[0]), test_samples=int(data.Xte.shape[0]))
     used.update(T=tr.model.T, tau=tr.model.tau, delta_t=tr.model.delta_t, alpha=tr.model.alpha,
                 hidden=tr.model.sizes[1], lr=tr.opt.defaults["lr"],
                 optimizer=type(tr.opt).__name__, hebb_lr=[s.lr for s in tr.subs],
