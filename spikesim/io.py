@@ -165,6 +165,7 @@ def _write_population(h, p, source) -> None:
         s.attrs["rng"] = json.dumps(p.rng.bit_generator.state)
         if source is not None and hasattr(source, "next_block"):
             s.attrs["next_block"] = source.next_block
+            s.attrs["key"] = str(source.key)
             s.attrs["floor"] = source.floor
             if getattr(source, "next_t", None) is not None:
                 s.create_dataset("next_t", data=source.next_t)
@@ -364,6 +365,9 @@ def _restore_sources(net, f) -> None:
         if "next_block" in s.attrs:
             ev = make_events(p, net.dt, p.rng)
             ev.next_block = int(s.attrs["next_block"])
+            if "key" in s.attrs:  # older files: the key derived from the stored generator
+                ev.key = int(s.attrs["key"])
+                p.rng.bit_generator.state = json.loads(s.attrs["rng"])  # as it was saved
             ev.floor = int(s.attrs.get("floor", 0))  # older files do not store it
             if ev.floor < 0:
                 raise FileFormatError(f"population {p.label!r}: source floor {ev.floor} is negative")

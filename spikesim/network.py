@@ -443,7 +443,7 @@ class Network:
         rt = self._runtime
         for ev in rt.sources.values():
             if hasattr(ev, "restart"):
-                ev.restart(0)
+                ev.restart(0, new_draws=True)
         for g in self.astrocytes:
             if hasattr(g, "_last"):
                 g._last = 0

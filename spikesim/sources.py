@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels.poisson_source import bernoulli_hits
 from .spike_sources import RenewalSource, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
 
 
@@ -18,25 +19,47 @@ class ArrayEvents:
         return self.steps[a:b], self.ids[a:b] + self.pop.first
 
 
+def source_key(rng: np.random.Generator) -> int:
+    """A 63-bit key from a generator's current state, without advancing it."""
+    probe = np.random.Generator(type(rng.bit_generator)())
+    probe.bit_generator.state = rng.bit_generator.state
+    return int(probe.integers(0, 1 << 63))
+
+
 class PoissonEvents:
     """Bernoulli-per-step Poisson spikes (a Poisson count per step where ``rate dt > 1``),
     drawn in blocks aligned to absolute time.
 
-    Block ``k`` covers steps ``[k B, (k+1) B)`` and is drawn only once, in
-    order, from the population's own generator, so the events of any step do
-    not depend on how the run is cut into ``run()`` calls.
+    Whether neuron ``i`` fires in step ``t`` is a counter-based draw of the source's
+    ``key`` (taken from its generator when the source is first run; a population
+    ``seed`` fixes it), ``i`` and ``t`` (:mod:`spikesim.kernels.poisson_source`), so the
+    spikes of a step do not depend on how the run is cut into ``run()`` calls or on
+    whether a rate was changed by ``set()`` or scheduled up front. A ``reset()`` takes a
+    new key from the generator (new spikes), unless the generator was seeded again.
+    Block ``k`` covers steps ``[k B, (k+1) B)``. Above one spike per step the count is a
+    Poisson draw from the population's generator.
     """
 
     def __init__(self, pop, dt: float, rng: np.random.Generator) -> None:
         self.pop, self.dt, self.rng = pop, dt, rng
+        self._new_key()
         self.block = int(np.clip((1 << 22) // max(1, pop.size), 16, 4096))
         self.next_block = 0
         self.steps = np.zeros(0, np.int64)
         self.ids = np.zeros(0, np.int64)
         self.floor = 0  # events before this step are never drawn (see restart)
 
-    def restart(self, step: int) -> None:
-        """Forget every event drawn for ``step`` and later (parameters changed, or a reset)."""
+    def _new_key(self) -> None:
+        """Key the draws by the generator's state, then move the generator on (so that a
+        later reset draws new spikes, unless the generator was seeded again)."""
+        self.key = source_key(self.rng)
+        self.rng.integers(0, 1 << 63)
+
+    def restart(self, step: int, new_draws: bool = False) -> None:
+        """Forget every event drawn for ``step`` and later (parameters changed, or a reset;
+        ``new_draws``: a reset, after which the source draws new spikes)."""
+        if new_draws:
+            self._new_key()
         keep = self.steps < step
         self.steps, self.ids = self.steps[keep], self.ids[keep]
         self.next_block = step // self.block
@@ -46,7 +69,7 @@ class PoissonEvents:
         b = self.next_block
         steps = np.arange(max(b * self.block, self.floor), (b + 1) * self.block, dtype=np.int64)
         prob = rate_at_steps(self.pop.params, steps, self.dt) * (self.dt * 1e-3)
-        hit = self.rng.random(prob.shape) < prob
+        hit = bernoulli_hits(np.uint64(self.key), steps, np.ascontiguousarray(prob, np.float64))
         many = prob > 1.0  # above one spike per step: a Poisson number of spikes
         if many.any():
             k = hit.astype(np.int64)
@@ -90,8 +113,12 @@ class RenewalEvents(PoissonEvents):
         super().__init__(pop, dt, rng)
         self.next_t = None  # None: the processes start at the next block
 
-    def restart(self, step: int) -> None:
-        super().restart(step)
+    def _new_key(self) -> None:
+        """Renewal sources draw their intervals from the generator in order; no key."""
+        self.key = 0
+
+    def restart(self, step: int, new_draws: bool = False) -> None:
+        super().restart(step, new_draws)
         self.next_t = None
 
     def _draw_block(self) -> None:

@@ -86,3 +86,20 @@ def test_bad_schedules_are_named(kwargs, match):
         sim.Population(2, sim.extra_models.SpikeSourcePoissonVariable(**kwargs))
     with pytest.raises(errors.InvalidParameterValueError, match="give rate or rates, not both"):
         sim.SpikeSourcePoisson(rate=1.0, rates=[1.0])
+
+
+def test_get_returns_each_neurons_lists_as_spynnaker():
+    from spikesim.pynn.spynnaker.models.spike_source.spike_source_poisson_vertex import (
+        DURATION_FOREVER)
+
+    pop = sim.Population(2, sim.SpikeSourcePoisson(rates=[[1.0, 10.0], [5.0, 6.0]],
+                                                   starts=[[0.0, 500.0], [0.0, 100.0]],
+                                                   durations=[[500.0, np.inf], [50.0, 20.0]]))
+    assert not isinstance(pop.celltype, sim.SpikeSourcePoisson)  # sPyNNaker: a variable source
+    rates, starts = pop.get(["rates", "starts"])
+    assert [r.tolist() for r in rates] == [[1.0, 10.0], [5.0, 6.0]]
+    assert pop[1:].get("starts")[0].tolist() == [0.0, 100.0]
+    assert pop.get("durations")[0].tolist() == [500.0, float(DURATION_FOREVER)]
+    fixed = sim.Population(2, sim.extra_models.SpikeSourcePoissonVariable(rates=[3.0]))
+    assert fixed.get("durations")[1].tolist() == [float(DURATION_FOREVER)]
+    assert fixed.get("starts")[0].tolist() == [0.0]

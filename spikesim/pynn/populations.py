@@ -177,6 +177,19 @@ class _Mixin:
         if parameters:
             common.BasePopulation.set(self, **parameters)
 
+    def get(self, parameter_names, gather=False, simplify=True):
+        """PyNN's ``get``; a cell type's list-valued parameters (sPyNNaker's variable-rate
+        Poisson ``rates``/``starts``/``durations``) come back as one array per neuron."""
+        lists = getattr(self.celltype, "list_parameter_names", ())
+        names = (parameter_names,) if isinstance(parameter_names, str) else tuple(parameter_names)
+        if lists and any(n in lists for n in names):
+            root, idx = self._root()
+            out = [[self.celltype.list_parameter(n, root.size)[i] for i in np.atleast_1d(idx)]
+                   if n in lists else common.BasePopulation.get(self, n, gather, simplify)
+                   for n in names]
+            return out[0] if isinstance(parameter_names, str) else out
+        return common.BasePopulation.get(self, parameter_names, gather, simplify)
+
     def _get_parameters(self, *names):
         native = self.celltype.get_native_names(*names)
         return self.celltype.reverse_translate(self._get_native_parameters(*native))

@@ -24,6 +24,8 @@ from pyNN.standardmodels import cells
 
 import spikesim as ss
 from spikesim.pynn.model_base import _CellType, _identity
+from spikesim.pynn.spynnaker.models.spike_source.spike_source_poisson_vertex import (
+    DURATION_FOREVER)
 from spikesim.pynn.standardmodels import MAX_SCHEDULE
 from spikesim.pynn.standardmodels import SpikeSourcePoisson as _PyNNPoisson
 
@@ -136,8 +138,25 @@ class SpikeSourcePoissonVariable(_CellType, cells.StandardCellType):
         self._lists = (rates, starts, durations)
         super().__init__()
 
+    list_parameter_names = ("rates", "starts", "durations")
+
     def to_spikesim_parameters(self, native: dict) -> dict:
         return variable_rate_schedule(*self._lists, native["_size"])
+
+    def list_parameter(self, name: str, n: int) -> list:
+        """``rates``, ``starts`` or ``durations`` of each of ``n`` neurons, as sPyNNaker
+        reports them (a rate given no duration lasts ``DURATION_FOREVER``)."""
+        rates, starts, durations = self._lists
+        r = _per_neuron("rates", rates, n)
+        if name == "rates":
+            return r
+        if name == "starts":
+            s = _per_neuron("starts", starts, n)
+            return s if s is not None else [np.zeros(v.size) for v in r]
+        d = _per_neuron("durations", durations, n)
+        if d is None:
+            return [np.full(v.size, float(DURATION_FOREVER)) for v in r]
+        return [np.where(np.isinf(v), float(DURATION_FOREVER), v) for v in d]
 
 
 SpikeSourcePoissonVariable.translations = _identity(SpikeSourcePoissonVariable)
