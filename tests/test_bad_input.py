@@ -543,12 +543,14 @@ def test_bad_sampling_interval(bad):
     (dict(rate=[10.0, 10.0, 10001.0]), 10001.0),
     (dict(rate=5.0, rate_changes=([2.0, 3.0], [10.0, 1e5])), 1e5),
 ])
-def test_poisson_rate_above_one_spike_per_step_is_refused(kw, value):
-    """Lenient form: refused by the time the network runs, with rate and value named."""
+def test_poisson_rate_above_one_spike_per_step_is_accepted(kw, value):
+    """Issue 17: any rate runs (a Poisson number of spikes per step above 1000/dt Hz)."""
     net = ss.Network(dt=0.1, seed=1)
-    with pytest.raises(ValueError, match=names("rate", value)):
-        net.add_population(3, ss.SpikeSourcePoisson(**kw))
-        net.run(5.0, progress=False)
+    src = net.add_population(3, ss.SpikeSourcePoisson(**kw))
+    rec = net.record(src, "spikes")
+    net.run(5.0, progress=False)
+    assert len(rec.spikes) > 0
+    assert_usable(net)
 
 
 @pytest.mark.parametrize("kw, value", [
@@ -556,13 +558,17 @@ def test_poisson_rate_above_one_spike_per_step_is_refused(kw, value):
     (dict(rate=[10.0, 10.0, 10001.0]), 10001.0),
     (dict(rate=5.0, rate_changes=([2.0, 3.0], [10.0, 1e5])), 1e5),
 ])
-def test_poisson_rate_above_one_spike_per_step_is_refused_when_added(kw, value):
-    """Strict form: the network knows dt, so add_population refuses it and the network stays usable."""
+def test_poisson_rate_above_one_spike_per_step_is_refused_for_plastic_synapses(kw, value):
+    """Plastic synapses take one spike per source and step: refused at connect, rate named,
+    and the network stays usable."""
     net = ss.Network(dt=0.1, seed=1)
-    net.add_population(2, ss.IF_curr_exp(), label="tgt")
+    tgt = net.add_population(2, ss.IF_curr_exp(), label="tgt")
+    src = net.add_population(3, ss.SpikeSourcePoisson(**kw), label="noise")
+    stdp = ss.STDP(ss.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01),
+                   ss.AdditiveWeightDependence(0.0, 1.0))
     with pytest.raises(ValueError, match=names("rate", value)):
-        net.add_population(3, ss.SpikeSourcePoisson(**kw), label="noise")
-    assert [p.label for p in net.populations] == ["tgt"]
+        net.connect(src, tgt, ss.AllToAll(), weight=0.5, synapse=stdp)
+    assert net.projections == []
     assert_usable(net)
 
 
