@@ -181,3 +181,24 @@ def add_poisson_counts_parallel(buf, slot_mask, s0, s1, bounds, g_lo, g_n, g_rec
     for p in prange(bounds.shape[0] - 1):
         fill_range(buf, slot_mask, s0, s1, bounds[p], bounds[p + 1], g_lo, g_n, g_rec, g_delay,
                    g_start, g_stop, g_seed, g_key0, g_e0, g_tab, tab, lam, elam, w)
+
+
+@jit
+def poisson_counts_block(key, steps, prob):
+    """``k[j, i] = poisson_count(key, i, steps[j], prob[j, i])`` where ``prob > 1``, else 0.
+
+    The counts of a :class:`~spikesim.SpikeSourcePoisson` above one spike per step: counter
+    based on the source's key as its Bernoulli draws are
+    (:func:`spikesim.kernels.poisson_source.bernoulli_hits`), so a rate set with ``set()``
+    gives the counts of the same rate scheduled up front. ``steps`` int64 (m,), ``prob``
+    float64 (m, n); returns int64 (m, n).
+    """
+    m, n = prob.shape
+    k = np.zeros((m, n), np.int64)
+    for j in range(m):
+        t = steps[j]
+        for i in range(n):
+            p = prob[j, i]
+            if p > 1.0:
+                k[j, i] = poisson_count(key, i, t, p, math.exp(-p))
+    return k

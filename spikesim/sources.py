@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels.poisson_drive import poisson_counts_block
 from .kernels.poisson_source import bernoulli_hits
 from .spike_sources import RenewalSource, SpikeSourceArray, SpikeSourcePoisson, rate_at_steps
 
@@ -37,7 +38,8 @@ class PoissonEvents:
     whether a rate was changed by ``set()`` or scheduled up front. A ``reset()`` takes a
     new key from the generator (new spikes), unless the generator was seeded again.
     Block ``k`` covers steps ``[k B, (k+1) B)``. Above one spike per step the count is a
-    Poisson draw from the population's generator.
+    counter-based Poisson draw of the same key, neuron and step
+    (:func:`spikesim.kernels.poisson_drive.poisson_counts_block`).
     """
 
     def __init__(self, pop, dt: float, rng: np.random.Generator) -> None:
@@ -73,7 +75,8 @@ class PoissonEvents:
         many = prob > 1.0  # above one spike per step: a Poisson number of spikes
         if many.any():
             k = hit.astype(np.int64)
-            k[many] = self.rng.poisson(prob[many])
+            k[many] = poisson_counts_block(np.uint64(self.key), steps,
+                                           np.ascontiguousarray(prob, np.float64))[many]
             s, i = np.nonzero(k)
             reps = k[s, i]
             s, i = np.repeat(s, reps), np.repeat(i, reps)

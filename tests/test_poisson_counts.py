@@ -256,3 +256,35 @@ def test_export_save_and_nest_backend_refuse_poisson_inputs(tmp_path):
         ss.export.to_spinnaker(net, tmp_path / "spinn")
     with pytest.raises(NotImplementedError, match="Poisson input .* is not saved"):
         net.save(tmp_path / "n.h5")
+
+
+def test_high_rate_source_counts_are_counter_based_and_match_twin():
+    """Above one spike per step a SpikeSourcePoisson's count is poisson_count(key, i, t):
+    the kernel equals its twin, and a rate set() mid-run gives the counts of the same rate
+    scheduled up front (as the Bernoulli draws below one spike per step do)."""
+    steps = np.arange(100, 140, dtype=np.int64)
+    prob = np.linspace(0.5, 30.0, 40 * 3).reshape(40, 3)
+    k = PD.poisson_counts_block(np.uint64(99), steps, prob)
+    for j in range(40):
+        for i in range(3):
+            want = R.poisson_count(99, i, steps[j], prob[j, i]) if prob[j, i] > 1 else 0
+            assert k[j, i] == want
+
+    def spikes(schedule):
+        net = ss.Network(dt=0.1, seed=8)
+        kw = dict(rate=100.0)
+        if schedule:
+            kw["rate_changes"] = ([5.0], [40000.0])
+        src = net.add_population(4, ss.SpikeSourcePoisson(**kw))
+        rec = net.record(src, "spikes")
+        net.run(5.0, progress=False)
+        if not schedule:
+            src.set(rate=40000.0)
+        net.run(10.0, progress=False)
+        sp = rec.get("spikes")
+        return sp.times, sp.senders
+
+    a, b = spikes(True), spikes(False)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert len(a[0]) > 4 * 100 * 3  # about 4 per neuron and step after 5 ms
