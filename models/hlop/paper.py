@@ -98,7 +98,6 @@ torch is imported by this module (the ``learn`` extra).
 """
 from __future__ import annotations
 
-import gzip
 import math
 import pathlib
 import time
@@ -299,7 +298,7 @@ class _DSRNet(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, W1, W2, W3, V1, V2, net, Hs):
-        T, beta, alpha, dt, tau = net.T, net.beta, net.alpha, net.delta_t, net.tau
+        T, alpha, dt = net.T, net.alpha, net.delta_t
         w = net.step_weights                              # normalised b^(T-t), t = 1..T
         i1 = x @ W1.T                                     # the same current at every step
         s1 = _lif(i1, V1, net._beta_t, alpha, T)
