@@ -110,6 +110,10 @@ def test_task_permutations():
     for p in perms:
         assert sorted(p.tolist()) == list(range(784))
         assert not np.array_equal(p, np.arange(784))          # task 0 is permuted too
+
+
+def test_task_permutations_are_sklearns():
+    perms = P.task_permutations(10, 2022)
     sk = pytest.importorskip("sklearn.utils")
     seeds = sk.shuffle(np.arange(10), random_state=2022)
     a = np.arange(784)
