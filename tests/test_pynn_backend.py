@@ -68,12 +68,21 @@ def test_deterministic_network_matches_nest(tmp_path):
 
 @needs_nest
 def test_cuba_rates_match_nest(tmp_path):
-    """A CUBA-like random network with Poisson drive: population rates within 5%."""
-    ours = run_script("cuba.py", "spikesim.pynn", tmp_path / "ss.npz", 1000, 4000.0)
-    nest = run_script("cuba.py", "pyNN.nest", tmp_path / "nest.npz", 1000, 4000.0)
+    """A CUBA-like random network with Poisson drive, the same connections (same NumpyRNG
+    seeds), three realisations of the Poisson input in each simulator (their generators
+    differ): mean population rates within 5 %. One realisation alone varies by about
+    +-3.5 % in either simulator (NEST exc 8.93-9.56 Hz, spikesim 8.92-9.49 Hz, 2026-12-04)."""
+    ours, nest = [], []
+    for seed in (1, 2, 3):
+        ours.append(run_script("cuba.py", "spikesim.pynn", tmp_path / f"ss{seed}.npz", 1000,
+                               4000.0, seed))
+        nest.append(run_script("cuba.py", "pyNN.nest", tmp_path / f"nest{seed}.npz", 1000,
+                               4000.0, seed))
     for key in ("exc_rate", "inh_rate"):
-        assert float(nest[key]) > 2.0
-        assert abs(float(ours[key]) / float(nest[key]) - 1.0) < 0.05, (key, ours[key], nest[key])
+        a = np.mean([float(r[key]) for r in ours])
+        b = np.mean([float(r[key]) for r in nest])
+        assert b > 2.0
+        assert abs(a / b - 1.0) < 0.05, (key, a, b)
 
 
 # ------------------------------------------------------------------ sPyNNaker scripts

@@ -1,6 +1,6 @@
 """A CUBA-like random network (Vogels & Abbott 2005 cell parameters) driven by Poisson input.
 
-Usage: python cuba.py SIMULATOR_MODULE OUT.npz [N_NEURONS] [T_MS]
+Usage: python cuba.py SIMULATOR_MODULE OUT.npz [N_NEURONS] [T_MS] [POISSON_SEED]
 Everything below the import is plain PyNN 0.13.
 """
 import importlib
@@ -14,11 +14,13 @@ from pyNN.random import NumpyRNG, RandomDistribution  # noqa: E402
 
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
 tstop = float(sys.argv[4]) if len(sys.argv) > 4 else 1000.0
+poisson_seed = int(sys.argv[5]) if len(sys.argv) > 5 else 42  # the simulator's own generator
 n_exc, n_inh = int(0.8 * n), n - int(0.8 * n)
 p_connect = 80.0 / n  # 80 synapses per neuron at every size, as in the CUBA benchmark
 
 t0 = time.perf_counter()
-sim.setup(timestep=0.1, min_delay=0.1, max_delay=10.0, spike_precision="on_grid")
+sim.setup(timestep=0.1, min_delay=0.1, max_delay=10.0, spike_precision="on_grid",
+          rng_seed=poisson_seed)
 rng = NumpyRNG(seed=7)
 cell = sim.IF_curr_exp(tau_m=20.0, cm=0.2, v_rest=-49.0, v_reset=-60.0, v_thresh=-50.0,
                        tau_refrac=5.0, tau_syn_E=5.0, tau_syn_I=10.0)
