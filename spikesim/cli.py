@@ -76,13 +76,14 @@ def bench(args) -> int:
                                against=[a for a in against if a != "brian2"], json_path=args.json,
                                seed=55 if args.seed is None else args.seed, threads=threads,
                                k_scale=args.k_scale, drive=args.drive, warmup_ms=args.warmup_ms,
-                               precision=args.precision, timeout_s=args.timeout_s,
+                               precision=args.precision or "float32", timeout_s=args.timeout_s,
                                realisations=args.realisations)
         return 0
     run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
         json_path=args.json, seed=1 if args.seed is None else args.seed, threads=args.threads,
-        fresh_numba_cache=args.fresh_numba_cache, timeout_s=args.timeout_s)
+        fresh_numba_cache=args.fresh_numba_cache, timeout_s=args.timeout_s,
+        precision=args.precision)
     return 0
 
 
@@ -172,10 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--realisations", type=number("--realisations", int, 0, inclusive=False),
                    default=1, help="microcircuit: network realisations (seeds) of each reference "
                    "simulator, for the KS spread between them")
-    p.add_argument("--precision", choices=["float32", "float64"], default="float32",
-                   help="microcircuit: spikesim's precision (NEST computes in float64)")
-    p.add_argument("--threads", default="auto", help="spikesim threads: auto or a number "
-                   "(microcircuit: every simulator's, default 2)",
+    p.add_argument("--precision", choices=["float32", "float64"], default=None,
+                   help="spikesim's and Brian2's precision (NEST computes in float64); default: "
+                        "spikesim float32, Brian2 float64")
+    p.add_argument("--threads", default="auto", help="a number: every simulator's threads "
+                   "(equal-thread comparison); auto: spikesim chooses, Brian2 and NEST one "
+                   "(microcircuit: default 2)",
                    type=lambda t: t if t == "auto" else number("--threads", int, 0, inclusive=False)(t))
     p.add_argument("--fresh-numba-cache", action="store_true",
                    help="JIT spikesim into an empty Numba cache (first-call compile time)")

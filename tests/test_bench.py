@@ -169,12 +169,15 @@ def test_cli_parses_bench_stdp(monkeypatch):
     monkeypatch.setattr(runner, "run_cuba_bench", lambda **kw: calls.append(("cuba", kw)))
     assert cli_main(["bench", "stdp", "--neurons", "800", "--duration-ms", "20", "--against",
                      "brian2", "--json", "x.json", "--fresh-numba-cache", "--timeout-s", "9"]) == 0
-    assert cli_main(["bench", "cuba", "--against", "", "--threads", "2"]) == 0
+    assert cli_main(["bench", "cuba", "--against", "", "--threads", "2", "--precision",
+                     "float64"]) == 0
     (name, kw), (name2, kw2) = calls
     assert name == "stdp" and name2 == "cuba"
     assert kw == dict(neurons=800, duration_ms=20.0, against=["brian2"], json_path="x.json",
-                      seed=1, threads="auto", fresh_numba_cache=True, timeout_s=9.0)
+                      seed=1, threads="auto", fresh_numba_cache=True, timeout_s=9.0,
+                      precision=None)
     assert kw2["against"] == [] and kw2["threads"] == 2 and kw2["fresh_numba_cache"] is False
+    assert kw2["precision"] == "float64"
 
 
 def test_stdp_spikesim_alone_via_cli_writes_the_json_fields(tmp_path, capsys):
@@ -239,3 +242,28 @@ def test_nest_stdp_runner_at_tiny_n():
     r = out["results"]["nest"]
     _check_stdp(r, 400, 100.0)
     assert r["vs_spikesim"]["loop_s"] > 0
+
+
+def test_threads_and_precision_reach_every_simulator(tmp_path, monkeypatch):
+    """--threads N and --precision go to spikesim, Brian2 and NEST alike; the results say them."""
+    import spikesim.bench.runner as runner
+
+    seen = {}
+
+    def fake_child(sim, config, tmp, fresh, timeout_s, module=None):
+        seen[sim] = config
+        return dict(simulator=sim, status="ok", loop_s=1.0, spikes=1,
+                    threads=config["threads"] if sim == "spikesim" else config["reference_threads"],
+                    precision=config["precision"])
+
+    monkeypatch.setattr(runner, "_run_child", fake_child)
+    monkeypatch.setattr(runner, "format_table", lambda out: "")
+    out = runner.run_cuba_bench(1000, 10.0, ["brian2", "nest"], None, threads=2,
+                                precision="float32", verbose=False)
+    assert {s: (c["threads"], c["reference_threads"], c["precision"]) for s, c in seen.items()} \
+        == {s: (2, 2, "float32") for s in ("spikesim", "brian2", "nest")}
+    assert out["config"]["equal_threads"] is True
+    out = runner.run_cuba_bench(1000, 10.0, [], None, verbose=False)
+    assert out["config"]["reference_threads"] == 1 and out["config"]["equal_threads"] is False
+    with pytest.raises(ValueError, match="precision must be 'float32' or 'float64', got 'half'"):
+        runner.run_cuba_bench(1000, 10.0, [], None, precision="half", verbose=False)

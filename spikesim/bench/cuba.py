@@ -132,7 +132,7 @@ def _numba_init() -> None:
 
 
 def run_spikesim(neurons: int, duration_ms: float, seed: int, threads, *, stdp: bool = False,
-                 extra=None) -> dict:
+                 extra=None, precision: str | None = None) -> dict:
     """Build and run CUBA in spikesim; JIT = Numba start-up + a first ``run(dt)``, loop = ``run(duration_ms)``.
 
     ``stdp`` is passed to :func:`spikesim.examples.cuba`; ``extra(net)``, if
@@ -157,7 +157,7 @@ def run_spikesim(neurons: int, duration_ms: float, seed: int, threads, *, stdp: 
     t0 = time.perf_counter()
     # the same network as ``spikesim demo`` (parameters as in this module's docstring)
     net, recs = cuba(neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=seed, threads=threads,
-                     stdp=stdp)
+                     stdp=stdp, dtype=precision or "float32")
     build_s = time.perf_counter() - t0
     build_cache = _numba_cache_counts()
 
@@ -222,7 +222,8 @@ _BRIAN2_TIMERS = {
 }
 
 
-def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str, connect=None) -> dict:
+def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str, connect=None,
+               threads: int = 1, precision: str | None = None) -> dict:
     """Build, compile and run CUBA in Brian2's cpp_standalone mode in a fresh project folder.
 
     ``connect(b2, P, n_exc, p, ns)``, if given, creates and connects every
@@ -243,6 +244,9 @@ def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str, connec
     n_exc, n_inh, p = sizes(neurons)
     b2.BrianLogger.log_level_error()
     b2.set_device("cpp_standalone", build_on_run=False)
+    # threads: OpenMP in the generated code (0 = none, one thread); precision: Brian2's float
+    b2.prefs.devices.cpp_standalone.openmp_threads = int(threads) if int(threads) > 1 else 0
+    b2.prefs.core.default_float_dtype = np.float32 if precision == "float32" else np.float64
     for slot, code in _BRIAN2_TIMERS.items():
         b2.device.insert_code(slot, code)
     ms, mV = b2.ms, b2.mV
@@ -318,8 +322,9 @@ def run_brian2(neurons: int, duration_ms: float, seed: int, workdir: str, connec
 
 
 # ----------------------------------------------------------------- NEST
-def run_nest(neurons: int, duration_ms: float, seed: int, connect=None) -> dict:
-    """Build and run CUBA in NEST (``iaf_psc_exp``, one thread); loop = Prepare + Run + Cleanup.
+def run_nest(neurons: int, duration_ms: float, seed: int, connect=None, threads: int = 1) -> dict:
+    """Build and run CUBA in NEST (``iaf_psc_exp``, ``threads`` threads, float64: NEST has no
+    other precision); loop = Prepare + Run + Cleanup.
 
     ``connect(nest, pop, n_exc, conn, scale)``, if given, makes every
     connection instead of the static ones here and returns ``extra``;
@@ -338,7 +343,7 @@ def run_nest(neurons: int, duration_ms: float, seed: int, connect=None) -> dict:
     else:
         nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
-    nest.SetKernelStatus({"resolution": DT_MS, "local_num_threads": 1, "rng_seed": seed + 1,
+    nest.SetKernelStatus({"resolution": DT_MS, "local_num_threads": int(threads), "rng_seed": seed + 1,
                           "print_time": False})
     t0 = time.perf_counter()
     params = dict(C_m=CM_PF_NEST, tau_m=TAU_M, tau_syn_ex=TAU_E, tau_syn_in=TAU_I, t_ref=T_REF,
@@ -386,9 +391,13 @@ def run_nest(neurons: int, duration_ms: float, seed: int, connect=None) -> dict:
 # ----------------------------------------------------------------- the child process
 _MODULES = {"spikesim": ("spikesim", "numba"), "brian2": ("brian2",), "nest": ("nest",)}
 RUNNERS = {  # simulator -> run(config)
-    "spikesim": lambda c: run_spikesim(c["neurons"], c["duration_ms"], c["seed"], c["threads"]),
-    "brian2": lambda c: run_brian2(c["neurons"], c["duration_ms"], c["seed"], c["workdir"]),
-    "nest": lambda c: run_nest(c["neurons"], c["duration_ms"], c["seed"]),
+    "spikesim": lambda c: run_spikesim(c["neurons"], c["duration_ms"], c["seed"], c["threads"],
+                                       precision=c.get("precision")),
+    "brian2": lambda c: run_brian2(c["neurons"], c["duration_ms"], c["seed"], c["workdir"],
+                                   threads=c.get("reference_threads", 1),
+                                   precision=c.get("precision")),
+    "nest": lambda c: run_nest(c["neurons"], c["duration_ms"], c["seed"],
+                               threads=c.get("reference_threads", 1)),
 }
 
 

@@ -38,7 +38,8 @@ STDP_RATIO_KEYS = RATIO_KEYS + ("plastic_weight_mean",)
 
 def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
                    seed: int = 1, threads="auto", *, fresh_numba_cache: bool = False,
-                   timeout_s: float | None = None, verbose: bool = True) -> dict:
+                   timeout_s: float | None = None, verbose: bool = True,
+                   precision: str | None = None) -> dict:
     """Run CUBA in spikesim and in each simulator of ``against``, print a table, optionally write JSON.
 
     The network (Vogels & Abbott 2005, as in Brian2's CUBA example) has
@@ -65,7 +66,14 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
         Seed for connectivity and initial values (each simulator draws its
         own network from it; NEST gets ``seed + 1`` since it needs >= 1).
     threads : int or "auto"
-        spikesim's threads (Brian2 and NEST always run one thread).
+        A number: the threads of every simulator (spikesim's ``threads``, Brian2's
+        ``prefs.devices.cpp_standalone.openmp_threads``, NEST's ``local_num_threads``),
+        so that ratios are at equal threads. "auto": spikesim chooses, Brian2 and NEST
+        run one thread (not an equal-thread comparison).
+    precision : "float32", "float64" or None
+        Floating-point precision of spikesim and Brian2 (``prefs.core.default_float_dtype``);
+        NEST computes in float64 whatever is asked. None: spikesim float32, Brian2 float64.
+        Every result states its ``threads`` and ``precision``.
     fresh_numba_cache : bool
         Point ``NUMBA_CACHE_DIR`` of the spikesim child at an empty temporary
         folder, so ``compile_s`` is the first-call JIT cost with an empty
@@ -132,12 +140,13 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
             The printed table, as text.
     """
     return _run_bench("cuba", neurons, duration_ms, against, json_path, seed, threads,
-                      fresh_numba_cache, timeout_s, verbose)
+                      fresh_numba_cache, timeout_s, verbose, precision)
 
 
 def run_stdp_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
                    seed: int = 1, threads="auto", *, fresh_numba_cache: bool = False,
-                   timeout_s: float | None = None, verbose: bool = True) -> dict:
+                   timeout_s: float | None = None, verbose: bool = True,
+                   precision: str | None = None) -> dict:
     """Run CUBA with STDP on its excitatory-to-excitatory synapses, as :func:`run_cuba_bench` does CUBA.
 
     The plastic synapses learn by additive pair STDP (``tau_plus =
@@ -160,11 +169,11 @@ def run_stdp_bench(neurons: int, duration_ms: float, against: list[str], json_pa
       per static synapse)
     """
     return _run_bench("stdp", neurons, duration_ms, against, json_path, seed, threads,
-                      fresh_numba_cache, timeout_s, verbose)
+                      fresh_numba_cache, timeout_s, verbose, precision)
 
 
 def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, threads,
-               fresh_numba_cache, timeout_s, verbose) -> dict:
+               fresh_numba_cache, timeout_s, verbose, precision=None) -> dict:
     from .._validate import count, time_to_steps
 
     mod = BENCHMARKS[benchmark]
@@ -174,6 +183,8 @@ def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, thread
     duration_ms = float(duration_ms)
     if threads != "auto":
         threads = count("threads", threads, 1)
+    if precision not in (None, "float32", "float64"):
+        raise ValueError(f"precision must be 'float32' or 'float64', got {precision!r}")
     if isinstance(against, str):
         against = against.split(",")
     names = []
@@ -186,6 +197,8 @@ def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, thread
     config = dict(benchmark=benchmark, neurons=neurons, n_exc=n_exc, n_inh=n_inh, p_connect=p,
                   synapses_per_neuron=cuba.SYNAPSES_PER_NEURON, duration_ms=duration_ms,
                   dt_ms=cuba.DT_MS, seed=int(seed), threads=threads,
+                  reference_threads=1 if threads == "auto" else threads, precision=precision,
+                  equal_threads=threads != "auto",
                   fresh_numba_cache=bool(fresh_numba_cache))
     if benchmark == "stdp":
         config["stdp"] = dict(stdp.RULE)

@@ -193,11 +193,14 @@ def nest_connect(nest, pop, n_exc, conn, scale):
 # ----------------------------------------------------------------- the child process
 RUNNERS = {
     "spikesim": lambda c: cuba.run_spikesim(c["neurons"], c["duration_ms"], c["seed"],
-                                            c["threads"], stdp=True, extra=spikesim_extra),
+                                            c["threads"], stdp=True, extra=spikesim_extra,
+                                            precision=c.get("precision")),
     "brian2": lambda c: cuba.run_brian2(c["neurons"], c["duration_ms"], c["seed"], c["workdir"],
-                                        connect=brian2_connect),
+                                        connect=brian2_connect,
+                                        threads=c.get("reference_threads", 1),
+                                        precision=c.get("precision")),
     "nest": lambda c: cuba.run_nest(c["neurons"], c["duration_ms"], c["seed"],
-                                    connect=nest_connect),
+                                    connect=nest_connect, threads=c.get("reference_threads", 1)),
 }
 
 
