@@ -416,7 +416,8 @@ def _read_projection(net, h) -> None:
     if "dynamics" in h.attrs:
         syn = _read_dynamics(h)
     proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),
-                                   h["indptr"][()], h["post"][()], h["weight"][()], h["delay"][()], syn)
+                                   h["indptr"][()], h["post"][()], h["weight"][()], h["delay"][()], syn,
+                                   weights_outside_bounds=True)  # as saved (PyNN allows them)
     if proj._dstate is not None:
         g = h["dynamics"]
         for name in ("S", "S0", "last"):

@@ -350,8 +350,12 @@ class Network:
         return connect_tripartite(self, *args, **kwargs)
 
     def _restore_projection(self, pre, post, receptor_type, label, indptr, targets, weight, delay,
-                            synapse) -> Projection:
-        """A projection from stored CSR arrays (:func:`spikesim.load`), checked like connect()."""
+                            synapse, weights_outside_bounds: bool = False) -> Projection:
+        """A projection from stored CSR arrays (:func:`spikesim.load`), checked like connect().
+
+        ``weights_outside_bounds``: accept plastic weights outside ``[w_min, w_max]`` (as
+        NEST and sPyNNaker do; the first weight change brings them back into the bounds).
+        """
         if post.celltype.kind != 0:
             _check_receptor(receptor_type, post)
         indptr = np.asarray(indptr)
@@ -383,7 +387,8 @@ class Network:
         elif synapse is not None:
             _check_plastic_source(pre, self.dt)
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
-            check_bounds(proj._weight, synapse)
+            if not weights_outside_bounds:
+                check_bounds(proj._weight, synapse)
             proj.synapse = synapse
             proj._pstate = projection_state(proj, self.dt)
         self.projections.append(proj)

@@ -196,3 +196,28 @@ def test_all_but_me_connector():
     assert np.all(w[~np.eye(5, dtype=bool)] == 0.5)
     with pytest.raises(NotImplementedError, match="n_neurons_per_group"):
         sim.extra_models.AllButMeConnector(n_neurons_per_group=2)
+
+
+def test_delays_below_one_step_are_clipped_up_as_spynnaker_does():
+    """sPyNNaker's AbstractConnector._clip_delays: drawn delays below the minimum (one time
+    step) are set to it (and counted); PyNN's conventions refuse them, and a delay given as a
+    number below one step stays bad input (tests/test_spynnaker_frontend2.py)."""
+    from pyNN.random import NumpyRNG
+
+    src = sim.Population(5, sim.SpikeSourceArray(spike_times=[1.0]))
+    dst = sim.Population(5, sim.IF_curr_exp())
+    d = sim.RandomDistribution("normal", mu=2.0, sigma=3.0, rng=NumpyRNG(seed=3))
+    with pytest.warns(UserWarning, match="delays of .* below one time step"):
+        prj = sim.Projection(src, dst, sim.AllToAllConnector(), sim.StaticSynapse(weight=1.0,
+                                                                                  delay=d))
+    delays = np.array(prj.get("delay", "list", with_address=False))
+    assert delays.min() == 1.0 and (delays == 1.0).sum() > 5
+    import spikesim.pynn as pynn
+
+    pynn.setup(timestep=1.0)
+    a = pynn.Population(2, pynn.SpikeSourceArray(spike_times=[1.0]))
+    b = pynn.Population(2, pynn.IF_curr_exp())
+    with pytest.raises(errors.ConnectionError, match="delay"):
+        pynn.Projection(a, b, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=1.0, delay=0.2))
+    pynn.end()
+    sim.setup(timestep=1.0)

@@ -197,3 +197,25 @@ def test_vogels_script_drives_the_rate_to_the_rules_target(fresh):
     assert early > 10.0, (early, late)
     assert 2.0 < late < 4.5, (early, late)  # measured 15.9 Hz -> 3.16 Hz
     assert np.nanmean(plastic.get("weight", format="array")) > 0.05
+
+
+def test_initial_weights_outside_the_bounds_are_kept_until_they_change(fresh):
+    """sPyNNaker (and NEST) take plastic weights outside [w_min, w_max]; the first change
+    brings them into the bounds (sPyNNaker's test_synaptic_expander draws weights 1-10
+    with w_max 1)."""
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0, 30.0]))
+    post = sim.Population(1, sim.IF_curr_exp())
+    prj = sim.Projection(pre, post, sim.OneToOneConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                            A_minus=0.01),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+        weight=2.0, delay=1.0))
+    assert prj.get("weight", format="list")[0][2] == 2.0
+    sim.run(50.0)  # each arrival updates the weight (by 0: no postsynaptic spike), which clips it
+    assert prj.get("weight", format="list")[0][2] <= 1.0
+    with pytest.raises(ValueError, match="outside the STDP bounds"):  # the core API stays strict
+        net = ss.Network(dt=0.1)
+        a = net.add_population(1, ss.SpikeSourcePoisson(rate=1.0))
+        b = net.add_population(1, ss.IF_curr_exp())
+        net.connect(a, b, ss.AllToAll(), weight=2.0, synapse=ss.STDP(
+            ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 1.0)))

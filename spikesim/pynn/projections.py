@@ -10,9 +10,12 @@ projection ``part[c]``; ``get``/``set`` read and write the spikesim arrays.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from pyNN import common, errors
 from pyNN.parameters import ParameterSpace
+from pyNN.random import RandomDistribution
 from pyNN.space import Space
 
 from spikesim.projection import delays_to_steps
@@ -142,8 +145,19 @@ class Projection(common.Projection):
         if m and (self._pre_idx.min() < 0 or self._pre_idx.max() >= self.pre.size):
             raise errors.ConnectionError("presynaptic index out of range")
         weight = self._native_weights(cat["weight"])
+        delay = cat["delay"]
+        drawn = isinstance(getattr(self.synapse_type.native_parameters["delay"], "base_value",
+                                   None), RandomDistribution)
+        if getattr(state, "spynnaker", False) and drawn and delay.size and delay.min() < state.dt:
+            # sPyNNaker clips drawn delays below its minimum (one time step) up to it and counts
+            # them (AbstractConnector._clip_delays); PyNN's rule refuses them, and so does
+            # spikesim for delays given as numbers (bad input)
+            short = delay < state.dt
+            warnings.warn(f"{int(short.sum())} delays of {self.label!r} below one time step "
+                          f"({state.dt} ms) set to it, as sPyNNaker does", stacklevel=3)
+            delay = np.where(short, state.dt, delay)
         try:
-            steps = delays_to_steps(cat["delay"], state.dt).astype(np.uint16)
+            steps = delays_to_steps(delay, state.dt).astype(np.uint16)
         except ValueError as exc:
             raise errors.ConnectionError(f"{exc} (delay)") from None
         if self._dynamic:
@@ -182,7 +196,7 @@ class Projection(common.Projection):
                 ssproj = state.net._restore_projection(
                     ppop._ss, qpop._ss, receptor, str(self.label), indptr,
                     b[order].astype(np.int32), weight[sel][order], steps[sel][order],
-                    part_synapse)
+                    part_synapse, weights_outside_bounds=True)
             except ValueError as exc:
                 raise errors.ConnectionError(str(exc)) from None
             self._part[sel[order]] = len(self._parts)
