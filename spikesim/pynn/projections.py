@@ -168,20 +168,27 @@ class Projection(common.Projection):
                                                     else self.post.populations[0].celltype)
         else:
             synapse = None
-        pre_k, pre_local = state.locate(self.pre.all_cells[self._pre_idx]) if m else (
-            np.zeros(0, np.int64),) * 2
-        post_k, post_local = state.locate(self.post.all_cells[self._post_idx]) if m else (
+        # IDs as integers first (one conversion per neuron, not one ID object per synapse)
+        pre_k, pre_local = state.locate(np.asarray(self.pre.all_cells, np.int64)[self._pre_idx]) \
+            if m else (np.zeros(0, np.int64),) * 2
+        post_k, post_local = state.locate(
+            np.asarray(self.post.all_cells, np.int64)[self._post_idx]) if m else (
             np.zeros(0, np.int64),) * 2
         self._parts = []
         self._part = np.zeros(m, np.int64)
         self._pos = np.zeros(m, np.int64)
         pair = pre_k * (len(state.populations) + 1) + post_k
-        for key in np.unique(pair):
-            sel = np.flatnonzero(pair == key)
+        single = m == 0 or pair.min() == pair.max()  # one pair of populations: no split
+        for key in (pair[:1] if single else np.unique(pair)):
+            sel = np.arange(m) if single else np.flatnonzero(pair == key)
             ppop = state.populations[int(pre_k[sel[0]])]
             qpop = state.populations[int(post_k[sel[0]])]
             a, b = pre_local[sel], post_local[sel]
-            order = np.lexsort((b, a))  # CSR: by source, then target (stable)
+            flat = a * (qpop.size + 1) + b
+            if flat.size < 2 or np.all(flat[1:] >= flat[:-1]):
+                order = np.arange(sel.shape[0])  # already by source, then target (native draws)
+            else:
+                order = np.lexsort((b, a))  # CSR: by source, then target (stable)
             indptr = np.zeros(ppop.size + 1, np.int64)
             np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
             part_synapse = synapse
