@@ -9,9 +9,9 @@ import numpy as np
 from . import _validate as V
 from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
                     check_poisson_rate)
-from .connectors import CHUNK, Connections, Connector, Context, draw_per_synapse
+from .connecting import check_plastic_source, check_receptor, inverse, to_full_populations
+from .connectors import CHUNK, Connector, Context, draw_per_synapse
 from .currents import CurrentSource
-from .kernels.connectivity import csr_order
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
@@ -232,20 +232,20 @@ class Network:
         ppop, qpop = pre.population, post.population
         if qpop.celltype.kind == 0:
             raise ValueError(f"post ({qpop.label!r}) is a spike source and cannot receive synapses")
-        _check_receptor(receptor_type, qpop)
+        check_receptor(receptor_type, qpop)
         ctx = Context(len(pre), len(post), self.rng, same_population=(ppop is qpop and
                       np.array_equal(pre.local_indices, post.local_indices)),
                       pre_positions=None if ppop.positions is None else ppop.positions[pre.local_indices],
                       post_positions=None if qpop.positions is None else qpop.positions[post.local_indices])
         conn = connector.build(ctx)
-        conn = _to_full_populations(conn, pre, post)
+        conn = to_full_populations(conn, pre, post)
         m = conn.post.shape[0]
         shape = (len(pre), len(post))
 
         def pairs():  # (pre, post) indices within the views, only for (n_pre, n_post) matrices
             pre_idx = np.repeat(np.arange(ppop.size), np.diff(conn.indptr))
-            return (_inverse(pre)[pre_idx] if isinstance(pre, PopulationView) else pre_idx,
-                    _inverse(post)[conn.post] if isinstance(post, PopulationView) else conn.post)
+            return (inverse(pre)[pre_idx] if isinstance(pre, PopulationView) else pre_idx,
+                    inverse(post)[conn.post] if isinstance(post, PopulationView) else conn.post)
 
         chunked = m > CHUNK  # large projections: distributions drawn chunk by chunk
         w_drawn = chunked and conn.weight is None and isinstance(weight, RandomDistribution)
@@ -278,7 +278,7 @@ class Network:
         else:
             dstate = None
         if synapse is not None:
-            _check_plastic_source(ppop, self.dt)
+            check_plastic_source(ppop, self.dt)
         if synapse is not None:
             wd = synapse.weight
             try:
@@ -357,7 +357,7 @@ class Network:
         NEST and sPyNNaker do; the first weight change brings them back into the bounds).
         """
         if post.celltype.kind != 0:
-            _check_receptor(receptor_type, post)
+            check_receptor(receptor_type, post)
         indptr = np.asarray(indptr)
         targets = np.asarray(targets)
         if indptr.dtype.kind not in "iu" or targets.dtype.kind not in "iu":
@@ -385,7 +385,7 @@ class Network:
         if isinstance(synapse, SynapseDynamics):
             proj._dstate = dynamic_state(synapse, m, self.rng, post, receptor_type, targets)
         elif synapse is not None:
-            _check_plastic_source(pre, self.dt)
+            check_plastic_source(pre, self.dt)
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             if not weights_outside_bounds:
                 check_bounds(proj._weight, synapse)
@@ -591,44 +591,3 @@ class Network:
     def __repr__(self) -> str:
         return (f"Network(dt={self.dt}, {len(self.populations)} populations, {self.n_neurons} neurons, "
                 f"{sum(p.n_synapses for p in self.projections)} synapses, t={self.t} ms)")
-
-
-def _inverse(view: PopulationView) -> np.ndarray:
-    inv = np.full(view.population.size, -1, np.int64)
-    inv[view.local_indices] = np.arange(view.size)
-    return inv
-
-
-def _to_full_populations(conn: Connections, pre, post) -> Connections:
-    """Map connections built on views back to indices of the whole populations."""
-    if isinstance(pre, Population) and isinstance(post, Population):
-        return conn
-    pre_v = np.repeat(np.arange(len(pre)), np.diff(conn.indptr))
-    pre_full = np.asarray(pre.local_indices)[pre_v]
-    post_full = np.asarray(post.local_indices)[conn.post]
-    order0 = np.lexsort((post_full, pre_full))
-    pre_full, post_full = pre_full[order0], post_full[order0]
-    indptr, order = csr_order(pre_full, pre.population.size)
-    pick = order0[order]
-    return Connections(indptr, post_full[order].astype(np.int32),
-                       None if conn.weight is None else conn.weight[pick],
-                       None if conn.delay is None else conn.delay[pick])
-
-
-def _check_receptor(receptor_type, post) -> None:
-    valid = post.celltype.receptor_types
-    if receptor_type not in valid:
-        raise ValueError(f"receptor_type must be one of {valid} for {type(post.celltype).__name__} "
-                         f"population {post.label!r}, got {receptor_type!r}")
-
-
-def _check_plastic_source(pre, dt: float) -> None:
-    """Plastic synapses need a presynaptic neuron that fires at most once per step."""
-    if isinstance(pre.celltype, SpikeSourcePoisson):
-        check_poisson_rate(pre.params, dt, plastic=True)
-    if getattr(pre.celltype, "same_step", "refuse") == "all":
-        steps, ids = pre.celltype.events(pre.params, dt)
-        order = np.lexsort((steps, ids))
-        if np.any((np.diff(steps[order]) == 0) & (np.diff(ids[order]) == 0)):
-            raise ValueError(f"pre ({pre.label!r}) is a SpikeSourceArray that fires twice in one "
-                             "step (same_step='all'); it cannot drive plastic synapses")

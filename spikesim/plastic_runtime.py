@@ -12,17 +12,13 @@ import numpy as np
 from .kernels import plasticity as KP
 
 
-def projection_state(proj, dt: float) -> dict:
-    """Fresh plasticity state of a plastic projection (traces empty, modulators 1)."""
-    n_pre, n_post = proj.pre.size, proj.post_population.size
-    d = proj.delay
-    dmax = int(d.max(initial=1))
-    ref = int(np.min(proj.pre.refractory_steps(dt), initial=0))
-    h_len = dmax // (ref + 1) + 2
-    pre_idx = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(proj.indptr))
-    order = np.argsort(proj.post, kind="stable")
-    col_ptr = np.zeros(n_post + 1, np.int64)
-    np.cumsum(np.bincount(proj.post, minlength=n_post), out=col_ptr[1:])
+def empty_traces(pre, n_post: int, max_delay: int, dt: float) -> dict:
+    """Empty trace histories of a plastic projection from ``pre`` onto ``n_post`` neurons:
+    each presynaptic neuron keeps the traces of its spikes of the last ``max_delay`` steps
+    (at most one spike per refractory period plus one step), and every neuron its last one."""
+    n_pre = pre.size
+    ref = int(np.min(pre.refractory_steps(dt), initial=0))
+    h_len = int(max_delay) // (ref + 1) + 2
     return dict(
         h_len=h_len,
         h_step=np.zeros(n_pre * h_len, np.int64),
@@ -31,6 +27,19 @@ def projection_state(proj, dt: float) -> dict:
         h_cnt=np.zeros(n_pre, np.int64),
         h_last=np.tile([-1.0, 0.0, 0.0, 0.0], (n_pre, 1)),
         po=np.tile([-1.0, 0.0, 0.0, 0.0], (n_post, 1)),
+    )
+
+
+def projection_state(proj, dt: float) -> dict:
+    """Fresh plasticity state of a plastic projection (traces empty, modulators 1)."""
+    n_pre, n_post = proj.pre.size, proj.post_population.size
+    d = proj.delay
+    pre_idx = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(proj.indptr))
+    order = np.argsort(proj.post, kind="stable")
+    col_ptr = np.zeros(n_post + 1, np.int64)
+    np.cumsum(np.bincount(proj.post, minlength=n_post), out=col_ptr[1:])
+    return dict(
+        **empty_traces(proj.pre, n_post, int(d.max(initial=1)), dt),
         mod=np.array([1.0, 1.0, 1.0, 1.0]),
         col_ptr=col_ptr,
         col_pre=pre_idx[order].astype(np.int32),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import rewiring as KR
+from .plastic_runtime import empty_traces
 from .projection import Projection, check_bounds, check_weights
 
 
@@ -280,23 +281,14 @@ def _plastic_state(proj, post, pos, pre_idx, syn_slot, delay, m, n_post, s_max, 
     """The plastic state of a structural projection: traces as for any plastic projection,
     a slot-aligned column index, every delay rewiring can make in ``dl``."""
     old = proj._pstate
-    n_pre = proj.pre.size
     dl = np.union1d(np.unique(delay), np.arange(dlo, max(dhi, dlo + 1))).astype(np.int64)
-    ref = int(np.min(proj.pre.refractory_steps(proj.pre.net.dt), initial=0))
-    h_len = int(dl.max()) // (ref + 1) + 2
     trash = m - 1
     col_pre = np.zeros(m, np.int32)
     col_syn = np.full(m, trash, np.int32)
     col_syn[syn_slot[pos]] = pos
     col_pre[syn_slot[pos]] = pre_idx
     return dict(
-        h_len=h_len,
-        h_step=np.zeros(n_pre * h_len, np.int64),
-        h_x=np.zeros((n_pre * h_len, 2), np.float64),
-        h_head=np.zeros(n_pre, np.int64),
-        h_cnt=np.zeros(n_pre, np.int64),
-        h_last=np.tile([-1.0, 0.0, 0.0, 0.0], (n_pre, 1)),
-        po=np.tile([-1.0, 0.0, 0.0, 0.0], (n_post, 1)),
+        **empty_traces(proj.pre, n_post, int(dl.max()), proj.pre.net.dt),
         mod=np.array(old["mod"], np.float64),
         col_ptr=(np.arange(n_post + 1, dtype=np.int64) * s_max),
         col_pre=col_pre,

@@ -99,107 +99,22 @@ torch is imported by this module (the ``learn`` extra).
 from __future__ import annotations
 
 import math
-import pathlib
 import time
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from spikesim.datasets import load_mnist
+
 from .baselines import EWC
-from .experiment import _read_idx
 
 __all__ = ["PAPER_PARAMS", "PaperConfig", "paper_tasks", "PaperSNN", "PaperHLOP", "run_paper",
            "paper_acc_bwt", "lateral_schedule", "estimate_time"]
 
-_SRC = "pkuxmq/HLOP-SNN@530b89a "
-#: name -> (the authors' value, where it is in their code)
-PAPER_PARAMS = {
-    "tasks": (10, _SRC + "dataloader/pmnist.py L16; spiking_train_pmnist.py L169"),
-    "train_samples": (60000, _SRC + "dataloader/pmnist.py L28 (MNIST train=True)"),
-    "test_samples": (10000, _SRC + "dataloader/pmnist.py L30 (MNIST train=False)"),
-    "mean": (0.1307, _SRC + "dataloader/pmnist.py L25"),
-    "std": (0.3081, _SRC + "dataloader/pmnist.py L26"),
-    "seed": (2022, _SRC + "spiking_train_pmnist.py L22, L167"),
-    "hidden": (800, _SRC + "spiking_train_pmnist.py L239 (n_hidden=800)"),
-    "bias": (False, _SRC + "models/spiking_mlp_hlop.py L51-52, L72 (bias=False)"),
-    "T": (20, _SRC + "spiking_train_pmnist.py L144 (-timesteps)"),
-    "Vth": (0.3, _SRC + "spiking_train_pmnist.py L145 (-Vth)"),
-    "train_Vth": (True, _SRC + "spiking_train_pmnist.py L149 (-train_Vth 1)"),
-    "Vth_bound": (0.0005, _SRC + "spiking_train_pmnist.py L150"),
-    "tau": (1.0, _SRC + "spiking_train_pmnist.py L146"),
-    "delta_t": (0.05, _SRC + "spiking_train_pmnist.py L147"),
-    "alpha": (0.3, _SRC + "spiking_train_pmnist.py L148"),
-    "reset": ("subtract", _SRC + "modules/neuron_dsr.py LIFFunction.forward (u -= Vth)"),
-    "optimizer": ("SGD", _SRC + "spiking_train_pmnist.py L118, L257-258 (no momentum)"),
-    "lr": (0.1, _SRC + "spiking_train_pmnist.py L119"),
-    "lr_step_size": (100, _SRC + "spiking_train_pmnist.py L121 (StepLR)"),
-    "lr_gamma": (0.1, _SRC + "spiking_train_pmnist.py L122"),
-    "batch_size": (64, _SRC + "spiking_train_pmnist.py L110 (-b)"),
-    "epochs": (1, _SRC + "spiking_train_pmnist.py L111"),
-    "lateral_first": ((80, 200, 100), _SRC + "spiking_train_pmnist.py L175 (hlop_out_num)"),
-    "lateral_inc": ((70, 70, 70), _SRC + "spiking_train_pmnist.py L176 (hlop_out_num_inc)"),
-    "lateral_dec": (20, _SRC + "spiking_train_pmnist.py L243-246 (-20 when task % 3 == 0)"),
-    "hebb_lr": ((0.001, 0.01, 0.01), _SRC + "models/spiking_mlp_hlop.py L63-64, L66"),
-    "hebb_iters": (5, _SRC + "modules/hlop_module.py forward_with_update(iteration=5)"),
-    "hebb_momentum": (0.9, _SRC + "modules/hlop_module.py L20 (self.m = 0.9)"),
-    "hebb_clamp": (10.0, _SRC + "modules/hlop_module.py update_weights (clamp -10, 10)"),
-    "hebb_start_epoch": (0, _SRC + "spiking_train_pmnist.py L127 (-hlop_start_epochs)"),
-    "hlop_spiking": (False, _SRC + "spiking_train_pmnist.py L154 (store_true)"),
-}
-
-#: EWC penalty of the paper protocol's EWC baseline (not the authors'; see the module docstring)
-EWC_LAMBDA = 50.0
-
-#: options a user may shrink for tests; every other parameter is fixed to the authors' value
-OVERRIDABLE = ("tasks", "train_samples", "test_samples", "epochs", "hidden", "seed")
-
-
-def lateral_schedule(n_tasks: int, first=(80, 200, 100), inc=(70, 70, 70), dec: int = 20):
-    """Lateral neurons added per layer at each task, as spiking_train_pmnist.py L175-247."""
-    out, cur = [], list(inc)
-    for t in range(int(n_tasks)):
-        if t == 0:
-            out.append(tuple(first))
-            continue
-        if t % 3 == 0:
-            cur = [c - dec for c in cur]
-        out.append(tuple(cur))
-    return out
-
-
-@dataclass
-class PaperConfig:
-    """The protocol's values: the authors' by default; see ``OVERRIDABLE``."""
-    tasks: int = PAPER_PARAMS["tasks"][0]
-    train_samples: int = PAPER_PARAMS["train_samples"][0]
-    test_samples: int = PAPER_PARAMS["test_samples"][0]
-    epochs: int = PAPER_PARAMS["epochs"][0]
-    hidden: int = PAPER_PARAMS["hidden"][0]
-    seed: int = PAPER_PARAMS["seed"][0]
-    fixed: dict = field(default_factory=lambda: {k: v for k, (v, _) in PAPER_PARAMS.items()
-                                                 if k not in OVERRIDABLE})
-
-    def __post_init__(self):
-        for name in ("tasks", "train_samples", "test_samples", "epochs", "hidden"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
-        if self.tasks > 10:
-            raise ValueError(f"tasks must be <= 10 (the authors' permuted MNIST), got {self.tasks}")
-
-    def __getattr__(self, name):
-        fixed = self.__dict__.get("fixed", {})
-        if name in fixed:
-            return fixed[name]
-        raise AttributeError(name)
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d.update(d.pop("fixed"))
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+from .paper_params import (EWC_LAMBDA, OVERRIDABLE, PAPER_PARAMS, PaperConfig,  # noqa: F401
+                           lateral_schedule)
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -219,24 +134,13 @@ def task_permutations(n_tasks: int = 10, seed: int = 2022) -> list[np.ndarray]:
 
 
 def _load_split(directory):
-    d = pathlib.Path(directory)
-    if not d.is_dir():
-        raise FileNotFoundError(f"MNIST directory {str(d)!r} does not exist")
-    def one(pattern):
-        hits = sorted(d.glob(pattern))
-        return hits[0] if hits else None
-    tri, trl = one("train-images*idx*"), one("train-labels*idx*")
-    tei, tel = one("t10k-images*idx*"), one("t10k-labels*idx*")
-    if tri and trl and tei and tel:
-        return ((_read_idx(tri).reshape(-1, 784), _read_idx(trl)),
-                (_read_idx(tei).reshape(-1, 784), _read_idx(tel)), "official")
-    # a single IDX pair (mnist5k): a seeded 80/20 split stands in for the official one
-    imgs, labs = one("*images*idx*"), one("*labels*idx*")
-    if not (imgs and labs):
-        raise FileNotFoundError(f"no MNIST IDX files in {str(d)!r}")
-    X, y = _read_idx(imgs).reshape(-1, 784), _read_idx(labs)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"{X.shape[0]} images but {y.shape[0]} labels in {str(d)!r}")
+    """``(train, test, how)``: MNIST's official split when the four standard files are there
+    (:func:`spikesim.datasets.load_mnist`), else a seeded 80/20 split of a single IDX pair."""
+    digits = load_mnist(directory)
+    X, y = digits.images.reshape(-1, 784), digits.labels
+    if digits.n_train is not None:
+        n = digits.n_train
+        return (X[:n], y[:n]), (X[n:], y[n:]), "official"
     order = np.random.RandomState(0).permutation(X.shape[0])
     n_tr = int(round(0.8 * X.shape[0]))
     return ((X[order[:n_tr]], y[order[:n_tr]]), (X[order[n_tr:]], y[order[n_tr:]]),

@@ -29,14 +29,10 @@ each of its two terms; the results differ only when the weight reaches a bound i
 """
 from __future__ import annotations
 
-from pyNN.standardmodels import build_translations
 from pyNN.standardmodels.synapses import STDPTimingDependence, STDPWeightDependence
 
 import spikesim as ss
-
-
-def _identity(names):
-    return build_translations(*((n, n) for n in names))
+from spikesim.pynn.model_base import _identity
 
 
 class SpikeNearestPairRule(STDPTimingDependence):
@@ -46,7 +42,6 @@ class SpikeNearestPairRule(STDPTimingDependence):
     ``A_minus``."""
 
     default_parameters = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
-    translations = _identity(default_parameters)
     possible_models = {"spikesim_stdp"}
     weight_dependences = ("AdditiveWeightDependence", "MultiplicativeWeightDependence")
 
@@ -67,7 +62,6 @@ class PfisterSpikeTriplet(STDPTimingDependence):
 
     default_parameters = {"tau_plus": 16.8, "tau_minus": 33.7, "tau_x": 101.0, "tau_y": 125.0,
                           "A_plus": 0.01, "A_minus": 0.01}
-    translations = _identity(default_parameters)
     possible_models = {"spikesim_stdp"}
     weight_dependences = ("WeightDependenceAdditiveTriplet",)
 
@@ -90,7 +84,6 @@ class WeightDependenceAdditiveTriplet(STDPWeightDependence):
     every amplitude is multiplied by ``w_max``."""
 
     default_parameters = {"w_min": 0.0, "w_max": 1.0, "A3_plus": 0.01, "A3_minus": 0.01}
-    translations = _identity(default_parameters)
     possible_models = {"spikesim_stdp"}
 
     def __init__(self, w_min=0.0, w_max=1.0, A3_plus=0.01, A3_minus=0.01):
@@ -104,7 +97,6 @@ class Vogels2011Rule(STDPTimingDependence):
     ``AdditiveWeightDependence`` only."""
 
     default_parameters = {"alpha": 0.12, "tau": 20.0, "A_plus": 0.01, "A_minus": 0.01}
-    translations = _identity(default_parameters)
     possible_models = {"spikesim_stdp"}
     weight_dependences = ("AdditiveWeightDependence",)
     symmetric = True
@@ -118,3 +110,8 @@ class Vogels2011Rule(STDPTimingDependence):
         rule = ss.Vogels2011Rule(tau=p["tau"], eta=p["A_plus"],
                                  rho=1000.0 * p["alpha"] / (2.0 * p["tau"]))
         return rule, ss.AdditiveWeightDependence(w_min=p["w_min"], w_max=p["w_max"])
+
+
+for _cls in (SpikeNearestPairRule, PfisterSpikeTriplet, WeightDependenceAdditiveTriplet,
+             Vogels2011Rule):
+    _cls.translations = _identity(_cls)  # PyNN's names are the native ones
