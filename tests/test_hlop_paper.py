@@ -314,3 +314,82 @@ def test_deploy_paper_network_matches_torch(data_dir):
         acc_k = float((kl.argmax(1) == y).mean())
         acc_t = float((tl.argmax(1) == y).mean())
         assert abs(acc_k - acc_t) <= 0.005
+
+
+def _hlop_parser():
+    return hlop_cli.add_parser(argparse.ArgumentParser().add_subparsers())
+
+
+def test_cli_deploy_tasks_compares_kernel_with_torch(data_dir, tmp_path):
+    """``--deploy-tasks`` / ``--deploy-samples``: the trained paper network in the kernel, the
+    same images in torch, per task."""
+    out = tmp_path / "d.json"
+    p = _hlop_parser()
+    args = p.parse_args(["--data", str(data_dir), "--protocol", "paper", "--tasks", "3",
+                         "--train-samples", "320", "--test-samples", "150", "--hidden", "32",
+                         "--threads", "1", "--quiet", "--deploy-tasks", "2,0",
+                         "--deploy-samples", "45", "--json", str(out)])
+    assert hlop_cli.run(args) == 0
+    res = json.loads(out.read_text())
+    assert "model" not in res
+    d = res["deploy"]
+    assert d["tasks"] == [2, 0] and d["samples"] == 45 and d["seed"] == 2022
+    rows = np.array(d["indices"])
+    assert rows.size == 45 and np.all(np.diff(rows) > 0) and 0 <= rows[0] and rows[-1] < 150
+    assert [r["task"] for r in d["per_task"]] == [2, 0]
+    for r in d["per_task"]:
+        assert r["agree"] == 1.0 and r["images_logits_differ"] == 0
+        assert r["kernel"] == r["torch"] and r["diff_points"] == 0.0
+        assert r["logit_factor"] > 0 and r["kernel_s"] > 0 and len(r["loadavg_end"]) == 3
+
+
+def test_compare_deployed_against_an_independent_evaluation(data_dir):
+    cfg = P.PaperConfig(tasks=2, train_samples=320, test_samples=120, hidden=24)
+    data = P.paper_tasks(data_dir, cfg)
+    m = P.run_paper(data_dir, "hlop", cfg, threads=1, data=data, keep_model=True)["model"]
+    d = hlop_deploy.compare_deployed(m, data, [1], samples=30, seed=5, batch=7)
+    rows = np.sort(np.random.RandomState(5).choice(120, 30, replace=False))
+    assert d["indices"] == rows.tolist()
+    X, y = data.test(1)
+    with torch.no_grad():
+        tl = m(X[torch.from_numpy(rows)]).numpy()
+    kl = hlop_deploy.kernel_logits(m, X[torch.from_numpy(rows)], batch=30)
+    r = d["per_task"][0]
+    assert r["torch"] == pytest.approx(float((tl.argmax(1) == y.numpy()[rows]).mean()))
+    assert r["kernel"] == pytest.approx(float((kl.argmax(1) == y.numpy()[rows]).mean()))
+    assert r["logit_factor"] == pytest.approx(float(np.median(kl[np.abs(tl) > 1e-3]
+                                                             / tl[np.abs(tl) > 1e-3])), rel=1e-3)
+    whole = hlop_deploy.compare_deployed(m, data, [0], samples=120)
+    assert whole["indices"] == list(range(120))
+
+
+def test_deploy_request_errors_name_the_parameter(data_dir, capsys):
+    check = hlop_deploy.check_deploy_request
+    assert check([0, 4, 9], 1000, 10, 10000) == [0, 4, 9]
+    for tasks, samples, match in (([10], 5, "task index 10"), ([-1], 5, "task index -1"),
+                                  ([1, 1], 5, "twice"), ([], 5, "at least one"),
+                                  ([0], 0, "samples must be an integer >= 1, got 0"),
+                                  ([0], 11, "at most the 10 test images of a task, got 11"),
+                                  ([0], True, "samples")):
+        with pytest.raises(ValueError, match=match):
+            check(tasks, samples, 10, 10)
+    p = _hlop_parser()
+    base = ["--data", str(data_dir), "--protocol", "paper", "--tasks", "3",
+            "--test-samples", "100", "--quiet"]
+    # caught before any training (the data is loaded, nothing is trained)
+    for extra, match in ((["--deploy-tasks", "0,3"], r"--deploy-tasks: task index 3 .*3 tasks"),
+                         (["--deploy-tasks", "0", "--deploy-samples", "101"],
+                          "--deploy-samples must be at most the 100 test images of a task, got 101"),
+                         (["--deploy-samples", "5"], "--deploy-samples needs --deploy-tasks"),
+                         (["--deploy-tasks", "0", "--estimate-time", "2"], "--estimate-time")):
+        with pytest.raises(SystemExit, match=match):
+            hlop_cli.run(p.parse_args(base + extra))
+    with pytest.raises(SystemExit, match="paper only"):
+        hlop_cli.run(p.parse_args(["--data", "x", "--deploy-tasks", "0"]))
+    for extra, text in ((["--deploy-samples", "0"], "--deploy-samples must be >= 1, got '0'"),
+                        (["--deploy-samples", "-3"], "--deploy-samples must be >= 1, got '-3'"),
+                        (["--deploy-tasks", "0,-2"], "task indices start at 0, got '0,-2'"),
+                        (["--deploy-tasks", "zero"], "--deploy-tasks must be comma-separated")):
+        with pytest.raises(SystemExit):
+            p.parse_args(base + extra)
+        assert text in capsys.readouterr().err

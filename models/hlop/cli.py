@@ -14,6 +14,11 @@ SNN, SGD 0.1, batch 64, one epoch per task, their lateral-neuron schedule)::
         --train-samples 640 --test-samples 300          # a small run
     spikesim hlop --data ../shared/datasets/mnist --protocol paper --estimate-time 20
 
+``--deploy-tasks 0,4,9 --deploy-samples 1000`` (paper protocol) then deploys the trained
+network into the spikesim kernel (:func:`spikesim.models.hlop.deploy.to_network`:
+``IF_curr_exp`` with reset by subtraction) and evaluates torch and the kernel on the same test
+images of those tasks (the JSON's ``deploy``).
+
 Writes the accuracy matrix R[i][j] (accuracy on task j after training task i), ACC, BWT
 (Lopez-Paz & Ranzato 2017), the orthonormality errors max|H H^T - I| per task and layer, and
 the wall time. Method references: HLOP (Xiao et al., ICLR 2024), EWC (Kirkpatrick et al.
@@ -37,6 +42,19 @@ def _ints(name):
             raise argparse.ArgumentTypeError(f"{name} values must be >= 1, got {text!r}")
         return vals
     return parse
+
+
+def _task_indices(text):
+    """argparse type of ``--deploy-tasks``: comma-separated task indices >= 0 (the upper bound,
+    ``--tasks``, is checked once all options are known)."""
+    try:
+        vals = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--deploy-tasks must be comma-separated task indices (e.g. 0,4,9), got {text!r}") from None
+    if any(v < 0 for v in vals):
+        raise argparse.ArgumentTypeError(f"--deploy-tasks: task indices start at 0, got {text!r}")
+    return vals
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -77,6 +95,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--estimate-time", type=number("--estimate-time", int, 1), default=None,
                    metavar="BATCHES", help="paper protocol: time BATCHES training batches of the "
                    "full-size network and extrapolate the whole protocol's wall time")
+    p.add_argument("--deploy-tasks", type=_task_indices, default=None, metavar="I,J,...",
+                   help="paper protocol: after training, deploy the network into the spikesim "
+                   "kernel (IF_curr_exp, reset by subtraction) and compare its accuracy with "
+                   "torch's on these tasks' test images (e.g. 0,4,9)")
+    p.add_argument("--deploy-samples", type=number("--deploy-samples", int, 1), default=None,
+                   metavar="N", help="paper protocol, with --deploy-tasks: test images per task "
+                   "(a seeded draw, the same for every task; default 1000 or all if fewer)")
     p.add_argument("--threads", type=number("--threads", int, 1), default=2)
     p.add_argument("--seed", type=int, default=None, help="default protocol 0, paper 2022")
     p.add_argument("--reset", choices=["subtract", "zero"], default=None,
@@ -89,7 +114,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 _DEFAULT_ONLY = ("trainer", "T", "lr", "k", "hebb_iters", "train", "test", "reset")
-_PAPER_ONLY = ("train_samples", "test_samples", "estimate_time")
+_PAPER_ONLY = ("train_samples", "test_samples", "estimate_time", "deploy_tasks", "deploy_samples")
 
 
 def _opt(name):
@@ -142,7 +167,13 @@ def _run_paper(args) -> int:
     if args.hidden is not None and (len(args.hidden) != 1 and len(set(args.hidden)) != 1):
         raise SystemExit("spikesim hlop: --protocol paper has two hidden layers of one width; "
                          f"give one value, got {args.hidden}")
-    from .paper import EWC_LAMBDA as P_EWC_LAMBDA, PaperConfig, estimate_time, run_paper
+    deploy = args.deploy_tasks is not None
+    if args.deploy_samples is not None and not deploy:
+        raise SystemExit("spikesim hlop: --deploy-samples needs --deploy-tasks")
+    if deploy and args.estimate_time is not None:
+        raise SystemExit("spikesim hlop: --deploy-tasks does not go with --estimate-time")
+    from .paper import (EWC_LAMBDA as P_EWC_LAMBDA, PaperConfig, estimate_time, paper_tasks,
+                        run_paper)
 
     kw = {k: v for k, v in dict(tasks=args.tasks, train_samples=args.train_samples,
                                 test_samples=args.test_samples, epochs=args.epochs,
@@ -161,12 +192,33 @@ def _run_paper(args) -> int:
               f"{res['total_s'] / 60:.0f} min ({res['train_s'] / 60:.0f} train + "
               f"{res['eval_s'] / 60:.0f} evaluation)")
     else:
+        data = None
+        if deploy:                       # check the request before a long training run
+            from .deploy import check_deploy_request, compare_deployed
+
+            data = paper_tasks(args.data, cfg)
+            n_test = int(data.Xte.shape[0])
+            samples = min(1000, n_test) if args.deploy_samples is None else args.deploy_samples
+            try:
+                tasks = check_deploy_request(args.deploy_tasks, samples, cfg.tasks, n_test,
+                                             names=("--deploy-tasks", "--deploy-samples"))
+            except ValueError as e:
+                raise SystemExit(f"spikesim hlop: {e}") from None
         res = run_paper(args.data, method=args.method, cfg=cfg, threads=args.threads,
                         lam=P_EWC_LAMBDA if args.ewc_lambda is None else args.ewc_lambda,
-                        verbose=not args.quiet)
+                        verbose=not args.quiet, data=data, keep_model=deploy)
         bwt = "n/a" if res["bwt"] is None else f"{100 * res['bwt']:+.2f}%"
         print(f"hlop paper/{args.method}: ACC {100 * res['acc']:.2f}%  BWT {bwt}  "
-              f"wall {res['wall_time_s']:.1f} s ({res['split']})")
+              f"wall {res['wall_time_s']:.1f} s ({res['split']})", flush=True)
+        if deploy:
+            model = res.pop("model")
+            res["deploy"] = compare_deployed(model, data, tasks, samples, seed=cfg.seed,
+                                             verbose=not args.quiet)
+            for r in res["deploy"]["per_task"]:
+                print(f"deployed (IF_curr_exp, reset by subtraction), task {r['task']}: torch "
+                      f"{100 * r['torch']:.2f} %  kernel {100 * r['kernel']:.2f} %  "
+                      f"({r['diff_points']:+.2f} points, same class on {100 * r['agree']:.1f} % "
+                      f"of {samples} images, {r['kernel_s']:.0f} s)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)

@@ -141,3 +141,133 @@ def kernel_accuracy(model, X, y, batch: int = 50, **kw) -> float:
     """Test accuracy of the deployed network in the event-driven kernel."""
     y = np.asarray(y)
     return float((kernel_logits(model, X, batch, **kw).argmax(1) == y).mean())
+
+
+def check_deploy_request(tasks, samples: int, n_tasks: int, n_test: int,
+                         names: tuple[str, str] = ("tasks", "samples")) -> list[int]:
+    """Validate which tasks and how many test images a deployment comparison uses.
+
+    Parameters
+    ----------
+    tasks : iterable of int
+        Task indices, each in ``0 .. n_tasks - 1``; duplicates are an error.
+    samples : int
+        Test images per task, ``1 <= samples <= n_test``.
+    n_tasks, n_test : int
+        Number of tasks trained, and test images per task available.
+    names : (str, str)
+        How errors name the two parameters (e.g. ``("--deploy-tasks", "--deploy-samples")``).
+
+    Returns
+    -------
+    list of int
+        The task indices in the order given.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the value that is out of range.
+    """
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError(f"{names[0]} must name at least one task, got {tasks!r}")
+    for t in tasks:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t < n_tasks:
+            raise ValueError(f"{names[0]}: task index {t!r} is not one of the {n_tasks} tasks "
+                             f"trained (0..{n_tasks - 1}), got {tasks!r}")
+    if len(set(tasks)) != len(tasks):
+        raise ValueError(f"{names[0]} lists a task twice, got {tasks!r}")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise ValueError(f"{names[1]} must be an integer >= 1, got {samples!r}")
+    if samples > n_test:
+        raise ValueError(f"{names[1]} must be at most the {n_test} test images of a task, "
+                         f"got {samples!r}")
+    return [int(t) for t in tasks]
+
+
+def compare_deployed(model, data, tasks, samples: int = 1000, seed: int = 0, batch: int = 50,
+                     verbose: bool = False) -> dict:
+    """Accuracy of ``model`` in torch and deployed in the spikesim kernel, on the same images.
+
+    The same ``samples`` test images (drawn without replacement with
+    ``numpy.random.RandomState(seed)``, in their test-set order; all of them when ``samples``
+    equals the test set) are taken from each task, permuted as that task permutes its pixels.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A trained :class:`~spikesim.models.hlop.paper.PaperSNN` or
+        :class:`~spikesim.models.hlop.snn.SpikingMLP`; ``model(X)`` gives its logits.
+    data : object
+        ``data.test(t)`` returns the test images ``(n_test, n_in)`` and labels of task ``t``,
+        ``data.perms`` holds one pixel permutation per task
+        (:class:`~spikesim.models.hlop.paper.PermutedMNIST`).
+    tasks : iterable of int
+        Task indices (see :func:`check_deploy_request`).
+    samples : int
+        Test images per task.
+    seed : int
+        Seed of the image selection.
+    batch : int
+        Images simulated at once in the kernel (disconnected copies of the network).
+    verbose : bool
+        Print progress per kernel batch.
+
+    Returns
+    -------
+    dict
+        ``tasks``, ``samples``, ``seed``, ``batch``, ``indices`` (test-set rows used) and
+        ``per_task``: one dict per task with ``task``, ``torch`` and ``kernel`` accuracy
+        (fractions), ``diff_points`` (kernel - torch, percentage points), ``agree`` (fraction of
+        images with the same predicted class), ``images_logits_differ`` (images whose kernel
+        logits, divided by their common factor to torch's, differ from torch's by more than
+        1e-3 of that image's largest torch logit), ``logit_factor``, ``torch_s`` and
+        ``kernel_s`` (wall time, s), ``loadavg_start`` / ``loadavg_end`` (1, 5, 15 min).
+    """
+    import os
+    import time
+
+    import torch
+
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch must be an integer >= 1, got {batch!r}")
+    n_test = int(data.test(0)[0].shape[0])
+    tasks = check_deploy_request(tasks, samples, n_tasks=len(data.perms), n_test=n_test)
+    rows = np.arange(n_test) if samples == n_test else \
+        np.sort(np.random.RandomState(seed).choice(n_test, int(samples), replace=False))
+    sel = torch.from_numpy(rows)
+    out = {"tasks": tasks, "samples": int(samples), "seed": int(seed), "batch": int(batch),
+           "indices": rows.tolist(), "per_task": []}
+    model.eval()
+    for t in tasks:
+        X, y = data.test(t)
+        X, y = X[sel], np.asarray(y[sel])
+        load0 = os.getloadavg()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            tl = model(X).double().numpy()
+        t1 = time.perf_counter()
+        parts = []
+        for i in range(0, X.shape[0], batch):
+            parts.append(kernel_logits(model, X[i:i + batch], batch=batch))
+            if verbose:
+                print(f"[deploy] task {t}: {min(i + batch, X.shape[0])}/{X.shape[0]} images in "
+                      f"the kernel, {time.perf_counter() - t1:.0f} s", flush=True)
+        kl = np.concatenate(parts)
+        t2 = time.perf_counter()
+        c = float((kl * tl).sum() / max((tl * tl).sum(), 1e-300))
+        scale = np.maximum(np.abs(tl).max(1), 1e-12)
+        dev = np.abs(kl / c - tl).max(1) / scale
+        acc_t = float((tl.argmax(1) == y).mean())
+        acc_k = float((kl.argmax(1) == y).mean())
+        rec = {"task": t, "torch": acc_t, "kernel": acc_k, "diff_points": 100.0 * (acc_k - acc_t),
+               "agree": float((kl.argmax(1) == tl.argmax(1)).mean()),
+               "images_logits_differ": int((dev > 1e-3).sum()), "logit_factor": c,
+               "torch_s": t1 - t0, "kernel_s": t2 - t1, "loadavg_start": list(load0),
+               "loadavg_end": list(os.getloadavg())}
+        out["per_task"].append(rec)
+        if verbose:
+            print(f"[deploy] task {t}: torch {100 * acc_t:.2f} %  kernel {100 * acc_k:.2f} %  "
+                  f"agree {100 * rec['agree']:.1f} %  ({samples} images, {t2 - t1:.0f} s in the "
+                  "kernel)", flush=True)
+    return out
