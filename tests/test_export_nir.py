@@ -189,7 +189,9 @@ def test_conductance_population_is_refused_by_name():
 
 
 def test_foreign_graph_splits_signs_and_scales_by_w_in():
-    """A graph spikesim did not write: no metadata, w_in != tau_syn, mixed-sign weights."""
+    """A graph spikesim did not write: no metadata, w_in != tau_syn, mixed-sign weights. Its
+    spikes are pulses held for one step (spikesim.export.nir_nodes), so a spike through W makes
+    I jump by w_in W (1 - exp(-h / tau_syn)), h = dt = 0.1 ms."""
     w = np.array([[1.0, -2.0], [0.0, 3.0], [-1.0, 0.0]])
     n = 3
     lif = nir.CubaLIF(tau_syn=np.full(n, 4.0), tau_mem=np.full(n, 10.0), r=np.full(n, 20.0),
@@ -205,18 +207,22 @@ def test_foreign_graph_splits_signs_and_scales_by_w_in():
     exc, inh = net.projections
     assert (exc.receptor_type, inh.receptor_type) == ("excitatory", "inhibitory")
     total = _dense(exc) + _dense(inh)
-    np.testing.assert_allclose(total, (w * 2.0 / 4.0).T)   # jump = w_in W / tau_syn
+    np.testing.assert_allclose(total, (w * 2.0 * -np.expm1(-0.1 / 4.0)).T)
     assert net.populations[0].celltype.parameters["spike_times"] == ()  # no input data in NIR
 
 
-def test_unsupported_nir_nodes_are_refused():
-    g = nir.NIRGraph(nodes={"x": nir.Input(input_type=np.array([2])),
-                            "lif": nir.LIF(tau=np.ones(2), r=np.ones(2), v_leak=np.zeros(2),
-                                           v_threshold=np.ones(2), v_reset=np.zeros(2)),
+def test_readout_feeding_a_population_is_refused():
+    """spikesim passes spikes only: a non-spiking LI node cannot drive another node (the other
+    refusals are in tests/test_export_nir_graph.py)."""
+    li = nir.LI(tau=np.ones(2), r=np.ones(2), v_leak=np.zeros(2))
+    lif = nir.LIF(tau=np.ones(2), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2),
+                  v_reset=np.zeros(2))
+    g = nir.NIRGraph(nodes={"x": nir.Input(input_type=np.array([2])), "li": li,
+                            "w": nir.Linear(np.eye(2)), "lif": lif,
                             "y": nir.Output(output_type=np.array([2]))},
-                     edges=[("x", "lif"), ("lif", "y")], metadata={})
-    with pytest.raises(ExportError, match="'lif' is LIF"):
-        from_nir(g)
+                     edges=[("x", "li"), ("li", "w"), ("w", "lif"), ("lif", "y")], metadata={})
+    with pytest.raises(ExportError, match="LI 'li' is non-spiking"):
+        from_nir(g, time_unit="ms")
 
 
 # ------------------------------------------------------------------------- consumer: snnTorch

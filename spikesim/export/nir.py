@@ -20,6 +20,17 @@ projection (static or plastic)       ``nir.Linear`` (dense, ``(n_post, n_pre)``)
 every neuron population              ``nir.Output`` (or only the recorded ones)
 ===================================  =========================================
 
+Graphs from other tools (snnTorch, Norse, sinabs, Rockpool, ...) are read by
+:mod:`spikesim.export.nir_graph`: every NIR neuron node (``LIF``, ``CubaLIF``,
+``IF``, ``LI``, ``CubaLI``, ``I``, ``Threshold``), the weight and shape nodes
+(``Linear``, ``Affine``, ``Scale``, ``Flatten``, ``Conv1d``, ``Conv2d``,
+``SumPool2d``, ``AvgPool2d``, ``Delay``), subgraphs and recurrent cycles.
+Their spikes are pulses held for one step (the NIR paper's exact reference);
+the discretisation at ``dt``, reset and refractory rules are in
+:mod:`spikesim.export.nir_nodes`, the convolution conventions in
+:mod:`spikesim.export.nir_conv`. The rest of this page describes spikesim's
+own graphs, whose metadata declares spikes as Dirac deltas.
+
 Parameter mapping
 -----------------
 NIR's current-based LIF (the paper's primitives table; ``nir.CubaLIF``) is

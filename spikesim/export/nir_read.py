@@ -14,14 +14,28 @@ from .nir import _EXTRA, PRODUCER, TIME_UNITS, _nir, _warn
 
 
 def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=None,
-             time_unit: str | None = None, dtype: str = "float32"):
+             time_unit: str | None = None, dtype: str = "float32", scheme: str = "exact",
+             reset=None, refractory=None):
     """Build a :class:`spikesim.Network` from a NIR graph.
+
+    Two readers share this entry point. A graph that spikesim wrote
+    (:func:`~spikesim.export.to_nir`, graph metadata ``producer ==
+    "spikesim"``) of ``Input``, ``Output``, ``CubaLIF``, ``Linear`` and
+    ``Affine`` nodes is read back as described below (spikes as Dirac
+    deltas; spikesim's own parameters from the metadata). Any other graph
+    goes to :func:`spikesim.export.nir_graph.read_graph`: every NIR neuron,
+    weight, shape and delay node, subgraphs and recurrent cycles, with the
+    discretisation, reset and refractory rules of
+    :mod:`spikesim.export.nir_nodes`; that network carries a
+    ``nir_source`` attribute (:class:`~spikesim.export.nir_graph.NIRSource`:
+    populations by node name, outputs, and what :func:`to_nir` needs to write
+    the graph back).
 
     Parameters
     ----------
     graph : nir.NIRGraph, str or Path
-        A graph of ``Input``, ``Output``, ``CubaLIF``, ``Linear`` and
-        ``Affine`` nodes (a path is read with ``nir.read``).
+        A NIR graph (a path is read with ``nir.read``; nothing is unpickled
+        or evaluated).
     dt : float
         Time step of the new network, ms.
     seed : int, optional
@@ -34,9 +48,22 @@ def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=Non
         graph carries no input data.
     time_unit : {"ms", "s"}, optional
         Unit of the graph's time constants. Default: the ``time_unit`` in the
-        graph's metadata if spikesim wrote it, else ms (NIR's documented unit).
+        graph's metadata if spikesim wrote it, else ms (NIR's documented unit);
+        a foreign graph whose time constants are all below ``dt`` ms is then
+        read in ms with a :class:`~spikesim.export.nir_graph.NIRImportWarning`
+        that names the assumption (snnTorch, Norse and Rockpool write seconds).
     dtype : {"float32", "float64"}
         Precision of the new network.
+    scheme : {"exact", "euler"}
+        Discretisation of foreign graphs' leaky nodes
+        (:mod:`spikesim.export.nir_nodes`): exact propagators, or forward
+        Euler as snnTorch's and Norse's importers.
+    reset : {"value", "subtract"} or dict, optional
+        Reset mode of every spiking node, or per node name; default: the
+        node's metadata ``"reset"``, else NIR's reset to ``v_reset``.
+    refractory : float or dict, optional
+        Refractory period (ms) of every spiking node, or per node name;
+        default: the node's metadata ``"t_ref"`` (graph time unit), else 0.
 
     Returns
     -------
@@ -71,6 +98,14 @@ def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=Non
     if not isinstance(graph, nir.NIRGraph):
         raise TypeError(f"graph must be a nir.NIRGraph or a path to a NIR file, got {graph!r}")
     gmeta = dict(graph.metadata) if isinstance(graph.metadata, dict) else {}
+    legacy = ("Input", "Output", "CubaLIF", "Affine", "Linear")
+    if _str(gmeta.get("producer")) != PRODUCER or any(
+            type(n).__name__ not in legacy for n in graph.nodes.values()):
+        from .nir_graph import read_graph, resolve_time_unit
+
+        return read_graph(graph, nir, dt=dt, time_unit=resolve_time_unit(graph, time_unit, dt),
+                          scheme=scheme, reset=reset, refractory=refractory,
+                          spike_times=spike_times, seed=seed, dtype=dtype)
     if time_unit is None:
         time_unit = str(gmeta.get("time_unit", "ms")) if gmeta.get("producer") == PRODUCER \
             else "ms"
@@ -187,6 +222,10 @@ def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=Non
         scale = params[dst]["_w_in"] / params[dst]["_tau_syn"]  # nA per unit of W
         _connect(net, pops[src], pops[dst], w * scale[:, None], name, meta)
     return net
+
+
+def _str(v):
+    return v.decode() if isinstance(v, bytes) else v
 
 
 def _meta(node) -> dict:

@@ -1,0 +1,218 @@
+"""NIR's weight and shape nodes as sparse connectivity (used by :mod:`.nir_graph`).
+
+Every NIR node between two neuron populations is a linear map (plus a constant
+bias) of the flattened, C-ordered activity of its input. This module turns
+each one into a ``scipy.sparse`` matrix of shape ``(n_out, n_in)`` and its
+output shape; :mod:`.nir_graph` multiplies the matrices along each path from
+one population to the next, so a ``Conv2d -> SumPool2d`` chain becomes one
+projection. Conventions (those of ``torch.nn``, which NIR's documentation
+follows for these nodes; shapes exclude the batch dimension):
+
+- ``Conv1d`` / ``Conv2d``: input ``(C_in, L)`` / ``(C_in, H, W)``, weight
+  ``(C_out, C_in / groups, k)`` / ``(C_out, C_in / groups, kH, kW)``,
+
+  .. math::
+
+      y[c_o, i, j] = b[c_o] + \\sum_{c_i \\in g(c_o)} \\sum_{k_h, k_w}
+      w[c_o, c_i - g_0, k_h, k_w] \\, x[c_i, s_h i - p_h + d_h k_h, s_w j - p_w + d_w k_w]
+
+  where ``g(c_o)`` is the block of ``C_in / groups`` input channels of
+  output channel ``c_o``'s group (``g_0`` its first channel), ``s`` the
+  stride, ``p`` the zero padding, ``d`` the dilation; out-of-range inputs
+  are zero. Output size ``floor((H + 2 p - d (k - 1) - 1) / s) + 1``.
+  ``padding="valid"`` is 0; ``padding="same"`` (stride 1 only) pads
+  ``d (k - 1)`` in total, ``floor`` of half before, the rest after.
+- ``SumPool2d``: the sum over each ``kH x kW`` window (stride, zero
+  padding), channel by channel: a grouped convolution with unit weights.
+  ``AvgPool2d``: the same divided by ``kH kW`` (padding counts as zeros, as
+  ``torch.nn.AvgPool2d``'s default ``count_include_pad=True``).
+- ``Linear`` (``y = W x``), ``Affine`` (``y = W x + b``): 1-D input of
+  ``W.shape[1]`` values. ``Scale``: ``y = s * x`` element-wise.
+- ``Flatten``: the identity on the flattened vector; only the shape changes
+  (``start_dim``/``end_dim`` count without the batch dimension).
+
+A matrix stores one entry per synapse; NIR's kernel is kept on the
+:class:`~spikesim.export.nir_graph.NIRSource` of the network, so that
+:func:`~spikesim.export.to_nir` writes a convolution back as a convolution.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import ExportError
+
+
+def _pair(x, n: int, what: str, name: str) -> tuple:
+    a = np.atleast_1d(np.asarray(x)).astype(np.int64).ravel()
+    if a.size == 1:
+        a = np.repeat(a, n)
+    if a.size != n:
+        raise ExportError(f"NIR node {name!r}: {what} has {a.size} values, expected {n}",
+                          rule="nir-shape")
+    return tuple(int(v) for v in a)
+
+
+def conv_matrix(weight: np.ndarray, in_shape: tuple, stride, padding, dilation, groups: int,
+                name: str) -> tuple[sp.csr_matrix, tuple]:
+    """Sparse matrix of a 1-D or 2-D convolution (``torch.nn.Conv1d/2d`` semantics).
+
+    Parameters
+    ----------
+    weight : ndarray
+        ``(C_out, C_in / groups, k)`` or ``(C_out, C_in / groups, kH, kW)``.
+    in_shape : tuple
+        ``(C_in, L)`` or ``(C_in, H, W)``.
+    stride, padding, dilation : int, tuple or str
+        As ``torch.nn.Conv2d``; ``padding`` may be ``"same"`` or ``"valid"``.
+    groups : int
+        Channel groups.
+    name : str
+        NIR node name, for error messages.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, tuple)
+        Matrix ``(prod(out_shape), prod(in_shape))`` and ``out_shape``.
+    """
+    w = np.asarray(weight, dtype=np.float64)
+    nd = w.ndim - 2
+    if nd not in (1, 2) or len(in_shape) != nd + 1:
+        raise ExportError(f"NIR convolution {name!r}: weight shape {w.shape} does not fit input "
+                          f"shape {tuple(in_shape)}", rule="nir-shape")
+    if nd == 1:  # a 1-D convolution is a 2-D one of height 1
+        w = w[:, :, None, :]
+        in_shape = (in_shape[0], 1, in_shape[1])
+        stride, dilation = (1, _pair(stride, 1, "stride", name)[0]), \
+            (1, _pair(dilation, 1, "dilation", name)[0])
+        padding = padding if isinstance(padding, str) else (0, _pair(padding, 1, "padding",
+                                                                      name)[0])
+    c_out, c_in_g, kh, kw = w.shape
+    c_in, h, wd = (int(v) for v in in_shape)
+    groups = int(groups)
+    if groups < 1 or c_in != c_in_g * groups or c_out % groups:
+        raise ExportError(f"NIR convolution {name!r}: {c_in} input channels, weight "
+                          f"{tuple(np.shape(weight))} and groups={groups} do not fit",
+                          rule="nir-shape")
+    stride = _pair(stride, 2, "stride", name)
+    dilation = _pair(dilation, 2, "dilation", name)
+    if isinstance(padding, (str, bytes)):
+        padding = padding.decode() if isinstance(padding, bytes) else padding
+        if padding == "valid":
+            pads = ((0, 0), (0, 0))
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ExportError(f"NIR convolution {name!r}: padding='same' needs stride 1",
+                                  rule="nir-shape")
+            tot = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+            pads = tuple((t // 2, t - t // 2) for t in tot)
+        else:
+            raise ExportError(f"NIR convolution {name!r}: padding {padding!r} is not 'same', "
+                              "'valid' or a number", rule="nir-shape")
+    else:
+        p = _pair(padding, 2, "padding", name)
+        pads = ((p[0], p[0]), (p[1], p[1]))
+    ho = (h + sum(pads[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wd + sum(pads[1]) - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    if ho < 1 or wo < 1 or min(stride) < 1 or min(dilation) < 1:
+        raise ExportError(f"NIR convolution {name!r}: input {tuple(in_shape)} gives an empty "
+                          "output", rule="nir-shape")
+    co = np.arange(c_out)[:, None, None, None, None, None]
+    ci = np.arange(c_in_g)[None, :, None, None, None, None]
+    ky = np.arange(kh)[None, None, :, None, None, None]
+    kx = np.arange(kw)[None, None, None, :, None, None]
+    oy = np.arange(ho)[None, None, None, None, :, None]
+    ox = np.arange(wo)[None, None, None, None, None, :]
+    iy = oy * stride[0] - pads[0][0] + ky * dilation[0]
+    ix = ox * stride[1] - pads[1][0] + kx * dilation[1]
+    cin = (co // (c_out // groups)) * c_in_g + ci
+    shape = (c_out, c_in_g, kh, kw, ho, wo)
+    iy, ix, cin = (np.broadcast_to(a, shape) for a in (iy, ix, cin))
+    rows = np.broadcast_to((co * ho + oy) * wo + ox, shape)
+    vals = np.broadcast_to(w[:, :, :, :, None, None], shape)
+    ok = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < wd) & (vals != 0)
+    cols = (cin[ok] * h + iy[ok]) * wd + ix[ok]
+    m = sp.csr_matrix((vals[ok], (rows[ok], cols)), shape=(c_out * ho * wo, c_in * h * wd))
+    out = (c_out, ho, wo) if nd == 2 else (c_out, wo)
+    return m, out
+
+
+def pool_matrix(kernel, stride, padding, in_shape: tuple, average: bool,
+                name: str) -> tuple[sp.csr_matrix, tuple]:
+    """Sparse matrix of ``SumPool2d`` (``average=False``) or ``AvgPool2d`` over ``(C, H, W)``."""
+    if len(in_shape) != 3:
+        raise ExportError(f"NIR pooling {name!r} needs a (C, H, W) input, got {tuple(in_shape)}",
+                          rule="nir-shape")
+    kh, kw = _pair(kernel, 2, "kernel_size", name)
+    c = int(in_shape[0])
+    w = np.full((c, 1, kh, kw), 1.0 / (kh * kw) if average else 1.0)
+    stride = _pair(stride if stride is not None else (kh, kw), 2, "stride", name)
+    return conv_matrix(w, in_shape, stride, _pair(padding, 2, "padding", name), 1, c, name)
+
+
+def flatten_shape(in_shape: tuple, start_dim: int, end_dim: int, name: str) -> tuple:
+    """Shape after ``Flatten(start_dim, end_dim)`` (dimensions without the batch)."""
+    n = len(in_shape)
+    s = int(start_dim) + (n if int(start_dim) < 0 else 0)
+    e = int(end_dim) + (n if int(end_dim) < 0 else 0)
+    if not 0 <= s <= e < n:
+        if n == 1:
+            return tuple(in_shape)
+        raise ExportError(f"NIR Flatten {name!r}: dims {start_dim}..{end_dim} do not fit input "
+                          f"shape {tuple(in_shape)}", rule="nir-shape")
+    return tuple(in_shape[:s]) + (int(np.prod(in_shape[s:e + 1])),) + tuple(in_shape[e + 1:])
+
+
+def operator(node, in_shape: tuple, name: str, nir) -> tuple:
+    """``(matrix or None, out_shape, bias or None)`` of one NIR weight/shape node.
+
+    ``matrix`` None means the identity (``Flatten``, ``Delay``); ``bias`` is
+    a flat float64 vector of the output size. Raises :class:`ExportError`
+    naming ``name`` when the node does not fit ``in_shape``.
+    """
+    n_in = int(np.prod(in_shape))
+    kind = type(node)
+    if kind in (nir.Linear, nir.Affine):
+        w = np.asarray(node.weight, dtype=np.float64)
+        if w.ndim != 2 or w.shape[1] != n_in:
+            raise ExportError(f"NIR {kind.__name__} {name!r}: weight shape {w.shape} does not "
+                              f"take its input of shape {tuple(in_shape)}", rule="nir-shape")
+        b = None
+        if kind is nir.Affine:
+            b = np.broadcast_to(np.asarray(node.bias, np.float64).ravel(), (w.shape[0],)).copy()
+        return sp.csr_matrix(w), (w.shape[0],), b
+    if kind is nir.Scale:
+        s = np.asarray(node.scale, dtype=np.float64)
+        try:
+            s = np.broadcast_to(s.reshape(s.shape) if s.size != n_in else s.ravel(),
+                                (n_in,) if s.size in (1, n_in) else in_shape).ravel()
+        except ValueError:
+            raise ExportError(f"NIR Scale {name!r}: scale shape {s.shape} does not fit input "
+                              f"shape {tuple(in_shape)}", rule="nir-shape") from None
+        return sp.diags(s).tocsr(), tuple(in_shape), None
+    if kind is nir.Flatten:
+        return None, flatten_shape(in_shape, node.start_dim, node.end_dim, name), None
+    if kind in (nir.Conv1d, nir.Conv2d):
+        w = np.asarray(node.weight)
+        declared = node.input_shape
+        if declared is not None:
+            spatial = tuple(int(v) for v in np.atleast_1d(declared))
+            if tuple(in_shape[1:]) != spatial:
+                raise ExportError(f"NIR {kind.__name__} {name!r} declares input size {spatial}; "
+                                  f"its input has shape {tuple(in_shape)}", rule="nir-shape")
+        m, out = conv_matrix(w, tuple(in_shape), node.stride, node.padding, node.dilation,
+                             node.groups, name)
+        bias = np.asarray(node.bias, dtype=np.float64).ravel() if node.bias is not None else None
+        if bias is not None and bias.size not in (0, 1, w.shape[0]):
+            raise ExportError(f"NIR {kind.__name__} {name!r}: {bias.size} biases for "
+                              f"{w.shape[0]} output channels", rule="nir-shape")
+        b = None
+        if bias is not None and bias.size and np.any(bias != 0):
+            b = np.repeat(np.broadcast_to(bias, (w.shape[0],)), int(np.prod(out[1:])))
+        return m, out, b
+    if kind in (nir.SumPool2d, nir.AvgPool2d):
+        m, out = pool_matrix(node.kernel_size, node.stride, node.padding, tuple(in_shape),
+                             kind is nir.AvgPool2d, name)
+        return m, out, None
+    raise ExportError(f"NIR node {name!r} is {kind.__name__}, not a weight or shape node",
+                      rule="nir-node-type")

@@ -1,0 +1,282 @@
+"""NIR's neuron nodes as spikesim populations, discretised at ``dt`` (used by :mod:`.nir_graph`).
+
+NIR's neuron nodes are continuous-time ODEs (Pedersen et al., Nature
+Communications 15, 8122 (2024), table of primitives; ``nir`` 1.0 node
+classes). With ``h`` the step ``dt`` in the graph's time unit and ``x`` the
+value that reaches the node in one step (the output of the weight nodes in
+front of it: each spike counts 1 in the step it arrives),
+
+=============  ==========================================================  ==================
+NIR node       equation                                                    spikesim cell
+=============  ==========================================================  ==================
+``LIF``        ``tau dv/dt = (v_leak - v) + r x``; spike/reset             ``IF_curr_delta``
+``CubaLIF``    ``tau_syn dI/dt = -I + w_in x``;                            ``IF_curr_exp``
+               ``tau_mem dv/dt = (v_leak - v) + r I``; spike/reset
+``IF``         ``dv/dt = r x``; spike/reset                                ``IF_curr_delta``
+``LI``         as ``LIF``, no spikes                                       ``IF_curr_delta`` *
+``CubaLI``     as ``CubaLIF``, no spikes                                   ``IF_curr_exp`` *
+``I``          (Integrator) ``dv/dt = r x``, no spikes                     ``IF_curr_delta`` *
+``Threshold``  ``s = H(x - threshold)`` in each step                       ``IF_curr_delta``
+=============  ==========================================================  ==================
+
+\\* The model library has no non-spiking neuron: the readout nodes are these
+cells with ``v_thresh = 1e30`` (:data:`NON_SPIKING`), which ``v`` never
+reaches; record ``v`` to read them out. They cannot feed other nodes
+(spikesim passes spikes only).
+
+Discretisation (``scheme``)
+---------------------------
+``x`` is held constant over the step in which it arrives (a spike is a
+pulse of height 1 and length ``h``): the reading of the NIR paper's exact
+reference for its LIF graph (``lif_exact.csv``, where one input spike
+moves ``v`` by ``r (1 - e^{-h/tau})``) and of snnTorch's and Norse's
+step-based importers.
+
+- ``"exact"`` (default): exact propagators of the linear ODEs (Rotter &
+  Diesmann 1999, as spikesim's kernels). ``LIF``: decay ``e^{-h/tau}``, a
+  step's input adds ``r x (1 - e^{-h/tau})`` to ``v``: exact for the held
+  input. ``CubaLIF``: ``I`` decays by ``e^{-h/tau_syn}`` and a step's input
+  adds ``w_in x (1 - e^{-h/tau_syn})`` to ``I`` (exact for ``I``); ``v``
+  follows ``I`` with the exact propagator from the next step on (the
+  membrane's share of the arrival step, ``O(h^2)``, is not integrated).
+- ``"euler"``: forward Euler at ``h``, the scheme of Norse's and snnTorch's
+  NIR importers (``beta = 1 - h/tau``): ``LIF`` decay ``1 - h/tau``, input
+  ``r x h/tau``; ``CubaLIF`` ``I`` decay ``1 - h/tau_syn``, input
+  ``w_in x h/tau_syn``, ``v`` decay ``1 - h/tau_mem`` and ``v += r I
+  h/tau_mem`` from the previous step's ``I``. spikesim's exact kernels get
+  these factors from effective time constants ``tau' = -dt/ln(1 - h/tau)``
+  (and a capacitance that makes ``P21 = r h / tau_mem``), so the recursion
+  is Euler's to rounding. Needs ``h < tau`` for every time constant.
+  snnTorch and Norse export ``tau = h / (1 - beta)`` with ``r = tau/h`` and
+  ``w_in = tau_syn/h`` at their own ``h`` (snnTorch: 1e-4 s), so their
+  graphs mean what they meant in training only with ``scheme="euler"``
+  at that ``h``.
+
+``IF`` and the Integrator have no time constant: a step's input moves ``v``
+by ``r x`` whatever ``h`` (the per-step integration of sinabs' IAF, which
+wrote the NIR paper's CNN graph). ``Threshold`` spikes in a step when that
+step's input exceeds the threshold (``v`` decays completely each step).
+
+Threshold, reset and refractoriness
+-----------------------------------
+NIR spikes when ``v > v_threshold``; spikesim tests ``v >= v_thresh``, so
+``v_thresh`` is the next number above ``v_threshold`` in the network's
+precision. NIR's nodes reset to ``v_reset`` (0 when absent). A node's reset
+mode comes from the ``reset`` argument of :func:`~spikesim.export.from_nir`,
+else from its metadata (``"reset": "subtract"`` or ``"value"``), else NIR's
+reset to a value; ``"subtract"`` gives ``v -= v_threshold - v_reset``
+(snnTorch's and Norse's ``subtract``). NIR has no refractory period; one is
+read from the ``refractory`` argument or the node metadata ``"t_ref"`` (in
+the graph's time unit), else 0. During it ``v`` is held.
+
+The state starts at ``v = v_leak`` (0 for ``IF``, ``I``, ``Threshold``)
+and ``I = 0``, as Norse's initial state (snnTorch starts at ``v = 0``:
+the same for the graphs with ``v_leak = 0``).
+
+An ``Affine``/convolution bias ``b`` is a constant ``x``. It is folded
+exactly into ``v_rest = v_leak + r b`` for ``LIF``, into ``i_offset`` for
+``IF``, and into ``v_rest = v_leak + r w_in b`` for ``CubaLIF``, which is
+``I``'s steady state: the rise of ``I`` from 0 with ``tau_syn`` at the
+start is lost (warned).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ExportError
+
+#: ``v_thresh`` (mV) of the non-spiking readout nodes (LI, CubaLI, I): never reached.
+NON_SPIKING = 1e30
+#: ``tau_m`` (ms) standing for "no leak" (IF, I): ``exp(-dt/tau_m)`` is 1.0 in float64.
+NO_LEAK = 1e30
+SCHEMES = ("exact", "euler")
+SPIKING = ("LIF", "CubaLIF", "IF", "Threshold")
+READOUT = ("LI", "CubaLI", "I")
+
+
+@dataclass
+class NeuronSpec:
+    """A NIR neuron node as a spikesim cell type.
+
+    Attributes
+    ----------
+    cell : str
+        ``"IF_curr_delta"`` or ``"IF_curr_exp"``.
+    params : dict
+        Per-neuron PyNN parameters (ms, mV, nA, nF), float64 arrays.
+    w_scale : ndarray
+        Factor per neuron from the value ``x`` that reaches the node in one
+        step to spikesim's weight (mV jump for ``IF_curr_delta``, nA jump of
+        the synaptic current for ``IF_curr_exp``).
+    shape : tuple
+        The node's shape (the population is its C-ordered flattening).
+    spiking : bool
+        False for the readout nodes.
+    bias_fold : str
+        How a constant input ``b`` enters: ``"v_rest"`` (``v_rest += k b``)
+        or ``"i_offset"`` (``i_offset += k b``), with ``k = bias_gain``.
+    v0 : ndarray
+        Initial membrane potential: ``v_leak`` (0 for ``IF``, ``I`` and
+        ``Threshold``), synaptic currents 0.
+    """
+
+    cell: str
+    params: dict
+    w_scale: np.ndarray
+    shape: tuple
+    spiking: bool = True
+    bias_fold: str = "v_rest"
+    bias_gain: np.ndarray = field(default_factory=lambda: np.ones(1))
+    v0: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def add_bias(self, b: np.ndarray) -> None:
+        """Fold a constant per-step input ``b`` (flat, one value per neuron) into the parameters."""
+        self.params[self.bias_fold] = self.params[self.bias_fold] + self.bias_gain * b
+
+
+def _field(node, name: str, shape: tuple, default=None) -> np.ndarray:
+    v = getattr(node, name, None)
+    if v is None:
+        v = default
+    a = np.asarray(v, dtype=np.float64)
+    try:
+        return np.broadcast_to(a.reshape(shape) if a.size == np.prod(shape) and a.shape != shape
+                               else a, shape).ravel().copy()
+    except ValueError:
+        raise ExportError(f"{name} has shape {a.shape}, the node {shape}", rule="nir-shape") \
+            from None
+
+
+def _positive(kind: str, name: str, field_name: str, a: np.ndarray) -> None:
+    bad = ~(np.isfinite(a) & (a > 0))
+    if bad.any():
+        raise ExportError(f"NIR {kind} {name!r}: {field_name} must be finite and > 0, got "
+                          f"{float(a[bad][0])!r}", rule="nir-parameter")
+
+
+def _finite(kind: str, name: str, field_name: str, a: np.ndarray) -> None:
+    if not np.isfinite(a).all():
+        raise ExportError(f"NIR {kind} {name!r}: {field_name} must be finite", rule="nir-parameter")
+
+
+def _decay(kind, name, fname, tau, h, dt, scheme):
+    """(tau' in ms, input factor) of one time constant ``tau`` (graph unit) at step ``h``."""
+    _positive(kind, name, fname, tau)
+    if scheme == "exact":
+        return tau * dt / h, -np.expm1(-h / tau)
+    c = h / tau
+    if np.any(c >= 1.0):
+        raise ExportError(f"NIR {kind} {name!r}: forward Euler needs {fname} > h = {h:g} (graph "
+                          f"time unit), got {float(np.min(tau)):g}; use scheme='exact' or a "
+                          "smaller dt", rule="nir-parameter")
+    return -dt / np.log1p(-c), c
+
+
+def node_shape(node) -> tuple:
+    """Shape of a neuron node, from its threshold-like field (else its time constant)."""
+    for f in ("v_threshold", "threshold", "tau", "tau_mem", "r"):
+        v = getattr(node, f, None)
+        if v is not None and np.ndim(v):
+            return tuple(int(s) for s in np.shape(v))
+    shape = getattr(node, "input_type", {}).get("input")
+    return tuple(int(s) for s in np.atleast_1d(shape)) if shape is not None else (1,)
+
+
+def neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str,
+                t_ref: float, dtype: str) -> NeuronSpec:
+    """The spikesim cell of one NIR neuron node (module docstring: equations and scheme).
+
+    Parameters
+    ----------
+    name : str
+        Node name (error messages).
+    node : nir.NIRNode
+        ``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``CubaLI``, ``I`` or ``Threshold``.
+    h : float
+        Time step in the graph's time unit.
+    dt : float
+        Time step, ms.
+    scheme : {"exact", "euler"}
+        Discretisation of the leaky nodes.
+    reset : {"value", "subtract"}
+        Reset mode of the spiking nodes.
+    t_ref : float
+        Refractory period, ms.
+    dtype : {"float32", "float64"}
+        Network precision (the threshold is moved one number up in it).
+
+    Returns
+    -------
+    NeuronSpec
+
+    Raises
+    ------
+    ExportError
+        Non-positive or non-finite time constants or ``r``, ``v_reset`` not
+        below ``v_threshold``, forward Euler with ``h >= tau``; the message
+        names the node.
+    """
+    kind = type(node).__name__
+    shape = node_shape(node)
+    n = int(np.prod(shape))
+    try:
+        f = {k: _field(node, k, shape, d) for k, d in
+             (("r", 1.0), ("v_leak", 0.0), ("v_threshold", 0.0), ("v_reset", 0.0),
+              ("w_in", 1.0), ("tau", 1.0), ("tau_mem", 1.0), ("tau_syn", 1.0),
+              ("threshold", 0.0))}
+    except ExportError as e:
+        raise ExportError(f"NIR {kind} {name!r}: {e}", rule="nir-shape") from None
+    spiking = kind in SPIKING
+    if kind in ("LIF", "LI", "IF", "I", "CubaLIF", "CubaLI"):
+        _positive(kind, name, "r", f["r"])
+        for k in ("v_leak", "v_threshold", "v_reset", "w_in"):
+            _finite(kind, name, k, f[k])
+    p = {"v_reset": f["v_reset"], "tau_refrac": np.full(n, float(t_ref)),
+         "i_offset": np.zeros(n), "v_rest": f["v_leak"]}
+    thr = f["threshold"] if kind == "Threshold" else f["v_threshold"]
+    if spiking:
+        ftype = np.float32 if dtype == "float32" else np.float64
+        p["v_thresh"] = np.nextafter(thr.astype(ftype), ftype(np.inf)).astype(np.float64)
+    else:
+        p["v_thresh"] = np.full(n, NON_SPIKING)
+        p["v_reset"] = np.zeros(n)
+    if reset == "subtract":
+        p["reset_subtract"] = np.ones(n)
+        # spikesim subtracts v_thresh - v_reset: keep NIR's v_threshold - v_reset exactly
+        p["v_reset"] = p["v_reset"] + (p["v_thresh"] - thr)
+    if spiking and np.any(p["v_reset"] >= p["v_thresh"]):
+        raise ExportError(f"NIR {kind} {name!r}: v_reset must be below v_threshold",
+                          rule="nir-parameter")
+    if kind in ("LIF", "LI"):
+        tau_m, c = _decay(kind, name, "tau", f["tau"], h, dt, scheme)
+        p.update(tau_m=tau_m, cm=np.ones(n))
+        return NeuronSpec("IF_curr_delta", p, f["r"] * c, shape, spiking, "v_rest", f["r"],
+                          f["v_leak"].copy())
+    if kind in ("IF", "I"):
+        p.update(tau_m=np.full(n, NO_LEAK), cm=np.ones(n), v_rest=np.zeros(n))
+        # v_const = (tau_m / cm) (1 - e^{-dt/tau_m}) i_offset = dt i_offset: i_offset = r b / dt
+        return NeuronSpec("IF_curr_delta", p, f["r"].copy(), shape, spiking, "i_offset",
+                          f["r"] / dt)
+    if kind == "Threshold":
+        _finite(kind, name, "threshold", thr)
+        p.update(tau_m=np.full(n, dt * 1e-3), cm=np.ones(n), v_rest=np.zeros(n),
+                 v_reset=np.minimum(0.0, thr - 1.0))
+        return NeuronSpec("IF_curr_delta", p, np.ones(n), shape, True, "v_rest", np.ones(n))
+    if kind in ("CubaLIF", "CubaLI"):
+        tau_m, _ = _decay(kind, name, "tau_mem", f["tau_mem"], h, dt, scheme)
+        tau_s, cs = _decay(kind, name, "tau_syn", f["tau_syn"], h, dt, scheme)
+        if scheme == "exact":
+            cm = tau_m / f["r"]
+        else:
+            from ..kernels.neurons.propagators import p21
+            cm = p21(tau_m, tau_s, 1.0, dt) / (f["r"] * h / f["tau_mem"])
+        p.update(tau_m=tau_m, cm=cm, tau_syn_E=tau_s, tau_syn_I=tau_s.copy())
+        return NeuronSpec("IF_curr_exp", p, f["w_in"] * cs, shape, spiking, "v_rest",
+                          f["r"] * f["w_in"], f["v_leak"].copy())
+    raise ExportError(f"NIR node {name!r} is {kind}, not a neuron node", rule="nir-node-type")
