@@ -207,7 +207,11 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
     Returns
     -------
     nir.NIRGraph
-        Nodes are named after population and projection labels (reduced to
+        For a network that :func:`from_nir` read from a foreign graph (it
+        has a ``nir_source``): that graph again, node for node, updated from
+        the network as :mod:`spikesim.export.nir_write` describes
+        (``time_unit`` and ``outputs`` are then the source graph's). Otherwise:
+        nodes are named after population and projection labels (reduced to
         letters, digits and ``_``, made unique); ``Output`` nodes are
         ``<population>_out``. Graph metadata records ``producer``,
         ``time_unit``, ``dt`` (ms) and the units.
@@ -230,6 +234,10 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
 
     if not isinstance(net, Network):
         raise TypeError(f"net must be a spikesim Network, got {net!r}")
+    if getattr(net, "nir_source", None) is not None:
+        from .nir_write import write_source  # a network read from a foreign NIR graph
+
+        return write_source(net, nir)
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}")
     f = TIME_UNITS[time_unit]
