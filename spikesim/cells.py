@@ -14,6 +14,7 @@ from .kernels.neurons import if_cond_alpha, if_curr_alpha, if_curr_delta, if_cur
 from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
 from .kernels.neurons import izk_cond_exp, izk_curr_exp
+from .kernels.neurons import if_cond_exp_spinnaker, if_curr_exp_spinnaker
 from .kernels.neurons import adex_multisyn_alpha, lif_multisyn_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
 from .celltype import KIND_NEURON, KIND_SOURCE, CellType  # noqa: F401
@@ -139,6 +140,22 @@ class IzkCurrExp(NeuronType):
 
     model = izk_curr_exp
     __doc__ = __doc__ + "\n" + izk_curr_exp.__doc__
+
+
+class IFCurrExpSpiNNaker(NeuronType):
+    """sPyNNaker's ``IF_curr_exp`` in SpiNNaker's discretisation (``spikesim.pynn.spynnaker``'s
+    ``IF_curr_exp``); :class:`IF_curr_exp` is NEST's exact integration."""
+
+    model = if_curr_exp_spinnaker
+    __doc__ = __doc__ + "\n" + if_curr_exp_spinnaker.__doc__
+
+
+class IFCondExpSpiNNaker(NeuronType):
+    """sPyNNaker's ``IF_cond_exp`` in SpiNNaker's discretisation (``spikesim.pynn.spynnaker``'s
+    ``IF_cond_exp``)."""
+
+    model = if_cond_exp_spinnaker
+    __doc__ = __doc__ + "\n" + if_cond_exp_spinnaker.__doc__
 
 
 class Izhikevich_cond(NeuronType):

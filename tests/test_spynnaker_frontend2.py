@@ -50,11 +50,15 @@ def test_gsyn_of_a_current_based_cell_is_its_synaptic_current():
     exc = seg.filter(name="gsyn_exc")[0]
     assert str(exc.units.dimensionality) == "nA"
     g = np.asarray(exc)[:, 0]
-    assert g.max() == pytest.approx(4.0)        # the weight, the current's jump
+    # sPyNNaker's exponential synapse (exp_synapse_utils.h): the weight enters scaled by
+    # tau/dt (1 - exp(-dt/tau)), and is recorded in the tick it arrives: sent at t = 5,
+    # delay 1 -> tick 6
+    init = 5.0 * (1.0 - np.exp(-1.0 / 5.0))
+    assert int(np.argmax(g)) == 6 and np.all(g[:6] == 0.0)
+    assert g[6] == pytest.approx(4.0 * init, rel=1e-9)
     assert np.all(np.asarray(seg.filter(name="gsyn_inh")[0]) == 0.0)
     # decays with tau_syn_E = 5 ms after the jump
-    k = int(np.argmax(g))
-    assert g[k + 5] == pytest.approx(4.0 * np.exp(-1.0), rel=1e-9)
+    assert g[11] == pytest.approx(4.0 * init * np.exp(-1.0), rel=1e-9)
 
 
 def test_asking_for_an_unrecorded_variable_raises_configuration_exception():

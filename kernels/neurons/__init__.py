@@ -32,7 +32,9 @@ and these for the API layer and the exporters:
 flags that exporters refuse when set), ``check(p)`` (relations between
 parameters, raises ``ValueError``), ``INITIAL`` (initial values of the state
 variables, numbers or parameter names), ``CONDUCTANCE`` (optional, True when
-weights are conductances), and ``TRANSLATIONS``, the rows the exporters and
+weights are conductances), ``TICK_VALUES`` (optional: state variables that hold the
+value used during the last step rather than the value at its end; SpiNNaker-style
+models, whose recordings the sPyNNaker front end moves one step back), and ``TRANSLATIONS``, the rows the exporters and
 the NEST backend read:
 
 - ``"pynn"``: PyNN / sPyNNaker cell name (or None);
@@ -50,4 +52,5 @@ the NEST backend read:
 """
 LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich", "eif_cond_exp_isfa_ista",
            "eif_cond_alpha_isfa_ista", "hh_cond_exp", "if_curr_exp_ca2_adaptive", "if_curr_exp_semd", "if_cond_exp_stoc", "if_curr_alpha", "if_cond_alpha", "if_curr_delta", "if_curr_dual_exp",
-           "izk_curr_exp", "izk_cond_exp", "lif_multisyn_exp", "adex_multisyn_alpha")
+           "izk_curr_exp", "izk_cond_exp", "lif_multisyn_exp", "adex_multisyn_alpha",
+           "if_curr_exp_spinnaker", "if_cond_exp_spinnaker")

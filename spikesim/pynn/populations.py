@@ -214,11 +214,15 @@ class _Mixin:
         new = {}
         for name, value in parameter_space.items():
             if isinstance(root.celltype, SpikeSourceArray):
-                lists = spike_time_lists(value, len(idx), ordered=not state.spynnaker_sources)
+                lists = spike_time_lists(value, len(idx), ordered=not state.spynnaker_sources,
+                                         spinnaker=state.spynnaker_sources)
+                # the parameter keeps the times as given (sorted under sPyNNaker's rules)
+                shown = spike_time_lists(value, len(idx), ordered=not state.spynnaker_sources,
+                                         clip=False) if state.spynnaker_sources else lists
                 full = np.empty(root.size, dtype=object)
                 full[:] = root._parameters[name]
                 for k, i in enumerate(idx):
-                    full[i] = Sequence(lists[k])
+                    full[i] = Sequence(shown[k])
                 new[name] = full
                 _spikesim_errors(root._ss._set, idx, {name: lists})
                 continue

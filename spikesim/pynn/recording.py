@@ -22,6 +22,14 @@ class Recorder(recording.Recorder):
     def __init__(self, population, file=None):
         self._parts = defaultdict(list)   # variable name -> [_Part]
         super().__init__(population, file)
+        st = simulator.state
+        if st.spynnaker and st.segment_counter > 0:
+            # sPyNNaker: a population made after reset() has an (empty) segment for every
+            # earlier run, so that segment k is the k-th run for every population
+            import neo
+
+            self.cache = [neo.Segment(name="segment%03d" % k)
+                          for k in range(st.segment_counter)]
 
     # ---------------------------------------------------------------- PyNN hooks
     def _record(self, variable, new_ids, sampling_interval=None):
@@ -59,34 +67,22 @@ class Recorder(recording.Recorder):
         id_array = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
         times = np.concatenate(t_parts) if t_parts else np.zeros(0)
         times = np.array(times, dtype=np.float64)
-        if simulator.state.spynnaker and times.size and \
-                type(self.population.celltype).__name__ == "SpikeSourceArray":
-            times = self._given_early_times(id_array, times)
+        if simulator.state.spynnaker:
+            # sPyNNaker stamps a spike at the start of its tick, spikesim at the end
+            times -= simulator.state.dt
         return id_array, times  # clear: Recorder.get calls clear()
-
-    def _given_early_times(self, gids, times):
-        """A SpikeSourceArray time in ``[0, dt)`` is emitted in the first step and so
-        stamped ``dt``; sPyNNaker records it at its step, 0. Under sPyNNaker's conventions
-        the record says 0 for as many spikes of the neuron as it was given such times."""
-        dt = simulator.state.dt
-        pop = self.population
-        times = times.copy()
-        index = gids - int(pop.first_id)
-        at_dt = np.isclose(times, dt)
-        for i in np.unique(index[at_dt]):
-            given = np.asarray(pop._parameters["spike_times"][i].value, dtype=np.float64)
-            n_early = int(np.count_nonzero(given < dt))
-            if n_early:
-                times[np.flatnonzero((index == i) & at_dt)[:n_early]] = 0.0
-        return times
 
     def _get_all_signals(self, variable, ids, clear=False):
         ids = [int(i) for i in ids]
         if not ids:
             return np.array([]), None
         columns = {}
+        st = simulator.state
+        # sPyNNaker records a tick's synaptic input at the start of that tick: the state of
+        # a SpiNNaker-style model after the tick (TICK_VALUES), one sample later than v
+        tick_aligned = st.spynnaker and abs(self.sampling_interval - st.dt) < 1e-9 * st.dt
         for part in self._parts[variable.name]:
-            values = part.samples()
+            values = part.samples(skip_first=tick_aligned and part.tick_value())
             for k, gid in enumerate(part.ids):
                 columns[int(gid)] = values[:, k]
         n = max((columns[i].shape[0] for i in ids if i in columns), default=0)
@@ -95,10 +91,9 @@ class Recorder(recording.Recorder):
             col = columns.get(gid)
             if col is not None and col.shape[0]:
                 out[n - col.shape[0]:, j] = col
-        if simulator.state.spynnaker and n:
+        if st.spynnaker and n:
             # sPyNNaker samples at the start of each recorded step: a run of T ms gives
             # T / interval samples (t = 0 ... T - interval), not the state at T as well
-            st = simulator.state
             keep = int(np.ceil((st.t - st.t_start) / self.sampling_interval - 1e-9))
             out = out[:max(keep, 0)]
         return out, None
@@ -181,9 +176,15 @@ class _Part:
         return (np.asarray(data.times[self.offset:], np.float64),
                 np.asarray(data.senders[self.offset:], np.int64))
 
-    def samples(self) -> np.ndarray:
+    def tick_value(self) -> bool:
+        """The variable holds the value of the last step, not of its end (``TICK_VALUES``)."""
+        model = getattr(self.rec.population.celltype, "model", None)
+        return self.variable in getattr(model, "TICK_VALUES", ())
+
+    def samples(self, skip_first: bool = False) -> np.ndarray:
+        """The segment's samples, after the values at its start unless ``skip_first``."""
         trace = self.rec.get(self.variable)
         values = np.asarray(trace.values[self.offset:], dtype=np.float64)
-        if self.first is not None:
+        if self.first is not None and not skip_first:
             values = np.vstack([self.first[None, :], values])
         return values

@@ -130,10 +130,14 @@ class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
     spikesim (like NEST) emits a spike at time ``T`` in the step that ends at ``T``.
     A time in ``[0, dt)`` -- sPyNNaker's "spike at t = 0" idiom, which NEST drops --
     is emitted in the first step and so stamped ``dt``. Two times of one neuron that
-    fall in the same step are refused (``InvalidParameterValueError``), except under
-    sPyNNaker's conventions (``spikesim.pynn.spynnaker``), where times may come in any
-    order and every repeated time is a spike of its own, as sPyNNaker sends one packet
-    per listed time.
+    fall in the same step are refused (``InvalidParameterValueError``).
+
+    Under sPyNNaker's conventions (``spikesim.pynn.spynnaker``) the source behaves as
+    sPyNNaker's: times may come in any order, every repeated time is a spike of its own
+    (sPyNNaker sends one packet per listed time), and a time ``T`` is sent in tick
+    ``ceil(floor(1000 T) / dt_us)`` (``spike_source_array_vertex._as_numpy_ticks``) and
+    recorded at the start of that tick, as every spike is under those conventions
+    (:func:`spinnaker_ticks`).
     """
 
     translations = _identity(cells.SpikeSourceArray)
@@ -142,15 +146,20 @@ class SpikeSourceArray(_CellType, cells.SpikeSourceArray):
     @staticmethod
     def to_spikesim_parameters(native: dict) -> dict:
         if state.spynnaker_sources:
-            return {"spike_times": spike_time_lists(native["spike_times"], ordered=False),
+            return {"spike_times": spike_time_lists(native["spike_times"], ordered=False,
+                                                    spinnaker=True),
                     "same_step": "all"}
         return {"spike_times": spike_time_lists(native["spike_times"])}
 
 
-def spike_time_lists(value, n: int | None = None, ordered: bool = True) -> list:
+def spike_time_lists(value, n: int | None = None, ordered: bool = True,
+                     spinnaker: bool = False, clip: bool = True) -> list:
     """Per-neuron arrays of spike times (ms) from evaluated PyNN values, t in [0, dt) -> dt.
 
-    ``ordered``: refuse times out of order (PyNN); otherwise sort them (sPyNNaker)."""
+    ``ordered``: refuse times out of order (PyNN); otherwise sort them (sPyNNaker).
+    ``spinnaker``: the times spikesim's source needs to send each spike in sPyNNaker's
+    tick (:func:`spinnaker_ticks`): the end of that tick, ``(tick + 1) dt``.
+    ``clip=False``: the checked times as given (no step of the first spike moved)."""
     dt = state.dt
     if isinstance(value, Sequence):
         lists = [value.value]
@@ -172,13 +181,26 @@ def spike_time_lists(value, n: int | None = None, ordered: bool = True) -> list:
             raise errors.InvalidParameterValueError(
                 f"SpikeSourceArray.spike_times must be in increasing order, got {t.tolist()!r} "
                 f"(neuron {i})")
-        early = t < dt
-        if early.any():
-            t = np.where(early, dt, t)
+        if spinnaker:
+            t = (spinnaker_ticks(t, dt) + 1) * dt
+        elif clip:
+            early = t < dt
+            if early.any():
+                t = np.where(early, dt, t)
         out.append(t)
     if n is not None and len(out) == 1 and n != 1:
         out = out * n
     return out
+
+
+def spinnaker_ticks(times, dt: float) -> np.ndarray:
+    """sPyNNaker's tick of each spike time (ms): ``ceil(floor(1000 t) / dt_us)``.
+
+    Source: ``spynnaker/pyNN/models/spike_source/spike_source_array_vertex.py``
+    (``_as_numpy_ticks``): times are cut to whole microseconds, then rounded up to a tick.
+    """
+    dt_us = round(dt * 1000.0)
+    return np.ceil(np.floor(np.asarray(times, np.float64) * 1000.0) / dt_us)
 
 
 # ---------------------------------------------------------------------------- synapses

@@ -45,12 +45,19 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
   ``models.spike_source.spike_source_poisson_vertex.DURATION_FOREVER``,
   :mod:`.spike_checker`, :mod:`.plot_utils`.
 
-Where spikesim still differs from SpiNNaker (``benchmarks/spynnaker_scripts.py`` runs
-sPyNNaker's own tests): spikesim updates a neuron in NEST's order, so a spike is stamped
-at the end of its step (SpiNNaker: the start, one step earlier) and input delivered for
-a step acts from the next one (neuron-to-neuron transmission one step slower than on
-SpiNNaker); its LIF integrates the synaptic current exactly where SpiNNaker holds it
-constant over a step in fixed point.
+Timing as on SpiNNaker (``benchmarks/spynnaker_scripts.py`` runs sPyNNaker's own tests):
+
+- ``sim.IF_curr_exp`` and ``sim.IF_cond_exp`` are PyNN's cells computed in SpiNNaker's
+  order and scheme (:class:`spikesim.IFCurrExpSpiNNaker`, :class:`spikesim.IFCondExpSpiNNaker`):
+  a tick's input is added before the membrane step, so a spike delivered with delay ``d``
+  can make its target fire ``d`` ticks after the sender (NEST's order: ``d + 1``);
+  refractory periods last ``ceil(tau_refrac / dt)`` ticks.
+- Every spike is reported at the start of its tick (spikesim's core and NEST: the end),
+  and a ``SpikeSourceArray`` time ``T`` is sent in tick ``ceil(T / dt)`` (after cutting
+  ``T`` to whole microseconds), as sPyNNaker does.
+- Still different: SpiNNaker computes in s16.15 fixed point, spikesim in floating point,
+  so recorded voltages differ in the fourth or fifth digit; and the random numbers of
+  SpiNNaker's sources and connectors are not reproduced.
 """
 # flake8: noqa: F401, F403
 import spikesim.pynn as _backend
@@ -75,6 +82,17 @@ from .projections import Projection  # noqa: F811 (the structural one, with sPyN
 
 #: sPyNNaker's ``Izhikevich``: exponential current synapses, sPyNNaker's scheme and units
 Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")
+
+
+def _spinnaker_lif(base, ss_class):
+    """PyNN's cell type ``base`` (same parameters and defaults) computed as SpiNNaker does."""
+    return type(base.__name__, (base,), {"_ss_class": ss_class, "__module__": __name__,
+                                         "__doc__": ss_class.__doc__})
+
+
+#: sPyNNaker's ``IF_curr_exp``/``IF_cond_exp``: PyNN's cells in SpiNNaker's discretisation
+IF_curr_exp = _spinnaker_lif(_backend.IF_curr_exp, _ss.IFCurrExpSpiNNaker)
+IF_cond_exp = _spinnaker_lif(_backend.IF_cond_exp, _ss.IFCondExpSpiNNaker)
 
 
 class SpikeSourceArray(_backend.SpikeSourceArray):
