@@ -1,4 +1,4 @@
-"""The ``spikesim`` command line: ``demo``, ``bench``, ``export``, ``info``."""
+"""The ``spikesim`` command line: ``demo``, ``bench``, ``export``, ``import-nir``, ``info``."""
 from __future__ import annotations
 
 import argparse
@@ -207,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_hlop(sub)
     add_lsm(sub)
+
+    from .export.nir_cli import add_parser as add_import_nir
+
+    add_import_nir(sub)
 
     p = sub.add_parser("info", help="summarise a spikesim network or recording file (HDF5)")
     p.add_argument("file")
