@@ -421,3 +421,11 @@ def test_spynnaker_style_script_with_the_new_idioms_end_to_end(tmp_path):
     assert (tmp_path / "chain.pkl").exists()
     weights = sim.Projection(kick, chain, sim.OneToOneConnector()).get("weight", "list")
     assert len(weights) == 1
+
+
+def test_population_of_a_cell_class_without_parameters_takes_its_defaults():
+    # sPyNNaker scripts pass the class: Population(n, sim.IF_curr_exp, label=...)
+    pop = sim.Population(3, sim.IF_curr_exp, label="cls")
+    assert pop.get("tau_m") == 20.0 and pop.size == 3
+    pop2 = sim.Population(2, sim.IF_curr_exp, {"tau_m": 12.0})
+    assert pop2.get("tau_m") == 12.0

@@ -330,6 +330,8 @@ class Population(_Mixin, common.Population):
         if max_rate is not None and not (isinstance(max_rate, (int, float)) and max_rate >= 0):
             raise errors.InvalidParameterValueError(f"max_rate must be a rate >= 0 Hz, got "
                                                     f"{max_rate!r}")
+        if cellparams is None and isinstance(cellclass, type):
+            cellparams = {}  # a cell class without parameters: its defaults (as sPyNNaker)
         self._extra_initial = {}
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
         self._seed = None
