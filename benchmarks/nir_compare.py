@@ -23,13 +23,12 @@ report's ``notes``):
   Its ``import_from_nir`` fails on the Braille graphs with nirtorch 2.6, so
   this script builds the same snnTorch modules (``_nir_to_snntorch_module``
   after snnTorch's own RNN-subgraph rewrite) and runs them in graph order.
-- spikesim (``spikesim.export.from_nir``): ``scheme="euler"`` for the
-  comparison; every projection takes one step and ``CubaLIF``'s ``v`` sees
-  the previous step's ``I``, so spikesim's output lags by a fixed number of
-  steps (``lag``), removed before counting. The CubaLIF recurrence of the
-  Braille net also takes one step more per loop in spikesim than in Norse
-  and snnTorch (two instead of one); that is a real difference in the
-  dynamics, not a lag.
+- spikesim (``spikesim.export.from_nir``): ``scheme="euler"``, which steps
+  ``CubaLIF`` as Norse does (``spikesim.cells.CubaLIFStep``: ``v`` takes the
+  synaptic current of its own step). Every projection takes one step (the
+  kernel's minimum delay), so spikesim's output lags by one step per
+  projection (``lag``), removed before counting; recurrent loops take one
+  step in all three.
 
 Run: ``python benchmarks/nir_compare.py [--steps 300] [--rate 0.05]``.
 """
@@ -57,9 +56,9 @@ GRAPHS = {
     "lif_norse.nir": ("lif_norse.nir", "s", "value", 1),      # 1 projection, delta synapse
     "lif_norse.nir, random input": ("lif_norse.nir", "s", "value", 1),
     "cnn_sinabs.nir": ("cnn_sinabs.nir", "ms", "value", 5),   # 5 projections, IF layers
-    "braille_noDelay_bias_zero.nir": ("braille_noDelay_bias_zero.nir", "s", "value", 4),
+    "braille_noDelay_bias_zero.nir": ("braille_noDelay_bias_zero.nir", "s", "value", 2),
     "braille_noDelay_noBias_subtract.nir": ("braille_noDelay_noBias_subtract.nir", "s",
-                                            "subtract", 4),   # 2 projections + 2 CubaLIF
+                                            "subtract", 2),   # 2 projections
 }
 
 

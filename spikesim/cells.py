@@ -17,6 +17,7 @@ from .kernels.neurons import izk_cond_exp, izk_curr_exp
 from .kernels.neurons import if_cond_exp_spinnaker, if_curr_exp_spinnaker
 from .kernels.neurons import adex_multisyn_alpha, lif_multisyn_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
+from .kernels.neurons import cuba_lif_step
 from .celltype import KIND_NEURON, KIND_SOURCE, CellType  # noqa: F401
 from .spike_sources import (SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,  # noqa: F401
                             SpikeSourcePoissonRefractory, check_poisson_rate, rate_at_steps)
@@ -128,6 +129,14 @@ class IF_curr_delta(NeuronType):
 
 class IF_curr_dual_exp(NeuronType):
     model = if_curr_dual_exp
+
+
+class CubaLIFStep(NeuronType):
+    """Current-based LIF stepped as snnTorch's ``Synaptic`` and Norse's NIR ``CubaLIF`` (the
+    membrane takes the synaptic current of the same step); :class:`IF_curr_exp` is NEST's."""
+
+    model = cuba_lif_step
+    __doc__ = __doc__ + "\n" + cuba_lif_step.__doc__
 
 
 class Izhikevich(NeuronType):

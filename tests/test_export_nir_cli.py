@@ -31,7 +31,7 @@ def test_import_nir_writes_the_network_from_nir_builds(tmp_path, capsys):
     assert main(["import-nir", str(path), "-o", str(out), "--time-unit", "s", "--scheme",
                  "euler", "--reset", "subtract", "--refractory-ms", "0.2"]) == 0
     text = capsys.readouterr().out
-    assert "lif: 5 x IF_curr_exp" in text and "outputs: output <- lif" in text
+    assert "lif: 5 x CubaLIFStep" in text and "outputs: output <- lif" in text
     saved = ss.load(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -39,7 +39,8 @@ def test_import_nir_writes_the_network_from_nir_builds(tmp_path, capsys):
                           reset="subtract", refractory=0.2)
     assert [p.label for p in saved.populations] == [p.label for p in direct.populations]
     a, b = saved.populations[1], direct.populations[1]
-    for k in ("tau_m", "cm", "tau_syn_E", "v_thresh", "v_reset", "tau_refrac", "reset_subtract"):
+    for k in ("tau_m", "cm", "tau_syn_E", "v_thresh", "v_reset", "tau_refrac", "reset_subtract",
+              "i_bias_E"):
         np.testing.assert_array_equal(a.get(k), b.get(k), err_msg=k)
     for p, q in zip(saved.projections, direct.projections):
         np.testing.assert_array_equal(p.weight, q.weight)

@@ -112,8 +112,9 @@ def _rnn_graph(rng, n_in=6, n_hid=9, n_out=4, subgraph=True):
 
 
 def _twin(p, lif, ws, s_in, scheme, reset="value"):
-    """The module docstring's recursion, step by step (float64): v uses I of the previous step,
-    a spike of step k reaches its targets in step k + 1, threshold v > v_threshold."""
+    """spikesim.export.nir_nodes' recursion, step by step (float64): a spike of step k reaches
+    its targets in step k + 1, threshold v > v_threshold; with "exact" v moves with I of the
+    previous step (IF_curr_exp), with "euler" with the new I (CubaLIFStep, Norse's order)."""
     w1, wr, w2 = ws
     if scheme == "exact":
         p22, p11 = np.exp(-H / p["tau_mem"]), np.exp(-H / p["tau_syn"])
@@ -130,8 +131,12 @@ def _twin(p, lif, ws, s_in, scheme, reset="value"):
     zh = []
     for k in range(s_in.shape[0]):
         x = w1 @ z_in_prev + wr @ z_prev
-        v = p22 * v + p21 * i + (1 - p22) * p["v_leak"]
-        i = p11 * i + cs * p["w_in"] * x
+        if scheme == "exact":
+            v = p22 * v + p21 * i + (1 - p22) * p["v_leak"]
+            i = p11 * i + cs * p["w_in"] * x
+        else:
+            i = p11 * i + cs * p["w_in"] * x
+            v = p22 * v + p21 * i + (1 - p22) * p["v_leak"]
         spk = v > p["v_threshold"]
         v = np.where(spk, v - p["v_threshold"] if reset == "subtract" else p["v_reset"], v)
         u = q * u + (1 - q) * lif["v_leak"] + lif["r"] * c_out * (w2 @ z_prev)

@@ -30,8 +30,10 @@ cycle of the graph through a neuron node carries at least one step of delay
 and recurrent graphs need no ``Delay`` node; a cycle of weight nodes alone
 (no neuron on it) has no state to carry the delay and is refused. A
 feed-forward chain of ``L`` projections lags a simulator that passes spikes
-on within the step (snnTorch, sinabs) by ``L`` steps; ``CubaLIF`` adds one
-more per layer (``v`` sees ``I`` of the previous step, as in NEST and Norse).
+on within the step (snnTorch, Norse, sinabs) by ``L`` steps; with
+``scheme="exact"`` a ``CubaLIF`` layer adds one more (``IF_curr_exp``'s ``v``
+sees ``I`` of the previous step, as in NEST), and so does each recurrent loop
+through it.
 
 Errors
 ------
@@ -296,7 +298,7 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
         size = int(np.prod(shapes[name]))
         if name in specs:
             spec = specs[name]
-            cell = getattr(ss, spec.cell)(**{k: v for k, v in spec.params.items()})
+            cell = getattr(ss.cells, spec.cell)(**{k: v for k, v in spec.params.items()})
         else:
             cell = ss.SpikeSourceArray(spike_times.get(name, ()))
         v0 = specs[name].v0 if name in specs and specs[name].v0 is not None else (

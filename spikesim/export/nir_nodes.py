@@ -11,10 +11,11 @@ NIR node       equation                                                    spike
 =============  ==========================================================  ==================
 ``LIF``        ``tau dv/dt = (v_leak - v) + r x``; spike/reset             ``IF_curr_delta``
 ``CubaLIF``    ``tau_syn dI/dt = -I + w_in x``;                            ``IF_curr_exp``
-               ``tau_mem dv/dt = (v_leak - v) + r I``; spike/reset
+               ``tau_mem dv/dt = (v_leak - v) + r I``; spike/reset         (euler:
+                                                                           ``CubaLIFStep``)
 ``IF``         ``dv/dt = r x``; spike/reset                                ``IF_curr_delta``
 ``LI``         as ``LIF``, no spikes                                       ``IF_curr_delta`` *
-``CubaLI``     as ``CubaLIF``, no spikes                                   ``IF_curr_exp`` *
+``CubaLI``     as ``CubaLIF``, no spikes                                   as ``CubaLIF`` *
 ``I``          (Integrator) ``dv/dt = r x``, no spikes                     ``IF_curr_delta`` *
 ``Threshold``  ``s = H(x - threshold)`` in each step                       ``IF_curr_delta``
 =============  ==========================================================  ==================
@@ -39,14 +40,16 @@ step-based importers.
   adds ``w_in x (1 - e^{-h/tau_syn})`` to ``I`` (exact for ``I``); ``v``
   follows ``I`` with the exact propagator from the next step on (the
   membrane's share of the arrival step, ``O(h^2)``, is not integrated).
-- ``"euler"``: forward Euler at ``h``, the scheme of Norse's and snnTorch's
-  NIR importers (``beta = 1 - h/tau``): ``LIF`` decay ``1 - h/tau``, input
-  ``r x h/tau``; ``CubaLIF`` ``I`` decay ``1 - h/tau_syn``, input
-  ``w_in x h/tau_syn``, ``v`` decay ``1 - h/tau_mem`` and ``v += r I
-  h/tau_mem`` from the previous step's ``I``. spikesim's exact kernels get
-  these factors from effective time constants ``tau' = -dt/ln(1 - h/tau)``
-  (and a capacitance that makes ``P21 = r h / tau_mem``), so the recursion
-  is Euler's to rounding. Needs ``h < tau`` for every time constant.
+- ``"euler"``: forward Euler at ``h``, the scheme and the order of Norse's
+  and snnTorch's NIR importers (``beta = 1 - h/tau``): ``LIF`` decay
+  ``1 - h/tau``, input ``r x h/tau``; ``CubaLIF`` becomes
+  :class:`~spikesim.cells.CubaLIFStep`: ``I`` decays by ``1 - h/tau_syn`` and
+  takes ``w_in x h/tau_syn`` first, then ``v`` decays by ``1 - h/tau_mem`` and
+  takes ``r I h/tau_mem`` with that new ``I`` (the membrane sees the input of
+  its step, and a recurrent loop takes one step, as in Norse and snnTorch).
+  spikesim's kernels get these factors from effective time constants
+  ``tau' = -dt/ln(1 - h/tau)``, so the recursion is Euler's to rounding.
+  Needs ``h < tau`` for every time constant.
   snnTorch and Norse export ``tau = h / (1 - beta)`` with ``r = tau/h`` and
   ``w_in = tau_syn/h`` at their own ``h`` (snnTorch: 1e-4 s), so their
   graphs mean what they meant in training only with ``scheme="euler"``
@@ -75,9 +78,10 @@ the same for the graphs with ``v_leak = 0``).
 
 An ``Affine``/convolution bias ``b`` is a constant ``x``. It is folded
 exactly into ``v_rest = v_leak + r b`` for ``LIF``, into ``i_offset`` for
-``IF``, and into ``v_rest = v_leak + r w_in b`` for ``CubaLIF``, which is
-``I``'s steady state: the rise of ``I`` from 0 with ``tau_syn`` at the
-start is lost (warned).
+``IF``, into ``CubaLIFStep``'s ``i_bias_E = w_in b`` (a constant input to
+``I``: exact, with its rise) for ``CubaLIF`` with ``scheme="euler"``, and,
+with ``scheme="exact"``, into ``v_rest = v_leak + r w_in b``, ``I``'s steady
+state: the rise of ``I`` from 0 with ``tau_syn`` at the start is lost (warned).
 """
 from __future__ import annotations
 
@@ -103,7 +107,8 @@ class NeuronSpec:
     Attributes
     ----------
     cell : str
-        ``"IF_curr_delta"`` or ``"IF_curr_exp"``.
+        ``"IF_curr_delta"``, ``"IF_curr_exp"`` or ``"CubaLIFStep"``
+        (a class of :mod:`spikesim.cells`).
     params : dict
         Per-neuron PyNN parameters (ms, mV, nA, nF), float64 arrays.
     w_scale : ndarray
@@ -115,8 +120,8 @@ class NeuronSpec:
     spiking : bool
         False for the readout nodes.
     bias_fold : str
-        How a constant input ``b`` enters: ``"v_rest"`` (``v_rest += k b``)
-        or ``"i_offset"`` (``i_offset += k b``), with ``k = bias_gain``.
+        The parameter a constant input ``b`` is added to (``"v_rest"``,
+        ``"i_offset"`` or ``"i_bias_E"``), as ``bias_gain * b``.
     v0 : ndarray
         Initial membrane potential: ``v_leak`` (0 for ``IF``, ``I`` and
         ``Threshold``), synaptic currents 0.
@@ -271,12 +276,12 @@ def neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str
     if kind in ("CubaLIF", "CubaLI"):
         tau_m, _ = _decay(kind, name, "tau_mem", f["tau_mem"], h, dt, scheme)
         tau_s, cs = _decay(kind, name, "tau_syn", f["tau_syn"], h, dt, scheme)
+        p.update(tau_m=tau_m, cm=tau_m / f["r"], tau_syn_E=tau_s, tau_syn_I=tau_s.copy())
         if scheme == "exact":
-            cm = tau_m / f["r"]
-        else:
-            from ..kernels.neurons.propagators import p21
-            cm = p21(tau_m, tau_s, 1.0, dt) / (f["r"] * h / f["tau_mem"])
-        p.update(tau_m=tau_m, cm=cm, tau_syn_E=tau_s, tau_syn_I=tau_s.copy())
-        return NeuronSpec("IF_curr_exp", p, f["w_in"] * cs, shape, spiking, "v_rest",
-                          f["r"] * f["w_in"], f["v_leak"].copy())
+            return NeuronSpec("IF_curr_exp", p, f["w_in"] * cs, shape, spiking, "v_rest",
+                              f["r"] * f["w_in"], f["v_leak"].copy())
+        # CubaLIFStep: (1 - P22) tau_m' / cm = h/tau_mem r, and a bias drives I like any input
+        p.update(i_bias_E=np.zeros(n), i_bias_I=np.zeros(n))
+        return NeuronSpec("CubaLIFStep", p, f["w_in"] * cs, shape, spiking, "i_bias_E",
+                          f["w_in"].copy(), f["v_leak"].copy())
     raise ExportError(f"NIR node {name!r} is {kind}, not a neuron node", rule="nir-node-type")
