@@ -1,8 +1,8 @@
 """spikesim against Norse and snnTorch on the NIR paper's graphs, same input spikes
 (benchmarks/nir_compare.py at a small size): per output neuron, the LIF graph's spike counts are
 equal in all three, the CNN's and the bias-free Braille RNN's equal Norse's; on both Braille
-graphs spikesim differs from Norse by no more than snnTorch and Norse differ from each other. Skipped without
-../shared/nir-paper, torch, Norse or snnTorch."""
+graphs spikesim differs from Norse by no more than snnTorch and Norse differ from each other.
+Skipped without ../shared/nir-paper, torch, Norse or snnTorch."""
 import importlib.util
 from pathlib import Path
 

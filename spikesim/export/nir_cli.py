@@ -11,9 +11,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "import-nir", help="read a NIR graph (nir.read) and save it as a spikesim network (HDF5)",
         description="Builds the network with spikesim.export.from_nir and saves it with "
-                    "Network.save. Input nodes become SpikeSourceArray populations without spikes "
-                    "(a NIR graph holds no input data; set them after loading). The provenance that "
-                    "to_nir uses to write convolutions back (Network.nir_source) is not saved.")
+                    "Network.save. Input nodes become SpikeSourceArray populations without "
+                    "spikes (a NIR graph holds no input data; set them after loading). The "
+                    "provenance that to_nir uses to write convolutions back "
+                    "(Network.nir_source) is not saved.")
     p.add_argument("graph", help="a NIR file (HDF5, read with nir.read; nothing is unpickled)")
     p.add_argument("-o", "--output", required=True, help="the network file to write (.h5)")
     p.add_argument("--dt", type=number("--dt", float, 0, inclusive=False), default=0.1,
