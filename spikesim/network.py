@@ -85,6 +85,7 @@ class Network:
         self.astrocytes: list = []
         self.weight_recorders: list[WeightRecorder] = []
         self.poisson_inputs: list[PoissonInput] = []
+        self._poisson_inputs_made = 0  # input numbers (their random streams) are never reused
         self.step = 0
         self._state = State(self.dtype)
         self._files: dict = {}
@@ -324,11 +325,32 @@ class Network:
             Input spikes are emitted from ``start`` to ``start + duration``.
         """
         self._own("target", target)
-        inp = PoissonInput(self, len(self.poisson_inputs), target, rate, weight, receptor_type,
+        inp = PoissonInput(self, self._poisson_inputs_made, target, rate, weight, receptor_type,
                            delay, start, duration, label)
+        self._poisson_inputs_made += 1
         self.poisson_inputs.append(inp)
         self._runtime.invalidate()
         return inp
+
+    def remove_poisson_input(self, inp: PoissonInput) -> None:
+        """Stop a Poisson input from the current step on (:meth:`add_poisson_input`).
+
+        Input spikes it emitted before now still arrive after their delay; none are
+        emitted from the current step on. Removing an input and adding one with other
+        rates or weights changes an input between two runs.
+
+        Parameters
+        ----------
+        inp : PoissonInput
+            An input of this network, as returned by :meth:`add_poisson_input`.
+        """
+        if not any(x is inp for x in self.poisson_inputs):
+            raise ValueError(f"remove_poisson_input: {inp!r} is not a Poisson input of this "
+                             "network")
+        pos = next(k for k, x in enumerate(self.poisson_inputs) if x is inp)
+        self._runtime.withdraw_drive(inp, pos)
+        self.poisson_inputs.pop(pos)
+        self._runtime.invalidate()
 
     def add_astrocytes(self, n: int, model, label: str | None = None, **kwargs):
         """Add ``n`` astrocytes of ``model`` (e.g. :class:`spikesim.LiRinzel`).

@@ -216,6 +216,21 @@ class Runtime:
             self._fill_drive(drive_arrays(net, new, 1), net.step, self.drive_filled)
         self._drive_seen = len(net.poisson_inputs)
 
+    def withdraw_drive(self, inp, pos: int) -> None:
+        """Before input ``inp`` (at ``pos`` in ``net.poisson_inputs``) is removed: take back the
+        counts already added into the ring that it would emit from the current step on
+        (arrivals from ``step + delay``; the same counter-based counts, negative weight)."""
+        import copy
+
+        net = self.net
+        first = net.step + inp.delay_steps
+        if self.drive_filled is not None and self.drive_filled > first and pos < self._drive_seen:
+            ghost = copy.copy(inp)
+            ghost.weight = -inp.weight
+            self._fill_drive(drive_arrays(net, [ghost], 1), first, self.drive_filled)
+        if pos < self._drive_seen:
+            self._drive_seen -= 1
+
     def _drive_window(self, t0: int, t1: int) -> None:
         """Before steps ``[t0, t1)``: pre-draw the counts of the aligned window holding ``t0``.
 

@@ -92,6 +92,11 @@ class PoissonEvents:
         self.steps, self.ids = self.steps[a:], self.ids[a:]
 
     def window(self, t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+        if getattr(self.pop, "events_muted", False):
+            # its input is delivered as counts instead (spikesim.pynn.poisson_fold): no events,
+            # and none drawn, so that the source resumes at its current step when unmuted
+            self.restart(t1)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         while self.next_block * self.block < t1:
             self._draw_block()
         self.skip_to(t0)

@@ -11,7 +11,7 @@ from . import simulator
 from .simulator import CONVENTIONS, check_count
 
 _OPTIONS = ("rng_seed", "dtype", "threads", "conventions", "stdp_amplitudes", "connectors",
-            "inhibitory_weights")
+            "inhibitory_weights", "poisson_inputs")
 # documented setup() options of other PyNN backends: scripts pass them to every backend
 _OTHER_BACKENDS = ("spike_precision", "verbosity", "recording_precision", "rng_type", "t_flush",
                    "grng_seed", "rng_seeds", "rng_seeds_seed", "use_cvode", "rtol", "atol",
@@ -47,6 +47,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
         (:mod:`spikesim.pynn.native_connect`): the same rule and distribution, another
         realisation than PyNN's. "pynn": every connector runs PyNN's own code, which
         gives exactly the connections ``pyNN.nest`` makes from the same ``NumpyRNG`` seed.
+
+    ``poisson_inputs`` ("counts" default, or "events")
+        "counts": a ``SpikeSourcePoisson`` population whose only projection is a static
+        one-to-one one (each neuron's own background drive) is delivered as one Poisson
+        count per target and step, not as spike events (:mod:`spikesim.pynn.poisson_fold`
+        lists the conditions); the same process, another realisation. "events": always
+        as spike events.
 
     ``min_delay`` 'auto' means one time step. PyNN passes backend-specific options to
     every backend (NEST's ``t_flush``, ``spike_precision``, ``verbosity``; NEURON's

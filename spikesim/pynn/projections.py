@@ -89,6 +89,7 @@ class Projection(common.Projection):
         else:
             self._take_native(native, connector)
         self._build()
+        state.projections.append(self)
 
     # ---------------------------------------------------------------- connecting
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,

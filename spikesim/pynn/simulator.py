@@ -54,7 +54,7 @@ class State(common.control.BaseState):
 
     def configure(self, timestep=0.1, min_delay="auto", max_delay="auto", rng_seed=42,
                   dtype="float64", threads="auto", stdp_amplitudes="pynn",
-                  inhibitory_weights="pynn", connectors=None):
+                  inhibitory_weights="pynn", connectors=None, poisson_inputs="counts"):
         """A fresh, empty network (called by ``setup()``)."""
         import spikesim as ss
 
@@ -68,6 +68,14 @@ class State(common.control.BaseState):
             raise errors.InvalidParameterValueError(
                 f"setup(connectors=...) must be 'native' or 'pynn', got {connectors!r}")
         self.connectors = connectors
+        from .poisson_fold import MODES
+
+        if poisson_inputs not in MODES:
+            raise errors.InvalidParameterValueError(
+                f"setup(poisson_inputs=...) must be one of {MODES}, got {poisson_inputs!r}")
+        self.poisson_inputs = poisson_inputs
+        self.poisson_folds = {}      # folded Poisson sources (spikesim.pynn.poisson_fold)
+        self.projections = []        # PyNN Projections, in creation order
         self.net = ss.Network(dt=timestep, seed=rng_seed, dtype=dtype, threads=threads)
         self._min_delay = min_delay
         self._max_delay = max_delay
@@ -147,6 +155,9 @@ class State(common.control.BaseState):
             for proj in self.net.projections:   # the weights a reset goes back to
                 if proj.plastic and id(proj) not in self._initial_weights:
                     self._initial_weights[id(proj)] = (proj, proj.weight.copy())
+        from .poisson_fold import fold
+
+        fold(self)
         self.net.run(n * dt, progress=False)
         self.running = True
 
