@@ -103,6 +103,8 @@ def test_paper_graphs_round_trip_node_for_node(name):
 
 
 def test_changes_in_spikesim_reach_the_graph():
+    from spikesim.export.nir import NIRExportWarning
+
     g = _conv_graph()
     net = _read(g, reset="subtract", refractory=0.5)
     src = net.nir_source
@@ -112,7 +114,8 @@ def test_changes_in_spikesim_reach_the_graph():
         p.set_weights(p.weight * 2.0)
     lif = src.populations["rnn.lif"]
     lif.set(tau_m=10.0, v_thresh=1.5)
-    back = to_nir(net)
+    with pytest.warns(NIRExportWarning, match="metadata"):
+        back = to_nir(net)
     np.testing.assert_allclose(back.nodes["c1"].weight, 2.0 * g.nodes["c1"].weight, rtol=1e-6)
     node = back.nodes["rnn"].nodes["lif"]
     np.testing.assert_allclose(node.tau_mem, 10.0, rtol=1e-12)

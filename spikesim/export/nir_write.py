@@ -12,8 +12,10 @@ updated with what changed in spikesim:
   products with the weights reach spikesim.
 - reset mode and refractory period, which NIR's nodes have no field for, go
   to the node's metadata (``"reset": "subtract"``, ``"t_ref"`` in the graph's
-  time unit), which :func:`from_nir` reads; ``integrate_refractory`` has no
-  NIR meaning and is refused (rule ``integrate-refractory``).
+  time unit), which :func:`from_nir` reads and other consumers ignore; a
+  :class:`~spikesim.export.nir.NIRExportWarning` names the populations.
+  ``integrate_refractory`` has no NIR meaning and is refused (rule
+  ``integrate-refractory``).
 - weights: a projection whose weights still equal the product of its
   path's nodes keeps those nodes (a convolution stays a convolution). A
   changed single ``Linear``/``Affine`` gets the new matrix; a changed single
@@ -29,6 +31,7 @@ updated with what changed in spikesim:
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -71,13 +74,22 @@ def write_source(net, nir):
     flat = _flat_nodes(graph, nir)
     opt = src.options
     f = 1e-3 if opt["time_unit"] == "s" else 1.0
+    in_meta = []
     for name, spec in src.specs.items():
         pop = src.populations[name]
         node = flat[name]
         if np.any(pop.get("integrate_refractory") != 0):
             raise ExportError(f"population {pop.label!r}: integrate_refractory=1 has no NIR "
                               "counterpart", rule="integrate-refractory")
-        _update_neuron(name, node, pop, spec, opt, f)
+        if _update_neuron(name, node, pop, spec, opt, f):
+            in_meta.append(repr(pop.label))
+    if in_meta:
+        from .nir import NIRExportWarning
+
+        warnings.warn("NIR's neuron nodes have no field for a reset by subtraction or a "
+                      "refractory period; they are written to the node metadata (\"reset\", "
+                      "\"t_ref\"), which from_nir reads and other NIR consumers ignore, for "
+                      f"populations {', '.join(in_meta)}", NIRExportWarning, stacklevel=4)
     by_path = {}
     for proj, (s, d, path, _) in zip(net.projections, src.paths):
         by_path.setdefault((s, d, path), []).append(proj)
@@ -147,6 +159,7 @@ def _update_neuron(name, node, pop, spec, opt, f) -> None:
                       atol=1e-12):
         meta["t_ref"] = t_ref * f
     node.metadata = meta
+    return subtract or t_ref > 0
 
 
 def _thr(node):
