@@ -342,3 +342,30 @@ def test_paper_graphs_load_build_and_run(name):
         first = net.projections[0]
         assert first.pre.size == 2312 and first.post_population.size == 4096
         assert sum(p.n_synapses for p in net.projections[:2]) <= 4096 * 50
+
+
+def test_threshold_scale_and_avgpool_nodes():
+    """Input (1, 4, 4) -> AvgPool2d(2) -> Flatten -> Scale -> Threshold: a Threshold neuron
+    spikes in the step its summed input exceeds the threshold, from that step's input alone."""
+    g = nir.NIRGraph(
+        nodes={"input": nir.Input(np.array([1, 4, 4])),
+               "pool": nir.AvgPool2d(np.array([2, 2]), np.array([2, 2]), np.array([0, 0])),
+               "flat": nir.Flatten({"input": np.array([1, 2, 2])}, 0, -1),
+               "scale": nir.Scale(np.array([1.0, 2.0, 4.0, 8.0])),
+               "thr": nir.Threshold(np.full(4, 0.9)),
+               "output": nir.Output(np.array([4]))},
+        edges=[("input", "pool"), ("pool", "flat"), ("flat", "scale"), ("scale", "thr"),
+               ("thr", "output")])
+    # step 0: one pixel in each 2x2 window (avg 0.25): scaled 0.25, 0.5, 1, 2 -> windows 2, 3
+    # step 1: three pixels in window 0 (avg 0.75 < 0.9): no spike; with step 0's 0.25 carried
+    # over it would reach 1.0
+    times = [[] for _ in range(16)]
+    for pix in (0, 2, 8, 10):
+        times[pix].append(0.1)
+    for pix in (1, 4, 5):
+        times[pix].append(0.2)
+    net = from_nir(g, dt=0.1, time_unit="ms", spike_times={"input": times})
+    rec = net.record(net.nir_source.outputs["output"], "spikes")
+    net.run(1.0, progress=False)
+    assert sorted(rec.spikes.senders.tolist()) == [2, 3]
+    np.testing.assert_allclose(rec.spikes.times, 0.2)  # emitted in step 0, integrated in step 1
