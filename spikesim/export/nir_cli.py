@@ -5,7 +5,13 @@ import argparse
 
 
 def add_parser(sub) -> None:
-    """Register the ``import-nir`` command on the ``spikesim`` sub-command parser ``sub``."""
+    """Register the ``import-nir`` command.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``spikesim`` command line's sub-command parsers.
+    """
     from .._argtypes import number
 
     p = sub.add_parser(
@@ -36,7 +42,20 @@ def add_parser(sub) -> None:
 
 
 def import_nir(args: argparse.Namespace) -> int:
-    """Run the command; returns the exit status (0)."""
+    """Run ``import-nir``: read the graph, build the network, print a summary, save it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``graph``, ``output``, ``dt`` (ms), ``time_unit``, ``scheme``, ``reset``,
+        ``refractory_ms`` (ms), ``dtype``, ``seed``.
+
+    Returns
+    -------
+    int
+        0. Errors (:class:`~spikesim.export.ExportError` is a ``ValueError``)
+        reach ``spikesim.cli.main``, which prints them and returns 2.
+    """
     import numpy as np
 
     from . import from_nir

@@ -139,7 +139,24 @@ def conv_matrix(weight: np.ndarray, in_shape: tuple, stride, padding, dilation, 
 
 def pool_matrix(kernel, stride, padding, in_shape: tuple, average: bool,
                 name: str) -> tuple[sp.csr_matrix, tuple]:
-    """Sparse matrix of ``SumPool2d`` (``average=False``) or ``AvgPool2d`` over ``(C, H, W)``."""
+    """Sparse matrix of ``SumPool2d`` (``average=False``) or ``AvgPool2d`` over ``(C, H, W)``.
+
+    Parameters
+    ----------
+    kernel, stride, padding : int or pair
+        Window size, step and zero padding (elements); ``stride`` None is the kernel size.
+    in_shape : tuple
+        ``(C, H, W)``.
+    average : bool
+        Divide each window's sum by ``kH kW`` (padding counted, as ``torch.nn.AvgPool2d``).
+    name : str
+        NIR node name, for error messages.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, tuple)
+        Matrix ``(prod(out_shape), C H W)`` and ``out_shape = (C, H_out, W_out)``.
+    """
     if len(in_shape) != 3:
         raise ExportError(f"NIR pooling {name!r} needs a (C, H, W) input, got {tuple(in_shape)}",
                           rule="nir-shape")
@@ -151,7 +168,22 @@ def pool_matrix(kernel, stride, padding, in_shape: tuple, average: bool,
 
 
 def flatten_shape(in_shape: tuple, start_dim: int, end_dim: int, name: str) -> tuple:
-    """Shape after ``Flatten(start_dim, end_dim)`` (dimensions without the batch)."""
+    """Shape after ``Flatten(start_dim, end_dim)``.
+
+    Parameters
+    ----------
+    in_shape : tuple
+        Input shape without the batch dimension.
+    start_dim, end_dim : int
+        First and last dimension merged (negative counts from the end), without the batch.
+    name : str
+        NIR node name, for error messages.
+
+    Returns
+    -------
+    tuple
+        The output shape (a 1-D input passes unchanged).
+    """
     n = len(in_shape)
     s = int(start_dim) + (n if int(start_dim) < 0 else 0)
     e = int(end_dim) + (n if int(end_dim) < 0 else 0)
@@ -164,11 +196,32 @@ def flatten_shape(in_shape: tuple, start_dim: int, end_dim: int, name: str) -> t
 
 
 def operator(node, in_shape: tuple, name: str, nir) -> tuple:
-    """``(matrix or None, out_shape, bias or None)`` of one NIR weight/shape node.
+    """One NIR weight or shape node as a sparse linear map.
 
-    ``matrix`` None means the identity (``Flatten``, ``Delay``); ``bias`` is
-    a flat float64 vector of the output size. Raises :class:`ExportError`
-    naming ``name`` when the node does not fit ``in_shape``.
+    Parameters
+    ----------
+    node : nir.NIRNode
+        ``Linear``, ``Affine``, ``Scale``, ``Flatten``, ``Conv1d``, ``Conv2d``,
+        ``SumPool2d`` or ``AvgPool2d``.
+    in_shape : tuple
+        Shape of the node's input (without the batch dimension).
+    name : str
+        NIR node name, for error messages.
+    nir : module
+        The ``nir`` package.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix or None, tuple, ndarray or None)
+        The matrix ``(n_out, n_in)`` (None: the identity, ``Flatten``), the
+        output shape, and the bias as a flat float64 vector of the output
+        size (None when there is none or it is zero).
+
+    Raises
+    ------
+    ExportError
+        When the node does not fit ``in_shape`` (rule ``nir-shape``), or is
+        not a weight or shape node (rule ``nir-node-type``).
     """
     n_in = int(np.prod(in_shape))
     kind = type(node)

@@ -104,6 +104,26 @@ def flatten_graph(graph, nir, prefix: str = "") -> tuple[dict, list]:
     A subgraph's ``Input``/``Output`` nodes stay as nodes (pass-throughs the
     reader skips); an edge to the subgraph goes to its ``Input`` node(s), an
     edge from it leaves its ``Output`` node(s).
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph
+        The graph (subgraphs nested to any depth).
+    nir : module
+        The ``nir`` package.
+    prefix : str
+        Prefix of the node names (the enclosing subgraphs' names and dots).
+
+    Returns
+    -------
+    (dict, list)
+        ``{flattened name: node}`` and the ``(source, target)`` edges.
+
+    Raises
+    ------
+    ExportError
+        For an edge naming a missing node or a subgraph without Input or
+        Output node (rule ``nir-edge``).
     """
     nodes, edges, entry, exit_ = {}, [], {}, {}
     for name, node in graph.nodes.items():
@@ -423,8 +443,22 @@ def _per_node(value, what, nodes, kinds, allowed):
     return {n: value for n in nodes if kinds[n] in NEURONS}
 
 
-def resolve_time_unit(graph, time_unit, dt: float) -> str:
+def resolve_time_unit(graph, time_unit: str | None, dt: float) -> str:
     """The graph's time unit: the argument, else the graph metadata's, else guessed (warned).
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph
+        The graph.
+    time_unit : {"ms", "s"} or None
+        The caller's choice, if any.
+    dt : float
+        Time step, ms.
+
+    Returns
+    -------
+    str
+        ``"ms"`` or ``"s"``.
 
     NIR documents ms, but snnTorch, Norse and Rockpool write seconds. With
     neither an argument nor a ``time_unit`` in the graph metadata, a graph

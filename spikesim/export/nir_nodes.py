@@ -184,7 +184,19 @@ def _decay(kind, name, fname, tau, h, dt, scheme):
 
 
 def node_shape(node) -> tuple:
-    """Shape of a neuron node, from its threshold-like field (else its time constant)."""
+    """Shape of a neuron node.
+
+    Parameters
+    ----------
+    node : nir.NIRNode
+        A neuron node.
+
+    Returns
+    -------
+    tuple
+        The shape of its first non-scalar field among ``v_threshold``,
+        ``threshold``, ``tau``, ``tau_mem``, ``r``; else its input type; else ``(1,)``.
+    """
     for f in ("v_threshold", "threshold", "tau", "tau_mem", "r"):
         v = getattr(node, f, None)
         if v is not None and np.ndim(v):
