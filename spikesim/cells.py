@@ -17,7 +17,7 @@ from .kernels.neurons import izk_cond_exp, izk_curr_exp
 from .kernels.neurons import if_cond_exp_spinnaker, if_curr_exp_spinnaker
 from .kernels.neurons import adex_multisyn_alpha, lif_multisyn_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
-from .kernels.neurons import cuba_lif_step
+from .kernels.neurons import cuba_li_step, cuba_lif_step
 from .celltype import KIND_NEURON, KIND_SOURCE, CellType  # noqa: F401
 from .spike_sources import (SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,  # noqa: F401
                             SpikeSourcePoissonRefractory, check_poisson_rate, rate_at_steps)
@@ -137,6 +137,13 @@ class CubaLIFStep(NeuronType):
 
     model = cuba_lif_step
     __doc__ = __doc__ + "\n" + cuba_lif_step.__doc__
+
+
+class CubaLIStep(NeuronType):
+    """Non-spiking readout: :class:`CubaLIFStep` without threshold (record ``v``)."""
+
+    model = cuba_li_step
+    __doc__ = __doc__ + "\n" + cuba_li_step.__doc__
 
 
 class Izhikevich(NeuronType):

@@ -224,9 +224,44 @@ def test_readout_nodes_integrate_without_spiking():
     net.run(1.0, progress=False)
     v = rec.v.values[:, 0]
     jump = 1.5 * 3.0 * -np.expm1(-0.1 / 2.0)
+    assert type(pop.celltype).__name__ == "CubaLIStep"  # the library's non-spiking readout
     assert rec.spikes.times.size == 0
     np.testing.assert_allclose(v[1:], jump * np.exp(-0.1 / 2.0) ** np.arange(v.size - 1),
                                rtol=1e-12)
+
+
+def test_integrator_and_cubali_readouts():
+    """I: dv/dt = r x, so v counts r w per input spike and keeps it; CubaLI (Euler): the twin's
+    recursion I = (1 - h/tau_syn) I + w_in w h/tau_syn s, v = (1 - h/tau_mem) v + r h/tau_mem I."""
+    g = nir.NIRGraph(nodes={"input": nir.Input(np.array([1])),
+                            "w": nir.Linear(np.array([[2.0], [3.0]])),
+                            "i": nir.I(r=np.array([0.5, 0.25])),
+                            "output": nir.Output(np.array([2]))},
+                     edges=[("input", "w"), ("w", "i"), ("i", "output")])
+    net = from_nir(g, dt=0.1, time_unit="ms", dtype="float64",
+                   spike_times={"input": [[0.1, 0.5, 0.6]]})
+    rec = net.record(net.nir_source.outputs["output"], "v")
+    net.run(1.0, progress=False)
+    v = rec.v.values
+    np.testing.assert_allclose(v[[0, 1, 4, 5, 9]], [[0, 0], [1, 0.75], [1, 0.75], [2, 1.5],
+                                                    [3, 2.25]], atol=1e-12)
+    cubali = nir.CubaLI(tau_syn=np.array([0.4]), tau_mem=np.array([1.0]), r=np.array([2.0]),
+                        v_leak=np.array([0.0]), w_in=np.array([1.5]))
+    g = nir.NIRGraph(nodes={"input": nir.Input(np.array([1])), "w": nir.Linear(np.array([[2.0]])),
+                            "li": cubali, "output": nir.Output(np.array([1]))},
+                     edges=[("input", "w"), ("w", "li"), ("li", "output")])
+    net = from_nir(g, dt=0.1, time_unit="ms", dtype="float64", scheme="euler",
+                   spike_times={"input": [[0.1, 0.3]]})
+    rec = net.record(net.nir_source.outputs["output"], "v")
+    net.run(2.0, progress=False)
+    i = u = 0.0
+    want = []
+    for k in range(20):  # spikes emitted in steps 0 and 2 arrive in steps 1 and 3
+        x = 2.0 if k in (1, 3) else 0.0
+        i = (1 - 0.1 / 0.4) * i + 1.5 * x * 0.1 / 0.4
+        u = (1 - 0.1 / 1.0) * u + 2.0 * 0.1 / 1.0 * i
+        want.append(u)
+    np.testing.assert_allclose(rec.v.values[:, 0], want, rtol=1e-12)
 
 
 # ------------------------------------------------------------------ bad input

@@ -161,3 +161,28 @@ def test_what_nir_cannot_hold_is_refused_naming_the_rule():
     with pytest.raises(ExportError) as e:
         to_nir(net)
     assert e.value.rule == "nir-source-changed"
+
+
+@pytest.mark.parametrize("scheme", ["exact", "euler"])
+def test_readout_graph_round_trips_node_for_node(scheme):
+    """LI, CubaLI and I readouts (CubaLIStep) behind one LIF layer, both schemes."""
+    rng = np.random.default_rng(5)
+    lif = nir.LIF(tau=np.full(4, 5.0), r=np.ones(4), v_leak=np.zeros(4), v_threshold=np.ones(4),
+                  v_reset=np.zeros(4))
+    nodes = {"input": nir.Input(np.array([3])), "w0": nir.Linear(rng.normal(0, 1, (4, 3))),
+             "lif": lif, "w1": nir.Affine(rng.normal(0, 1, (2, 4)), np.array([0.1, -0.2])),
+             "w2": nir.Linear(rng.normal(0, 1, (2, 4))), "w3": nir.Linear(rng.normal(0, 1, (2, 4))),
+             "li": nir.LI(np.full(2, 3.0), np.full(2, 2.0), np.full(2, -1.0)),
+             "cubali": nir.CubaLI(np.full(2, 2.0), np.full(2, 4.0), np.ones(2), np.zeros(2),
+                                  np.full(2, 0.5)),
+             "int": nir.I(np.full(2, 0.5)),
+             "o1": nir.Output(np.array([2])), "o2": nir.Output(np.array([2])),
+             "o3": nir.Output(np.array([2]))}
+    edges = [("input", "w0"), ("w0", "lif"), ("lif", "w1"), ("lif", "w2"), ("lif", "w3"),
+             ("w1", "li"), ("w2", "cubali"), ("w3", "int"), ("li", "o1"), ("cubali", "o2"),
+             ("int", "o3")]
+    g = nir.NIRGraph(nodes=nodes, edges=edges)
+    net = _read(g, scheme=scheme)
+    assert {type(net.nir_source.populations[n].celltype).__name__
+            for n in ("li", "cubali", "int")} == {"CubaLIStep"}
+    assert_same_graph(g, to_nir(net))

@@ -184,7 +184,8 @@ def test_neuron_update_matches_twin(name, het, switches):
         np.testing.assert_allclose(S[k], exp_rows[k], rtol=1e-13, atol=1e-12, err_msg=var)
     np.testing.assert_array_equal(ref, exp_ref)
     np.testing.assert_array_equal(fired[:n], exp_spike)
-    assert nf == exp_spike.sum() > 0
+    # some neurons fire in the step, except in a non-spiking readout (twin: SPIKES = False)
+    assert nf == exp_spike.sum() and (nf > 0) == getattr(T, "SPIKES", True)
     assert np.all(buf == 0)
 
 

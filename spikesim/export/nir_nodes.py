@@ -14,16 +14,19 @@ NIR node       equation                                                    spike
                ``tau_mem dv/dt = (v_leak - v) + r I``; spike/reset         (euler:
                                                                            ``CubaLIFStep``)
 ``IF``         ``dv/dt = r x``; spike/reset                                ``IF_curr_delta``
-``LI``         as ``LIF``, no spikes                                       ``IF_curr_delta`` *
-``CubaLI``     as ``CubaLIF``, no spikes                                   as ``CubaLIF`` *
-``I``          (Integrator) ``dv/dt = r x``, no spikes                     ``IF_curr_delta`` *
+``LI``         as ``LIF``, no spikes                                       ``CubaLIStep`` *
+``CubaLI``     as ``CubaLIF``, no spikes                                   ``CubaLIStep`` *
+``I``          (Integrator) ``dv/dt = r x``, no spikes                     ``CubaLIStep`` *
 ``Threshold``  ``s = H(x - threshold)`` in each step                       ``IF_curr_delta``
 =============  ==========================================================  ==================
 
-\\* The model library has no non-spiking neuron: the readout nodes are these
-cells with ``v_thresh = 1e30`` (:data:`NON_SPIKING`), which ``v`` never
-reaches; record ``v`` to read them out. They cannot feed other nodes
-(spikesim passes spikes only).
+\\* The readout nodes become :class:`~spikesim.cells.CubaLIStep`, the model
+library's non-spiking readout (a leaky integrator behind a synaptic
+current, stepped as ``CubaLIFStep`` without threshold; ``LI`` and ``I``
+with an instantaneous current, ``I`` without leak): record ``v`` to read
+them out. They cannot feed other nodes (spikesim passes spikes only). With
+``scheme="exact"`` their decays are exact exponentials and the membrane
+takes the step's current held over the step (exact for ``LI`` and ``I``).
 
 Discretisation (``scheme``)
 ---------------------------
@@ -91,8 +94,6 @@ import numpy as np
 
 from . import ExportError
 
-#: ``v_thresh`` (mV) of the non-spiking readout nodes (LI, CubaLI, I): never reached.
-NON_SPIKING = 1e30
 #: ``tau_m`` (ms) standing for "no leak" (IF, I): ``exp(-dt/tau_m)`` is 1.0 in float64.
 NO_LEAK = 1e30
 SCHEMES = ("exact", "euler")
@@ -249,36 +250,33 @@ def neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str
               ("threshold", 0.0))}
     except ExportError as e:
         raise ExportError(f"NIR {kind} {name!r}: {e}", rule="nir-shape") from None
-    spiking = kind in SPIKING
     if kind in ("LIF", "LI", "IF", "I", "CubaLIF", "CubaLI"):
         _positive(kind, name, "r", f["r"])
         for k in ("v_leak", "v_threshold", "v_reset", "w_in"):
             _finite(kind, name, k, f[k])
+    if kind in READOUT:
+        return _readout(kind, name, f, n, shape, h, dt, scheme)
     p = {"v_reset": f["v_reset"], "tau_refrac": np.full(n, float(t_ref)),
          "i_offset": np.zeros(n), "v_rest": f["v_leak"]}
     thr = f["threshold"] if kind == "Threshold" else f["v_threshold"]
-    if spiking:
-        ftype = np.float32 if dtype == "float32" else np.float64
-        p["v_thresh"] = np.nextafter(thr.astype(ftype), ftype(np.inf)).astype(np.float64)
-    else:
-        p["v_thresh"] = np.full(n, NON_SPIKING)
-        p["v_reset"] = np.zeros(n)
+    ftype = np.float32 if dtype == "float32" else np.float64
+    p["v_thresh"] = np.nextafter(thr.astype(ftype), ftype(np.inf)).astype(np.float64)
     if reset == "subtract":
         p["reset_subtract"] = np.ones(n)
         # spikesim subtracts v_thresh - v_reset: keep NIR's v_threshold - v_reset exactly
         p["v_reset"] = p["v_reset"] + (p["v_thresh"] - thr)
-    if spiking and np.any(p["v_reset"] >= p["v_thresh"]):
+    if np.any(p["v_reset"] >= p["v_thresh"]):
         raise ExportError(f"NIR {kind} {name!r}: v_reset must be below v_threshold",
                           rule="nir-parameter")
-    if kind in ("LIF", "LI"):
+    if kind == "LIF":
         tau_m, c = _decay(kind, name, "tau", f["tau"], h, dt, scheme)
         p.update(tau_m=tau_m, cm=np.ones(n))
-        return NeuronSpec("IF_curr_delta", p, f["r"] * c, shape, spiking, "v_rest", f["r"],
+        return NeuronSpec("IF_curr_delta", p, f["r"] * c, shape, True, "v_rest", f["r"],
                           f["v_leak"].copy())
-    if kind in ("IF", "I"):
+    if kind == "IF":
         p.update(tau_m=np.full(n, NO_LEAK), cm=np.ones(n), v_rest=np.zeros(n))
         # v_const = (tau_m / cm) (1 - e^{-dt/tau_m}) i_offset = dt i_offset: i_offset = r b / dt
-        return NeuronSpec("IF_curr_delta", p, f["r"].copy(), shape, spiking, "i_offset",
+        return NeuronSpec("IF_curr_delta", p, f["r"].copy(), shape, True, "i_offset",
                           f["r"] / dt)
     if kind == "Threshold":
         _finite(kind, name, "threshold", thr)
@@ -290,10 +288,38 @@ def neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str
         tau_s, cs = _decay(kind, name, "tau_syn", f["tau_syn"], h, dt, scheme)
         p.update(tau_m=tau_m, cm=tau_m / f["r"], tau_syn_E=tau_s, tau_syn_I=tau_s.copy())
         if scheme == "exact":
-            return NeuronSpec("IF_curr_exp", p, f["w_in"] * cs, shape, spiking, "v_rest",
+            return NeuronSpec("IF_curr_exp", p, f["w_in"] * cs, shape, True, "v_rest",
                               f["r"] * f["w_in"], f["v_leak"].copy())
         # CubaLIFStep: (1 - P22) tau_m' / cm = h/tau_mem r, and a bias drives I like any input
         p.update(i_bias_E=np.zeros(n), i_bias_I=np.zeros(n))
-        return NeuronSpec("CubaLIFStep", p, f["w_in"] * cs, shape, spiking, "i_bias_E",
+        return NeuronSpec("CubaLIFStep", p, f["w_in"] * cs, shape, True, "i_bias_E",
                           f["w_in"].copy(), f["v_leak"].copy())
     raise ExportError(f"NIR node {name!r} is {kind}, not a neuron node", rule="nir-node-type")
+
+
+def _readout(kind, name, f, n, shape, h, dt, scheme) -> NeuronSpec:
+    """LI, CubaLI and I as :class:`~spikesim.cells.CubaLIStep` (no threshold, no reset).
+
+    ``v_t = P22 v + (1 - P22) (v_rest + tau_m/cm I_t)`` with ``cm = tau_m / r``
+    gives ``(1 - P22) r I_t``; ``LI`` and ``I`` have no synaptic current, so
+    ``tau_syn`` is far below ``dt`` (``P11 = 0``: ``I_t`` is the step's input);
+    ``I`` has no leak (``tau_m`` = :data:`NO_LEAK`, ``(1 - P22) tau_m = dt``, so
+    ``cm = dt / r`` gives ``v += r x``).
+    """
+    instant = np.full(n, dt * 1e-3)
+    p = {"i_offset": np.zeros(n), "i_bias_E": np.zeros(n), "i_bias_I": np.zeros(n),
+         "v_rest": f["v_leak"].copy(), "tau_syn_E": instant, "tau_syn_I": instant.copy()}
+    if kind == "LI":
+        tau_m, c = _decay(kind, name, "tau", f["tau"], h, dt, scheme)
+        p.update(tau_m=tau_m, cm=tau_m / f["r"])
+        return NeuronSpec("CubaLIStep", p, np.ones(n), shape, False, "i_bias_E", np.ones(n),
+                          f["v_leak"].copy())
+    if kind == "I":
+        p.update(tau_m=np.full(n, NO_LEAK), cm=dt / f["r"], v_rest=np.zeros(n))
+        return NeuronSpec("CubaLIStep", p, np.ones(n), shape, False, "i_bias_E", np.ones(n),
+                          np.zeros(n))
+    tau_m, _ = _decay(kind, name, "tau_mem", f["tau_mem"], h, dt, scheme)
+    tau_s, cs = _decay(kind, name, "tau_syn", f["tau_syn"], h, dt, scheme)
+    p.update(tau_m=tau_m, cm=tau_m / f["r"], tau_syn_E=tau_s, tau_syn_I=tau_s.copy())
+    return NeuronSpec("CubaLIStep", p, f["w_in"] * cs, shape, False, "i_bias_E",
+                      f["w_in"].copy(), f["v_leak"].copy())

@@ -78,7 +78,7 @@ def write_source(net, nir):
     for name, spec in src.specs.items():
         pop = src.populations[name]
         node = flat[name]
-        if np.any(pop.get("integrate_refractory") != 0):
+        if np.any(np.asarray(pop.params.get("integrate_refractory", 0)) != 0):
             raise ExportError(f"population {pop.label!r}: integrate_refractory=1 has no NIR "
                               "counterpart", rule="integrate-refractory")
         if _update_neuron(name, node, pop, spec, opt, f):
@@ -117,6 +117,8 @@ def _update_neuron(name, node, pop, spec, opt, f) -> None:
     shape = spec.shape
 
     def put(field, value):
+        if not hasattr(node, field):  # e.g. the readouts' stand-in tau_syn of LI and I
+            return
         setattr(node, field, np.asarray(value, dtype=np.float64).reshape(shape)
                 if np.ndim(getattr(node, field, None)) else float(np.ravel(value)[0]))
 
@@ -135,7 +137,7 @@ def _update_neuron(name, node, pop, spec, opt, f) -> None:
     if "v_rest" in changed and hasattr(node, "v_leak"):
         leak = np.broadcast_to(np.asarray(node.v_leak, np.float64).ravel(), cur["v_rest"].shape)
         put("v_leak", leak + (cur["v_rest"] - spec.params["v_rest"]))
-    subtract = bool(np.any(pop.get("reset_subtract") != 0))
+    subtract = bool(np.any(np.asarray(pop.params.get("reset_subtract", 0)) != 0))
     if "v_thresh" in changed:
         dtype = np.float32 if pop.net.dtype == np.float32 else np.float64
         thr = np.nextafter(cur["v_thresh"].astype(dtype), dtype(-np.inf)).astype(np.float64)
@@ -151,8 +153,9 @@ def _update_neuron(name, node, pop, spec, opt, f) -> None:
     said = said.decode() if isinstance(said, bytes) else str(said)
     if mode != ("value" if said == "zero" else said):
         meta["reset"] = mode
-    t_ref = float(np.max(pop.get("tau_refrac")))
-    if not np.allclose(pop.get("tau_refrac"), t_ref):
+    refr = np.asarray(pop.get("tau_refrac")) if "tau_refrac" in pop.params else np.zeros(1)
+    t_ref = float(np.max(refr))
+    if not np.allclose(refr, t_ref):
         raise ExportError(f"population {pop.label!r}: refractory periods differ between neurons; "
                           "the node metadata holds one value", rule="nir-refractory")
     if not np.isclose(t_ref, float(np.asarray(meta.get("t_ref", 0.0))) / f, rtol=1e-9,
