@@ -71,7 +71,8 @@ precision. NIR's nodes reset to ``v_reset`` (0 when absent). A node's reset
 mode comes from the ``reset`` argument of :func:`~spikesim.export.from_nir`,
 else from its metadata (``"reset": "subtract"`` or ``"value"``), else NIR's
 reset to a value; ``"subtract"`` gives ``v -= v_threshold - v_reset``
-(snnTorch's and Norse's ``subtract``). NIR has no refractory period; one is
+(snnTorch's and Norse's subtraction remove ``v_threshold``: the same for
+``v_reset = 0``, as in their graphs). NIR has no refractory period; one is
 read from the ``refractory`` argument or the node metadata ``"t_ref"`` (in
 the graph's time unit), else 0. During it ``v`` is held.
 
