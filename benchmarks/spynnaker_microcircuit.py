@@ -25,6 +25,11 @@ What it does:
    recorded neurons and window length.
 4. On failure, returns the last lines of the traceback.
 
+``--poisson-inputs counts|events`` passes ``setup(poisson_inputs=...)`` in the child
+(by wrapping the front end's ``setup`` there; the script is not changed): ``counts``, the
+default, delivers each neuron's own ``SpikeSourcePoisson`` as per-step counts
+(:mod:`spikesim.pynn.poisson_fold`), ``events`` as spike events.
+
 ``--workaround-delay-extensions`` (off by default) lets the child accept sPyNNaker's
 two-argument ``set_allow_delay_extensions(neuron_type, allow)`` by wrapping the
 one-argument spikesim function in the child process only; when it is on, the result
@@ -55,7 +60,7 @@ TIMING_KEYS = {"Creating the network took": "build_s", "Simulation took": "simul
 # The child: rewrite the import line in memory and execute the script as __main__.
 _CHILD = r"""
 import re, sys, types
-script, checkout, workaround = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+script, checkout, workaround, poisson = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 source = open(script, encoding="utf8").read()
 pattern = re.compile(r"^(?P<indent>[ \t]*)import (pyNN\.spiNNaker|spynnaker8) as sim[ \t]*$", re.M)
 found = pattern.findall(source)
@@ -72,8 +77,16 @@ if workaround:
     _front.set_allow_delay_extensions = set_allow_delay_extensions
     print("spynnaker_microcircuit: WORKAROUND set_allow_delay_extensions(neuron_type, allow) "
           "accepted in this process", flush=True)
+if poisson != "default":
+    import spikesim.pynn.spynnaker as _front
+    _setup = _front.setup
+    def setup(*args, **kwargs):
+        kwargs.setdefault("poisson_inputs", poisson)
+        return _setup(*args, **kwargs)
+    _front.setup = setup
+    print(f"spynnaker_microcircuit: setup(poisson_inputs={poisson!r})", flush=True)
 sys.path.insert(0, checkout)
-sys.argv = [script] + sys.argv[4:]
+sys.argv = [script] + sys.argv[5:]
 module = types.ModuleType("__main__")
 module.__file__ = script
 sys.modules["__main__"] = module
@@ -128,7 +141,8 @@ def _rates_from_files(results: Path) -> dict:
 
 
 def run(checkout, scale: float, k_scale: float | None = None, timeout: float = 900.0,
-        workdir=None, workaround_delay_extensions: bool = False) -> dict:
+        workdir=None, workaround_delay_extensions: bool = False,
+        poisson_inputs: str = "default") -> dict:
     """Run the checkout's run_microcircuit.py on spikesim; return timings, rates, status."""
     checkout = Path(checkout).resolve()
     script = checkout / "run_microcircuit.py"
@@ -141,7 +155,7 @@ def run(checkout, scale: float, k_scale: float | None = None, timeout: float = 9
     script_args = ["spinnaker", "--n_scaling", repr(float(scale)), "--k_scaling",
                    repr(float(k_scale))]
     cmd = [sys.executable, "-c", _CHILD, str(script), str(checkout),
-           "1" if workaround_delay_extensions else "0", *script_args]
+           "1" if workaround_delay_extensions else "0", poisson_inputs, *script_args]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     t0 = time.perf_counter()
@@ -161,6 +175,7 @@ def run(checkout, scale: float, k_scale: float | None = None, timeout: float = 9
         "command": "run_microcircuit.py " + " ".join(script_args),
         "n_scaling": float(scale), "k_scaling": float(k_scale),
         "workaround_delay_extensions": bool(workaround_delay_extensions),
+        "poisson_inputs": poisson_inputs,
         "returncode": returncode, "timed_out": returncode is None, "wall_s": wall,
         "timings": _parse_timings(stdout), "script_rates": _parse_script_rates(stdout),
         "rates": {}, "error": None,
@@ -211,10 +226,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workaround-delay-extensions", action="store_true",
                         help="accept sPyNNaker's two-argument set_allow_delay_extensions "
                              "in the child process")
+    parser.add_argument("--poisson-inputs", default="default",
+                        choices=["default", "counts", "events"],
+                        help="setup(poisson_inputs=...) in the child: each neuron's Poisson "
+                             "source as counts (the front end's default) or as spike events")
     parser.add_argument("--json", default=None, help="write the result here")
     args = parser.parse_args(argv)
     result = run(args.checkout, args.scale, args.k_scale, args.timeout, args.workdir,
-                 args.workaround_delay_extensions)
+                 args.workaround_delay_extensions, args.poisson_inputs)
     print(_report(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

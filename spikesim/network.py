@@ -304,7 +304,8 @@ class Network:
 
     def add_poisson_input(self, target, rate, weight, receptor_type: str = "excitatory",
                           delay: float | None = None, start: float = 0.0,
-                          duration: float = np.inf, label: str | None = None) -> PoissonInput:
+                          duration: float = np.inf, label: str | None = None,
+                          seed: int | None = None) -> PoissonInput:
         """Drive every neuron of ``target`` with its own Poisson input, delivered as counts.
 
         The same process as a ``SpikeSourcePoisson`` per neuron connected one-to-one
@@ -323,10 +324,15 @@ class Network:
             At least one step (the default).
         start, duration : float, ms
             Input spikes are emitted from ``start`` to ``start + duration``.
+        seed : int, optional
+            The input's own seed: inputs with one seed draw the same counts (per target
+            index and step), and :meth:`reset` repeats them, as a seeded sPyNNaker
+            ``SpikeSourcePoisson`` repeats its spikes. Default: a stream of the network's
+            seed, with new counts after a reset.
         """
         self._own("target", target)
         inp = PoissonInput(self, self._poisson_inputs_made, target, rate, weight, receptor_type,
-                           delay, start, duration, label)
+                           delay, start, duration, label, seed=seed)
         self._poisson_inputs_made += 1
         self.poisson_inputs.append(inp)
         self._runtime.invalidate()

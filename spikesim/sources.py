@@ -209,7 +209,7 @@ class PoissonInput:
     """
 
     def __init__(self, net, index: int, target, rate, weight, receptor_type: str, delay,
-                 start: float, duration: float, label: str | None) -> None:
+                 start: float, duration: float, label: str | None, seed: int | None = None) -> None:
         from . import _validate as V
         from .projection import MAX_DELAY_STEPS, check_weights
 
@@ -247,6 +247,10 @@ class PoissonInput:
         self.start = max(int(np.ceil(start / net.dt - 0.5)), net.step)
         stop = start + duration
         self.stop = int(np.ceil(stop / net.dt - 0.5)) if np.isfinite(stop) else np.iinfo(np.int64).max
+        if seed is not None and (isinstance(seed, (bool, np.bool_)) or
+                                 not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"PoissonInput.seed must be an integer >= 0 or None, got {seed!r}")
+        self.own_seed = None if seed is None else int(seed)
         self.label = label or f"poisson_input{index}->{pop.label}"
         ent = net._seedseq.entropy
         self._ent = ent
@@ -254,7 +258,11 @@ class PoissonInput:
 
     @property
     def seed(self) -> np.uint64:
-        """Seed of this input's counter-based counts (network seed, input index, epoch)."""
+        """Seed of this input's counter-based counts: (network seed, input index, epoch), or
+        the input's own seed alone (the same after a reset)."""
+        if self.own_seed is not None:
+            return np.uint64(np.random.SeedSequence(self.own_seed, spawn_key=(0x9D15E,))
+                             .generate_state(1, np.uint64)[0])
         return np.uint64(np.random.SeedSequence(self._ent, spawn_key=(0x9D15E, self.index, self.epoch))
                          .generate_state(1, np.uint64)[0])
 

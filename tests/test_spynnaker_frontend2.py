@@ -429,3 +429,36 @@ def test_population_of_a_cell_class_without_parameters_takes_its_defaults():
     assert pop.get("tau_m") == 20.0 and pop.size == 3
     pop2 = sim.Population(2, sim.IF_curr_exp, {"tau_m": 12.0})
     assert pop2.get("tau_m") == 12.0
+
+
+@pytest.mark.parametrize("variables", ["v", ["v", "spikes"], "all"])
+def test_earlier_segments_keep_the_variables_asked_for(variables):
+    """After reset(), get_data(<variable>) returns every run's segment with that variable
+    (PyNN 0.13's own filter dropped it from the earlier segments) and leaves the record intact."""
+    src, pop = _driven(n=2, times=(5.0, 25.0))
+    pop.record(["v", "spikes"])
+    sim.run(40)
+    sim.reset()
+    sim.run(40)
+    for _ in range(2):    # asking twice: the first call must not change the record
+        segs = pop.get_data(variables).segments
+        assert len(segs) == 2
+        for seg in segs:
+            assert [s.name for s in seg.analogsignals] == ["v"]
+            assert np.asarray(seg.analogsignals[0]).shape == (40, 2)
+            assert len(seg.spiketrains) == (0 if variables == "v" else 2)
+
+
+def test_population_made_after_reset_can_be_reset_again():
+    src, pop = _driven(n=1)
+    pop.record("v")
+    sim.run(10)
+    sim.reset()
+    late = sim.Population(1, sim.IF_curr_exp(), label="late")
+    late.record("v")
+    sim.run(10)
+    sim.reset()
+    sim.run(10)
+    segs = late.get_data("v").segments
+    assert len(segs) == 3 and not segs[0].analogsignals
+    assert [len(s.analogsignals) for s in segs[1:]] == [1, 1]

@@ -13,15 +13,16 @@ from its start for its duration); the realisation differs from the event-driven 
 A source is folded when, at the start of a run, all of these hold (otherwise it runs as
 events, and a source folded in an earlier run is restored from the current step on):
 
-- it is a whole ``SpikeSourcePoisson`` population, not recorded, without a ``seed`` of
-  its own (sPyNNaker repeats a seeded source's spikes after ``reset()``), and without a
-  rate schedule (per-neuron start/duration or sPyNNaker's time-varying rates);
+- it is a whole ``SpikeSourcePoisson`` population, not recorded, without a rate schedule
+  (per-neuron start/duration or sPyNNaker's time-varying rates);
 - it has exactly one outgoing projection: static (no plasticity, no synapse dynamics),
   onto neurons of one population, with one delay, in which every source neuron and every
   target neuron has at most one connection.
 
-Rates and weights changed with ``set()`` between runs are read at the next run (the
-input is replaced from that step on). ``setup(poisson_inputs="events")`` turns folding off.
+A source with a ``seed`` of its own keeps it: its counts depend on that seed only, so
+sources with one seed drive their targets alike and ``reset()`` repeats the counts, as
+sPyNNaker repeats a seeded source's spikes. Rates and weights changed with ``set()``
+between runs are read at the next run (the input is replaced from that step on). ``setup(poisson_inputs="events")`` turns folding off.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _candidate(proj, outgoing: dict, recorded: set):
     if not isinstance(src.celltype, ss.SpikeSourcePoisson) or cp.synapse is not None \
             or cp.dynamics is not None or cp.post_population.celltype.kind == 0:
         return None
-    if getattr(proj.pre, "parent", None) is not None or getattr(proj.pre, "_seed", None) is not None:
+    if getattr(proj.pre, "parent", None) is not None:
         return None
     if outgoing.get(id(src), 0) != 1 or id(src) in recorded:
         return None
@@ -80,10 +81,10 @@ def fold(state) -> None:
         for proj in state.projections:
             cp = _candidate(proj, outgoing, recorded)
             if cp is not None:
-                candidates[id(cp)] = cp
+                candidates[id(cp)] = (cp, getattr(proj.pre, "_seed", None))
     for key in list(folded):
         cp, drive = folded[key]
-        keep = key in candidates
+        keep = key in candidates and candidates[key][1] == drive.own_seed
         if keep:
             t, rate, w = _drive_values(cp)
             keep = (np.array_equal(drive.indices, t) and np.array_equal(drive.rate, rate)
@@ -93,7 +94,7 @@ def fold(state) -> None:
             net.remove_poisson_input(drive)
             cp.pre.events_muted = False
             del folded[key]
-    for key, cp in candidates.items():
+    for key, (cp, seed) in candidates.items():
         if key in folded:
             continue
         t, rate, w = _drive_values(cp)
@@ -101,6 +102,7 @@ def fold(state) -> None:
         target = post if np.array_equal(t, np.arange(post.size)) else post[t]
         drive = net.add_poisson_input(target, rate, w, cp.receptor_type,
                                       delay=int(cp.delay[0]) * net.dt, start=float(p["start"]),
-                                      duration=float(p["duration"]), label=f"folded {cp.label}")
+                                      duration=float(p["duration"]), label=f"folded {cp.label}",
+                                      seed=seed)
         cp.pre.events_muted = True
         folded[key] = (cp, drive)

@@ -28,8 +28,38 @@ class Recorder(recording.Recorder):
             # earlier run, so that segment k is the k-th run for every population
             import neo
 
-            self.cache = [neo.Segment(name="segment%03d" % k)
-                          for k in range(st.segment_counter)]
+            for k in range(st.segment_counter):
+                self.cache.store(neo.Segment(name="segment%03d" % k))
+
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
+            locations=None):
+        """PyNN's ``Recorder.get`` (a neo ``Block``: the segments of earlier runs, then the
+        current one), with the earlier segments filtered into new ``Segment`` objects.
+
+        PyNN 0.13's own filter compares signal names with ``Variable`` objects, so
+        ``get_data("v")`` after a ``reset()`` returned the earlier segments without their
+        ``v`` (and, with neo 0.14, emptied the cached segment too; ``pyNN.nest`` does the
+        same). Here every earlier segment keeps the variables asked for.
+        """
+        import neo
+
+        wanted = "all" if variables == "all" else self._localize_variables(variables, locations)
+        data = neo.Block()
+        data.segments = [_filtered(seg, wanted) for seg in self.cache]
+        if self._simulator.state.running:
+            data.segments.append(self._get_current_segment(filter_ids=filter_ids,
+                                                           variables=wanted, clear=clear))
+        for seg in data.segments:
+            seg.block = data
+        data.name = self.population.label
+        data.description = self.population.describe()
+        data.rec_datetime = data.segments[0].rec_datetime if data.segments else None
+        data.annotate(**self.metadata)
+        if annotations:
+            data.annotate(**annotations)
+        if clear:
+            self.clear()
+        return data
 
     # ---------------------------------------------------------------- PyNN hooks
     def _record(self, variable, new_ids, sampling_interval=None):
@@ -135,6 +165,21 @@ class Recorder(recording.Recorder):
         for parts in self._parts.values():
             for part in parts:
                 part.restart(take_snapshot=False)
+
+
+def _filtered(segment, wanted):
+    """``segment`` itself (``wanted == "all"``) or a new segment with only the variables in
+    ``wanted`` (PyNN ``Variable`` objects); the cached segment is not changed."""
+    import neo
+
+    if wanted == "all":
+        return segment
+    names = {v.name for v in wanted}
+    new = neo.Segment(name=segment.name, description=segment.description,
+                      rec_datetime=segment.rec_datetime, **segment.annotations)
+    new.spiketrains = list(segment.spiketrains) if "spikes" in names else []
+    new.analogsignals = [sig for sig in segment.analogsignals if sig.name in names]
+    return new
 
 
 def spynnaker_alias(celltype, name: str) -> str:
