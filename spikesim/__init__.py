@@ -13,6 +13,7 @@ from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
 from .cells import SpikeSourceGamma, SpikeSourcePoissonRefractory
 from .cells import IzkCurrExp, Izhikevich_cond, IFCurrExpSpiNNaker, IFCondExpSpiNNaker
 from .cells import AdExpMultisynAlpha, LIFMultisynExp
+from .cells import CubaLIFStep, CubaLIStep
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FixedTotalNumber, FromList, OneToOne)
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
@@ -42,6 +43,7 @@ __all__ = [
     "LiRinzel",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
+    "CubaLIFStep", "CubaLIStep",
     "ACSource", "AllToAll", "DCSource", "NoisyCurrentSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "FixedProbability", "FixedTotalNumber", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",

@@ -58,6 +58,12 @@ step-based importers.
   graphs mean what they meant in training only with ``scheme="euler"``
   at that ``h``.
 
+Rockpool 3.1 writes its ``LIFTorch`` (``I <- e^{-dt/tau_syn} (I + W s)``,
+``v <- e^{-dt/tau_mem} v + I``) as ``CubaLIF`` with ``w_in = 1`` and
+``r = tau_mem e^{-dt/tau_mem} / dt``; read with either scheme, its input is
+about 5 times weaker than in Rockpool at ``tau_syn = 5 ms``, ``dt = 1 ms``
+(found by running both; not corrected here).
+
 ``IF`` and the Integrator have no time constant: a step's input moves ``v``
 by ``r x`` whatever ``h`` (the per-step integration of sinabs' IAF, which
 wrote the NIR paper's CNN graph). ``Threshold`` spikes in a step when that
