@@ -371,3 +371,25 @@ def test_models_without_a_nir_row_are_refused_naming_the_supported_ones():
     with pytest.raises(ExportError, match="HH_cond_exp: NIR has no conductance-based neuron") as e:
         to_nir(net)
     assert e.value.rule == "conductance-synapses"
+
+
+def test_delta_synapse_network_reads_back_and_fires_identically():
+    """A spikesim graph with LIF nodes (IF_curr_delta) goes to the general reader, which honours
+    the graph's Dirac spikes: the jump is r W / tau = W again, and the spikes are the same."""
+    times = _times(5, 300.0, 200.0, 0.1, seed=3)
+    net = ss.Network(dt=0.1, dtype="float64")
+    src = net.add_population(5, ss.SpikeSourceArray(times), label="src")
+    pop = net.add_population(4, ss.IF_curr_delta(tau_m=[10.0, 15.0, 20.0, 25.0], cm=1.0,
+                                                 v_rest=0.0, v_reset=0.0, v_thresh=1.0,
+                                                 tau_refrac=0.0), label="lif")
+    net.connect(src, pop, ss.AllToAll(), weight=ss.RandomDistribution("uniform", low=0.1,
+                                                                       high=0.5))
+    rec = net.record(pop, "spikes")
+    g = _export(net, time_unit="s")
+    back = from_nir(g, dt=0.1, dtype="float64", spike_times={"src": times})
+    rec2 = back.record(back.nir_source.populations["lif"], "spikes")
+    net.run(200.0, progress=False)
+    back.run(200.0, progress=False)
+    assert len(rec.spikes.times) > 20
+    np.testing.assert_array_equal(rec2.spikes.senders, rec.spikes.senders)
+    np.testing.assert_allclose(rec2.spikes.times, rec.spikes.times)

@@ -160,11 +160,14 @@ def _kind(node) -> str:
 
 def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", reset=None,
                refractory=None, spike_times=None, seed=None, dtype: str = "float32",
-               label_prefix: str = ""):
+               label_prefix: str = "", spikes: str = "pulse"):
     """Build a :class:`spikesim.Network` from any NIR graph (see the module docstring).
 
     Parameters are those of :func:`spikesim.export.from_nir`; ``time_unit``
-    is resolved already (``"ms"`` or ``"s"``).
+    is resolved already (``"ms"`` or ``"s"``). ``spikes``: ``"pulse"`` (a
+    spike is a value 1 held for its step; foreign graphs) or ``"dirac"`` (a
+    Dirac delta of unit area; graphs spikesim wrote, see
+    :func:`~spikesim.export.nir_nodes.dirac_gain`).
 
     Returns
     -------
@@ -224,7 +227,7 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
             raise ExportError(f"NIR {kinds[name]} {name!r}: refractory period must be >= 0 ms, "
                               f"got {t_ref!r}", rule="nir-parameter")
         specs[name] = neuron_spec(name, nodes[name], h=h, dt=dt, scheme=scheme, reset=mode,
-                                  t_ref=t_ref, dtype=dtype)
+                                  t_ref=t_ref, dtype=dtype, spikes=spikes)
         shapes[name], t_refs[name], resets[name] = specs[name].shape, t_ref, mode
     for name in inputs:
         shapes[name] = tuple(int(s) for s in np.atleast_1d(nodes[name].input_type["input"]))

@@ -214,7 +214,51 @@ def node_shape(node) -> tuple:
 
 
 def neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str,
-                t_ref: float, dtype: str) -> NeuronSpec:
+                t_ref: float, dtype: str, spikes: str = "pulse") -> NeuronSpec:
+    """The spikesim cell of one NIR neuron node; ``spikes="dirac"`` reads a spike as a Dirac
+    delta of unit area (spikesim's own graphs): see :func:`_neuron_spec` and :func:`dirac_gain`.
+    """
+    spec = _neuron_spec(name, node, h=h, dt=dt, scheme=scheme, reset=reset, t_ref=t_ref,
+                        dtype=dtype)
+    if spikes == "dirac":
+        spec.w_scale = dirac_gain(node, spec.shape)
+    return spec
+
+
+def dirac_gain(node, shape: tuple) -> np.ndarray:
+    """Jump per unit weight of a Dirac spike of unit area (no step involved).
+
+    ``LIF``/``LI``: ``v`` jumps by ``r W / tau``; ``CubaLIF``/``CubaLI``: ``I``
+    jumps by ``w_in W / tau_syn``; ``IF``/``I``: ``v`` by ``r W``;
+    ``Threshold``: the weight itself. spikesim writes its own graphs in this
+    reading (graph metadata ``"spike": "Dirac delta of unit area"``).
+
+    Parameters
+    ----------
+    node : nir.NIRNode
+        A neuron node.
+    shape : tuple
+        The node's shape.
+
+    Returns
+    -------
+    ndarray
+        Flat float64, one factor per neuron.
+    """
+    kind = type(node).__name__
+    f = {k: _field(node, k, shape, d) for k, d in
+         (("r", 1.0), ("w_in", 1.0), ("tau", 1.0), ("tau_syn", 1.0))}
+    if kind in ("LIF", "LI"):
+        return f["r"] / f["tau"]
+    if kind in ("CubaLIF", "CubaLI"):
+        return f["w_in"] / f["tau_syn"]
+    if kind in ("IF", "I"):
+        return f["r"]
+    return np.ones(int(np.prod(shape)))
+
+
+def _neuron_spec(name: str, node, *, h: float, dt: float, scheme: str, reset: str,
+                 t_ref: float, dtype: str) -> NeuronSpec:
     """The spikesim cell of one NIR neuron node (module docstring: equations and scheme).
 
     Parameters

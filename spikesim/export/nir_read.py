@@ -103,9 +103,12 @@ def from_nir(graph, dt: float = 0.1, seed: int | None = None, *, spike_times=Non
             type(n).__name__ not in legacy for n in graph.nodes.values()):
         from .nir_graph import read_graph, resolve_time_unit
 
+        # spikesim's own graphs (e.g. with IF_curr_delta as LIF) declare Dirac spikes
+        mine = _str(gmeta.get("producer")) == PRODUCER
         return read_graph(graph, nir, dt=dt, time_unit=resolve_time_unit(graph, time_unit, dt),
                           scheme=scheme, reset=reset, refractory=refractory,
-                          spike_times=spike_times, seed=seed, dtype=dtype)
+                          spike_times=spike_times, seed=seed, dtype=dtype,
+                          spikes="dirac" if mine else "pulse")
     if time_unit is None:
         time_unit = str(gmeta.get("time_unit", "ms")) if gmeta.get("producer") == PRODUCER \
             else "ms"
