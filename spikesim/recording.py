@@ -124,6 +124,15 @@ class Recorder:
         self._mask = np.zeros(self.population.size, bool)
         self._mask[self.indices] = True
 
+    def clear(self) -> None:
+        """Forget the data recorded so far and go on recording (memory stays bounded in long
+        runs that read and discard their data as they go). A recorder streaming to a file
+        keeps its file: ``clear()`` refuses it."""
+        if not isinstance(self._store, _MemoryStore):
+            raise ValueError(f"clear(): recorder of {self.population.label!r} streams to a file; "
+                             "its data stays in the file")
+        self._store = _MemoryStore()
+
     # --- called by the network after each chunk -------------------------------------------
     def _add_spikes(self, steps: np.ndarray, gids: np.ndarray) -> None:
         local = gids - self.population.first

@@ -244,6 +244,7 @@ def test_protocol_resets_to_w_ini_and_is_deterministic():
     assert any(not np.array_equal(a, L.get_weights()[k]) for k, a in w_ini.items())
     c2, _ = L.run_samples(samples[:1], 60, w_ini=w_ini)
     np.testing.assert_array_equal(c2[0], c1[0].sum(0, keepdims=True))
+    assert len(L.spikes.spikes) == 0  # read and forgotten: a long protocol keeps no spike history
     # a second liquid from the same seed gives the same counts
     L3, _ = _tiny("nalsm")
     c3, _ = L3.run_samples(samples[:1], 60, w_ini=w_ini)

@@ -212,3 +212,21 @@ def test_adding_a_projection_after_running_keeps_pending_input():
     net2.connect(src2, pop2, ss.AllToAll(), weight=0.0, delay=10.0)
     net2.run(11.5)
     assert pop1.v[0] == pop2.v[0] != -65.0
+
+
+def test_recorder_clear_forgets_and_goes_on(tmp_path):
+    net = ss.Network(dt=0.1, seed=2)
+    pop = net.add_population(5, ss.IF_curr_exp(i_offset=2.0))
+    rec = net.record(pop, ["spikes", "v"])
+    net.run(50.0)
+    first = rec.spikes.times.copy()
+    assert first.size > 0
+    rec.clear()
+    assert len(rec.spikes) == 0 and rec.v.values.shape[0] == 0
+    net.run(50.0)
+    t = rec.spikes.times
+    assert t.size > 0 and t.min() > 50.0 and rec.v.values.shape[0] == 500
+    streamed = net.record(pop, "spikes", stream_to=str(tmp_path / "s.h5"))
+    with pytest.raises(ValueError, match="streams to a file"):
+        streamed.clear()
+    net.close()

@@ -310,7 +310,6 @@ class Liquid:
                 if a_on_minus and not self._chunked:
                     j.modulate(depression=self.astrocyte)
         self.spikes = net.record(self.liquid, "spikes")
-        self._seen = 0
 
     def _stdp(self, positive: bool, excitatory_pre: bool):
         return paper_synapse(self.mode, excitatory_pre, positive, self.params) if self.plastic else None
@@ -394,9 +393,9 @@ class Liquid:
                     j.modulate(depression=A)
                 net.run(float(min(chunk, T - a)), progress=False)
         sp = self.spikes.spikes
-        steps = np.round(sp.times[self._seen:]).astype(np.int64) - 1 - t0
-        senders = sp.senders[self._seen:]
-        self._seen = len(sp)
+        steps = np.round(sp.times).astype(np.int64) - 1 - t0
+        senders = sp.senders
+        self.spikes.clear()  # the next call reads only its own spikes; memory stays bounded
         sample = steps // T
         bins = V.count("time_bins", time_bins, 1)
         counts = np.zeros((n, bins, N), np.int64)
