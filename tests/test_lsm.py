@@ -320,6 +320,24 @@ def test_workers_do_not_change_features(tmp_path):
     assert bf1 == bf2 and 3 in bf1
 
 
+def _die(idx):
+    import os
+
+    os._exit(3)  # a worker killed mid-block (e.g. by the out-of-memory killer)
+
+
+def test_a_dying_worker_stops_the_run_with_an_error(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from spikesim.models.lsm import pipeline
+
+    d = pipeline.load_dataset("mnist", _tiny_mnist(tmp_path), seed=1, duration_ms=60)
+    monkeypatch.setattr(pipeline, "_worker_block", _die)   # inherited by the forked workers
+    with pytest.raises(BrokenProcessPool):
+        pipeline.simulate(d["source"], np.arange(12), "nalsm", LSMParams(grid=(4, 4, 4)), 1,
+                          None, workers=2)
+
+
 def test_cache_resumes_a_stopped_run_with_identical_results(tmp_path, monkeypatch):
     """A run keeps W_INI and every finished block of features; a second run with the same
     settings simulates nothing, and one whose blocks were partly lost (a stopped run)

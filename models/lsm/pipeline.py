@@ -194,9 +194,14 @@ def simulate(source: Source, idx, mode: str, params: LSMParams, seed: int, w_ini
             _worker_init(*init)
             results = map(_worker_block, blocks)
         else:
+            from concurrent.futures import ProcessPoolExecutor
+
             ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-            pool = ctx.Pool(workers, initializer=_worker_init, initargs=init)
-            results = pool.imap(_worker_block, blocks)
+            # a worker that dies (e.g. out of memory) raises BrokenProcessPool here instead of
+            # leaving the run waiting forever; the blocks finished so far stay in the cache
+            pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                       initargs=init)
+            results = pool.map(_worker_block, blocks)
     else:
         results = iter(())
     try:
@@ -209,8 +214,7 @@ def simulate(source: Source, idx, mode: str, params: LSMParams, seed: int, w_ini
                 bar.update(c.shape[0])
     finally:
         if pool is not None:
-            pool.close()
-            pool.join()
+            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     out = [done_blocks[a][0] for a in firsts]
