@@ -51,3 +51,40 @@ def check_plastic_source(pre, dt: float) -> None:
         if np.any((np.diff(steps[order]) == 0) & (np.diff(ids[order]) == 0)):
             raise ValueError(f"pre ({pre.label!r}) is a SpikeSourceArray that fires twice in one "
                              "step (same_step='all'); it cannot drive plastic synapses")
+
+
+def check_stored_csr(pre, post, receptor_type: str, label, indptr, targets, weight, delay,
+                     dtype) -> tuple:
+    """Check a projection given as stored CSR arrays (:meth:`Network._restore_projection`).
+
+    Returns ``(indptr int64, targets, weight float64, delay)``; raises ``TypeError`` /
+    ``ValueError`` naming the projection and the array at fault.
+    """
+    from . import _validate as V
+    from .projection import check_weights
+
+    if post.celltype.kind != 0:
+        check_receptor(receptor_type, post)
+    indptr = np.asarray(indptr)
+    targets = np.asarray(targets)
+    if indptr.dtype.kind not in "iu" or targets.dtype.kind not in "iu":
+        raise TypeError("indptr and post must be integer arrays")
+    indptr = indptr.astype(np.int64)
+    m = targets.shape[0]
+    if indptr.shape != (pre.size + 1,) or indptr[0] != 0 or indptr[-1] != m or \
+            (np.diff(indptr) < 0).any():
+        raise ValueError(f"projection {label!r}: indptr is not a valid CSR row pointer for "
+                         f"{pre.size} sources and {m} synapses")
+    if m and (targets.min() < 0 or targets.max() >= post.size):
+        raise ValueError(f"projection {label!r}: a target index is out of range for {post.size} neurons")
+    w = V.finite_array("weight", np.asarray(weight, np.float64).ravel())
+    V.fits_dtype("weight", w, dtype)
+    check_weights(w, receptor_type, post.celltype)
+    d = np.asarray(delay).ravel()
+    if d.dtype.kind not in "iu" or d.size == 0 or d.min() < 1 or d.max() > np.iinfo(np.uint16).max:
+        raise ValueError(f"projection {label!r}: delays must be whole steps in [1, 65535]")
+    if w.shape[0] not in (1, m) or d.shape[0] not in (1, m):
+        raise ValueError(f"projection {label!r}: weight/delay lengths do not match {m} synapses")
+    if post.celltype.kind == 0:
+        raise ValueError(f"post ({post.label!r}) is a spike source and cannot receive synapses")
+    return indptr, targets, w, d

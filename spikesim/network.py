@@ -9,7 +9,8 @@ import numpy as np
 from . import _validate as V
 from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
                     check_poisson_rate)
-from .connecting import check_plastic_source, check_receptor, inverse, to_full_populations
+from .connecting import (check_plastic_source, check_receptor, check_stored_csr, inverse,
+                         to_full_populations)
 from .connectors import CHUNK, Connector, Context, draw_per_synapse
 from .currents import CurrentSource
 from .population import Population, PopulationView
@@ -350,10 +351,10 @@ class Network:
         inp : PoissonInput
             An input of this network, as returned by :meth:`add_poisson_input`.
         """
-        if not any(x is inp for x in self.poisson_inputs):
+        pos = next((k for k, x in enumerate(self.poisson_inputs) if x is inp), None)
+        if pos is None:
             raise ValueError(f"remove_poisson_input: {inp!r} is not a Poisson input of this "
                              "network")
-        pos = next(k for k, x in enumerate(self.poisson_inputs) if x is inp)
         self._runtime.withdraw_drive(inp, pos)
         self.poisson_inputs.pop(pos)
         self._runtime.invalidate()
@@ -384,37 +385,15 @@ class Network:
         ``weights_outside_bounds``: accept plastic weights outside ``[w_min, w_max]`` (as
         NEST and sPyNNaker do; the first weight change brings them back into the bounds).
         """
-        if post.celltype.kind != 0:
-            check_receptor(receptor_type, post)
-        indptr = np.asarray(indptr)
-        targets = np.asarray(targets)
-        if indptr.dtype.kind not in "iu" or targets.dtype.kind not in "iu":
-            raise TypeError("indptr and post must be integer arrays")
-        indptr = indptr.astype(np.int64)
-        m = targets.shape[0]
-        if indptr.shape != (pre.size + 1,) or indptr[0] != 0 or indptr[-1] != m or \
-                (np.diff(indptr) < 0).any():
-            raise ValueError(f"projection {label!r}: indptr is not a valid CSR row pointer for "
-                             f"{pre.size} sources and {m} synapses")
-        if m and (targets.min() < 0 or targets.max() >= post.size):
-            raise ValueError(f"projection {label!r}: a target index is out of range for {post.size} neurons")
-        w = V.finite_array("weight", np.asarray(weight, np.float64).ravel())
-        V.fits_dtype("weight", w, self.dtype)
-        check_weights(w, receptor_type, post.celltype)
-        d = np.asarray(delay).ravel()
-        if d.dtype.kind not in "iu" or d.size == 0 or d.min() < 1 or d.max() > np.iinfo(np.uint16).max:
-            raise ValueError(f"projection {label!r}: delays must be whole steps in [1, 65535]")
-        if w.shape[0] not in (1, m) or d.shape[0] not in (1, m):
-            raise ValueError(f"projection {label!r}: weight/delay lengths do not match {m} synapses")
-        if post.celltype.kind == 0:
-            raise ValueError(f"post ({post.label!r}) is a spike source and cannot receive synapses")
+        indptr, targets, w, d = check_stored_csr(pre, post, receptor_type, label, indptr,
+                                                 targets, weight, delay, self.dtype)
         proj = Projection(len(self.projections), pre, post, receptor_type, indptr,
                           targets.astype(np.int32), w.astype(self.dtype), d.astype(np.uint16), label)
         if isinstance(synapse, SynapseDynamics):
-            proj._dstate = dynamic_state(synapse, m, self.rng, post, receptor_type, targets)
+            proj._dstate = dynamic_state(synapse, len(targets), self.rng, post, receptor_type, targets)
         elif synapse is not None:
             check_plastic_source(pre, self.dt)
-            proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
+            proj._weight = np.broadcast_to(proj._weight, (len(targets),)).copy()
             if not weights_outside_bounds:
                 check_bounds(proj._weight, synapse)
             proj.synapse = synapse
