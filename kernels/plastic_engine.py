@@ -6,8 +6,10 @@ Per step ``t`` (compare :mod:`.engine`):
    and deliver their new weight into slot ``t`` (:func:`.plasticity.process_arrivals`);
 2. neurons are updated and the step's spikes gathered, counted and recorded;
 3. postsynaptic spikes potentiate their incoming plastic synapses
-   (:func:`.plasticity.potentiate`) and presynaptic emissions enter the
-   trace histories (:func:`.plasticity.push_emissions`);
+   (:func:`.plasticity.potentiate`), presynaptic emissions enter the
+   trace histories (:func:`.plasticity.push_emissions`), and the postsynaptic
+   spikes that reach dendritic-delay synapses in step ``t + 1`` potentiate them
+   (:func:`.plasticity.potentiate_delayed`);
 4. static projections deliver as in :func:`.engine.run_chunk`;
 5. NALSM astrocytes integrate the step's spikes, modulators decay;
 6. state and weight recorders sample.
@@ -18,8 +20,8 @@ from numba import prange
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
 from .engine import (count_and_record, deliver_spikes, driver, sample_state, take_events,  # noqa: F401
                      update_range)
-from .plasticity import (potentiate, process_arrivals, push_emissions, sample_weights,  # noqa: F401
-                         step_astrocytes, step_modulators)
+from .plasticity import (potentiate, potentiate_delayed, process_arrivals,  # noqa: F401
+                         push_emissions, sample_weights, step_astrocytes, step_modulators)
 from .rewiring import rewire_step  # noqa: F401
 
 
@@ -37,6 +39,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
     NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
     (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
+    Dendritic-delay projections (``pl.shift > 0``) need this one-thread loop.
 
     Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
     ``rw``: synaptic rewiring (:class:`.rewiring.Rewiring`), or None (not compiled); its
@@ -60,6 +63,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay, ast.A)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
+        potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay, dyn)

@@ -14,6 +14,19 @@ step it is emitted. Within step ``s``:
    the presynaptic traces of the arrivals of steps ``<= s`` (so ``dt_post -
    t_arrival = 0`` potentiates), then the postsynaptic traces jump.
 
+Dendritic delay (NEST's ``stdp_synapse``, sPyNNaker, PyNN's default
+``dendritic_delay_fraction = 1``; projection flag ``Plastic.shift = 2 d``, one delay
+``d`` per projection): the pair is timed ``t_post + d - t_pre`` instead of ``t_post -
+(t_pre + d)``. In the arrival frame above that is every postsynaptic spike of step ``p``
+acting at the synapse in step ``p + 2d``: its potentiation runs at the end of step
+``p + 2d - 1`` (:func:`potentiate_delayed`, with arrivals of steps ``< p + 2d``) and
+its trace record carries step ``p + 2d``, which arrivals of that very step do not see
+(column 3 of ``po`` keeps ``o1`` just before the jump). A pre/post pair with ``t_post +
+d = t_pre`` therefore changes nothing, as in NEST. Such projections also keep their
+weights twice: ``wrun``, the running weights the rule updates, and ``w``, the weights as
+NEST and sPyNNaker report them, which change only when a presynaptic spike arrives
+(their weights are updated lazily, at presynaptic spikes).
+
 Traces are never stepped: each neuron keeps the trace value just after each
 of its recent spikes (a short history for presynaptic neurons, because a
 synapse with delay ``d`` needs the trace of emissions up to ``s - d``) and the
@@ -75,6 +88,7 @@ import math
 import numpy as np
 
 from ._config import jit
+from .nalsm_astro import Astro, step_astrocytes  # noqa: F401 (the drivers' names)
 from .prefetch import AHEAD, prefetch, prefetch_read
 
 # columns of Plastic.par
@@ -117,19 +131,10 @@ Plastic = namedtuple("Plastic", [
     "syn_astro",  # int32 (n_syn,): astrocyte (within that group) of each synapse, -1: none
     "pmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on potentiation
     "dmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on depression
+    "shift",     # int64 (nq,): 2 d for a dendritic-delay projection (delay d), 0 for axonal
+    "wrun",      # float (n_syn,) or (1,) when no projection is dendritic: running weights of
+                 # the dendritic projections (``w`` then holds the reported ones)
 ])
-
-Astro = namedtuple("Astro", [
-    "A",      # float64 (n_astro,)
-    "par",    # float64 (n_astro, 4): dt / tau_A, w_A, b_A, per-step decay g
-    "nb_ptr",  # int64 (N + 1,): astrocytes listening to neuron j: nb_astro[nb_ptr[j]:nb_ptr[j+1]]
-    "nb_astro",  # int32
-    "nb_sign",  # float64: +1 (counts) or -1 (subtracts)
-    "acc",    # float64 (n_astro,): scratch
-    "A_prev",  # float64 (n_astro,): A before the last step (what the two-thread loop's
-               # potentiation, one step late, reads)
-])
-
 
 @jit
 def table_exp(tab, rate, steps):
@@ -146,14 +151,15 @@ def decay(pl, q, c, steps):
 
 
 @jit
-def newest_trace(h_last, hn, u, tab, rate):
+def newest_trace(h_last, hn, u, tab, rate, strict):
     """Presynaptic ``r1`` at step ``u`` from the newest emission record ``h_last[hn]``
     (:func:`pre_trace`'s fast path over plain arrays, for the inner loops): 0 before any
-    emission, -1 when the newest emission is after ``u`` (then the history is needed)."""
+    emission, -1 when the newest emission is after ``u`` (at ``u`` too if ``strict``:
+    then the history is needed)."""
     te = h_last[hn, 0]
     if te < 0.0:
         return 0.0
-    if te > u:
+    if te > u or (strict and te == u):
         return -1.0
     return h_last[hn, 1] * table_exp(tab, rate, u - np.int64(te))
 
@@ -188,6 +194,18 @@ def post_trace(pl, q, slot, s, col):
     if last < 0.0:
         return 0.0
     return pl.po[slot, col] * decay(pl, q, col + 1, s - np.int64(last))
+
+
+@jit
+def post_trace_before(po, slot, s, tab, rate):
+    """Postsynaptic ``o1`` at step ``s`` without a spike recorded at ``s`` itself (a
+    dendritic projection's record of step ``s`` acts after that step's arrivals)."""
+    last = po[slot, 0]
+    if last < 0.0:
+        return 0.0
+    if np.int64(last) == s:
+        return po[slot, 3]
+    return po[slot, 1] * table_exp(tab, rate, s - np.int64(last))
 
 
 @jit
@@ -267,6 +285,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         tab2 = pl.tab[4 * q + 2]
         rate2 = pl.rate[q, 2]
         w_q = pl.w[lo_syn:]
+        dendritic = pl.shift[q] > 0
+        run_q = pl.wrun[lo_syn:] if dendritic else w_q  # the weights the rule updates
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
             d = pl.dl[di]
             u = s - d
@@ -289,7 +309,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
                                                             cut[row2, part + 1])):
                             prefetch_read(pl.po, po0 + tg[k])
-                if uniform and additive and not dmasked and g < 0 and not const:  # common, lean
+                if uniform and additive and not dmasked and g < 0 and not const and not dendritic:
                     _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
                                               sgn, amp, m_minus, scale, wmin, wmax, w_q, ring,
                                               post_lo)
@@ -300,7 +320,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
-                    o1 = post_trace(pl, q, po0 + j, s, np.int64(1))
+                    o1 = post_trace_before(pl.po, po0 + j, s, tab2, rate2)
                     mod = m_minus
                     if dmasked:
                         mod *= pl.dmask[lo_syn + k]
@@ -308,10 +328,11 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         a_idx = pl.syn_astro[lo_syn + k]
                         if a_idx >= 0:
                             mod *= astro_A[g + a_idx]
-                    w = apply_change(par, pl.w[lo_syn + k], sgn * o1 * amp * mod)
+                    w = apply_change(par, run_q[k], sgn * o1 * amp * mod)
                     if const:  # then the constant depression, bounded again (NEST's order)
                         w = apply_change(par, w, -a0 * mod)
-                    pl.w[lo_syn + k] = w
+                    run_q[k] = w
+                    w_q[k] = w  # dendritic: the reported weight follows at arrivals only
                     ring[post_lo + j] += w
 
 
@@ -368,18 +389,18 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
 # takes ``pl`` and is not inlined passes every array of the ``Plastic`` namedtuple (such a
 # trace lookup measured ~330 ns per synapse update instead of ~35 ns).
 @jit
-def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, scale,
-                                 wmin, wmax, w_q, pl, q):
-    """Inner loop of :func:`potentiate` for one delay (presynaptic traces at step ``u``),
-    additive bounds and no mask (the common case, kept lean)."""
+def _potentiate_uniform_additive(u, strict, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp,
+                                 scale, wmin, wmax, w_q, pl, q):
+    """Inner loop of :func:`potentiate` for one delay (presynaptic traces at step ``u``, of
+    the emissions before it if ``strict``), additive bounds and no mask (kept lean)."""
     for e in range(e0, e1):
         if e + AHEAD < e1:
             prefetch_read(h_last, hn0 + ncp[e + AHEAD])
             prefetch(w_q, ncs[e + AHEAD])
         i = ncp[e]
-        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0)
+        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0, strict)
         if r1 < 0.0:  # an emission after u: from the history
-            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
+            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), strict)
         if r1 == 0.0:
             continue
         k = ncs[e]
@@ -387,8 +408,8 @@ def _potentiate_uniform_additive(u, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, 
 
 
 @jit
-def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, uniform,
-                        pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q):
+def _potentiate_general(s, strict, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
+                        uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q):
     """Inner loop of :func:`potentiate`: any delays, weight dependence, mask and astrocyte
     group (``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if ``sa_q[k] >= 0``)."""
     for e in range(e0, e1):
@@ -399,9 +420,9 @@ def _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd, 
         k = ncs[e]
         d = dd[0] if uniform else dd[k]
         u = s - d
-        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0)
+        r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0, strict)
         if r1 < 0.0:
-            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), np.bool_(False))
+            r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), strict)
         if r1 == 0.0:
             continue
         a = amp * r1
@@ -432,49 +453,82 @@ def _next_in(spikes, m, ns, lo, hi):
 
 
 @jit
+def _post_spike(s, dendritic, j, q, pl, pj_post_lo, pj_d, delay, astro_A):
+    """A postsynaptic spike of target ``j`` of projection ``q`` that acts at its synapses in
+    step ``s``: potentiate them (delay ``d``: presynaptic traces at step ``s - d``, of the
+    emissions up to it; dendritic: before it), then jump the traces, recorded at ``s``."""
+    pj = pl.pj[q]
+    par = pl.par[q]
+    triplet = par[TRIPLET] != 0.0
+    dd = delay[pj_d[pj]:pj_d[pj + 1]]
+    uniform = dd.shape[0] == 1
+    lo_syn = pl.syn_lo[q]
+    cbase = pl.col_off[q]
+    hn0 = pl.hn_off[q]
+    tab0 = pl.tab[4 * q]
+    rate0 = pl.rate[q, 0]
+    ncp = pl.col_pre[lo_syn:]
+    ncs = pl.col_syn[lo_syn:]
+    w_q = pl.wrun[lo_syn:] if dendritic else pl.w[lo_syn:]
+    pmasked = pl.pmask.shape[0] == pl.w.shape[0]
+    pm_q = pl.pmask[lo_syn:] if pmasked else pl.pmask
+    g = pl.astro[q] if pl.astro_side[q] & 2 else -1  # astrocyte group on the potentiation
+    po = pl.po
+    slot = pl.po_off[q] + j
+    o2 = post_trace(pl, q, slot, s, np.int64(2)) if triplet else 0.0
+    amp = par[SGN_POST] * (par[A2P] + par[A3P] * o2) * pl.mod[q, 0]
+    e0 = pl.col_ptr[cbase + j]
+    e1 = pl.col_ptr[cbase + j + 1]
+    if uniform and par[WDEP] == 0.0 and not pmasked and g < 0:
+        # the common case (one delay, additive bounds, no mask), kept lean
+        _potentiate_uniform_additive(s - dd[0], dendritic, e0, e1, ncp, ncs, pl.h_last, hn0,
+                                     tab0, rate0, amp, par[SCALE], par[WMIN], par[WMAX], w_q, pl,
+                                     q)
+    else:
+        _potentiate_general(s, dendritic, e0, e1, ncp, ncs, pl.h_last, hn0, tab0, rate0, amp, dd,
+                            uniform, pmasked, pm_q, g, pl.syn_astro[lo_syn:], astro_A, par, w_q,
+                            pl, q)
+    # then the postsynaptic traces jump
+    o1b = post_trace(pl, q, slot, s, np.int64(1))
+    o2n = post_trace(pl, q, slot, s, np.int64(2))
+    if par[NEAREST] != 0.0:
+        o1n = 1.0
+        o2n = 1.0
+    else:
+        o1n = o1b + 1.0
+        o2n += 1.0
+    po[slot, 0] = s
+    po[slot, 1] = o1n
+    po[slot, 2] = o2n
+    po[slot, 3] = o1b
+
+
+@jit
 def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
-    """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``.
+    """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``
+    (axonal projections; dendritic ones wait for :func:`potentiate_delayed`).
 
     Reads presynaptic histories only for emissions up to ``s - 1``, so it gives the
     same result before or after :func:`push_emissions` of step ``s``. ``astro_A``: the
     astrocytes' ``A`` after step ``s - 1`` (for projections whose potentiation an
     astrocyte group scales).
     """
-    po, wts = pl.po, pl.w
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
-    h_last = pl.h_last
-    pmasked = pl.pmask.shape[0] == wts.shape[0]
     for q in range(pl.pj.shape[0]):
-        pj = pl.pj[q]
-        par = pl.par[q]
-        nearest = par[NEAREST] != 0.0
-        triplet = par[TRIPLET] != 0.0
-        additive = par[WDEP] == 0.0
-        wmin = par[WMIN]
-        wmax = par[WMAX]
-        scale = par[SCALE]
-        dd = delay[pj_d[pj]:pj_d[pj + 1]]
-        uniform = dd.shape[0] == 1
-        m_plus = pl.mod[q, 0]
-        sgn = par[SGN_POST]
+        if pl.shift[q] > 0:
+            continue
         lo_syn = pl.syn_lo[q]
         cbase = pl.col_off[q]
-        plo = pj_post_lo[pj]
+        plo = pj_post_lo[pl.pj[q]]
         phi = plo + pl.n_post[q]
-        po0 = pl.po_off[q]
         hn0 = pl.hn_off[q]
-        tab0 = pl.tab[4 * q]
-        rate0 = pl.rate[q, 0]
         ncp = col_pre[lo_syn:]
         ncs = col_syn[lo_syn:]
-        w_q = wts[lo_syn:]
-        pm_q = pl.pmask[lo_syn:] if pmasked else pl.pmask
-        g = pl.astro[q] if pl.astro_side[q] & 2 else -1  # astrocyte group on the potentiation
-        sa_q = pl.syn_astro[lo_syn:]
+        w_q = pl.w[lo_syn:]
         m = _next_in(spikes, np.int64(0), ns, plo, phi)
         if m < ns:
             j = spikes[m] - plo
-            _prefetch_row_start(col_ptr[cbase + j], col_ptr[cbase + j + 1], ncp, ncs, h_last,
+            _prefetch_row_start(col_ptr[cbase + j], col_ptr[cbase + j + 1], ncp, ncs, pl.h_last,
                                 hn0, w_q)
         while m < ns:
             j = spikes[m] - plo
@@ -482,31 +536,30 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
             if m < ns:  # the next spike's first synapses load while this one's are updated
                 jn = spikes[m] - plo
                 _prefetch_row_start(col_ptr[cbase + jn], col_ptr[cbase + jn + 1], ncp, ncs,
-                                    h_last, hn0, w_q)
-            slot = po0 + j
-            o2 = post_trace(pl, q, slot, s, np.int64(2)) if triplet else 0.0
-            amp = sgn * (par[A2P] + par[A3P] * o2) * m_plus
-            e0 = col_ptr[cbase + j]
-            e1 = col_ptr[cbase + j + 1]
-            if uniform and additive and not pmasked and g < 0:
-                # the common case (one delay, additive bounds, no mask), kept lean
-                _potentiate_uniform_additive(s - dd[0], e0, e1, ncp, ncs, h_last, hn0, tab0,
-                                             rate0, amp, scale, wmin, wmax, w_q, pl, q)
-            else:
-                _potentiate_general(s, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
-                                    uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q)
-            # then the postsynaptic traces jump
-            o1n = post_trace(pl, q, slot, s, np.int64(1))
-            o2n = post_trace(pl, q, slot, s, np.int64(2))
-            if nearest:
-                o1n = 1.0
-                o2n = 1.0
-            else:
-                o1n += 1.0
-                o2n += 1.0
-            po[slot, 0] = s
-            po[slot, 1] = o1n
-            po[slot, 2] = o2n
+                                    pl.h_last, hn0, w_q)
+            _post_spike(s, False, j, q, pl, pj_post_lo, pj_d, delay, astro_A)
+
+
+@jit
+def potentiate_delayed(s, pl, pj_post_lo, pj_d, delay, astro_A):
+    """End of step ``s``, dendritic projections (``shift = 2 d``): the postsynaptic spikes
+    ``p = s + 1 - 2 d`` (from the spike ring, filled by :func:`push_emissions`) act at
+    their synapses in step ``s + 1``. Their potentiation pairs them with the emissions
+    before ``p + d`` (timed at ``p + d``, as NEST's ``t_post + d - t_pre``) and lands before
+    the arrivals of step ``s + 1`` are depressed and delivered; their trace record carries
+    step ``s + 1``."""
+    n_slots = pl.ar_ids.shape[0]
+    for q in range(pl.pj.shape[0]):
+        src = s + 1 - pl.shift[q]
+        if pl.shift[q] == 0 or src < 0:
+            continue
+        plo = pj_post_lo[pl.pj[q]]
+        phi = plo + pl.n_post[q]
+        a_slot = src & (n_slots - 1)
+        for m in range(pl.ar_cnt[a_slot]):
+            i = pl.ar_ids[a_slot, m]
+            if i >= plo and i < phi:
+                _post_spike(s + 1, True, i - plo, q, pl, pj_post_lo, pj_d, delay, astro_A)
 
 
 @jit
@@ -517,28 +570,6 @@ def step_modulators(pl, plus, minus):
             pl.mod[q, 0] *= pl.mod[q, 2]
         if minus:
             pl.mod[q, 1] *= pl.mod[q, 3]
-
-
-@jit
-def step_astrocytes(spikes, ns, ast):
-    """Advance every NALSM astrocyte by one step with the spikes of the step."""
-    n_a = ast.A.shape[0]
-    if n_a == 0:
-        return
-    for a in range(n_a):
-        ast.acc[a] = 0.0
-        ast.A_prev[a] = ast.A[a]
-    for m in range(ns):
-        j = spikes[m]
-        for e in range(ast.nb_ptr[j], ast.nb_ptr[j + 1]):
-            ast.acc[ast.nb_astro[e]] += ast.nb_sign[e]
-    for a in range(n_a):
-        p = ast.par[a]
-        A = ast.A[a] + p[0] * (p[1] * ast.acc[a] + p[2] - ast.A[a])
-        g = p[3]
-        ast.A[a] = A * g
-        p[1] *= g
-        p[2] *= g
 
 
 @jit

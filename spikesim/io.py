@@ -183,10 +183,12 @@ def _write_projection(h, j, net) -> None:
         s = j.synapse
         h.attrs["synapse"] = json.dumps(dict(
             rule=type(s.timing).__name__, timing=vars(s.timing), weight_dependence=type(s.weight).__name__,
-            weight=vars(s.weight), window=s.window, sign=s.sign))
+            weight=vars(s.weight), window=s.window, sign=s.sign, delay_model=s.delay_model))
         g = h.create_group("plastic")
         for name in PSTATE:
             g.create_dataset(name, data=j._pstate[name])
+        if s.delay_model == "dendritic":  # the running weights (``weight`` is the reported one)
+            g.create_dataset("wrun", data=j._pstate["wrun"])
         g.attrs["h_len"] = j._pstate["h_len"]
         for name, m in zip(MASKS, j._masks):
             if m is not None:
@@ -412,7 +414,7 @@ def _read_projection(net, h) -> None:
         if rule is None or wdep is None:
             raise FileFormatError(f"unknown plasticity rule {d['rule']!r} / {d['weight_dependence']!r}")
         syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"],
-                   sign=d.get("sign", 1))
+                   sign=d.get("sign", 1), delay_model=d.get("delay_model", "axonal"))
     if "dynamics" in h.attrs:
         syn = _read_dynamics(h)
     proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),
@@ -452,6 +454,12 @@ def _read_projection(net, h) -> None:
             (fresh["h_cnt"] < 0).any() or (fresh["h_cnt"] > fresh["h_len"]).any() or \
             fresh["h_head"].shape != (n_pre,):
         raise FileFormatError(f"projection {proj.label!r}: trace history pointers are out of range")
+    if "wrun" in fresh:
+        arr = np.asarray(g["wrun"][()], np.float64) if "wrun" in g else None
+        if arr is None or arr.shape != fresh["wrun"].shape or not np.isfinite(arr).all():
+            raise FileFormatError(f"projection {proj.label!r}: plastic/wrun (the running weights "
+                                  "of a dendritic-delay STDP projection) is missing or invalid")
+        fresh["wrun"] = arr
     proj._pstate = fresh
     for c, name in enumerate(MASKS):
         if name in g:

@@ -38,8 +38,16 @@ def projection_state(proj, dt: float) -> dict:
     order = np.argsort(proj.post, kind="stable")
     col_ptr = np.zeros(n_post + 1, np.int64)
     np.cumsum(np.bincount(proj.post, minlength=n_post), out=col_ptr[1:])
+    extra = {}
+    if proj.synapse.delay_model == "dendritic":  # running weights (the kernel's ``wrun``)
+        if np.unique(d).shape[0] > 1:
+            raise ValueError(
+                f"STDP(delay_model='dendritic') needs one delay for the whole projection, got "
+                f"delays from {int(d.min())} to {int(d.max())} steps; make one projection per "
+                "delay, or use delay_model='axonal'")
+        extra["wrun"] = proj.weight.astype(np.float64)
     return dict(
-        **empty_traces(proj.pre, n_post, int(d.max(initial=1)), dt),
+        **empty_traces(proj.pre, n_post, int(d.max(initial=1)), dt), **extra,
         mod=np.array([1.0, 1.0, 1.0, 1.0]),
         col_ptr=col_ptr,
         col_pre=pre_idx[order].astype(np.int32),
@@ -135,11 +143,25 @@ def build(rt, plastic, dtype) -> tuple:
                                          np.ones(p.post.shape[0]) for p in plastic]))
         else:
             masks.append(np.ones(1))
-    # arrival ring: neurons presynaptic to a plastic projection, kept per step
+    # dendritic-delay projections: post spikes act 2 d steps late; running weights apart
+    dend = [p.synapse.delay_model == "dendritic" for p in plastic]
+    shift = np.array([2 * int(p._pstate["dl"][0]) if dn else 0 for p, dn in zip(plastic, dend)],
+                     np.int64)
+    if any(dend):
+        for p in plastic:  # axonal ones get an unused copy, so the array is one per synapse
+            p._pstate.setdefault("wrun", p._weight.astype(np.float64))
+        wrun = _cat_views(plastic, "wrun", w.dtype)
+    else:
+        wrun = np.zeros(1, w.dtype)
+    # spike ring: neurons presynaptic to a plastic projection (arrivals) and targets of a
+    # dendritic one (their delayed potentiation), kept per step
     watch = np.zeros(max(net.n_neurons, 1), np.bool_)
-    for p in plastic:
+    for p, sh in zip(plastic, shift):
         watch[p.pre.first:p.pre.first + p.pre.size] = True
-    dmax = max([int(p._pstate["dl"].max(initial=1)) for p in plastic] + [1])
+        if sh:
+            post = p.post_population
+            watch[post.first:post.first + post.size] = True
+    dmax = max([int(p._pstate["dl"].max(initial=1)) for p in plastic] + [1] + list(shift))
     ar_ids, ar_cnt = _arrival_ring(rt, dmax, int(watch.sum()))
     state = {k: _cat_views(plastic, k, dt_, inner) for k, dt_, inner in (
         ("h_step", np.int64, ()), ("h_x", np.float64, (2,)), ("h_head", np.int64, ()),
@@ -156,7 +178,7 @@ def build(rt, plastic, dtype) -> tuple:
         h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
         ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, astro_side=astro_side,
         syn_astro=syn_astro,
-        pmask=masks[0], dmask=masks[1])
+        pmask=masks[0], dmask=masks[1], shift=shift, wrun=wrun)
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
     return pl, ast

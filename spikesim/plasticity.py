@@ -247,12 +247,22 @@ class STDP:
         ``w_max`` and the amplitudes are for the magnitude, as sPyNNaker defines
         them for its positive inhibitory weights. In the kernel the window signs,
         the constant term and the bounds are mirrored (``[-w_max, -w_min]``).
+    delay_model : {"axonal", "dendritic"}
+        Where the synaptic delay ``d`` sits when spikes are paired. "axonal" (default,
+        Brian2 with a delayed ``pre`` pathway): a pair is timed ``t_post - (t_pre + d)``.
+        "dendritic" (NEST's ``stdp_synapse``, sPyNNaker, PyNN's default
+        ``dendritic_delay_fraction=1``): ``t_post + d - t_pre``, a pair with ``t_post + d =
+        t_pre`` changes nothing, and the weights a projection reports change only when a
+        presynaptic spike reaches the synapse (NEST and sPyNNaker update weights lazily,
+        at presynaptic spikes; the rule's running weights are kept apart and saved with
+        the network). Needs one delay for the whole projection and runs on one thread.
     """
 
     timing: object = None
     weight: object = None
     window: str = "hebbian"
     sign: int = 1
+    delay_model: str = "axonal"
 
     def __post_init__(self) -> None:
         for part, other in ((self.timing, self.weight), (self.weight, self.timing)):
@@ -269,6 +279,7 @@ class STDP:
             raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
                             f"MultiplicativeWeightDependence, got {self.weight!r}")
         V.choice("STDP.window", self.window, WINDOWS)
+        V.choice("STDP.delay_model", self.delay_model, ("axonal", "dendritic"))
         if isinstance(self.sign, bool) or self.sign not in (1, -1):
             raise ValueError(f"STDP.sign must be 1 or -1, got {self.sign!r}")
         if isinstance(self.timing, Vogels2011Rule):

@@ -187,6 +187,8 @@ class Projection:
         if self.plastic:
             check_bounds(new, self.synapse)
             self._weight[:] = new  # in place: the kernel holds a view
+            if "wrun" in self._pstate:  # dendritic delay: the running weights too
+                self._pstate["wrun"][:] = new
         else:
             self._weight = _compress(new.astype(net.dtype))
             net._runtime.invalidate()

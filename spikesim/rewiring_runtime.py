@@ -186,6 +186,9 @@ def add_rewiring(projection: Projection, rule) -> RewiringGroup:
     if projection._astro_link is not None or any(m is not None for m in projection._masks):
         raise NotImplementedError(f"rewiring of projection {projection.label!r}, which has an "
                                   "astrocyte link or modulation masks, is not available")
+    if projection.plastic and projection.synapse.delay_model == "dendritic":
+        raise NotImplementedError(f"rewiring of projection {projection.label!r}, whose STDP has "
+                                  "delay_model='dendritic', is not available (use 'axonal')")
     net = projection.pre.net
     post = projection.post_population
     dt = net.dt

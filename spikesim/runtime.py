@@ -296,6 +296,8 @@ class Runtime:
             return 1  # rewiring runs inside the one-thread loop only
         if self.use_plastic and self.net.weight_recorders:
             return 1  # weights are sampled inside the one-thread loop only
+        if any(j.plastic and j.synapse.delay_model == "dendritic" for j in self.net.projections):
+            return 1  # dendritic-delay STDP runs inside the one-thread loop only
         threads = self.net.threads
         if threads == "auto":
             if n < PARALLEL_MIN_NEURONS or not _parallel_ok():

@@ -75,3 +75,42 @@ def nalsm_astrocyte(counts, dt_over_tau, w_A, b_A, g, n_steps):
         A, w_A, b_A = A * g, w_A * g, b_A * g
         out[s] = A
     return out
+
+
+def stdp_weights_dendritic(pre_steps, post_steps, syn_pre, syn_post, d, w0, p, n_steps):
+    """Reported weights after every step, shape ``(n_steps, n_syn)``, of STDP with a
+    dendritic delay of ``d`` steps, written as NEST's ``stdp_synapse::send`` does it
+    (an independent formulation of the kernel's shifted one): nothing happens between
+    presynaptic spikes; at each emission ``u`` the postsynaptic spikes ``p`` with
+    ``t_last < p + d <= u`` are paired with the presynaptic spikes up to ``t_last``
+    (the previous emission) at ``p + d``, then ``u`` is paired with the postsynaptic
+    spikes ``p + d < u``. The result is what the synapse reports from step ``u + d`` on
+    (when the spike reaches the synapse in the kernel). ``p`` as for :func:`stdp_weights`.
+    """
+    w = np.array(w0, dtype=np.float64)
+    out = np.zeros((n_steps, w.shape[0]))
+    near = p["nearest"]
+    for k in range(w.shape[0]):
+        pre = np.sort(np.asarray(pre_steps[syn_pre[k]]))
+        post = np.sort(np.asarray(post_steps[syn_post[k]]))
+        t_last = None
+        for u in pre:
+            if u + d >= n_steps:
+                break
+            window = post[(post > t_last - d) & (post <= u - d)] if t_last is not None else []
+            for q in window:  # facilitation, in time order (none before the first spike)
+                r1 = _trace(pre[pre <= t_last], q + d, p["t1"], near)
+                o2 = _trace(post, q, p["t4"], near, strict=True)
+                w[k] = _apply(w[k], p["sgn_post"] * r1 * (p["A2p"] + p["A3p"] * o2), p)
+            o1 = _trace(post, u - d, p["t3"], near, strict=True)
+            r2 = _trace(pre, u, p["t2"], near, strict=True)
+            w[k] = _apply(w[k], p["sgn_pre"] * o1 * (p["A2m"] + p["A3m"] * r2), p)
+            if p.get("A0m", 0.0) != 0.0:
+                w[k] = _apply(w[k], -p["A0m"], p)
+            out[u + d:, k] = w[k]
+            t_last = u
+        if t_last is None:
+            out[:, k] = w[k]
+        else:
+            out[:pre[0] + d, k] = w0[k]
+    return out
