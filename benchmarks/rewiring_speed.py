@@ -34,7 +34,7 @@ def build():
 def _loop(n_steps, rw, spikes, cut, post, weight, delay, pj_syn, pj_w, pj_d):
     for t in range(n_steps):
         KR.rewire_step(t, rw, spikes, 0, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
-                       rw.slot_e, rw.slot_e)
+                       weight, rw.slot_e, rw.slot_e)
 
 
 def main():

@@ -230,7 +230,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                        cut, post, weight, delay, dyn)
         if rw is not None:
             rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
-                        rw.slot_e, rw.slot_e)
+                        weight, rw.slot_e, rw.slot_e)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
     return n_steps, n_spk, ev_pos
 

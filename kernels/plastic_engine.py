@@ -7,9 +7,9 @@ Per step ``t`` (compare :mod:`.engine`):
 2. neurons are updated and the step's spikes gathered, counted and recorded;
 3. postsynaptic spikes potentiate their incoming plastic synapses
    (:func:`.plasticity.potentiate`), presynaptic emissions enter the
-   trace histories (:func:`.plasticity.push_emissions`), and the postsynaptic
-   spikes that reach dendritic-delay synapses in step ``t + 1`` potentiate them
-   (:func:`.plasticity.potentiate_delayed`);
+   trace histories (:func:`.plasticity.push_emissions`); dendritic-delay synapses
+   are depressed and deliver at emission, and the postsynaptic spikes that reach
+   them in step ``t + 1`` potentiate them (:func:`.plasticity.potentiate_delayed`);
 4. static projections deliver as in :func:`.engine.run_chunk`;
 5. NALSM astrocytes integrate the step's spikes, modulators decay;
 6. state and weight recorders sample.
@@ -39,7 +39,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
     NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
     (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
-    Dendritic-delay projections (``pl.shift > 0``) need this one-thread loop.
+    Dendritic-delay projections (``pl.dendritic``) need this one-thread loop.
 
     Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
     ``rw``: synaptic rewiring (:class:`.rewiring.Rewiring`), or None (not compiled); its
@@ -48,14 +48,14 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     cap = spk_step.shape[0]
     n = S.shape[1]
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
-    yes = np.bool_(True)  # likewise: not Literal[bool]
+    yes, no = np.bool_(True), np.bool_(False)  # likewise: not Literal[bool]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay, zero)
+                         pj_syn, pj_d, cut, post, delay, zero, no)
         ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
                           het, fired, spikes, zero)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
@@ -63,6 +63,8 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay, ast.A)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
+        process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
+                         pj_syn, pj_d, cut, post, delay, zero, yes)  # dendritic: at emission
         potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
@@ -70,7 +72,8 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
         if rw is not None:
-            rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, pl.w,
+            plr = pl.wrun if pl.wrun.shape[0] == pl.w.shape[0] else pl.w
+            rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, pl.w, plr,
                         pl.col_pre, pl.col_syn)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         sample_weights(t, pl.w, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out)
@@ -121,7 +124,7 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
                            ast.A_prev)
             if not last:
                 process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
-                                 pj_row_off, pj_syn, pj_d, cut, post, delay, p)
+                                 pj_row_off, pj_syn, pj_d, cut, post, delay, p, no)
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
                                          part_spikes[p], zero)

@@ -15,17 +15,20 @@ step it is emitted. Within step ``s``:
    t_arrival = 0`` potentiates), then the postsynaptic traces jump.
 
 Dendritic delay (NEST's ``stdp_synapse``, sPyNNaker, PyNN's default
-``dendritic_delay_fraction = 1``; projection flag ``Plastic.shift = 2 d``, one delay
-``d`` per projection): the pair is timed ``t_post + d - t_pre`` instead of ``t_post -
-(t_pre + d)``. In the arrival frame above that is every postsynaptic spike of step ``p``
-acting at the synapse in step ``p + 2d``: its potentiation runs at the end of step
-``p + 2d - 1`` (:func:`potentiate_delayed`, with arrivals of steps ``< p + 2d``) and
-its trace record carries step ``p + 2d``, which arrivals of that very step do not see
+``dendritic_delay_fraction = 1``; projection flag ``Plastic.dendritic``): the pair is
+timed ``t_post + d - t_pre`` instead of ``t_post - (t_pre + d)``. In the arrival frame
+above, such a projection works in the emission frame instead: a presynaptic spike is
+depressed when it is emitted (end of step ``u``, :func:`process_arrivals` with
+``emitted``) and its new weight delivered into step ``u + d``; a postsynaptic spike of
+step ``p`` acts at its synapses of delay ``d`` in step ``p + d``: their potentiation runs
+at the end of step ``p + d - 1`` (:func:`potentiate_delayed`, with the emissions before
+``p + d``) and the trace record (one per target neuron and distinct delay of the
+projection) carries step ``p + d``, which emissions of that very step do not see
 (column 3 of ``po`` keeps ``o1`` just before the jump). A pre/post pair with ``t_post +
 d = t_pre`` therefore changes nothing, as in NEST. Such projections also keep their
 weights twice: ``wrun``, the running weights the rule updates, and ``w``, the weights as
-NEST and sPyNNaker report them, which change only when a presynaptic spike arrives
-(their weights are updated lazily, at presynaptic spikes).
+NEST and sPyNNaker report them, which change only at presynaptic spikes (they update
+weights lazily, when a presynaptic spike is processed).
 
 Traces are never stepped: each neuron keeps the trace value just after each
 of its recent spikes (a short history for presynaptic neurons, because a
@@ -36,7 +39,8 @@ exponential decay; Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459).
 Rules (Pfister & Gerstner 2006, J. Neurosci. 26:9673), with presynaptic traces
 ``r1`` (``tau_plus``), ``r2`` (``tau_x``) and postsynaptic traces ``o1``
 (``tau_minus``), ``o2`` (``tau_y``); each jumps by 1 at its neuron's spikes
-(all-to-all) or is set to 1 (nearest spike):
+(all-to-all) or is set to 1 (nearest spike; ``NEAREST = 2``, sPyNNaker's nearest pair, also
+lets only the first postsynaptic spike after a presynaptic arrival potentiate):
 
 .. math::
 
@@ -131,7 +135,8 @@ Plastic = namedtuple("Plastic", [
     "syn_astro",  # int32 (n_syn,): astrocyte (within that group) of each synapse, -1: none
     "pmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on potentiation
     "dmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on depression
-    "shift",     # int64 (nq,): 2 d for a dendritic-delay projection (delay d), 0 for axonal
+    "dendritic",  # int64 (nq,): 1 for a dendritic-delay projection (its po holds one record
+                  # per target neuron and distinct delay, delay-major), 0 for axonal
     "wrun",      # float (n_syn,) or (1,) when no projection is dendritic: running weights of
                  # the dendritic projections (``w`` then holds the reported ones)
 ])
@@ -185,6 +190,25 @@ def pre_trace(pl, q, i, u, c, strict):
             return pl.h_x[base + e, c] * decay(pl, q, c, u - te2)
         e = e - 1 if e > 0 else h_len - 1
     return 0.0
+
+
+@jit
+def last_emission(pl, q, i, u, strict):
+    """Step of the newest emission ``<= u`` (``< u`` if ``strict``) of presynaptic neuron
+    ``i`` of projection ``q``, or -1."""
+    hn = pl.hn_off[q] + i
+    te = np.int64(pl.h_last[hn, 0])
+    if te < 0 or te < u or (te == u and not strict):
+        return te
+    h_len = pl.h_len[q]
+    base = pl.h_off[q] + i * h_len
+    e = pl.h_head[hn]
+    for _ in range(pl.h_cnt[hn]):
+        te2 = pl.h_step[base + e]
+        if te2 < u or (te2 == u and not strict):
+            return te2
+        e = e - 1 if e > 0 else h_len - 1
+    return np.int64(-1)
 
 
 @jit
@@ -252,14 +276,20 @@ def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod
 
 @jit
 def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                     pj_syn, pj_d, cut, post, delay, part):
-    """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``.
+                     pj_syn, pj_d, cut, post, delay, part, emitted):
+    """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``
+    (``emitted`` False: the axonal projections, before the neurons are updated) or, for
+    the dendritic ones (``emitted`` True, after the step's emissions are pushed), every
+    synapse whose presynaptic neuron fired in step ``s``, delivered into step ``s + d``.
 
     Only the synapses ``cut[row, part]:cut[row, part + 1]`` of each row (the
     targets of one thread; ``part = 0`` with a two-column ``cut`` is all).
     """
     slot = s & slot_mask
     for q in range(pl.pj.shape[0]):
+        dendritic = pl.dendritic[q] != 0
+        if dendritic != emitted:
+            continue
         pj = pl.pj[q]
         par = pl.par[q]
         m_minus = pl.mod[q, 1]
@@ -285,11 +315,14 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         tab2 = pl.tab[4 * q + 2]
         rate2 = pl.rate[q, 2]
         w_q = pl.w[lo_syn:]
-        dendritic = pl.shift[q] > 0
         run_q = pl.wrun[lo_syn:] if dendritic else w_q  # the weights the rule updates
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
             d = pl.dl[di]
-            u = s - d
+            u = s - d  # the emission step
+            if dendritic:  # emitted now, delivered d later; this delay's postsynaptic records
+                po0 = pl.po_off[q] + (di - pl.dl_ptr[q]) * pl.n_post[q]
+                u = s
+                ring = buf[pj_rec[pj], (s + d) & slot_mask]
             if u < 0:
                 continue
             a_slot = u & (pl.ar_ids.shape[0] - 1)
@@ -409,9 +442,14 @@ def _potentiate_uniform_additive(u, strict, e0, e1, ncp, ncs, h_last, hn0, tab0,
 
 @jit
 def _potentiate_general(s, strict, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, amp, dd,
-                        uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q):
+                        uniform, pmasked, pm_q, g, sa_q, astro_A, par, w_q, pl, q, prev_post,
+                        only_d):
     """Inner loop of :func:`potentiate`: any delays, weight dependence, mask and astrocyte
-    group (``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if ``sa_q[k] >= 0``)."""
+    group (``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if ``sa_q[k] >= 0``).
+    ``NEAREST = 2`` (sPyNNaker's nearest pair): no potentiation when the postsynaptic
+    neuron's previous spike (``prev_post``, at the synapse) came after the synapse's last
+    presynaptic arrival. ``only_d >= 0``: the synapses of that delay only."""
+    first_only = par[NEAREST] == 2.0
     for e in range(e0, e1):
         if e + AHEAD < e1:
             prefetch_read(h_last, hn0 + ncp[e + AHEAD])
@@ -419,11 +457,18 @@ def _potentiate_general(s, strict, e0, e1, ncp, ncs, h_last, hn0, tab0, rate0, a
         i = ncp[e]
         k = ncs[e]
         d = dd[0] if uniform else dd[k]
+        if only_d >= 0 and d != only_d:
+            continue
         u = s - d
         r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0, strict)
         if r1 < 0.0:
             r1 = pre_trace(pl, q, np.int64(i), u, np.int64(0), strict)
         if r1 == 0.0:
+            continue
+        # the previous post spike and the latest pre spike, both as the synapse sees them
+        # (axonal: pre at arrival; dendritic, ``strict``: pre at emission, post at p + d)
+        if first_only and prev_post > last_emission(pl, q, np.int64(i), u, strict) + (
+                0 if strict else d):
             continue
         a = amp * r1
         if pmasked:
@@ -453,15 +498,17 @@ def _next_in(spikes, m, ns, lo, hi):
 
 
 @jit
-def _post_spike(s, dendritic, j, q, pl, pj_post_lo, pj_d, delay, astro_A):
+def _post_spike(s, s_pre, dendritic, j, q, pl, pj_post_lo, pj_d, delay, astro_A, di):
     """A postsynaptic spike of target ``j`` of projection ``q`` that acts at its synapses in
-    step ``s``: potentiate them (delay ``d``: presynaptic traces at step ``s - d``, of the
-    emissions up to it; dendritic: before it), then jump the traces, recorded at ``s``."""
+    step ``s``: potentiate them (delay ``d``: presynaptic traces at step ``s_pre - d``, of
+    the emissions up to it; dendritic: before it, and only the synapses of the ``di``-th
+    distinct delay, whose trace record it is), then jump the traces, recorded at ``s``."""
     pj = pl.pj[q]
     par = pl.par[q]
     triplet = par[TRIPLET] != 0.0
     dd = delay[pj_d[pj]:pj_d[pj + 1]]
     uniform = dd.shape[0] == 1
+    only_d = pl.dl[pl.dl_ptr[q] + di] if dendritic and not uniform else np.int64(-1)
     lo_syn = pl.syn_lo[q]
     cbase = pl.col_off[q]
     hn0 = pl.hn_off[q]
@@ -474,20 +521,20 @@ def _post_spike(s, dendritic, j, q, pl, pj_post_lo, pj_d, delay, astro_A):
     pm_q = pl.pmask[lo_syn:] if pmasked else pl.pmask
     g = pl.astro[q] if pl.astro_side[q] & 2 else -1  # astrocyte group on the potentiation
     po = pl.po
-    slot = pl.po_off[q] + j
+    slot = pl.po_off[q] + di * pl.n_post[q] + j
     o2 = post_trace(pl, q, slot, s, np.int64(2)) if triplet else 0.0
     amp = par[SGN_POST] * (par[A2P] + par[A3P] * o2) * pl.mod[q, 0]
     e0 = pl.col_ptr[cbase + j]
     e1 = pl.col_ptr[cbase + j + 1]
-    if uniform and par[WDEP] == 0.0 and not pmasked and g < 0:
+    if uniform and par[WDEP] == 0.0 and not pmasked and g < 0 and par[NEAREST] != 2.0:
         # the common case (one delay, additive bounds, no mask), kept lean
-        _potentiate_uniform_additive(s - dd[0], dendritic, e0, e1, ncp, ncs, pl.h_last, hn0,
+        _potentiate_uniform_additive(s_pre - dd[0], dendritic, e0, e1, ncp, ncs, pl.h_last, hn0,
                                      tab0, rate0, amp, par[SCALE], par[WMIN], par[WMAX], w_q, pl,
                                      q)
     else:
-        _potentiate_general(s, dendritic, e0, e1, ncp, ncs, pl.h_last, hn0, tab0, rate0, amp, dd,
+        _potentiate_general(s_pre, dendritic, e0, e1, ncp, ncs, pl.h_last, hn0, tab0, rate0, amp, dd,
                             uniform, pmasked, pm_q, g, pl.syn_astro[lo_syn:], astro_A, par, w_q,
-                            pl, q)
+                            pl, q, np.int64(po[slot, 0]), only_d)
     # then the postsynaptic traces jump
     o1b = post_trace(pl, q, slot, s, np.int64(1))
     o2n = post_trace(pl, q, slot, s, np.int64(2))
@@ -515,7 +562,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
     """
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
     for q in range(pl.pj.shape[0]):
-        if pl.shift[q] > 0:
+        if pl.dendritic[q] != 0:
             continue
         lo_syn = pl.syn_lo[q]
         cbase = pl.col_off[q]
@@ -537,29 +584,34 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
                 jn = spikes[m] - plo
                 _prefetch_row_start(col_ptr[cbase + jn], col_ptr[cbase + jn + 1], ncp, ncs,
                                     pl.h_last, hn0, w_q)
-            _post_spike(s, False, j, q, pl, pj_post_lo, pj_d, delay, astro_A)
+            _post_spike(s, s, False, j, q, pl, pj_post_lo, pj_d, delay, astro_A, np.int64(0))
 
 
 @jit
 def potentiate_delayed(s, pl, pj_post_lo, pj_d, delay, astro_A):
-    """End of step ``s``, dendritic projections (``shift = 2 d``): the postsynaptic spikes
-    ``p = s + 1 - 2 d`` (from the spike ring, filled by :func:`push_emissions`) act at
-    their synapses in step ``s + 1``. Their potentiation pairs them with the emissions
-    before ``p + d`` (timed at ``p + d``, as NEST's ``t_post + d - t_pre``) and lands before
-    the arrivals of step ``s + 1`` are depressed and delivered; their trace record carries
+    """End of step ``s``, dendritic projections: the postsynaptic spikes of step ``p = s + 1
+    - d`` (from the spike ring, filled by :func:`push_emissions`) act at their synapses
+    of delay ``d`` in step ``s + 1``. Their potentiation pairs them with the emissions
+    before ``p + d = s + 1`` (timed at ``s + 1``, as NEST's ``t_post + d - t_pre``), after the
+    emissions of step ``s`` were depressed; their trace record for that delay carries
     step ``s + 1``."""
     n_slots = pl.ar_ids.shape[0]
     for q in range(pl.pj.shape[0]):
-        src = s + 1 - pl.shift[q]
-        if pl.shift[q] == 0 or src < 0:
+        if pl.dendritic[q] == 0:
             continue
         plo = pj_post_lo[pl.pj[q]]
         phi = plo + pl.n_post[q]
-        a_slot = src & (n_slots - 1)
-        for m in range(pl.ar_cnt[a_slot]):
-            i = pl.ar_ids[a_slot, m]
-            if i >= plo and i < phi:
-                _post_spike(s + 1, True, i - plo, q, pl, pj_post_lo, pj_d, delay, astro_A)
+        for di in range(pl.dl_ptr[q + 1] - pl.dl_ptr[q]):
+            d = pl.dl[pl.dl_ptr[q] + di]
+            src = s + 1 - d
+            if src < 0:
+                continue
+            a_slot = src & (n_slots - 1)
+            for m in range(pl.ar_cnt[a_slot]):
+                i = pl.ar_ids[a_slot, m]
+                if i >= plo and i < phi:
+                    _post_spike(s + 1, s + 1 + d, True, i - plo, q, pl, pj_post_lo, pj_d, delay,
+                                astro_A, np.int64(di))
 
 
 @jit

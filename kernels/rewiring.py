@@ -186,7 +186,7 @@ def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner
               e_pj, e_pre_lo, e_n_pre, e_row, e_nact_lo, e_ss_lo, e_w_init, e_thresh, e_pdep,
               e_ppot, e_tab_lo, e_tab_n, e_gx, e_gy, e_plastic, e_wbase, e_colbase, e_trash,
               e_dvar, nact, syn_slot, slot_e, slot_i, slot_k, tab, r_lo, r_hi, r_e, pool,
-              cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn):
+              cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, plr, col_pre, col_syn):
     """``n_att`` attempts of group ``g`` (the module docstring's steps 1-3), over plain arrays
     (a namedtuple field read in the loop would cost a reference count each). Returns the
     random-number counter after them; ``st`` (the group's stats row) is updated."""
@@ -228,6 +228,7 @@ def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner
                 post[base + k] = post[base + last]
                 if plastic:
                     plw[wb + k] = plw[wb + last]
+                    plr[wb + k] = plr[wb + last]
                 else:
                     weight[wb + k] = weight[wb + last]
                 if e_dvar[e] != 0:
@@ -241,6 +242,7 @@ def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner
             post[base + last] = 0
             if plastic:
                 plw[wb + last] = 0.0
+                plr[wb + last] = 0.0
             else:
                 weight[wb + last] = 0.0
             nact[na] -= 1
@@ -302,6 +304,7 @@ def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner
         post[base + k] = j
         if e_plastic[e] != 0:
             plw[e_wbase[e] + k] = e_w_init[e]
+            plr[e_wbase[e] + k] = e_w_init[e]
             col_syn[e_colbase[e] + ls] = k
             col_pre[e_colbase[e] + ls] = i
         else:
@@ -319,12 +322,14 @@ def _attempts(g, n_att, n_pool, seed, count, st, n_post, s_max, replace, partner
 
 
 @jit
-def rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre,
-                col_syn):
+def rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, plr,
+                col_pre, col_syn):
     """The rewiring attempts due at the end of step ``t``; ``spikes[:ns]`` are the step's spikes.
 
-    ``plw``, ``col_pre``, ``col_syn``: the plastic weights and column index
-    (any arrays of the right types when no structural projection is plastic).
+    ``plw``, ``col_pre``, ``col_syn``: the plastic weights and column index (any arrays of
+    the right types when no structural projection is plastic); ``plr``: the running
+    weights of dendritic-delay STDP (:mod:`.plasticity`), laid out as ``plw``, or ``plw``
+    itself. Eliminations read the reported weights ``plw``.
     """
     for g in range(rw.g_seed.shape[0]):
         n_att = rw.g_fast[g]
@@ -343,4 +348,4 @@ def rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d,
             rw.e_thresh, rw.e_pdep, rw.e_ppot, rw.e_tab_lo, rw.e_tab_n, rw.e_gx, rw.e_gy,
             rw.e_plastic, rw.e_wbase, rw.e_colbase, rw.e_trash, rw.e_dvar, rw.nact, rw.syn_slot,
             rw.slot_e, rw.slot_i, rw.slot_k, rw.tab, rw.r_lo, rw.r_hi, rw.r_e, rw.pool,
-            cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, col_pre, col_syn)
+            cut, post, weight, delay, pj_syn, pj_w, pj_d, plw, plr, col_pre, col_syn)

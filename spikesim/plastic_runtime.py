@@ -13,9 +13,10 @@ from .kernels import plasticity as KP
 
 
 def empty_traces(pre, n_post: int, max_delay: int, dt: float) -> dict:
-    """Empty trace histories of a plastic projection from ``pre`` onto ``n_post`` neurons:
+    """Empty trace histories of a plastic projection from ``pre`` onto ``n_post`` records:
     each presynaptic neuron keeps the traces of its spikes of the last ``max_delay`` steps
-    (at most one spike per refractory period plus one step), and every neuron its last one."""
+    (at most one spike per refractory period plus one step), and every postsynaptic record
+    its last one (one per target neuron; dendritic delay: per target and distinct delay)."""
     n_pre = pre.size
     ref = int(np.min(pre.refractory_steps(dt), initial=0))
     h_len = int(max_delay) // (ref + 1) + 2
@@ -39,15 +40,12 @@ def projection_state(proj, dt: float) -> dict:
     col_ptr = np.zeros(n_post + 1, np.int64)
     np.cumsum(np.bincount(proj.post, minlength=n_post), out=col_ptr[1:])
     extra = {}
+    n_rec = n_post
     if proj.synapse.delay_model == "dendritic":  # running weights (the kernel's ``wrun``)
-        if np.unique(d).shape[0] > 1:
-            raise ValueError(
-                f"STDP(delay_model='dendritic') needs one delay for the whole projection, got "
-                f"delays from {int(d.min())} to {int(d.max())} steps; make one projection per "
-                "delay, or use delay_model='axonal'")
         extra["wrun"] = proj.weight.astype(np.float64)
+        n_rec = n_post * max(np.unique(d).shape[0], 1)  # a trace record per distinct delay
     return dict(
-        **empty_traces(proj.pre, n_post, int(d.max(initial=1)), dt), **extra,
+        **empty_traces(proj.pre, n_rec, int(d.max(initial=1)), dt), **extra,
         mod=np.array([1.0, 1.0, 1.0, 1.0]),
         col_ptr=col_ptr,
         col_pre=pre_idx[order].astype(np.int32),
@@ -69,7 +67,8 @@ def kernel_par(syn) -> np.ndarray:
     row[KP.SCALE] = kp.get("scale", wd.scale)  # Vogels2011Rule: eta is a weight change
     row[KP.SGN_POST], row[KP.SGN_PRE] = kp.get("signs", WINDOW_SIGNS[syn.window])
     row[KP.WDEP] = 0.0 if isinstance(wd, AdditiveWeightDependence) else 1.0
-    row[KP.NEAREST] = 1.0 if getattr(syn.timing, "interaction", "all_to_all") == "nearest" else 0.0
+    row[KP.NEAREST] = {"nearest": 1.0, "nearest_first": 2.0}.get(
+        getattr(syn.timing, "interaction", "all_to_all"), 0.0)
     row[KP.TRIPLET] = 1.0 if kp["triplet"] else 0.0
     row[KP.A0M] = kp.get("A0_minus", 0.0)  # constant depression per arrival (Vogels 2011)
     if syn.sign == -1:  # the rule acts on -w: mirror the changes and the bounds
@@ -114,7 +113,8 @@ def build(rt, plastic, dtype) -> tuple:
         np.zeros(0, np.int64)
     hn_off = np.zeros(nq + 1, np.int64)
     np.cumsum(n_pre, out=hn_off[1:])
-    po_off = np.concatenate([[0], np.cumsum(n_post)[:-1]]).astype(np.int64) if nq else \
+    n_rec = np.array([p._pstate["po"].shape[0] for p in plastic], np.int64)
+    po_off = np.concatenate([[0], np.cumsum(n_rec)[:-1]]).astype(np.int64) if nq else \
         np.zeros(0, np.int64)
     col_off = np.concatenate([[0], np.cumsum(n_post + 1)[:-1]]).astype(np.int64) if nq else \
         np.zeros(0, np.int64)
@@ -144,10 +144,8 @@ def build(rt, plastic, dtype) -> tuple:
         else:
             masks.append(np.ones(1))
     # dendritic-delay projections: post spikes act 2 d steps late; running weights apart
-    dend = [p.synapse.delay_model == "dendritic" for p in plastic]
-    shift = np.array([2 * int(p._pstate["dl"][0]) if dn else 0 for p, dn in zip(plastic, dend)],
-                     np.int64)
-    if any(dend):
+    dend = np.array([p.synapse.delay_model == "dendritic" for p in plastic], np.int64)
+    if dend.any():
         for p in plastic:  # axonal ones get an unused copy, so the array is one per synapse
             p._pstate.setdefault("wrun", p._weight.astype(np.float64))
         wrun = _cat_views(plastic, "wrun", w.dtype)
@@ -156,12 +154,12 @@ def build(rt, plastic, dtype) -> tuple:
     # spike ring: neurons presynaptic to a plastic projection (arrivals) and targets of a
     # dendritic one (their delayed potentiation), kept per step
     watch = np.zeros(max(net.n_neurons, 1), np.bool_)
-    for p, sh in zip(plastic, shift):
+    for p, dn in zip(plastic, dend):
         watch[p.pre.first:p.pre.first + p.pre.size] = True
-        if sh:
+        if dn:
             post = p.post_population
             watch[post.first:post.first + post.size] = True
-    dmax = max([int(p._pstate["dl"].max(initial=1)) for p in plastic] + [1] + list(shift))
+    dmax = max([int(p._pstate["dl"].max(initial=1)) for p in plastic] + [1])
     ar_ids, ar_cnt = _arrival_ring(rt, dmax, int(watch.sum()))
     state = {k: _cat_views(plastic, k, dt_, inner) for k, dt_, inner in (
         ("h_step", np.int64, ()), ("h_x", np.float64, (2,)), ("h_head", np.int64, ()),
@@ -178,7 +176,7 @@ def build(rt, plastic, dtype) -> tuple:
         h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
         ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, astro_side=astro_side,
         syn_astro=syn_astro,
-        pmask=masks[0], dmask=masks[1], shift=shift, wrun=wrun)
+        pmask=masks[0], dmask=masks[1], dendritic=dend, wrun=wrun)
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
     return pl, ast

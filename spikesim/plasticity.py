@@ -48,9 +48,13 @@ class SpikePairRule:
         Trace time constants, ms (> 0).
     A_plus, A_minus : float
         Amplitudes (>= 0); see the module notes on their scale.
-    interaction : {"all_to_all", "nearest"}
+    interaction : {"all_to_all", "nearest", "nearest_first"}
         All spike pairs interact (traces add), or only nearest neighbours
-        (traces are reset to 1 at each spike).
+        (traces are reset to 1 at each spike: each spike pairs with the other
+        neuron's latest one). "nearest_first" is sPyNNaker's ``SpikeNearestPairRule``
+        (its ``timing_nearest_pair_impl.h``): as "nearest", except that a postsynaptic
+        spike potentiates only if it is the first since the presynaptic spike reached
+        the synapse.
     """
 
     tau_plus: float = 20.0
@@ -64,7 +68,7 @@ class SpikePairRule:
             V.positive_scalar(f"SpikePairRule.{name}", getattr(self, name))
         for name in ("A_plus", "A_minus"):
             V.non_negative_scalar(f"SpikePairRule.{name}", getattr(self, name))
-        V.choice("SpikePairRule.interaction", self.interaction, INTERACTIONS)
+        V.choice("SpikePairRule.interaction", self.interaction, INTERACTIONS + ("nearest_first",))
 
     def kernel_params(self) -> dict:
         return dict(A2_plus=self.A_plus, A3_plus=0.0, A2_minus=self.A_minus, A3_minus=0.0,
@@ -255,7 +259,8 @@ class STDP:
         t_pre`` changes nothing, and the weights a projection reports change only when a
         presynaptic spike reaches the synapse (NEST and sPyNNaker update weights lazily,
         at presynaptic spikes; the rule's running weights are kept apart and saved with
-        the network). Needs one delay for the whole projection and runs on one thread.
+        the network). Runs on one thread; costs a postsynaptic trace record per target
+        neuron and distinct delay, and a second weight per synapse.
     """
 
     timing: object = None

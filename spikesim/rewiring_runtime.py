@@ -186,9 +186,6 @@ def add_rewiring(projection: Projection, rule) -> RewiringGroup:
     if projection._astro_link is not None or any(m is not None for m in projection._masks):
         raise NotImplementedError(f"rewiring of projection {projection.label!r}, which has an "
                                   "astrocyte link or modulation masks, is not available")
-    if projection.plastic and projection.synapse.delay_model == "dendritic":
-        raise NotImplementedError(f"rewiring of projection {projection.label!r}, whose STDP has "
-                                  "delay_model='dendritic', is not available (use 'axonal')")
     net = projection.pre.net
     post = projection.post_population
     dt = net.dt
@@ -290,8 +287,14 @@ def _plastic_state(proj, post, pos, pre_idx, syn_slot, delay, m, n_post, s_max, 
     col_syn = np.full(m, trash, np.int32)
     col_syn[syn_slot[pos]] = pos
     col_pre[syn_slot[pos]] = pre_idx
+    extra = {}
+    n_rec = n_post
+    if "wrun" in old:  # dendritic-delay STDP: the running weights, laid out as the weights,
+        extra["wrun"] = np.zeros(m)  # and a postsynaptic trace record per distinct delay
+        extra["wrun"][pos] = old["wrun"]
+        n_rec = n_post * dl.shape[0]
     return dict(
-        **empty_traces(proj.pre, n_post, int(dl.max()), proj.pre.net.dt),
+        **empty_traces(proj.pre, n_rec, int(dl.max()), proj.pre.net.dt), **extra,
         mod=np.array(old["mod"], np.float64),
         col_ptr=(np.arange(n_post + 1, dtype=np.int64) * s_max),
         col_pre=col_pre,

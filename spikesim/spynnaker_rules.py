@@ -5,13 +5,13 @@ existing spikesim rule: :class:`spikesim.STDP` replaces it by that rule (and
 weight dependence) when it is built, so ``STDP(...).timing`` is the spikesim
 rule and the kernel, files and exporters see nothing new.
 
-============================================  =============================================
+============================================  ==============================================
 sPyNNaker (``spynnaker.pyNN.extra_models``)   spikesim
-============================================  =============================================
-``SpikeNearestPairRule``                      ``SpikePairRule(interaction="nearest")``
+============================================  ==============================================
+``SpikeNearestPairRule``                      ``SpikePairRule(interaction="nearest_first")``
 ``PfisterSpikeTriplet`` +                     ``TripletRule`` (all-to-all) +
 ``WeightDependenceAdditiveTriplet``           ``AdditiveWeightDependence(absolute=False)``
-============================================  =============================================
+============================================  ==============================================
 
 As in sPyNNaker, ``PfisterSpikeTriplet`` (two weight terms) goes with
 ``WeightDependenceAdditiveTriplet`` only, and that weight dependence with it only.
@@ -32,8 +32,10 @@ class SpikeNearestPairRule:
 
     Pair STDP where each spike pairs with the nearest earlier spike of the other
     neuron only (Song, Miller & Abbott 2000 window; nearest-spike interaction as
-    in Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459). Maps one to one
-    onto ``SpikePairRule(tau_plus, tau_minus, A_plus, A_minus, interaction="nearest")``;
+    in Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459), and a postsynaptic
+    spike potentiates only if it is the first since the presynaptic one (sPyNNaker's
+    ``timing_nearest_pair_impl.h``). Maps one to one
+    onto ``SpikePairRule(tau_plus, tau_minus, A_plus, A_minus, interaction="nearest_first")``;
     the amplitudes are scaled by the weight dependence it is used with, as for
     :class:`spikesim.SpikePairRule`.
 
@@ -53,7 +55,8 @@ class SpikeNearestPairRule:
         """The equivalent :class:`spikesim.SpikePairRule`."""
         try:
             return SpikePairRule(tau_plus=self.tau_plus, tau_minus=self.tau_minus,
-                                 A_plus=self.A_plus, A_minus=self.A_minus, interaction="nearest")
+                                 A_plus=self.A_plus, A_minus=self.A_minus,
+                                 interaction="nearest_first")
         except ValueError as exc:
             raise ValueError(str(exc).replace("SpikePairRule.", "SpikeNearestPairRule.")) from None
 

@@ -174,7 +174,8 @@ def test_last_neuron_selection_matches_twin_on_given_spikes(replace, buf):
     for t in range(800):
         spikes = rng.permutation(n)[:rng.integers(0, 12)].astype(np.int64)
         KR.rewire_step(t, rw, spikes, spikes.shape[0], rt.cut, rt.post, rt.weight, rt.delay,
-                       rt.pj_syn, rt.pj_w, rt.pj_d, rt.weight, rw.slot_e, rw.slot_e)
+                       rt.pj_syn, rt.pj_w, rt.pj_d, rt.weight, rt.weight,
+                       rw.slot_e, rw.slot_e)
         twin.step(t, spikes.tolist())
     assert_same(group, twin)
     st = group.stats

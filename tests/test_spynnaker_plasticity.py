@@ -10,7 +10,6 @@ from pyNN import errors
 import spikesim as ss
 import spikesim.pynn.spynnaker as sim
 
-pytestmark = pytest.mark.filterwarnings("ignore:spikesim computes STDP with an axonal delay")
 
 
 @pytest.fixture
@@ -43,33 +42,36 @@ def test_rules_map_onto_spikesim_rules_with_spynnakers_scalings(fresh):
     assert _part_synapse(tr) == ss.STDP(
         ss.TripletRule(tau_plus=16.8, tau_minus=33.7, tau_x=101.0, tau_y=125.0, A2_plus=5e-3,
                        A3_plus=6e-3, A2_minus=7e-3, A3_minus=2e-4, interaction="all_to_all"),
-        ss.AdditiveWeightDependence(0.0, 0.02, absolute=False))
+        ss.AdditiveWeightDependence(0.0, 0.02, absolute=False), delay_model="dendritic")
     nn = project(sim.extra_models.SpikeNearestPairRule(tau_plus=15.0, tau_minus=25.0,
                                                        A_plus=1e-3, A_minus=2e-3),
                  sim.AdditiveWeightDependence(w_min=0.0, w_max=0.05))
     assert _part_synapse(nn) == ss.STDP(
-        ss.SpikePairRule(15.0, 25.0, 1e-3, 2e-3, interaction="nearest"),
-        ss.AdditiveWeightDependence(0.0, 0.05, absolute=True))
+        ss.SpikePairRule(15.0, 25.0, 1e-3, 2e-3, interaction="nearest_first"),
+        ss.AdditiveWeightDependence(0.0, 0.05, absolute=True), delay_model="dendritic")
     vo = project(sim.extra_models.Vogels2011Rule(alpha=0.12, tau=20.0, A_plus=1e-3),
                  sim.AdditiveWeightDependence(w_min=0.0, w_max=0.05))
     rule = _part_synapse(vo).timing
     assert rule.tau == 20.0 and rule.eta == 1e-3 and rule.alpha == pytest.approx(0.12)
 
 
-def _vogels_expected(pre_arrivals, post_spikes, w0, A, alpha, tau, w_max):
-    """sPyNNaker/NEST Vogels 2011 over given arrival and postsynaptic spike steps (dt = 1 ms):
-    at an arrival ``w += A (o1 - alpha)`` with the postsynaptic trace of earlier steps, at a
-    postsynaptic spike ``w += A r1`` with the arrivals up to and including that step."""
-    events = sorted([(t, 0) for t in pre_arrivals] + [(t, 1) for t in post_spikes])
-    w = w0
-    for t, kind in events:
-        if kind == 0:
-            o1 = sum(np.exp(-(t - p) / tau) for p in post_spikes if p < t)
-            w = min(max(w + A * o1, 0.0), w_max)
-            w = min(max(w - A * alpha, 0.0), w_max)
-        else:
-            r1 = sum(np.exp(-(t - a) / tau) for a in pre_arrivals if a <= t)
-            w = min(max(w + A * r1, 0.0), w_max)
+def _vogels_expected(pre_emissions, post_spikes, w0, A, alpha, tau, w_max, d=1.0):
+    """NEST's ``vogels_sprekeler_synapse::send`` (and sPyNNaker's dendritic-delay rule) over
+    given presynaptic emission and postsynaptic spike times (ms; dt = 1 ms), as a synapse
+    reports it after the last presynaptic spike: at each emission ``e``, first ``w += A r1``
+    for every postsynaptic spike ``p`` with ``e_last < p + d <= e`` (``r1`` of the emissions
+    up to ``e_last`` at ``p + d``), then ``w += A (o1 - alpha)`` with the postsynaptic
+    spikes ``p + d < e``; every step bounded."""
+    clip = lambda w: min(max(w, 0.0), w_max)  # noqa: E731
+    w, last = w0, None
+    for e in pre_emissions:
+        if last is not None:
+            for q in [q for q in post_spikes if last < q + d <= e]:
+                w = clip(w + A * sum(np.exp(-(q + d - x) / tau) for x in pre_emissions if x <= last))
+        o1 = sum(np.exp(-(e - q - d) / tau) for q in post_spikes if q + d < e)
+        w = clip(w + A * o1)
+        w = clip(w - A * alpha)
+        last = e
     return w
 
 
@@ -93,8 +95,7 @@ def test_vogels_on_inhibitory_current_synapses_learns_the_magnitude(fresh):
     sim.run(100.0)
     post_spikes = np.asarray(post.get_data().segments[0].spiketrains[0].magnitude)
     assert 3 <= post_spikes.size
-    arrivals = [t + 1.0 for t in pre_times]
-    expected = _vogels_expected(arrivals, list(post_spikes), w0, A, alpha, tau, 1.0)
+    expected = _vogels_expected(pre_times, list(post_spikes), w0, A, alpha, tau, 1.0)
     got = float(prj.get("weight", format="list")[0][2])
     assert got == pytest.approx(expected, rel=1e-5)
     assert float(np.asarray(prj._parts[0].weight)[0]) == pytest.approx(-expected, rel=1e-5)

@@ -24,11 +24,11 @@ def _weights(syn, seed=4):
     return np.concatenate([p1.weight, p2.weight]), w0
 
 
-def test_spike_nearest_pair_rule_is_spikesim_nearest_pair():
+def test_spike_nearest_pair_rule_is_spikesim_nearest_first_pair():
     alias = SpikeNearestPairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.05, A_minus=0.06)
     wd = ss.AdditiveWeightDependence(0.0, 1.0)
     got, w0 = _weights(ss.STDP(alias, wd))
-    want, _ = _weights(ss.STDP(ss.SpikePairRule(15.0, 25.0, 0.05, 0.06, interaction="nearest"), wd))
+    want, _ = _weights(ss.STDP(ss.SpikePairRule(15.0, 25.0, 0.05, 0.06, interaction="nearest_first"), wd))
     np.testing.assert_array_equal(got, want)
     assert np.ptp(got) > 0.05
     all_to_all, _ = _weights(ss.STDP(ss.SpikePairRule(15.0, 25.0, 0.05, 0.06), wd))
@@ -37,7 +37,7 @@ def test_spike_nearest_pair_rule_is_spikesim_nearest_pair():
     wm = ss.MultiplicativeWeightDependence(0.0, 1.0)
     np.testing.assert_array_equal(
         _weights(ss.STDP(alias, wm))[0],
-        _weights(ss.STDP(ss.SpikePairRule(15.0, 25.0, 0.05, 0.06, interaction="nearest"), wm))[0])
+        _weights(ss.STDP(ss.SpikePairRule(15.0, 25.0, 0.05, 0.06, interaction="nearest_first"), wm))[0])
 
 
 def test_pfister_spike_triplet_is_spikesim_triplet_rule():

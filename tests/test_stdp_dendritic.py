@@ -30,13 +30,18 @@ def _net(seed, syn, d_steps, n_pre=8, n_post=6):
     ("triplet", "all_to_all", "add", "hebbian", 3),
     ("triplet", "nearest", "mult", "anti_hebbian", 10),
     ("pair", "all_to_all", "mult", "symmetric", 2),
+    ("pair", "all_to_all", "add", "hebbian", "1-14"),  # one delay per synapse
+    ("triplet", "all_to_all", "mult", "hebbian", "1-14"),
 ])
 def test_dendritic_kernel_matches_nest_algorithm(kind, interaction, wdep, window, d_steps):
     seed = zlib.crc32(f"d{kind}{interaction}{wdep}{window}{d_steps}".encode()) % 1000
     rng = np.random.default_rng(seed)
     base = _rule(kind, interaction, wdep, window, rng)
     syn = ss.STDP(base.timing, base.weight, window=window, delay_model="dendritic")
+    if d_steps == "1-14":  # a dense (n_pre, n_post) matrix of delays
+        d_steps = np.random.default_rng(seed).integers(1, 15, size=(8, 6))
     net, pre, post, proj = _net(seed, syn, d_steps)
+    d_steps = proj.delay.astype(np.int64)
     rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
     wr = net.record_weights(proj)
     n_steps = 3000
@@ -50,9 +55,39 @@ def test_dendritic_kernel_matches_nest_algorithm(kind, interaction, wdep, window
     np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(proj.weight, want[-1], rtol=1e-10, atol=1e-12)
     # the axonal convention gives other weights on the same spikes
-    axonal = ref.stdp_weights(tp, tq, syn_pre, syn_post, np.full(proj.n_synapses, d_steps), w0,
-                              _ref_params(syn, DT), n_steps)
+    axonal = ref.stdp_weights(tp, tq, syn_pre, syn_post, d_steps, w0, _ref_params(syn, DT),
+                              n_steps)
     assert np.abs(axonal[-1] - want[-1]).max() > 1e-6
+
+
+@pytest.mark.parametrize("delay_model", ["axonal", "dendritic"])
+def test_nearest_first_matches_twin(delay_model):
+    """sPyNNaker's nearest pair (``interaction="nearest_first"``): only the first
+    postsynaptic spike after a presynaptic arrival potentiates; both conventions."""
+    rule = ss.SpikePairRule(tau_plus=12.0, tau_minus=25.0, A_plus=0.08, A_minus=0.05,
+                            interaction="nearest_first")
+    syn = ss.STDP(rule, ss.AdditiveWeightDependence(0.0, 1.0), delay_model=delay_model)
+    d_steps = 6
+    net, pre, post, proj = _net(21, syn, d_steps)
+    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
+    wr = net.record_weights(proj)
+    n_steps = 3000
+    net.run(n_steps * DT)
+    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
+    i, j = proj.connections()
+    w0 = np.full(proj.n_synapses, 0.5)
+    par = dict(_ref_params(ss.STDP(ss.SpikePairRule(12.0, 25.0, 0.08, 0.05, "nearest"),
+                                   syn.weight), DT), first_post=True)
+    if delay_model == "axonal":
+        want = ref.stdp_weights(tp, tq, i, j, np.full(proj.n_synapses, d_steps), w0, par, n_steps)
+    else:
+        want = ref.stdp_weights_dendritic(tp, tq, i, j, d_steps, w0, par, n_steps)
+    np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
+    plain = dict(par, first_post=False)  # the restriction matters on these trains
+    other = (ref.stdp_weights(tp, tq, i, j, np.full(proj.n_synapses, d_steps), w0, plain, n_steps)
+             if delay_model == "axonal" else
+             ref.stdp_weights_dendritic(tp, tq, i, j, d_steps, w0, plain, n_steps))
+    assert np.abs(other[-1] - want[-1]).max() > 1e-3
 
 
 def test_tie_changes_nothing_and_weights_are_lazy():
@@ -89,9 +124,8 @@ def test_dendritic_refusals():
     b = net.add_population(4, ss.IF_curr_exp())
     syn = ss.STDP(ss.SpikePairRule(20.0, 20.0, 0.01, 0.01), ss.AdditiveWeightDependence(0.0, 1.0),
                   delay_model="dendritic")
-    with pytest.raises(ValueError, match="one delay for the whole projection, got delays from 1 to 3"):
-        net.connect(a, b, ss.OneToOne(), weight=0.5, delay=np.array([0.1, 0.2, 0.3, 0.1]),
-                    synapse=syn)
+    with pytest.raises(ValueError, match=r"weight 1.5 is outside the STDP bounds"):
+        net.connect(a, b, ss.OneToOne(), weight=1.5, synapse=syn)
     assert len(net.projections) == 0
     with pytest.raises(ValueError, match="STDP.delay_model must be one of"):
         ss.STDP(ss.SpikePairRule(20.0, 20.0, 0.01, 0.01), ss.AdditiveWeightDependence(0.0, 1.0),

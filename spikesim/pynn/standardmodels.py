@@ -17,7 +17,6 @@ names (``STANDARD_CELL_TYPES``), ``SpikeSourceArray``, ``SpikeSourcePoisson``,
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 from pyNN import errors
@@ -333,10 +332,10 @@ class STDPMechanism(synapses.STDPMechanism):
     with bounds ``[w_min, w_max]`` as given, as on SpiNNaker: it becomes
     ``spikesim.STDP(..., sign=-1)`` over the stored negative weights.
 
-    spikesim pairs spikes with an *axonal* delay (``dendritic_delay_fraction = 0``):
-    that value is exact. PyNN's default, 1 (dendritic, as NEST and sPyNNaker), is
-    accepted with a warning: the pairing interval then differs from NEST's by twice
-    the synaptic delay. Fractions strictly between 0 and 1 are refused.
+    ``dendritic_delay_fraction``: 1 (PyNN's default; NEST, sPyNNaker) pairs spikes at
+    ``t_post + d - t_pre`` and reports weights as NEST does, changed at presynaptic
+    spikes only (``spikesim.STDP(delay_model="dendritic")``). 0 pairs at ``t_post - (t_pre + d)``
+    (axonal, as Brian2). Fractions strictly between 0 and 1 are refused.
     """
 
     base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
@@ -361,16 +360,17 @@ class STDPMechanism(synapses.STDPMechanism):
         if dendritic_delay_fraction not in (0, 1):
             raise NotImplementedError(
                 f"dendritic_delay_fraction={dendritic_delay_fraction!r}: spikesim supports 0 "
-                "(axonal delay, exact) and 1 (accepted, computed as axonal)")
-        if dendritic_delay_fraction == 1:
-            warnings.warn("spikesim computes STDP with an axonal delay (dendritic_delay_fraction=0); "
-                          "with dendritic_delay_fraction=1 (NEST, sPyNNaker) pairing intervals "
-                          "differ from theirs by twice the synaptic delay", stacklevel=2)
+                "(axonal delay) and 1 (dendritic delay)")
         super().__init__(timing_dependence, weight_dependence, None, dendritic_delay_fraction,
                          weight, delay)
 
     def _get_minimum_delay(self):
         return _minimum_delay()
+
+    @property
+    def delay_model(self) -> str:
+        """spikesim's ``STDP.delay_model`` for ``dendritic_delay_fraction``."""
+        return "dendritic" if self.dendritic_delay_fraction == 1 else "axonal"
 
     parameter_checks = {"weight": _check_weights}
 
@@ -396,7 +396,7 @@ class STDPMechanism(synapses.STDPMechanism):
         p = {**self.rule_defaults(), **params}
         try:
             timing, weight = self.timing_dependence.spikesim_rules(p, self.weight_dependence)
-            return ss.STDP(timing, weight, sign=sign)
+            return ss.STDP(timing, weight, sign=sign, delay_model=self.delay_model)
         except (TypeError, ValueError) as exc:
             raise errors.InvalidParameterValueError(str(exc)) from None
 

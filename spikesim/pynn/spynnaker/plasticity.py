@@ -4,17 +4,17 @@ Each takes sPyNNaker's parameter names and defaults (from ``spynnaker.pyNN.model
 neuron.plasticity.stdp``) and goes into ``sim.STDPMechanism`` as in a sPyNNaker
 script; the projection then runs the equivalent spikesim rule:
 
-===================================  ============================================  ==========================
-sPyNNaker                            spikesim rule                                 weight change
-===================================  ============================================  ==========================
-``SpikeNearestPairRule``             ``SpikePairRule(interaction="nearest")``      ``A_plus``, ``A_minus``
-                                                                                   as the weight dependence
-                                                                                   scales them
-``PfisterSpikeTriplet`` with         ``TripletRule`` (all-to-all) with              every amplitude times
-``WeightDependenceAdditiveTriplet``  ``AdditiveWeightDependence(absolute=False)``  ``w_max``
-``Vogels2011Rule``                   ``Vogels2011Rule(tau, eta=A_plus,              ``A_plus`` itself
+===================================  ==============================================  ==========================
+sPyNNaker                            spikesim rule                                   weight change
+===================================  ==============================================  ==========================
+``SpikeNearestPairRule``             ``SpikePairRule(interaction="nearest_first")``  ``A_plus``, ``A_minus``
+                                                                                     as the weight dependence
+                                                                                     scales them
+``PfisterSpikeTriplet`` with         ``TripletRule`` (all-to-all) with               every amplitude times
+``WeightDependenceAdditiveTriplet``  ``AdditiveWeightDependence(absolute=False)``    ``w_max``
+``Vogels2011Rule``                   ``Vogels2011Rule(tau, eta=A_plus,               ``A_plus`` itself
                                      rho=1000 alpha / (2 tau))``
-===================================  ============================================  ==========================
+===================================  ==============================================  ==========================
 
 The scalings are sPyNNaker's (its ``write_parameters``: the additive weight dependence
 writes ``A_plus``, the triplet one ``A_plus * w_max`` and ``A3_plus * w_max``).
@@ -38,8 +38,9 @@ from spikesim.pynn.model_base import _identity
 class SpikeNearestPairRule(STDPTimingDependence):
     """sPyNNaker's ``SpikeNearestPairRule``: pair STDP where each spike pairs with the
     nearest earlier spike of the other neuron only (Morrison, Diesmann & Gerstner 2008,
-    Biol. Cybern. 98:459). Parameters: ``tau_plus``, ``tau_minus`` (ms), ``A_plus``,
-    ``A_minus``."""
+    Biol. Cybern. 98:459), and a postsynaptic spike potentiates only if it is the first
+    since the presynaptic one (sPyNNaker's ``timing_nearest_pair_impl.h``). Parameters:
+    ``tau_plus``, ``tau_minus`` (ms), ``A_plus``, ``A_minus``."""
 
     default_parameters = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
     possible_models = {"spikesim_stdp"}
@@ -50,7 +51,8 @@ class SpikeNearestPairRule(STDPTimingDependence):
 
     def spikesim_rules(self, p: dict, weight_dependence) -> tuple:
         return (ss.SpikePairRule(tau_plus=p["tau_plus"], tau_minus=p["tau_minus"],
-                                 A_plus=p["A_plus"], A_minus=p["A_minus"], interaction="nearest"),
+                                 A_plus=p["A_plus"], A_minus=p["A_minus"],
+                                 interaction="nearest_first"),
                 weight_dependence.to_spikesim(p))
 
 

@@ -129,8 +129,7 @@ class StructuralMechanismSTDP(STDPMechanism):
     ``voltage_dependence=None`` (anything else refused, as in sPyNNaker),
     ``dendritic_delay_fraction=1.0``, ``f_rew``, ``initial_weight``,
     ``initial_delay``, ``s_max``, ``with_replacement``, ``seed``, ``weight``,
-    ``delay``, ``backprop_delay=True`` (False is refused: spikesim pairs with an
-    axonal delay, see :class:`STDPMechanism`).
+    ``delay``, ``backprop_delay=True`` (False is refused).
     """
 
     def __init__(self, partner_selection, formation, elimination, timing_dependence=None,
