@@ -36,7 +36,7 @@ def module_built():
         pytest.skip(f"spikesim's NEST module cannot be built here: {e}")
 
 
-def dense_pairs(dt, multiplicative, seed=4, T=600.0):
+def dense_pairs(dt, multiplicative, seed=4, T=600.0, delay_model="axonal"):
     """Random pre trains and teacher-forced post trains, dense enough for same-step pairs.
 
     Pre neurons 0-3 have a one-step delay, 4-7 a 1 ms + one-step delay (a relay on
@@ -57,7 +57,8 @@ def dense_pairs(dt, multiplicative, seed=4, T=600.0):
     net.connect(teach, post, ss.OneToOne(), weight=100.0, delay=dt)
     wd = (ss.MultiplicativeWeightDependence(0.0, 0.4) if multiplicative
           else ss.AdditiveWeightDependence(0.0, 0.4, absolute=True))
-    syn = ss.STDP(ss.SpikePairRule(tau_plus=4.0, tau_minus=6.0, A_plus=0.02, A_minus=0.025), wd)
+    syn = ss.STDP(ss.SpikePairRule(tau_plus=4.0, tau_minus=6.0, A_plus=0.02, A_minus=0.025), wd,
+                  delay_model=delay_model)
     d_pre = np.where(np.arange(n_pre) < 4, dt, 1.0 + dt)
     proj = net.connect(pre, post, ss.AllToAll(), weight=0.2, delay=np.repeat(d_pre, n_post),
                        synapse=syn)

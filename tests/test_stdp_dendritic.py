@@ -208,3 +208,30 @@ def test_final_weights_match_nest_stdp_synapse():
     w_ss[i, j] = proj.weight
     assert np.ptp(w_nest) > 0.05
     np.testing.assert_allclose(w_ss, w_nest, rtol=0, atol=1e-9)
+
+
+@pytest.mark.nest
+@pytest.mark.parametrize("multiplicative", [False, True])
+def test_exported_pynn_script_on_nest_equals_spikesim(tmp_path, multiplicative):
+    """A dendritic network exported as a PyNN script (STDPMechanism) and run on pyNN.nest:
+    the same spikes and, to 1e-9, the same final weights (dense trains, pairs in the same
+    step and one step apart, delays of one step and 1 ms + one step)."""
+    for name in ("nest", "pyNN"):
+        pytest.importorskip(name)
+    from spikesim.export import ExportError, to_pynn_script
+    from tests.test_export_pynn import exported_weights, run_script, spike_set
+    from tests.test_nest_ext import dense_pairs
+
+    dt = 0.1
+    net, proj, recs, T = dense_pairs(dt, multiplicative, delay_model="dendritic")
+    w0 = proj.weight.copy()
+    with pytest.raises(ExportError, match="delay_model='dendritic'"):
+        to_pynn_script(net, duration=T, stdp_delay="axonal")
+    to_pynn_script(net, tmp_path / "dendritic.py", duration=T)
+    net.run(T)
+    out = run_script(tmp_path / "dendritic.py", tmp_path)
+    for k, rec in enumerate(recs):
+        assert spike_set(out[f"times_{k}"], out[f"senders_{k}"], dt) == \
+            spike_set(rec.spikes.times, rec.spikes.senders, dt), net.populations[k].label
+    assert np.abs(proj.weight - w0).max() > 0.02
+    np.testing.assert_allclose(exported_weights(out, proj), proj.weight, rtol=0, atol=1e-9)

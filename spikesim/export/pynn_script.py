@@ -66,11 +66,12 @@ an integer); in the script only, a ``SpikeSourceGamma`` or
 
 Differences that remain
 -----------------------
-- STDP delay convention: spikesim's delay is axonal (pairing interval
-  ``t_post - (t_pre + d)``), NEST's is dendritic (``t_post + d - t_pre``): the
-  same spikes pair at intervals ``2 d`` apart (0.2 ms for one-step delays at
-  dt = 0.1 ms, a factor ``exp(0.2 / tau)`` on each pair's change). With
-  ``stdp_delay="axonal"`` (or the script's ``--stdp-delay axonal``) the script
+- STDP delay convention: ``STDP(delay_model="dendritic")`` is NEST's (``t_post + d -
+  t_pre``) and exports as PyNN's ``STDPMechanism``. spikesim's default is axonal
+  (``t_post - (t_pre + d)``): as a ``STDPMechanism`` the same spikes pair at intervals
+  ``2 d`` apart (0.2 ms for one-step delays at dt = 0.1 ms, a factor ``exp(0.2 / tau)``
+  on each pair's change). With ``stdp_delay="axonal"`` (or the script's
+  ``--stdp-delay axonal``) the script
   uses spikesim's NEST module instead (:mod:`spikesim.nest_ext`:
   ``spikesim_axonal_stdp_synapse``, longer delays relayed through
   ``parrot_neuron`` s): spikes and weights then equal spikesim's (tested on
@@ -454,12 +455,13 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
     embed : bool, optional
         ``True``: always embed the data (base64); ``False``: always write the
         ``.npz`` (needs ``path``); ``None``: embed up to ``embed_limit`` bytes.
-    stdp_delay : {"dendritic", "axonal"}
+    stdp_delay : {"dendritic", "axonal"}, optional
         Default STDP delay convention of the script (``--stdp-delay``
         overrides). "dendritic": PyNN's ``STDPMechanism`` (NEST's
         ``stdp_synapse``, sPyNNaker); "axonal": spikesim's own convention on
         NEST through :mod:`spikesim.nest_ext` (needs spikesim, NEST's headers
-        and a C++ compiler where the script runs; pyNN.nest only).
+        and a C++ compiler where the script runs; pyNN.nest only). "dendritic"
+        is exact for projections with ``STDP(delay_model="dendritic")``.
 
     Raises
     ------
@@ -476,6 +478,11 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
     if stdp_delay not in STDP_DELAYS:
         raise ValueError(f"stdp_delay must be one of {STDP_DELAYS}, got {stdp_delay!r}")
     stdp = check_network(net)
+    if stdp_delay == "axonal" and any(net.projections[q].synapse.delay_model == "dendritic"
+                                      for q in stdp):
+        raise ExportError("stdp_delay='axonal' with a projection whose STDP has "
+                          "delay_model='dendritic': export it as 'dendritic' (PyNN's "
+                          "STDPMechanism is exact for it)", "axonal-stdp-dendritic")
     if stdp_delay == "axonal":
         for q in stdp:
             if net.projections[q].receptor_type == "inhibitory":

@@ -339,7 +339,8 @@ def _application_graph(net, arrays) -> tuple[list, list, dict]:
             s = j.synapse
             stdp = {"timing": type(s.timing).__name__, "weight": type(s.weight).__name__,
                     "window": s.window, **asdict(s.timing), "w_min": s.weight.w_min,
-                    "w_max": s.weight.w_max, "amplitude_scale": getattr(s.weight, "scale", 1.0)}
+                    "w_max": s.weight.w_max, "amplitude_scale": getattr(s.weight, "scale", 1.0),
+                    "delay_model": s.delay_model}  # sPyNNaker's own is "dendritic"
             if hasattr(s.timing, "A_plus"):  # sPyNNaker's additive amplitudes are weight changes
                 stdp["A_plus_weight"] = s.timing.A_plus * stdp["amplitude_scale"]
                 stdp["A_minus_weight"] = s.timing.A_minus * stdp["amplitude_scale"]
