@@ -92,9 +92,9 @@ def test_refractory_period_counts_whole_steps_rounded_up():
     resets = np.flatnonzero(v == -65.0)
     after_first = resets[resets > 0][:2]
     assert len(after_first) == 2 and after_first[1] == after_first[0] + 1  # two samples held
-    assert pop.get("tau_refrac") == pytest.approx(0.1)   # the value given is kept
+    assert pop.get("tau_refrac") == pytest.approx([0.1])   # the value given is kept (a list per neuron, as sPyNNaker)
     pop.set(tau_refrac=1.5)                               # -> 2 steps
-    assert pop.get("tau_refrac") == pytest.approx(1.5)
+    assert pop.get("tau_refrac") == pytest.approx([1.5])
 
 
 def test_a_run_records_one_sample_per_step_as_spynnaker():
@@ -426,9 +426,9 @@ def test_spynnaker_style_script_with_the_new_idioms_end_to_end(tmp_path):
 def test_population_of_a_cell_class_without_parameters_takes_its_defaults():
     # sPyNNaker scripts pass the class: Population(n, sim.IF_curr_exp, label=...)
     pop = sim.Population(3, sim.IF_curr_exp, label="cls")
-    assert pop.get("tau_m") == 20.0 and pop.size == 3
+    assert pop.get("tau_m") == [20.0, 20.0, 20.0] and pop.size == 3
     pop2 = sim.Population(2, sim.IF_curr_exp, {"tau_m": 12.0})
-    assert pop2.get("tau_m") == 12.0
+    assert pop2.get("tau_m") == [12.0, 12.0]
 
 
 @pytest.mark.parametrize("variables", ["v", ["v", "spikes"], "all"])

@@ -67,7 +67,12 @@ def test_spike_source_poisson_takes_rates_starts_durations_and_per_neuron_starts
 
 def test_plain_spike_source_poisson_is_pynns():
     pop = sim.Population(3, sim.SpikeSourcePoisson(rate=40.0, duration=500.0), seed=1)
-    assert pop.get("rate") == 40.0
+    assert pop.get("rate") == [40.0, 40.0, 40.0]  # one value per neuron, as sPyNNaker
+    from spikesim.pynn.spynnaker.models.spike_source.spike_source_poisson_vertex import (
+        DURATION_FOREVER)
+    endless = sim.Population(2, sim.SpikeSourcePoisson(rate=3.0))
+    assert endless.get("duration") == [float(DURATION_FOREVER)] * 2  # sPyNNaker's "forever"
+    assert endless.get(["rate", "start"]) == {"rate": [3.0, 3.0], "start": [0.0, 0.0]}
     pop.record("spikes")
     sim.run(1000.0)
     counts = _counts(pop, [0, 500, 1000])
@@ -96,8 +101,9 @@ def test_get_returns_each_neurons_lists_as_spynnaker():
                                                    starts=[[0.0, 500.0], [0.0, 100.0]],
                                                    durations=[[500.0, np.inf], [50.0, 20.0]]))
     assert not isinstance(pop.celltype, sim.SpikeSourcePoisson)  # sPyNNaker: a variable source
-    rates, starts = pop.get(["rates", "starts"])
-    assert [r.tolist() for r in rates] == [[1.0, 10.0], [5.0, 6.0]]
+    both = pop.get(["rates", "starts"])  # several names: a dict, as sPyNNaker's ParameterHolder
+    assert sorted(both) == ["rates", "starts"]
+    assert [r.tolist() for r in both["rates"]] == [[1.0, 10.0], [5.0, 6.0]]
     assert pop[1:].get("starts")[0].tolist() == [0.0, 100.0]
     assert pop.get("durations")[0].tolist() == [500.0, float(DURATION_FOREVER)]
     fixed = sim.Population(2, sim.extra_models.SpikeSourcePoissonVariable(rates=[3.0]))

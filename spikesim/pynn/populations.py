@@ -179,14 +179,27 @@ class _Mixin:
 
     def get(self, parameter_names, gather=False, simplify=True):
         """PyNN's ``get``; a cell type's list-valued parameters (sPyNNaker's variable-rate
-        Poisson ``rates``/``starts``/``durations``) come back as one array per neuron."""
+        Poisson ``rates``/``starts``/``durations``) come back as one array per neuron.
+
+        Under sPyNNaker's conventions (:mod:`spikesim.pynn.spynnaker`) values are never
+        simplified, as sPyNNaker's ``ParameterHolder``: one name gives a list with a value
+        per neuron, several names a dict of such lists."""
         lists = getattr(self.celltype, "list_parameter_names", ())
         names = (parameter_names,) if isinstance(parameter_names, str) else tuple(parameter_names)
+        root, idx = self._root()
+
+        def values(n, simple):
+            if n in lists:
+                return [self.celltype.list_parameter(n, root.size)[i] for i in np.atleast_1d(idx)]
+            return common.BasePopulation.get(self, n, gather, simple)
+
+        if state.spynnaker:
+            shown = getattr(self.celltype, "spynnaker_reported", lambda n, v: v)
+            out = {n: list(values(n, False)) if n in lists else
+                   shown(n, np.asarray(values(n, False)).tolist()) for n in names}
+            return out[names[0]] if isinstance(parameter_names, str) else out
         if lists and any(n in lists for n in names):
-            root, idx = self._root()
-            out = [[self.celltype.list_parameter(n, root.size)[i] for i in np.atleast_1d(idx)]
-                   if n in lists else common.BasePopulation.get(self, n, gather, simplify)
-                   for n in names]
+            out = [values(n, simplify) for n in names]
             return out[0] if isinstance(parameter_names, str) else out
         return common.BasePopulation.get(self, parameter_names, gather, simplify)
 

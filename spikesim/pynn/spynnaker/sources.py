@@ -189,3 +189,11 @@ class SpikeSourcePoisson(_PyNNPoisson):
         kw = {k: v for k, v in (("rate", rate), ("start", start), ("duration", duration))
               if v is not None}
         super().__init__(**kw)
+
+    @staticmethod
+    def spynnaker_reported(name: str, values: list) -> list:
+        """Values as sPyNNaker's ``get`` reports them: an endless ``duration`` (PyNN's
+        default, 1e10 ms) is sPyNNaker's ``DURATION_FOREVER``."""
+        if name == "duration":
+            return [float(DURATION_FOREVER) if v >= 1e10 else v for v in values]
+        return values
