@@ -365,7 +365,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     if const:  # then the constant depression, bounded again (NEST's order)
                         w = apply_change(par, w, -a0 * mod)
                     run_q[k] = w
-                    w_q[k] = w  # dendritic: the reported weight follows at arrivals only
+                    w_q[k] = w  # dendritic: the reported weight changes at presynaptic spikes only
                     ring[post_lo + j] += w
 
 
