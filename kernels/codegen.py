@@ -205,9 +205,9 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              '                                   scan_fired, take_events)',
              f'from {__package__}.synapses import uniform',
              f'from {__package__}.rewiring import rewire_step',
-             f'from {__package__}.plasticity import (potentiate, potentiate_delayed, process_arrivals,',
-             '                                   push_emissions, sample_weights, step_astrocytes,',
-             '                                   step_modulators)']
+             f'from {__package__}.plasticity import (process_arrivals, push_emissions, sample_weights,',
+             '                                   step_astrocytes, step_modulators)',
+             f'from {__package__}.potentiation import potentiate, potentiate_delayed']
     parts += [f'from {__package__}.neurons import {n} as _m{k}' for k, n in enumerate(names)]
     parts += [f'from {__package__}.synapses import {n} as _s{k}' for k, n in enumerate(dynamics)]
     parts.append("")

@@ -6,10 +6,10 @@ Per step ``t`` (compare :mod:`.engine`):
    and deliver their new weight into slot ``t`` (:func:`.plasticity.process_arrivals`);
 2. neurons are updated and the step's spikes gathered, counted and recorded;
 3. postsynaptic spikes potentiate their incoming plastic synapses
-   (:func:`.plasticity.potentiate`), presynaptic emissions enter the
+   (:func:`.potentiation.potentiate`), presynaptic emissions enter the
    trace histories (:func:`.plasticity.push_emissions`); dendritic-delay synapses
    are depressed and deliver at emission, and the postsynaptic spikes that reach
-   them in step ``t + 1`` potentiate them (:func:`.plasticity.potentiate_delayed`);
+   them in step ``t + 1`` potentiate them (:func:`.potentiation.potentiate_delayed`);
 4. static projections deliver as in :func:`.engine.run_chunk`;
 5. NALSM astrocytes integrate the step's spikes, modulators decay;
 6. state and weight recorders sample.
@@ -20,8 +20,9 @@ from numba import prange
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
 from .engine import (count_and_record, deliver_spikes, driver, sample_state, take_events,  # noqa: F401
                      update_range)
-from .plasticity import (potentiate, potentiate_delayed, process_arrivals,  # noqa: F401
-                         push_emissions, sample_weights, step_astrocytes, step_modulators)
+from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
+                         step_astrocytes, step_modulators)
+from .potentiation import potentiate, potentiate_delayed  # noqa: F401
 from .rewiring import rewire_step  # noqa: F401
 
 

@@ -23,6 +23,15 @@ def _net(seed, syn, d_steps, n_pre=8, n_post=6):
     return net, src, post, proj
 
 
+def _run_recorded(net, pre, post, proj, n_steps=3000):
+    """Run ``n_steps`` recording both sides' spikes and the weights: ``(wr, pre trains,
+    post trains, syn_pre, syn_post)``."""
+    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
+    wr = net.record_weights(proj)
+    net.run(n_steps * DT)
+    return (wr, _trains(rp, len(pre)), _trains(rq, len(post))) + proj.connections()
+
+
 @pytest.mark.parametrize("kind,interaction,wdep,window,d_steps", [
     ("pair", "all_to_all", "add", "hebbian", 1),
     ("pair", "all_to_all", "add", "hebbian", 7),
@@ -42,16 +51,12 @@ def test_dendritic_kernel_matches_nest_algorithm(kind, interaction, wdep, window
         d_steps = np.random.default_rng(seed).integers(1, 15, size=(8, 6))
     net, pre, post, proj = _net(seed, syn, d_steps)
     d_steps = proj.delay.astype(np.int64)
-    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
-    wr = net.record_weights(proj)
     n_steps = 3000
-    net.run(n_steps * DT)
-    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
-    syn_pre, syn_post = proj.connections()
+    wr, tp, tq, syn_pre, syn_post = _run_recorded(net, pre, post, proj, n_steps)
     w0 = np.full(proj.n_synapses, 0.5 * (syn.weight.w_min + syn.weight.w_max))
     want = ref.stdp_weights_dendritic(tp, tq, syn_pre, syn_post, d_steps, w0,
                                       _ref_params(syn, DT), n_steps)
-    assert len(rq.spikes) > 50 and np.ptp(wr.weights) > 0
+    assert sum(len(t) for t in tq) > 50 and np.ptp(wr.weights) > 0
     np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(proj.weight, want[-1], rtol=1e-10, atol=1e-12)
     # the axonal convention gives other weights on the same spikes
@@ -69,12 +74,8 @@ def test_nearest_first_matches_twin(delay_model):
     syn = ss.STDP(rule, ss.AdditiveWeightDependence(0.0, 1.0), delay_model=delay_model)
     d_steps = 6
     net, pre, post, proj = _net(21, syn, d_steps)
-    rp, rq = net.record(pre, "spikes"), net.record(post, "spikes")
-    wr = net.record_weights(proj)
     n_steps = 3000
-    net.run(n_steps * DT)
-    tp, tq = _trains(rp, len(pre)), _trains(rq, len(post))
-    i, j = proj.connections()
+    wr, tp, tq, i, j = _run_recorded(net, pre, post, proj, n_steps)
     w0 = np.full(proj.n_synapses, 0.5)
     par = dict(_ref_params(ss.STDP(ss.SpikePairRule(12.0, 25.0, 0.08, 0.05, "nearest"),
                                    syn.weight), DT), first_post=True)
