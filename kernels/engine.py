@@ -33,6 +33,7 @@ import numpy as np
 from numba import prange
 
 from ._config import jit
+from .convolution import deliver_conv
 from .delivery import deliver_row
 from .rewiring import rewire_step
 
@@ -132,7 +133,7 @@ def sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
 @driver
 def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                    pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                   cut, post, weight, delay, dyn):
+                   cut, post, weight, delay, dyn, conv):
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
     A first pass touches the start of every row the step needs, so their
@@ -140,7 +141,9 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     checksum of the touched values (only so the pass cannot be optimised away).
     ``dyn`` (a :class:`Dynamics`, or None when no projection has synapse
     dynamics: Numba then compiles the static path only) gives the projections
-    whose spikes pass a synapse dynamic (``deliver_dynamic``, generated).
+    whose spikes pass a synapse dynamic (``deliver_dynamic``, generated). ``conv``
+    (a :class:`.convolution.Conv`, or None) gives the convolutional projections, whose
+    rows are empty: their spikes go through :func:`.convolution.deliver_conv`.
     """
     touched = 0
     for q in range(ns):
@@ -158,7 +161,12 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
         for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            if dyn is not None and dyn.kind[pj] >= 0:
+            if conv is not None and conv.idx[pj] >= 0:
+                c = conv.idx[pj]
+                deliver_conv(buf[pj_rec[pj]], j - pj_pre_lo[pj], conv.geom[c],
+                             conv.weight[conv.w_off[c]:conv.w_off[c + 1]], pj_post_lo[pj],
+                             conv.bounds[part], conv.bounds[part + 1], t, slot_mask)
+            elif dyn is not None and dyn.kind[pj] >= 0:
                 deliver_dynamic(dyn, pj, buf[pj_rec[pj]], cut[row, part], cut[row, part + 1],
                                 pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
                                 weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
@@ -197,7 +205,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay, dyn,
+              cut, post, weight, delay, dyn, conv,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -227,7 +235,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn)
+                       cut, post, weight, delay, dyn, conv)
         if rw is not None:
             rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
                         weight, rw.slot_e, rw.slot_e)
@@ -240,7 +248,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                        neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn,
+                       cut, post, weight, delay, dyn, conv,
                        ev_step, ev_id, ev_pos,
                        rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                        counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -268,7 +276,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
             p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay, dyn)
+                           pj_w, pj_d, cut, post, weight, delay, dyn, conv)
             if not last:
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],

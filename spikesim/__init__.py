@@ -16,6 +16,7 @@ from .cells import AdExpMultisynAlpha, LIFMultisynExp
 from .cells import CubaLIFStep, CubaLIStep
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
                          FixedProbability, FixedTotalNumber, FromList, OneToOne)
+from .convolution import Convolution
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from .lirinzel import LiRinzel
 from .io import load, load_recording
@@ -45,7 +46,7 @@ __all__ = [
     "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
     "CubaLIFStep", "CubaLIStep",
     "ACSource", "AllToAll", "DCSource", "NoisyCurrentSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
-    "FixedProbability", "FixedTotalNumber", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
+    "Convolution", "FixedProbability", "FixedTotalNumber", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",
     "IF_curr_delta", "IF_curr_dual_exp", "IF_cond_exp", "IF_curr_exp", "Izhikevich", "LIF", "Network", "OneToOne",
     "Population", "PopulationView", "Projection", "RandomDistribution", "Recorder",
     "SpikeSourceArray", "SpikeSourceGamma", "SpikeSourcePoisson", "SpikeSourcePoissonRefractory",

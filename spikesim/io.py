@@ -1,6 +1,6 @@
 """Saving and loading whole networks in HDF5 (h5py), for checkpoint and resume.
 
-Schema (``format = "spikesim-network"``, ``version = 3``)::
+Schema (``format = "spikesim-network"``, ``version = 4``)::
 
     /                attrs: format, version, dt, dtype, threads, step,
                             rng (JSON bit-generator state), seedseq (JSON), dyn_seed
@@ -21,7 +21,10 @@ Schema (``format = "spikesim-network"``, ``version = 3``)::
                      2 potentiation, 3 both); indptr, post, weight, delay;
                      plastic/<state arrays>, plastic/potentiation_mask and
                      depression_mask (optional); syn_astro; attr dynamics (a synapse
-                     dynamic's class) with dynamics/P, S, S0, last
+                     dynamic's class) with dynamics/P, S, S0, last; a convolution
+                     (spikesim.convolution) has attr convolution (JSON geometry),
+                     kernel and delay instead of indptr, post, weight
+    /nir_source      the NIR graph a from_nir network came from (export.nir_store)
     /injections/K    attrs: kind, population, args (JSON); indices
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)
 
@@ -29,7 +32,8 @@ Version 2 (2026-11-24) added ``astro_sides`` and the modulation masks; a version
 file loads with its astrocyte links on the depression (all there was). Version 3
 (2026-12-04) stores the state as the rows ``S`` and their initial values ``S0``
 (any neuron model) instead of ``v, ie, ii``; version-1 and -2 files load into the
-first three rows (initial values as the cell type's defaults, as before). Older spikesim refuses
+first three rows (initial values as the cell type's defaults, as before). Version 4
+(2026-12-05) adds convolutional projections and ``/nir_source``. Older spikesim refuses
 newer files instead of dropping what it does not know.
 
 Only numbers, strings and JSON text are read back; nothing is unpickled or
@@ -52,7 +56,7 @@ from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDep
                          SpikePairRule, TripletRule, Vogels2011Rule)
 
 FORMAT = "spikesim-network"
-VERSION = 3  # 2: astro_sides and the modulation masks (2026-11-24); 3: state rows S, S0
+VERSION = 4  # 2: astro_sides, modulation masks (2026-11-24); 3: state rows S, S0; 4: kernels, NIR
 CELLTYPES = {c.__name__: c for c in C.CELL_TYPES}
 RULES = {c.__name__: c for c in (SpikePairRule, TripletRule, Vogels2011Rule)}
 WDEPS = {c.__name__: c for c in (AdditiveWeightDependence, MultiplicativeWeightDependence)}
@@ -116,6 +120,10 @@ def _write(net, f) -> None:
     projs = f.create_group("projections")
     for j in net.projections:
         _write_projection(projs.create_group(str(j.index)), j, net)
+    if getattr(net, "nir_source", None) is not None:  # from_nir's source graph
+        from .export.nir_store import save_source
+
+        save_source(net.nir_source, f.create_group("nir_source"))
     inj = f.create_group("injections")
     for k, (src, pop, idx) in enumerate(net.injections):
         h = inj.create_group(str(k))
@@ -176,6 +184,14 @@ def _write_population(h, p, source) -> None:
 def _write_projection(h, j, net) -> None:
     h.attrs.update(label=j.label, pre=j.pre.index, post=j.post_population.index,
                    receptor_type=j.receptor_type)
+    if j._conv is not None:  # the kernel once, no synapses (spikesim.convolution)
+        c = j._conv
+        h.attrs["convolution"] = json.dumps(dict(
+            input_shape=c.input_shape, stride=c.stride, padding=c.padding, dilation=c.dilation,
+            groups=c.groups, input_crop=c.input_crop))
+        h.create_dataset("kernel", data=j._kernel.reshape(c.kernel.shape))
+        h.create_dataset("delay", data=np.asarray(j._delay))
+        return
     for name, arr in (("indptr", j.indptr), ("post", j.post), ("weight", j._weight),
                       ("delay", j._delay)):
         h.create_dataset(name, data=np.asarray(arr))
@@ -325,6 +341,13 @@ def _read(f, threads):
         if not 0 <= net._dyn_seed < 2 ** 64:
             raise FileFormatError(f"dyn_seed {net._dyn_seed} is out of range")
     net.seed = json.loads(a["seed"])
+    if "nir_source" in f:
+        from .export.nir_store import load_source
+
+        try:
+            net.nir_source = load_source(net, f["nir_source"])
+        except (ValueError, KeyError, OSError) as exc:
+            raise FileFormatError(f"nir_source cannot be read: {exc}") from None
     return net
 
 
@@ -417,6 +440,16 @@ def _read_projection(net, h) -> None:
                    sign=d.get("sign", 1), delay_model=d.get("delay_model", "axonal"))
     if "dynamics" in h.attrs:
         syn = _read_dynamics(h)
+    if "convolution" in h.attrs:
+        from .convolution import Convolution, connect_convolution
+
+        d = h["delay"][()]
+        if d.shape != (1,) or not 1 <= int(d[0]) <= 65535:
+            raise FileFormatError(f"projection {h.attrs['label']!r}: convolution delay is invalid")
+        connect_convolution(net, pre, post, Convolution(h["kernel"][()], **json.loads(
+            h.attrs["convolution"])), 0.0, int(d[0]) * net.dt, str(h.attrs["receptor_type"]),
+            str(h.attrs["label"]), None)
+        return
     proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),
                                    h["indptr"][()], h["post"][()], h["weight"][()], h["delay"][()], syn,
                                    weights_outside_bounds=True)  # as saved (PyNN allows them)

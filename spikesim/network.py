@@ -12,6 +12,7 @@ from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_column
 from .connecting import (check_plastic_source, check_receptor, check_stored_csr, inverse,
                          to_full_populations)
 from .connectors import CHUNK, Connector, Context, draw_per_synapse
+from .convolution import Convolution, connect_convolution
 from .currents import CurrentSource
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
@@ -197,7 +198,7 @@ class Network:
             Source and target; both must belong to this network. ``post``
             must not be a spike source.
         connector : Connector
-            e.g. ``FixedProbability(0.02)``.
+            e.g. ``FixedProbability(0.02)``, or a :class:`~spikesim.Convolution` (kernel once).
         weight : float, array, or RandomDistribution
             nA for ``IF_curr_exp`` targets (inhibitory weights <= 0), uS for
             ``IF_cond_exp`` (>= 0). An array has one value per synapse in
@@ -229,6 +230,9 @@ class Network:
                  synapse=None) -> Projection:
         self._own("pre", pre)
         self._own("post", post)
+        if isinstance(connector, Convolution):  # no synapses stored: spikesim.convolution
+            return connect_convolution(self, pre, post, connector, weight, delay, receptor_type,
+                                       label, synapse)
         if not isinstance(connector, Connector):
             raise TypeError(f"connector must be a spikesim Connector, got {connector!r}")
         ppop, qpop = pre.population, post.population
@@ -274,14 +278,12 @@ class Network:
         if not d_drawn:
             d = delays_to_steps(np.asarray(d, np.float64), self.dt)
         label = label or f"{ppop.label}->{qpop.label}"
+        dstate = None
         if isinstance(synapse, SynapseDynamics):
             dstate = dynamic_state(synapse, m, self.rng, qpop, receptor_type, conn.post)
             synapse = None
-        else:
-            dstate = None
         if synapse is not None:
             check_plastic_source(ppop, self.dt)
-        if synapse is not None:
             wd = synapse.weight
             try:
                 check_weights(np.array([wd.w_min, wd.w_max]) * synapse.sign, receptor_type,
@@ -360,10 +362,9 @@ class Network:
         self._runtime.invalidate()
 
     def add_astrocytes(self, n: int, model, label: str | None = None, **kwargs):
-        """Add ``n`` astrocytes of ``model`` (e.g. :class:`spikesim.LiRinzel`).
+        """Add ``n`` astrocytes of ``model`` (e.g. :class:`spikesim.LiRinzel`); returns the group.
 
-        Keyword arguments go to the model (see its documentation); returns
-        the astrocyte group.
+        Keyword arguments go to the model (see its documentation).
         """
         n = V.count("n", n, 1)
         if not hasattr(model, "_add_to"):
@@ -464,7 +465,6 @@ class Network:
     def save(self, path) -> None:
         """Save the whole network and its state to an HDF5 file (see :func:`spikesim.io.save`)."""
         from .io import save
-
         save(self, path)
 
     def inject(self, source: CurrentSource, target) -> None:
@@ -596,5 +596,5 @@ class Network:
         self._runtime.run(n, progress)
 
     def __repr__(self) -> str:
-        return (f"Network(dt={self.dt}, {len(self.populations)} populations, {self.n_neurons} neurons, "
-                f"{sum(p.n_synapses for p in self.projections)} synapses, t={self.t} ms)")
+        return (f"Network(dt={self.dt}, {len(self.populations)} populations, {self.n_neurons} "
+                f"neurons, {len(self.projections)} projections, t={self.t} ms)")

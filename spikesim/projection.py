@@ -38,9 +38,9 @@ class Projection:
         self.pre = pre
         self.post_population = post
         self.receptor_type = receptor_type
-        self.indptr = indptr
-        self.post = targets
-        self._weight = _compress(weight)
+        self._conv = None        # a spikesim.convolution.Convolution, or None (CSR)
+        self._kernel = None      # its kernel, flat, in the network's dtype
+        self._csr = [indptr, targets, _compress(weight)]  # a convolution's: computed on first use
         self._delay = _compress(delay)
         self.label = label
         self.synapse = None     # an STDP synapse type, or None (static)
@@ -50,6 +50,29 @@ class Projection:
         self._syn_astro = None   # astrocyte (within that group) of each synapse, -1: none
         self._masks = [None, None]  # per-synapse factors (float64) on potentiation / depression
         self._dstate = None      # synapse dynamic: spikesim.synapses.dynamic_state, or None
+
+    def _csr_part(i: int):
+        def get(self):
+            if self._csr[i] is None:  # a convolution's synapses, for exporters and inspection
+                pre, post, w = self._conv.synapses()
+                indptr = np.zeros(self.pre.size + 1, np.int64)
+                np.cumsum(np.bincount(pre, minlength=self.pre.size), out=indptr[1:])
+                self._csr = [indptr, post.astype(np.int32), w.astype(self._kernel.dtype)]
+            return self._csr[i]
+
+        def put(self, value):
+            self._csr[i] = value
+        return property(get, put)
+
+    indptr = _csr_part(0)
+    post = _csr_part(1)
+    _weight = _csr_part(2)
+    del _csr_part
+
+    @property
+    def convolution(self):
+        """The :class:`spikesim.Convolution` this projection was made with, or None."""
+        return self._conv
 
     @property
     def dynamics(self):
@@ -115,6 +138,8 @@ class Projection:
     @property
     def nbytes(self) -> int:
         """Bytes of connectivity storage (indptr, targets, weights, delays)."""
+        if self._conv is not None:  # the kernel and the delay: no synapse is stored
+            return int(self._kernel.nbytes + self._delay.nbytes)
         return int(self.indptr.nbytes + self.post.nbytes + self._weight.nbytes + self._delay.nbytes)
 
     def connections(self) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +209,11 @@ class Projection:
         net = self.pre.net
         V.fits_dtype("weights", new, net.dtype)
         check_weights(new, self.receptor_type, self.post_population.celltype)
-        if self.plastic:
+        if self._conv is not None:  # a new kernel, or stored synapses if it is none
+            from .convolution import set_weights
+            set_weights(self, new)
+            net._runtime.invalidate()
+        elif self.plastic:
             check_bounds(new, self.synapse)
             self._weight[:] = new  # in place: the kernel holds a view
             if "wrun" in self._pstate:  # dendritic delay: the running weights too

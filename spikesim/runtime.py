@@ -15,6 +15,7 @@ import numpy as np
 
 from .cells import check_columns
 from .currents import amplitude_at, injection_schedule
+from .convolution import KernelRows, kernel_conv
 from .kernels.codegen import dynamic_module, engine_for
 from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
@@ -121,7 +122,8 @@ class Runtime:
             self._set_columns(pops[index], net.step)
         self.neuron_pop = np.repeat(np.arange(npop, dtype=np.int32), [p.size for p in pops])
         # projections grouped by source population
-        projs = net.projections
+        # a convolution packs as empty rows (KernelRows) and delivers through self.conv
+        projs = [KernelRows(j, dtype) if j._conv is not None else j for j in net.projections]
         plastic = [j for j in projs if j.plastic]
         self.kernel_groups = [g for g in net.astrocytes if getattr(g, "in_kernel", False)]
         self.use_plastic = bool(plastic or self.kernel_groups)
@@ -144,6 +146,7 @@ class Runtime:
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
         # the one-thread engines read every row whole: its first and last cut
+        self.conv = kernel_conv(projs, self.bounds, dtype)
         self.cut_one = self.cut if self.n_parts == 1 else np.ascontiguousarray(self.cut[:, [0, -1]])
         self.governor = ThreadGovernor(self.n_parts)
         # concatenated one projection at a time, each projection's arrays then becoming views
@@ -405,7 +408,7 @@ class Runtime:
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut if threaded else self.cut_one,
                 self.post, self.weight, self.delay,
-                self.dyn,
+                self.dyn, self.conv,
                 ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max + self.ev_repeat, self.spk_step,
                 self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,

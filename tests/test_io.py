@@ -116,7 +116,7 @@ def _set_astro_sides(f, value):
     (lambda f: f["projections"].__delitem__("1"), "damaged"),
     (lambda f: _set_astro_sides(f, 5), "astro_sides is 5"),
     (lambda f: _set_astro_sides(f, 1.9), "astro_sides is 1.9"),
-    (lambda f: f.attrs.__setitem__("version", 4), "schema version 4"),
+    (lambda f: f.attrs.__setitem__("version", 5), "schema version 5"),
 ])
 def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, edit, match):
     path = tmp_path / "net.h5"

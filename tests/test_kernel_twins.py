@@ -51,14 +51,22 @@ def random_network(seed, dtype="float64", threads=1):
                 synapse=ss.Tsodyks2(U=0.4, tau_rec=ss.RandomDistribution("uniform", low=10, high=90)))
     net.connect(src, a, ss.FixedProbability(0.3), weight=-0.4, receptor_type="inhibitory",
                 synapse=ss.SimpleStochastic(p=0.5))
-    recs = [net.record(p, "spikes") for p in (a, b, c, src, arr)]
+    # a convolution (kernel stored once, spikesim.convolution), excitatory and inhibitory halves
+    grid = net.add_population(2 * 4 * 4, ss.SpikeSourcePoisson(rate=300.0))
+    maps = net.add_population(3 * 4 * 4, ss.IF_curr_exp(v_thresh=-62.0))
+    k = rng.normal(size=(3, 2, 3, 3)) * 3.0
+    for rec, half in (("excitatory", np.maximum(k, 0)), ("inhibitory", np.minimum(k, 0))):
+        net.connect(grid, maps, ss.Convolution(half, (2, 4, 4), padding=1), delay=0.2,
+                    receptor_type=rec)
+    net.connect(maps, a, ss.FixedNumberPost(2), weight=0.3)
+    recs = [net.record(p, "spikes") for p in (a, b, c, src, arr, maps)]
     net.record(a[:5], "v", sampling_interval=0.2)
     net.record(b, ["gsyn_exc", "gsyn_inh"])
     return net, recs
 
 
 # positions in Runtime.kernel_args
-SPK_STEP, SPK_ID, COUNTS = 32, 33, 35
+SPK_STEP, SPK_ID, COUNTS = 33, 34, 36
 STATE_ARGS = {3: "S", 4: "ref", 5: "buf"}
 
 

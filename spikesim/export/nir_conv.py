@@ -269,3 +269,63 @@ def operator(node, in_shape: tuple, name: str, nir) -> tuple:
         return m, out, None
     raise ExportError(f"NIR node {name!r} is {kind.__name__}, not a weight or shape node",
                       rule="nir-node-type")
+
+
+def shared_kernel(path: tuple, nodes: dict, in_shape: tuple, nir):
+    """The path's map as one :class:`spikesim.Convolution`, when its layout allows it.
+
+    That is a ``Conv1d``/``Conv2d`` with symmetric numeric padding (or
+    ``"valid"``), optionally preceded by a ``SumPool2d``/``AvgPool2d`` whose
+    window equals its stride and that has no padding, with ``Flatten`` nodes
+    anywhere. The pooling is folded into the kernel: with pool size ``p`` and a
+    convolution of stride ``s``, padding ``q``, dilation ``d`` and size ``k``,
+    the composite is a convolution of stride ``s p``, padding ``q p``,
+    dilation 1 and size ``p d (k - 1) + p``, whose entry ``p d k_h + a``
+    (``a < p``) is ``w[k_h]`` (divided by ``p_h p_w`` for ``AvgPool2d``) and
+    whose other entries are zero; the input rows and columns beyond the last
+    whole window have no synapses (``input_crop``), as the pooling drops them.
+
+    Returns
+    -------
+    spikesim.Convolution or None
+        None when the path is anything else (it is then connected synapse by synapse).
+    """
+    from ..convolution import Convolution
+
+    kinds = [type(nodes[n]) for n in path if type(nodes[n]) is not nir.Flatten]
+    names = [n for n in path if type(nodes[n]) is not nir.Flatten]
+    if not names or kinds[-1] not in (nir.Conv1d, nir.Conv2d) or len(names) > 2:
+        return None
+    conv = nodes[names[-1]]
+    pool = nodes[names[0]] if len(names) == 2 else None
+    if pool is not None and (kinds[0] not in (nir.SumPool2d, nir.AvgPool2d)
+                             or kinds[-1] is not nir.Conv2d):
+        return None
+    if isinstance(conv.padding, (str, bytes)):
+        pad = conv.padding.decode() if isinstance(conv.padding, bytes) else conv.padding
+        if pad != "valid":
+            return None
+        conv_pad = 0
+    else:
+        conv_pad = conv.padding
+    nd = 2 if kinds[-1] is nir.Conv2d else 1
+    w = np.asarray(conv.weight, dtype=np.float64)
+    stride, pad, dil = (_pair(v, nd, what, names[-1]) for v, what in
+                        ((conv.stride, "stride"), (conv_pad, "padding"), (conv.dilation, "dilation")))
+    if pool is None:
+        return Convolution(w, in_shape, stride, pad, dil, int(conv.groups))
+    pk = _pair(pool.kernel_size, 2, "kernel_size", names[0])
+    ps = _pair(pool.stride if pool.stride is not None else pk, 2, "stride", names[0])
+    if pk != ps or any(_pair(pool.padding, 2, "padding", names[0])) or len(in_shape) != 3:
+        return None
+    if kinds[0] is nir.AvgPool2d:
+        w = w * (1.0 / (pk[0] * pk[1]))
+    c_out, c_in_g, kh, kw = w.shape
+    big = np.zeros((c_out, c_in_g, pk[0] * dil[0] * (kh - 1) + pk[0],
+                    pk[1] * dil[1] * (kw - 1) + pk[1]))
+    for a in range(pk[0]):
+        for b in range(pk[1]):
+            big[:, :, a::pk[0] * dil[0], b::pk[1] * dil[1]] = w
+    crop = (pk[0] * (in_shape[1] // pk[0]), pk[1] * (in_shape[2] // pk[1]))
+    return Convolution(big, in_shape, (stride[0] * pk[0], stride[1] * pk[1]),
+                       (pad[0] * pk[0], pad[1] * pk[1]), 1, int(conv.groups), input_crop=crop)

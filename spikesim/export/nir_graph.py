@@ -52,7 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import ExportError
-from .nir_conv import operator
+from .nir_conv import operator, shared_kernel
 from .nir_nodes import READOUT, SPIKING, SCHEMES, neuron_spec, node_shape
 
 NEURONS = SPIKING + READOUT
@@ -315,7 +315,8 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
     net = ss.Network(dt=dt, seed=seed, dtype=dtype)
     src_info = NIRSource(graph=graph, shapes=shapes, specs=specs,
                          options={"dt": dt, "h": h, "time_unit": time_unit, "scheme": scheme,
-                                  "reset": resets, "t_ref": t_refs})
+                                  "reset": resets, "t_ref": t_refs, "spikes": spikes,
+                                  "label_prefix": label_prefix})
     pops = src_info.populations
     for name in inputs + [n for n in nodes if n in specs]:
         size = int(np.prod(shapes[name]))
@@ -332,6 +333,10 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
     for src, dst, path, d, m in terms:
         grouped.setdefault((src, dst, path), []).append((d, m))
     for (src, dst, path), parts in grouped.items():
+        label = label_prefix + "/".join(path) if path else f"{label_prefix}{src}->{dst}"
+        if _connect_shared(net, nir, pops[src], pops[dst], path, parts, nodes, shapes[src],
+                           specs[dst].w_scale, dt, label, src_info.paths, (src, dst, path)):
+            continue
         pre_l, post_l, w_l, d_l = [], [], [], []
         for d, m in parts:
             m = sp.coo_matrix(m)
@@ -341,7 +346,6 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
             w_l.append(m.data[keep] * specs[dst].w_scale[m.row[keep]])
             d_l.append(np.full(int(keep.sum()), (1 + d) * dt))
         pre_i, post_i, w, dl = (np.concatenate(a) for a in (pre_l, post_l, w_l, d_l))
-        label = label_prefix + "/".join(path) if path else f"{label_prefix}{src}->{dst}"
         for sign, rec in ((1, "excitatory"), (-1, "inhibitory")):
             sel = (w > 0) if sign > 0 else (w < 0)
             if not sel.any():
@@ -353,6 +357,32 @@ def read_graph(graph, nir, *, dt: float, time_unit: str, scheme: str = "exact", 
             src_info.paths.append((src, dst, path, sign))
     net.nir_source = src_info
     return net
+
+
+def _connect_shared(net, nir, pre, post, path, parts, nodes, in_shape, w_scale, dt, label,
+                    paths, key) -> bool:
+    """Connect a convolution path with its kernel stored once (:func:`.nir_conv.shared_kernel`):
+    one projection per sign, as the synapse-by-synapse path makes. False when it does not apply
+    (several delays, a target scale that differs between neurons, another layout)."""
+    import spikesim as ss
+
+    if len(parts) != 1 or not np.all(w_scale == w_scale[0]):
+        return False
+    conv = shared_kernel(path, nodes, in_shape, nir)
+    if conv is None:
+        return False
+    k = conv.kernel * w_scale[0]
+    pos, neg = np.where(k > 0, k, 0.0), np.where(k < 0, k, 0.0)
+    both = pos.any() and neg.any()
+    for sign, rec, kern in ((1, "excitatory", pos), (-1, "inhibitory", neg)):
+        if kern.any():
+            net.connect(pre, post, ss.Convolution(kern, conv.input_shape, conv.stride,
+                                                  conv.padding, conv.dilation, conv.groups,
+                                                  conv.input_crop),
+                        delay=(1 + parts[0][0]) * dt, receptor_type=rec,
+                        label=f"{label}_{rec[:3]}" if both else label)
+            paths.append(key + (sign,))
+    return True
 
 
 def _through(name, pred, through):

@@ -7,6 +7,7 @@ import numpy as np
 
 from spikesim.kernels.codegen import dynamic_module, model_module
 
+from . import convolution_ref
 from . import synapses as synapses_ref
 from .neurons import columns_by_name, twin
 
@@ -15,7 +16,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay, dyn, ev_step, ev_id, ev_pos,
+              cut, post, weight, delay, dyn, conv, ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out, models=(),
               dynamics=()):
@@ -54,6 +55,12 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                 spk_step[n_spk], spk_id[n_spk] = t, j
                 n_spk += 1
             for pj in pop_out_proj[pop_out_ptr[p]:pop_out_ptr[p + 1]]:
+                if conv is not None and conv.idx[pj] >= 0:  # a shared kernel: no rows
+                    c = conv.idx[pj]
+                    convolution_ref.deliver_conv(buf[pj_rec[pj]], j - pj_pre_lo[pj], conv.geom[c],
+                                                 conv.weight[conv.w_off[c]:conv.w_off[c + 1]],
+                                                 pj_post_lo[pj], 0, buf.shape[2], t, slot_mask)
+                    continue
                 row = pj_row_off[pj] + j - pj_pre_lo[pj]
                 w = weight[pj_w[pj]:pj_w[pj + 1]]
                 d = delay[pj_d[pj]:pj_d[pj + 1]]
