@@ -262,3 +262,37 @@ def test_nir_network_saved_and_loaded_keeps_its_source(tmp_path):
         f["projections/0"].attrs["label"] = "renamed"
     with pytest.raises(sio.FileFormatError, match="nir_source"):
         ss.load(tmp_path / "cnn.h5")
+
+
+@pytest.mark.parametrize("pool", ["SumPool2d", "AvgPool2d"])
+def test_nir_pooling_alone_is_a_grouped_kernel(pool):
+    """Input (2, 8, 8) -> pooling -> IF: a grouped convolution with unit weights (divided by
+    the window for AvgPool2d), spiking exactly as its synapses would."""
+    nir = pytest.importorskip("nir")
+    import spikesim.export.nir_graph as NG
+    from spikesim.export import from_nir
+
+    g = nir.NIRGraph(nodes={"input": nir.Input(np.array([2, 8, 8])),
+                            "pool": getattr(nir, pool)(np.array([2, 2]), np.array([2, 2]),
+                                                       np.array([0, 0])),
+                            "if": nir.IF(r=np.ones((2, 4, 4)), v_threshold=np.full((2, 4, 4), 1.5)),
+                            "output": nir.Output(np.array([2, 4, 4]))},
+                     edges=[("input", "pool"), ("pool", "if"), ("if", "output")])
+    rs = np.random.default_rng(0)
+    times = [np.unique(np.round(rs.uniform(0.1, 20, 6), 1)) for _ in range(128)]
+    runs = []
+    for shared in (True, False):
+        orig = NG.shared_kernel
+        if not shared:
+            NG.shared_kernel = lambda *a: None
+        try:
+            net = from_nir(g, dt=0.1, time_unit="ms", spike_times={"input": times})
+        finally:
+            NG.shared_kernel = orig
+        assert [p.convolution is not None for p in net.projections] == [shared]
+        r = net.record(net.populations[-1], "spikes")
+        net.run(25.0, progress=False)
+        runs.append(r.spikes)
+    assert runs[0].times.size > 50
+    assert np.array_equal(runs[0].times, runs[1].times)
+    assert np.array_equal(runs[0].senders, runs[1].senders)

@@ -19,8 +19,8 @@ def add_parser(sub) -> None:
         description="Builds the network with spikesim.export.from_nir and saves it with "
                     "Network.save. Input nodes become SpikeSourceArray populations without "
                     "spikes (a NIR graph holds no input data; set them after loading). The "
-                    "provenance that to_nir uses to write convolutions back "
-                    "(Network.nir_source) is not saved.")
+                    "source graph that to_nir uses to write the nodes back "
+                    "(Network.nir_source) is saved with the network.")
     p.add_argument("graph", help="a NIR file (HDF5, read with nir.read; nothing is unpickled)")
     p.add_argument("-o", "--output", required=True, help="the network file to write (.h5)")
     p.add_argument("--dt", type=number("--dt", float, 0, inclusive=False), default=0.1,

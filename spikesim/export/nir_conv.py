@@ -31,9 +31,12 @@ follows for these nodes; shapes exclude the batch dimension):
 - ``Flatten``: the identity on the flattened vector; only the shape changes
   (``start_dim``/``end_dim`` count without the batch dimension).
 
-A matrix stores one entry per synapse; NIR's kernel is kept on the
-:class:`~spikesim.export.nir_graph.NIRSource` of the network, so that
-:func:`~spikesim.export.to_nir` writes a convolution back as a convolution.
+A matrix stores one entry per synapse. Where the layout allows it,
+:func:`shared_kernel` gives the path as a :class:`spikesim.Convolution`
+instead, which stores the kernel once; either way the source graph is kept
+on the network's :class:`~spikesim.export.nir_graph.NIRSource` (and saved
+with it), so that :func:`~spikesim.export.to_nir` writes a convolution back
+as a convolution.
 """
 from __future__ import annotations
 
@@ -274,7 +277,8 @@ def operator(node, in_shape: tuple, name: str, nir) -> tuple:
 def shared_kernel(path: tuple, nodes: dict, in_shape: tuple, nir):
     """The path's map as one :class:`spikesim.Convolution`, when its layout allows it.
 
-    That is a ``Conv1d``/``Conv2d`` with symmetric numeric padding (or
+    That is a ``SumPool2d``/``AvgPool2d`` alone (a grouped convolution with
+    unit weights), or a ``Conv1d``/``Conv2d`` with symmetric numeric padding (or
     ``"valid"``), optionally preceded by a ``SumPool2d``/``AvgPool2d`` whose
     window equals its stride and that has no padding, with ``Flatten`` nodes
     anywhere. The pooling is folded into the kernel: with pool size ``p`` and a
@@ -294,6 +298,14 @@ def shared_kernel(path: tuple, nodes: dict, in_shape: tuple, nir):
 
     kinds = [type(nodes[n]) for n in path if type(nodes[n]) is not nir.Flatten]
     names = [n for n in path if type(nodes[n]) is not nir.Flatten]
+    if kinds in ([nir.SumPool2d], [nir.AvgPool2d]) and len(in_shape) == 3:  # grouped, unit weights
+        pool = nodes[names[0]]
+        pk = _pair(pool.kernel_size, 2, "kernel_size", names[0])
+        ps = _pair(pool.stride if pool.stride is not None else pk, 2, "stride", names[0])
+        k = np.full((in_shape[0], 1) + pk, 1.0 / (pk[0] * pk[1]) if kinds[0] is nir.AvgPool2d
+                    else 1.0)
+        return Convolution(k, in_shape, ps, _pair(pool.padding, 2, "padding", names[0]), 1,
+                           in_shape[0])
     if not names or kinds[-1] not in (nir.Conv1d, nir.Conv2d) or len(names) > 2:
         return None
     conv = nodes[names[-1]]

@@ -16,7 +16,11 @@ Structure
   parallel paths give parallel projections. Weights are ``W * w_scale``
   per target neuron; positive entries go to the excitatory receptor,
   negative ones to the inhibitory one (equal time constants: exact); zero
-  entries are no synapse.
+  entries are no synapse. A path that is one convolution, or a pooling
+  (window = stride, no padding) then a convolution, with one delay and one
+  ``w_scale`` for all targets, becomes a :class:`spikesim.Convolution`
+  instead: its kernel is stored once, not per synapse
+  (:func:`spikesim.export.nir_conv.shared_kernel`), with the same spikes.
 - Subgraphs (a ``NIRGraph`` as a node) are flattened: their nodes are named
   ``<subgraph>.<node>``, their ``Input``/``Output`` nodes are pass-throughs.
 - ``Output`` nodes name the populations to read; :attr:`NIRSource.outputs`.
