@@ -28,9 +28,9 @@ def test_rules_map_onto_spikesim_rules_with_spynnakers_scalings(fresh):
     """Parameter names and scalings as sPyNNaker's write_parameters: triplet amplitudes times
     w_max, additive pair amplitudes absolute, Vogels' A_plus a weight change."""
     pre = sim.Population(4, sim.SpikeSourcePoisson(rate=10.0))
-    post = sim.Population(3, sim.IF_cond_exp())
 
-    def project(timing, weight):
+    def project(timing, weight):  # one target each: sPyNNaker keeps one rule per population
+        post = sim.Population(3, sim.IF_cond_exp())
         return sim.Projection(pre, post, sim.AllToAllConnector(),
                               sim.STDPMechanism(timing_dependence=timing, weight_dependence=weight,
                                                 weight=0.01, delay=1.0))
@@ -220,3 +220,30 @@ def test_initial_weights_outside_the_bounds_are_kept_until_they_change(fresh):
         b = net.add_population(1, ss.IF_curr_exp())
         net.connect(a, b, ss.AllToAll(), weight=2.0, synapse=ss.STDP(
             ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 1.0)))
+
+
+def test_one_stdp_rule_per_postsynaptic_population(fresh):
+    """sPyNNaker merges the plastic synapse dynamics of every projection onto a population and
+    raises SynapticConfigurationException when they differ (SynapseDynamicsSTDP.merge); equal
+    rules, static synapses and other populations are fine. Nothing is connected on refusal."""
+    from spikesim.pynn.spynnaker.exceptions import SynapticConfigurationException
+
+    pre = sim.Population(4, sim.SpikeSourcePoisson(rate=10.0))
+    post, other = sim.Population(3, sim.IF_curr_exp()), sim.Population(3, sim.IF_curr_exp())
+
+    def stdp(wdep, a_plus=0.005):
+        return sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=16.7, tau_minus=33.7, A_plus=a_plus,
+                                                A_minus=0.005),
+            weight_dependence=wdep(w_min=0.0, w_max=1.0), weight=0.5, delay=1.0)
+
+    sim.Projection(pre, post, sim.AllToAllConnector(), stdp(sim.AdditiveWeightDependence))
+    sim.Projection(pre, post, sim.OneToOneConnector(), stdp(sim.AdditiveWeightDependence))
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=1.0))
+    sim.Projection(pre, other, sim.AllToAllConnector(), stdp(sim.MultiplicativeWeightDependence))
+    n = len(sim.simulator.state.net.projections)
+    for bad, target in ((stdp(sim.MultiplicativeWeightDependence), post),
+                        (stdp(sim.AdditiveWeightDependence, a_plus=0.01), post[1:])):
+        with pytest.raises(SynapticConfigurationException, match="must match exactly"):
+            sim.Projection(pre, target, sim.AllToAllConnector(), bad)
+    assert len(sim.simulator.state.net.projections) == n

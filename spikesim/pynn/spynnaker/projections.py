@@ -16,9 +16,10 @@ end does differently:
 - ``get(..., "list")`` addresses neurons by their index in the whole population when the
   projection is between views (``pop[2:4]``), as sPyNNaker does.
 - ``get([], "list")`` gives the ``(source, target)`` pairs.
-- Unlike sPyNNaker, plastic projections with different STDP rules onto one population
-  are allowed (SpiNNaker keeps one rule per postsynaptic core and raises
-  ``SynapticConfigurationException``; that is a limit of the board, not of the model).
+- Plastic projections onto one population must share one STDP rule (the same timing and
+  weight dependence with the same parameters), as sPyNNaker's ``SynapseDynamicsSTDP.merge``
+  demands; a different rule raises :class:`~.exceptions.SynapticConfigurationException`
+  before anything is connected. ``spikesim.pynn`` and the core API allow several rules.
 - ``space=None`` (sPyNNaker's default) means PyNN's default ``Space()``.
 - ``download_synapses=...`` (sPyNNaker's hint to read synapses back from the board) is
   accepted and changes nothing: synapses are always readable here.
@@ -33,7 +34,10 @@ from spikesim.pynn.connectors import FixedNumberPostConnector as _FixedPost
 from spikesim.pynn.connectors import FixedNumberPreConnector as _FixedPre
 from spikesim.pynn.connectors import OneToOneConnector as _OneToOne
 
-from .exceptions import SpynnakerConnectionError
+from spikesim.pynn.simulator import state
+from spikesim.pynn.standardmodels import STDPMechanism
+
+from .exceptions import SpynnakerConnectionError, SynapticConfigurationException
 from .structural import Projection as _Projection  # structural synapse types
 
 
@@ -80,6 +84,38 @@ def _check_realisable(connector, pre, post) -> None:
             f"{kind}({n}, with_replacement=False): only {available} {what} exist")
 
 
+def _rule_key(synapse_type):
+    """What sPyNNaker compares to merge plastic synapse dynamics (``is_same_as``), or None
+    for a static synapse type."""
+    if not isinstance(synapse_type, STDPMechanism):
+        return None
+    key = [getattr(synapse_type, "dendritic_delay_fraction", 1.0)]
+    for part in (synapse_type.timing_dependence, synapse_type.weight_dependence):
+        ps = part.parameter_space
+        key.append((type(part).__name__, tuple((k, repr(ps[k].base_value))
+                                               for k in sorted(ps.keys()))))
+    return tuple(key)
+
+
+def _check_one_rule(synapse_type, post) -> None:
+    """sPyNNaker keeps one STDP rule per postsynaptic population: a second, different one
+    raises SynapticConfigurationException (its message)."""
+    key = _rule_key(synapse_type)
+    if key is None:
+        return
+    target = getattr(post, "grandparent", None) or getattr(post, "parent", None) or post
+    for other in state.projections:
+        o_post = other.post
+        o_target = getattr(o_post, "grandparent", None) or getattr(o_post, "parent", None) \
+            or o_post
+        other_key = _rule_key(other.synapse_type)
+        if o_target is target and other_key is not None and other_key != key:
+            raise SynapticConfigurationException(
+                "Synapse dynamics must match exactly when using multiple edges to the same "
+                f"population: {post.label!r} already receives {other.synapse_type!r} "
+                f"({other.label!r}), not {synapse_type!r}")
+
+
 class Projection(_Projection):
     __doc__ = _Projection.__doc__
 
@@ -99,6 +135,7 @@ class Projection(_Projection):
             connector = fixed(connector.n, allow_self_connections=False, with_replacement=True,
                               rng=connector.rng, safe=connector.safe, callback=connector.callback)
         _check_realisable(connector, presynaptic_population, postsynaptic_population)
+        _check_one_rule(synapse_type, postsynaptic_population)
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type,
                          Space() if space is None else space, label)
