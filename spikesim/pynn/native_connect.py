@@ -20,7 +20,8 @@ PyNN                                spikesim
 The connection rule and its distribution are PyNN's; the realisation is not the one
 PyNN's generic code draws from the same ``NumpyRNG`` seed (a seeded connector still
 gives the same connections on every run). Weights and delays given as numbers or as
-``RandomDistribution`` are drawn once per synapse (``RandomDistribution.next``).
+``RandomDistribution`` are drawn once per synapse: the common distributions from a NumPy
+``Generator`` seeded from their RNG (:func:`_draw`), the others by ``RandomDistribution.next``.
 Everything else -- other connectors, ``with_replacement`` for the fixed-number
 connectors, a random ``n``, weights given as arrays or distance expressions, views that
 share neurons with the other side -- takes PyNN's own path, as does every projection
@@ -73,8 +74,56 @@ def _values(name: str, value, m: int):
     if isinstance(base, _NUMBER):
         return np.full(m, float(base))
     if isinstance(base, RandomDistribution):
-        return np.asarray(base.next(m), np.float64).reshape(m) if m else np.zeros(0)
+        if not m:
+            return np.zeros(0)
+        fast = _draw(base, m)
+        return fast if fast is not None else np.asarray(base.next(m), np.float64).reshape(m)
     return None
+
+
+def _draw(dist: RandomDistribution, m: int):
+    """``m`` values of ``dist`` from a NumPy ``Generator`` kept on its RNG, or None.
+
+    PyNN's ``NumpyRNG`` draws through the legacy ``RandomState`` (and rejection loops in
+    Python for clipped normals), which dominated the microcircuit's build. The
+    distribution is the same; the generator is seeded from the RNG's seed (fresh entropy
+    without one) and advances from call to call, so projections sharing an RNG get
+    different values and a seeded script repeats itself. ``setup(connectors="pynn")``
+    keeps PyNN's own draws (its exact realisation).
+    """
+    rng = dist.rng
+    if type(rng).__name__ not in ("NumpyRNG", "NativeRNG") or dist.name not in _FAST:
+        return None
+    g = rng.__dict__.get("_spikesim_generator")
+    if g is None:
+        seed = getattr(rng, "seed", None)
+        g = np.random.default_rng(None if seed is None else [int(seed), 0xD15])
+        rng.__dict__["_spikesim_generator"] = g
+    return _FAST[dist.name](g, m, **dist.parameters)
+
+
+def _normal_clipped(g, m, mu, sigma, low=-np.inf, high=np.inf):
+    out = g.normal(mu, sigma, m)
+    bad = np.flatnonzero((out < low) | (out > high))
+    for _ in range(1000):  # PyNN's MAX_REDRAWS
+        if not bad.size:
+            return out
+        out[bad] = g.normal(mu, sigma, bad.size)
+        bad = bad[(out[bad] < low) | (out[bad] > high)]
+    raise ValueError(f"normal_clipped(mu={mu}, sigma={sigma}, low={low}, high={high}): too "
+                     "many redraws; check the distribution's parameters")
+
+
+_FAST = {
+    "normal": lambda g, m, mu, sigma: g.normal(mu, sigma, m),
+    "normal_clipped": _normal_clipped,
+    "normal_clipped_to_boundary": lambda g, m, mu, sigma, low, high: np.clip(
+        g.normal(mu, sigma, m), low, high),
+    "uniform": lambda g, m, low, high: g.uniform(low, high, m),
+    "exponential": lambda g, m, beta: g.exponential(beta, m),
+    "lognormal": lambda g, m, mu, sigma: g.lognormal(mu, sigma, m),
+    "gamma": lambda g, m, k, theta: g.gamma(k, theta, m),
+}
 
 
 def native_connections(projection, connector) -> dict | None:

@@ -128,17 +128,17 @@ class Projection(common.Projection):
     def _native_weights(self, w: np.ndarray) -> np.ndarray:
         """PyNN weights -> signed spikesim weights (sPyNNaker: the receptor gives the sign)."""
         if state.inhibitory_weights == "spynnaker":
-            w = np.abs(w)
             if self.receptor_type == "inhibitory" and not self.post.conductance_based:
-                w = -w
+                return -np.abs(w)
+            return np.abs(w)
         return w
 
     def _user_weights(self, w: np.ndarray) -> np.ndarray:
         return np.abs(w) if state.inhibitory_weights == "spynnaker" else w
 
     def _build(self):
-        cat = {k: (np.concatenate(v) if v else np.zeros(0, np.int64 if k in ("pre", "post")
-                                                        else np.float64))
+        cat = {k: (v[0] if len(v) == 1 else np.concatenate(v) if v else  # native: one chunk
+                   np.zeros(0, np.int64 if k in ("pre", "post") else np.float64))
                for k, v in self._chunks.items()}
         del self._chunks
         self._pre_idx, self._post_idx = cat["pre"], cat["post"]
@@ -169,27 +169,37 @@ class Projection(common.Projection):
                                                     else self.post.populations[0].celltype)
         else:
             synapse = None
-        # IDs as integers first (one conversion per neuron, not one ID object per synapse)
-        pre_k, pre_local = state.locate(np.asarray(self.pre.all_cells, np.int64)[self._pre_idx]) \
-            if m else (np.zeros(0, np.int64),) * 2
-        post_k, post_local = state.locate(
-            np.asarray(self.post.all_cells, np.int64)[self._post_idx]) if m else (
-            np.zeros(0, np.int64),) * 2
         self._parts = []
-        self._part = np.zeros(m, np.int64)
-        self._pos = np.zeros(m, np.int64)
-        pair = pre_k * (len(state.populations) + 1) + post_k
-        single = m == 0 or pair.min() == pair.max()  # one pair of populations: no split
-        for key in (pair[:1] if single else np.unique(pair)):
-            sel = np.arange(m) if single else np.flatnonzero(pair == key)
-            ppop = state.populations[int(pre_k[sel[0]])]
-            qpop = state.populations[int(post_k[sel[0]])]
-            a, b = pre_local[sel], post_local[sel]
+        whole = [isinstance(x, common.Population) and hasattr(x, "_ss")
+                 for x in (self.pre, self.post)]
+        if all(whole) or m == 0:  # two whole populations: the indices are the local ones
+            pairs = [(None, self.pre, self.post, self._pre_idx, self._post_idx)]
+        else:  # views or assemblies: IDs as integers (one conversion per neuron), then located
+            pre_k, pre_local = state.locate(
+                np.asarray(self.pre.all_cells, np.int64)[self._pre_idx])
+            post_k, post_local = state.locate(
+                np.asarray(self.post.all_cells, np.int64)[self._post_idx])
+            pair = pre_k * (len(state.populations) + 1) + post_k
+            pairs = []
+            for key in np.unique(pair):
+                sel = np.flatnonzero(pair == key)
+                pairs.append((sel, state.populations[int(pre_k[sel[0]])],
+                              state.populations[int(post_k[sel[0]])], pre_local[sel],
+                              post_local[sel]))
+        # connection i is synapse _pos[i] of part _part[i]; None: one part, in connection order
+        self._part = self._pos = None
+        for sel, ppop, qpop, a, b in pairs:
             flat = a * (qpop.size + 1) + b
-            if flat.size < 2 or np.all(flat[1:] >= flat[:-1]):
-                order = np.arange(sel.shape[0])  # already by source, then target (native draws)
+            if sel is None and (flat.size < 2 or np.all(flat[1:] >= flat[:-1])):
+                order = sel = slice(None)  # already by source, then target (native draws)
             else:
+                if sel is None:
+                    sel = np.arange(m)
                 order = np.lexsort((b, a))  # CSR: by source, then target (stable)
+                if self._part is None:
+                    self._part, self._pos = np.zeros(m, np.int64), np.zeros(m, np.int64)
+                self._part[sel[order]] = len(self._parts)
+                self._pos[sel[order]] = np.arange(sel.shape[0])
             indptr = np.zeros(ppop.size + 1, np.int64)
             np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
             part_synapse = synapse
@@ -207,9 +217,14 @@ class Projection(common.Projection):
                     part_synapse, weights_outside_bounds=True)
             except ValueError as exc:
                 raise errors.ConnectionError(str(exc)) from None
-            self._part[sel[order]] = len(self._parts)
-            self._pos[sel[order]] = np.arange(sel.shape[0])
             self._parts.append(ssproj)
+
+    def _where(self, k: int) -> tuple:
+        """``(connections, their synapse positions)`` of part ``k`` (indices or slices)."""
+        if self._part is None:
+            return slice(None), slice(None)
+        sel = self._part == k
+        return sel, self._pos[sel]
 
     # ---------------------------------------------------------------- access
     def __len__(self):
@@ -235,13 +250,13 @@ class Projection(common.Projection):
             return np.full(m, self._static_params[name])
         out = np.zeros(m)
         for k, ssproj in enumerate(self._parts):
-            sel = self._part == k
+            sel, pos = self._where(k)
             if name == "weight":
-                out[sel] = np.asarray(ssproj.weight, np.float64)[self._pos[sel]]
+                out[sel] = np.asarray(ssproj.weight, np.float64)[pos]
             elif name == "delay":
-                out[sel] = ssproj.get_delays()[self._pos[sel]]
+                out[sel] = ssproj.get_delays()[pos]
             elif name in self._dynamic:
-                out[sel] = ssproj.get_dynamics(name)[self._pos[sel]]
+                out[sel] = ssproj.get_dynamics(name)[pos]
             else:
                 raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
                                                        self.synapse_type.get_parameter_names())
@@ -295,9 +310,9 @@ class Projection(common.Projection):
                 self._set_delays(vals)
             elif name in self._dynamic:
                 for k, ssproj in enumerate(self._parts):
-                    sel = self._part == k
+                    sel, pos = self._where(k)
                     new = ssproj.get_dynamics(name)
-                    new[self._pos[sel]] = vals[sel]
+                    new[pos] = vals[sel]
                     try:
                         ssproj.set_dynamics(name, new)
                     except ValueError as exc:
@@ -315,9 +330,9 @@ class Projection(common.Projection):
             self.synapse_type.parameter_checks["weight"](vals, self)
         native = self._native_weights(vals)
         for k, ssproj in enumerate(self._parts):
-            sel = self._part == k
+            sel, pos = self._where(k)
             new = np.empty(ssproj.n_synapses)
-            new[self._pos[sel]] = native[sel]
+            new[pos] = native[sel]
             try:
                 ssproj.set_weights(new)
             except ValueError as exc:
@@ -331,9 +346,9 @@ class Projection(common.Projection):
         except ValueError as exc:
             raise errors.InvalidParameterValueError(f"{exc} (delay)") from None
         for k, ssproj in enumerate(self._parts):
-            sel = self._part == k
+            sel, pos = self._where(k)
             new = np.empty(ssproj.n_synapses, np.uint16)
-            new[self._pos[sel]] = steps[sel]
+            new[pos] = steps[sel]
             if ssproj.plastic:
                 if not np.array_equal(new, ssproj.delay):
                     raise NotImplementedError("changing the delays of a plastic projection is not "
