@@ -127,9 +127,10 @@ _FAST = {
 
 
 def native_connections(projection, connector) -> dict | None:
-    """Connections of ``projection`` drawn natively: ``pre``, ``post`` (indices into the
-    projection's pre/post), per-synapse ``weight``, ``delay`` and dynamic parameters, and
-    the homogeneous other parameters; None when PyNN's own path must be used."""
+    """Connections of ``projection`` drawn natively: ``csr`` (``indptr`` over the
+    projection's pre, int32 targets in its post; rows sorted by target), per-synapse
+    ``weight``, ``delay`` and dynamic parameters, and the homogeneous other parameters;
+    None when PyNN's own path must be used."""
     rule = _native_rule(connector)
     if rule is None or getattr(connector, "location_selector", None) is not None:
         return None
@@ -142,12 +143,11 @@ def native_connections(projection, connector) -> dict | None:
             return None  # self-connections of shared neurons: PyNN's rule compares IDs
     ctx = ss.connectors.Context(pre.size, post.size, _generator(connector), same)
     conns = rule.build(ctx)
-    counts = np.diff(conns.indptr)
-    src = np.repeat(np.arange(pre.size, dtype=np.int64), counts)
-    tgt = conns.post.astype(np.int64)
-    m = tgt.shape[0]
+    m = conns.post.shape[0]
     ps = projection.synapse_type.native_parameters
-    out = {"pre": src, "post": tgt, "static": {}}
+    # the connections as CSR (rows by source, targets sorted within a row): no per-synapse
+    # source array is made unless the projection's connections are asked for
+    out = {"csr": (conns.indptr, conns.post.astype(np.int32, copy=False)), "static": {}}
     dynamic = getattr(projection, "_dynamic", ())
     for name in ps.keys():
         if name == "dendritic_delay_fraction":

@@ -121,9 +121,34 @@ class Projection(common.Projection):
             for name, check in getattr(syn, "parameter_checks", {}).items():
                 if name in native:
                     check(native[name], self)
-        for name in ("pre", "post", "weight", "delay") + self._dynamic:
+        self._csr = native["csr"]
+        for name in ("weight", "delay") + self._dynamic:
             self._chunks[name].append(native[name])
         self._static_params.update(native["static"])
+
+    # connection i joins _pre_idx[i] and _post_idx[i]; computed from the stored synapses on
+    # first use when the projection is one part in connection order (_idx is None)
+    @property
+    def _pre_idx(self):
+        if self._idx is None:
+            p = self._parts[0]
+            self._idx = (np.repeat(np.arange(p.pre.size, dtype=np.int64), np.diff(p.indptr)),
+                         p.post.astype(np.int64))
+        return self._idx[0]
+
+    @_pre_idx.setter
+    def _pre_idx(self, value):
+        self._idx = (value, None if self._idx is None else self._idx[1])
+        self._m = value.shape[0]
+
+    @property
+    def _post_idx(self):
+        self._pre_idx  # noqa: B018 (fills _idx)
+        return self._idx[1]
+
+    @_post_idx.setter
+    def _post_idx(self, value):
+        self._idx = (self._idx[0], value)
 
     def _native_weights(self, w: np.ndarray) -> np.ndarray:
         """PyNN weights -> signed spikesim weights (sPyNNaker: the receptor gives the sign)."""
@@ -141,9 +166,15 @@ class Projection(common.Projection):
                    np.zeros(0, np.int64 if k in ("pre", "post") else np.float64))
                for k, v in self._chunks.items()}
         del self._chunks
-        self._pre_idx, self._post_idx = cat["pre"], cat["post"]
-        m = self._pre_idx.shape[0]
-        if m and (self._pre_idx.min() < 0 or self._pre_idx.max() >= self.pre.size):
+        csr = getattr(self, "_csr", None)
+        self._csr = None
+        if csr is None:
+            self._idx = (cat["pre"], cat["post"])
+        else:  # native: CSR, expanded to index arrays only for views/assemblies (below)
+            self._idx = None if csr[1].shape[0] else (np.zeros(0, np.int64),) * 2
+        m = cat["pre"].shape[0] if csr is None else csr[1].shape[0]
+        self._m = m
+        if csr is None and m and (cat["pre"].min() < 0 or cat["pre"].max() >= self.pre.size):
             raise errors.ConnectionError("presynaptic index out of range")
         weight = self._native_weights(cat["weight"])
         delay = cat["delay"]
@@ -172,9 +203,16 @@ class Projection(common.Projection):
         self._parts = []
         whole = [isinstance(x, common.Population) and hasattr(x, "_ss")
                  for x in (self.pre, self.post)]
-        if all(whole) or m == 0:  # two whole populations: the indices are the local ones
+        if m == 0:
+            pairs = []
+        elif csr is not None and all(whole):  # stored as drawn: CSR in connection order
+            pairs = [(csr, self.pre, self.post, None, csr[1])]
+        elif all(whole):  # two whole populations: the indices are the local ones
             pairs = [(None, self.pre, self.post, self._pre_idx, self._post_idx)]
         else:  # views or assemblies: IDs as integers (one conversion per neuron), then located
+            if csr is not None:
+                self._idx = (np.repeat(np.arange(self.pre.size, dtype=np.int64),
+                                       np.diff(csr[0])), csr[1].astype(np.int64))
             pre_k, pre_local = state.locate(
                 np.asarray(self.pre.all_cells, np.int64)[self._pre_idx])
             post_k, post_local = state.locate(
@@ -189,9 +227,12 @@ class Projection(common.Projection):
         # connection i is synapse _pos[i] of part _part[i]; None: one part, in connection order
         self._part = self._pos = None
         for sel, ppop, qpop, a, b in pairs:
-            flat = a * (qpop.size + 1) + b
-            if sel is None and (flat.size < 2 or np.all(flat[1:] >= flat[:-1])):
-                order = sel = slice(None)  # already by source, then target (native draws)
+            if isinstance(sel, tuple):  # native CSR
+                indptr, order, sel = sel[0], slice(None), slice(None)
+            elif sel is None and (a.size < 2 or np.all(
+                    (a * (qpop.size + 1) + b)[1:] >= (a * (qpop.size + 1) + b)[:-1])):
+                order = sel = slice(None)  # already by source, then target
+                indptr = None
             else:
                 if sel is None:
                     sel = np.arange(m)
@@ -200,8 +241,10 @@ class Projection(common.Projection):
                     self._part, self._pos = np.zeros(m, np.int64), np.zeros(m, np.int64)
                 self._part[sel[order]] = len(self._parts)
                 self._pos[sel[order]] = np.arange(sel.shape[0])
-            indptr = np.zeros(ppop.size + 1, np.int64)
-            np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
+                indptr = None
+            if indptr is None:
+                indptr = np.zeros(ppop.size + 1, np.int64)
+                np.cumsum(np.bincount(a, minlength=ppop.size), out=indptr[1:])
             part_synapse = synapse
             if self._dynamic:
                 try:
@@ -213,7 +256,7 @@ class Projection(common.Projection):
                 receptor = getattr(qpop.celltype, "ss_receptor", str)(self.receptor_type)
                 ssproj = state.net._restore_projection(
                     ppop._ss, qpop._ss, receptor, str(self.label), indptr,
-                    b[order].astype(np.int32), weight[sel][order], steps[sel][order],
+                    b[order].astype(np.int32, copy=False), weight[sel][order], steps[sel][order],
                     part_synapse, weights_outside_bounds=True)
             except ValueError as exc:
                 raise errors.ConnectionError(str(exc)) from None
@@ -228,7 +271,7 @@ class Projection(common.Projection):
 
     # ---------------------------------------------------------------- access
     def __len__(self):
-        return int(self._pre_idx.shape[0])
+        return int(self._m)
 
     def __getitem__(self, i):
         if isinstance(i, (int, np.integer)):
