@@ -17,6 +17,8 @@ refused, and so are population views (the layout is the whole population's).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import _validate as V
@@ -171,9 +173,12 @@ def connect_convolution(net, pre, post, conv: Convolution, weight, delay, recept
         raise ValueError(f"Convolution: a convolutional projection is static; synapse={synapse!r} "
                          "is refused (connect the expanded synapses, conv.synapses(), with "
                          "FromList to make them plastic)")
-    if not (np.ndim(weight) == 0 and float(weight) == 0.0):
+    if not (isinstance(weight, numbers.Real) and weight == 0.0):
         raise ValueError(f"Convolution: the kernel holds the weights; leave weight at its "
                          f"default, got weight={weight!r}")
+    if delay is not None and not (isinstance(delay, numbers.Real) and np.isfinite(delay)):
+        raise ValueError(f"Convolution: delay must be one number of ms (a convolution has one "
+                         f"delay), got delay={delay!r}")
     if post.celltype.kind == 0:
         raise ValueError(f"post ({post.label!r}) is a spike source and cannot receive synapses")
     n_in, n_out = int(np.prod(conv.input_shape)), int(np.prod(conv.output_shape))

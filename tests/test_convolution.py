@@ -160,6 +160,12 @@ def test_refusals_name_the_parameter():
                                                     ss.AdditiveWeightDependence(0, 1)))
     with pytest.raises(ValueError, match="leave weight at its default"):
         net.connect(src, tgt, conv, weight=0.5)
+    with pytest.raises(ValueError, match="leave weight at its default"):
+        net.connect(src, tgt, conv, weight=ss.RandomDistribution("uniform", low=0, high=1))
+    with pytest.raises(ValueError, match="delay must be one number"):
+        net.connect(src, tgt, conv, delay=np.ones(27))
+    with pytest.raises(ValueError, match="delay must be at least one step"):
+        net.connect(src, tgt, conv, delay=0.01)
     with pytest.raises(ValueError, match="weight must be <= 0 for inhibitory"):
         net.connect(src, tgt, conv, receptor_type="inhibitory")
     assert net.projections == []  # nothing half-built
