@@ -4,7 +4,9 @@ Storage per static synapse: target index int32 (4 bytes), weight float32 or
 float64 (4 or 8 bytes), delay in steps uint16 (2 bytes) -- 10 bytes in the
 default float32 mode -- plus one int64 row pointer per source neuron. A
 weight or delay that is the same for every synapse of a projection is stored
-once (4 bytes per synapse in total when both are uniform).
+once (4 bytes per synapse in total when both are uniform). A convolution
+(:class:`spikesim.Convolution`) stores only its kernel and delay; its CSR is
+computed on first use (exporters, ``get_weights``) and never read by the kernel.
 """
 from __future__ import annotations
 

@@ -145,8 +145,8 @@ class Runtime:
         self.bounds = _balanced_bounds(n, self.n_parts, plastic)
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
+        self.conv = kernel_conv(projs, self.bounds, dtype)  # None without convolutions
         # the one-thread engines read every row whole: its first and last cut
-        self.conv = kernel_conv(projs, self.bounds, dtype)
         self.cut_one = self.cut if self.n_parts == 1 else np.ascontiguousarray(self.cut[:, [0, -1]])
         self.governor = ThreadGovernor(self.n_parts)
         # concatenated one projection at a time, each projection's arrays then becoming views
