@@ -23,7 +23,7 @@ from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
 from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
-from .sources import drive_args, drive_arrays, make_events, merged_window
+from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 
 CHUNK_STEPS = 1000
@@ -369,7 +369,8 @@ class Runtime:
                     for index, sched in self.change_steps.items():
                         if sched:
                             self._set_columns(net.populations[index], t0)
-                t1 = min([t_end, t0 + CHUNK_STEPS, changes[k] if k < len(changes) else t_end]
+                t1 = min([t_end, t0 + self._window_steps(),
+                          changes[k] if k < len(changes) else t_end]
                          + [g.next_tick(t0) for g in self.clock_groups]
                          + ([(t0 // DRIVE_WINDOW + 1) * DRIVE_WINDOW] if self.drive is not None
                             else []))
@@ -383,6 +384,13 @@ class Runtime:
                 bar.close()
             for f in net._files.values():
                 f.flush()
+
+    def _window_steps(self) -> int:
+        """Steps per kernel window: CHUNK_STEPS, fewer when Poisson sources above one spike
+        per step would otherwise hold more than MAX_EVENTS events at once."""
+        per = sum(s.events_per_step() for s in self.sources.values()
+                  if hasattr(s, "events_per_step"))
+        return int(max(1, min(CHUNK_STEPS, MAX_EVENTS // max(per, 1.0))))
 
     def _tick_groups(self, step: int) -> None:
         """Step every coarse-clock group whose tick falls at ``step``.

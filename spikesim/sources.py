@@ -27,6 +27,9 @@ def source_key(rng: np.random.Generator) -> int:
     return int(probe.integers(0, 1 << 63))
 
 
+MAX_EVENTS = 1 << 22  # Poisson spike events drawn at once (per block and per runtime window)
+
+
 class PoissonEvents:
     """Bernoulli-per-step Poisson spikes (a Poisson count per step where ``rate dt > 1``),
     drawn in blocks aligned to absolute time.
@@ -45,7 +48,7 @@ class PoissonEvents:
     def __init__(self, pop, dt: float, rng: np.random.Generator) -> None:
         self.pop, self.dt, self.rng = pop, dt, rng
         self._new_key()
-        self.block = int(np.clip((1 << 22) // max(1, pop.size), 16, 4096))
+        self.block = self._block_size()
         self.next_block = 0
         self.steps = np.zeros(0, np.int64)
         self.ids = np.zeros(0, np.int64)
@@ -64,8 +67,31 @@ class PoissonEvents:
             self._new_key()
         keep = self.steps < step
         self.steps, self.ids = self.steps[keep], self.ids[keep]
+        self.block = self._block_size()  # the rates may have changed
         self.next_block = step // self.block
         self.floor = step
+
+    def events_per_step(self) -> float:
+        """At most this many events in one step, on average: ``n max(1, rate dt)`` at the
+        largest rate of the source (its rate and every scheduled change)."""
+        p = self.pop.params
+        ch = p.get("rate_changes")
+        top = max(float(np.max(p.get("rate", 0.0), initial=0.0)),
+                  0.0 if ch is None else float(np.max(ch[1], initial=0.0)))
+        return self.pop.size * max(1.0, top * self.dt * 1e-3)
+
+    def _block_size(self) -> int:
+        """Steps per block, so that a block holds about MAX_EVENTS events at most (the draws
+        are counter-based: the block size never changes the spikes)."""
+        per = self.events_per_step()
+        if per > MAX_EVENTS:
+            raise ValueError(
+                f"SpikeSourcePoisson {self.pop.label!r}: its rates (up to "
+                f"{per / self.pop.size * 1e3 / self.dt:.4g} Hz on {self.pop.size} neurons) ask for "
+                f"about {per:.3g} spike events in every {self.dt} ms step, more than the "
+                f"{MAX_EVENTS} spikesim holds at once; deliver such input as counts with "
+                "Network.add_poisson_input")
+        return int(np.clip(MAX_EVENTS // max(1.0, per), 1, 4096))
 
     def _draw_block(self) -> None:
         b = self.next_block

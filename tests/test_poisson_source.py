@@ -69,3 +69,29 @@ def test_run_splits_and_save_load_give_the_same_spikes(tmp_path):
     rec2 = back.record(back.populations[0], "spikes")
     back.run(376.6)
     np.testing.assert_array_equal(np.concatenate([rec.spikes.times, rec2.spikes.times]), whole)
+
+
+def test_very_high_rates_are_drawn_in_bounded_pieces_or_refused():
+    """A source far above one spike per step (1e9 Hz: 1e5 spikes per 0.1 ms step) is drawn in
+    blocks and kernel windows of at most MAX_EVENTS events, so memory stays bounded (it took
+    the whole machine before); a rate no window can hold is refused naming the source."""
+    from spikesim.sources import MAX_EVENTS
+
+    net = ss.Network(dt=0.1, seed=1)
+    src = net.add_population(3, ss.SpikeSourcePoisson(rate=[1.0, 1.0, 1e9]))
+    tgt = net.add_population(2, ss.IF_curr_exp())
+    net.connect(src, tgt, ss.AllToAll(), weight=1e-6)
+    rec = net.record(src, "spikes")
+    net.run(5.0, progress=False)
+    rt = net._runtime
+    per_step = rt.sources[src.index].events_per_step()
+    assert per_step == pytest.approx(3e5)
+    assert rt._window_steps() * per_step <= MAX_EVENTS
+    assert rt.sources[src.index].block * per_step <= MAX_EVENTS
+    n = rec.spikes.times.size
+    assert abs(n - 5e6) < 5 * np.sqrt(5e6)  # Poisson count of 1e9 Hz x 5 ms
+    big = ss.Network(dt=0.1, seed=1)
+    big.add_population(1000, ss.SpikeSourcePoisson(rate=1e12), label="flood")
+    with pytest.raises(ValueError, match="'flood'.*1e\\+12 Hz on 1000 neurons.*add_poisson_input"):
+        big.run(1.0, progress=False)
+    assert big.step == 0
