@@ -302,3 +302,28 @@ def test_nir_pooling_alone_is_a_grouped_kernel(pool):
     assert runs[0].times.size > 50
     assert np.array_equal(runs[0].times, runs[1].times)
     assert np.array_equal(runs[0].senders, runs[1].senders)
+
+
+def test_nir_flatten_before_a_convolution_keeps_its_synapses():
+    """Input (2, 4, 4) -> Flatten(start_dim=1) -> Conv1d: the flattened layout is not the
+    input's, so the path is connected synapse by synapse (it used to raise from Convolution)."""
+    nir = pytest.importorskip("nir")
+    from spikesim.export import from_nir
+
+    w = np.random.default_rng(1).normal(size=(3, 2, 3))
+    g = nir.NIRGraph(nodes={"input": nir.Input(np.array([2, 4, 4])),
+                            "flat": nir.Flatten({"input": np.array([2, 4, 4])}, 1, 2),
+                            "conv": nir.Conv1d(16, w, 1, 0, 1, 1, np.zeros(3)),
+                            "if": nir.IF(r=np.ones((3, 14)), v_threshold=np.ones((3, 14))),
+                            "output": nir.Output(np.array([3, 14]))},
+                     edges=[("input", "flat"), ("flat", "conv"), ("conv", "if"), ("if", "output")])
+    net = from_nir(g, dt=0.1, time_unit="ms")
+    assert net.projections and all(p.convolution is None for p in net.projections)
+    m = np.zeros((42, 32))
+    for p in net.projections:
+        pre, post = p.connections()
+        np.add.at(m, (post, pre), p.weight.astype(np.float64))
+    x = np.random.default_rng(2).random((2, 16))
+    y = np.stack([sum(np.convolve(x[c], w[o, c][::-1], "valid") for c in range(2))
+                  for o in range(3)])
+    np.testing.assert_allclose(m @ x.ravel(), y.ravel(), rtol=1e-5)

@@ -294,10 +294,19 @@ def shared_kernel(path: tuple, nodes: dict, in_shape: tuple, nir):
     spikesim.Convolution or None
         None when the path is anything else (it is then connected synapse by synapse).
     """
-    from ..convolution import Convolution
-
     kinds = [type(nodes[n]) for n in path if type(nodes[n]) is not nir.Flatten]
     names = [n for n in path if type(nodes[n]) is not nir.Flatten]
+    if names and any(type(nodes[n]) is nir.Flatten for n in path[:path.index(names[-1])]):
+        return None  # a Flatten before the convolution changes its input's layout
+    try:
+        return _shared_kernel(kinds, names, nodes, in_shape, nir)
+    except ValueError:  # a layout Convolution does not take: the matrix path reports it
+        return None
+
+
+def _shared_kernel(kinds, names, nodes, in_shape, nir):
+    from ..convolution import Convolution
+
     if kinds in ([nir.SumPool2d], [nir.AvgPool2d]) and len(in_shape) == 3:  # grouped, unit weights
         pool = nodes[names[0]]
         pk = _pair(pool.kernel_size, 2, "kernel_size", names[0])
