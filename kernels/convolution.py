@@ -36,6 +36,16 @@ Conv = namedtuple("Conv", [
 
 
 @jit
+def output_index(pos, pad, dil, tap, stride, n_out):
+    """The output index that reads input position ``pos`` through kernel tap ``tap`` along
+    one axis (``stride * i - pad + dil * tap == pos``), or -1 when there is none."""
+    num = pos + pad - dil * tap
+    if num < 0 or num % stride != 0 or num // stride >= n_out:
+        return -1
+    return num // stride
+
+
+@jit
 def deliver_conv(ring, j, g, w, post_lo, lo, hi, t, slot_mask):
     """Add the kernel entries of input neuron ``j`` (local index) into ``ring``.
 
@@ -57,18 +67,12 @@ def deliver_conv(ring, j, g, w, post_lo, lo, hi, t, slot_mask):
     cr = ci - grp * cin_g
     plane = h_out * w_out
     for a in range(kh):
-        ny = y + ph - dh * a
-        if ny < 0 or ny % sh != 0:
-            continue
-        i = ny // sh
-        if i >= h_out:
+        i = output_index(y, ph, dh, a, sh, h_out)
+        if i < 0:
             continue
         for b in range(kw):
-            nx = x + pw - dw * b
-            if nx < 0 or nx % sw != 0:
-                continue
-            jj = nx // sw
-            if jj >= w_out:
+            jj = output_index(x, pw, dw, b, sw, w_out)
+            if jj < 0:
                 continue
             for co in range(grp * cout_g, (grp + 1) * cout_g):
                 wv = w[((co * cin_g + cr) * kh + a) * kw + b]

@@ -125,38 +125,56 @@ class Convolution(Connector):
         flattened kernel.
         """
         g = dict(zip(GEOM, self.geometry(1)))
-        c_out, c_in, groups = g["c_out"], g["c_in"], g["groups"]
-        cin_g, cout_g = c_in // groups, c_out // groups
-        k = self.kernel.reshape(c_out, cin_g, g["kh"], g["kw"])
-        ii, jj = np.meshgrid(np.arange(g["h_out"]), np.arange(g["w_out"]), indexing="ij")
-        pre_l, post_l, w_l, k_l = [], [], [], []
-        for a in range(g["kh"]):
-            y = g["sh"] * ii - g["ph"] + g["dh"] * a
-            for b in range(g["kw"]):
-                x = g["sw"] * jj - g["pw"] + g["dw"] * b
-                ok = (y >= 0) & (y < g["h_eff"]) & (x >= 0) & (x < g["w_eff"])
-                yo, xo, io, jo = y[ok], x[ok], ii[ok], jj[ok]
-                for co in range(c_out):
-                    grp = co // cout_g
-                    for cr in range(cin_g):
-                        wv = k[co, cr, a, b]
-                        if wv == 0:
-                            continue
-                        ci = grp * cin_g + cr
-                        pre_l.append((ci * g["h"] + yo) * g["w"] + xo)
-                        post_l.append((co * g["h_out"] + io) * g["w_out"] + jo)
-                        w_l.append(np.full(yo.shape, wv))
-                        k_l.append(np.full(yo.shape, ((co * cin_g + cr) * g["kh"] + a) * g["kw"] + b))
-        if not pre_l:
-            return (np.zeros(0, np.int64),) * 2 + (np.zeros(0),) + (np.zeros(0, np.int64),) * \
-                kernel_index
-        pre, post, w, kk = (np.concatenate(x) for x in (pre_l, post_l, w_l, k_l))
+        k = self.kernel.reshape(g["c_out"], g["c_in"] // g["groups"], g["kh"], g["kw"])
+        pre, post, w, kk = conv_synapses(k, (g["c_in"], g["h"], g["w"]), (g["h_out"], g["w_out"]),
+                                         (g["sh"], g["sw"]), (g["ph"], g["pw"]),
+                                         (g["dh"], g["dw"]), g["groups"], (g["h_eff"], g["w_eff"]))
         order = np.lexsort((post, pre))
         out = pre[order], post[order], w[order]
         return out + (kk[order],) if kernel_index else out
 
     def build(self, ctx):  # pragma: no cover - Network.connect dispatches before build
         raise TypeError("Convolution is connected by Network.connect itself")
+
+
+def conv_synapses(kernel: np.ndarray, in_shape: tuple, out_shape: tuple, stride: tuple,
+                  pad: tuple, dilation: tuple, groups: int, crop: tuple) -> tuple:
+    """Every synapse of a 2-D convolution (``torch.nn.Conv2d`` semantics), unsorted.
+
+    Parameters
+    ----------
+    kernel : ndarray
+        ``(C_out, C_in / groups, kH, kW)``.
+    in_shape, out_shape : tuple of int
+        ``(C_in, H, W)`` and ``(H_out, W_out)``.
+    stride, pad, dilation : pairs of int
+        ``pad`` is the zero padding before the first row and column.
+    groups : int
+    crop : pair of int
+        Input rows ``>= crop[0]`` and columns ``>= crop[1]`` have no synapses.
+
+    Returns
+    -------
+    (pre, post, weight, kernel_index)
+        Flat C-order input and output indices, the weight and the flat kernel entry of
+        every synapse; one per nonzero kernel entry and output position it reaches.
+    """
+    c_out, c_in_g, kh, kw = kernel.shape
+    _, h, wd = in_shape
+    ho, wo = out_shape
+    co, ci, ky, kx, oy, ox = np.ix_(np.arange(c_out), np.arange(c_in_g), np.arange(kh),
+                                    np.arange(kw), np.arange(ho), np.arange(wo))
+    iy = oy * stride[0] - pad[0] + ky * dilation[0]
+    ix = ox * stride[1] - pad[1] + kx * dilation[1]
+    full = (c_out, c_in_g, kh, kw, ho, wo)
+    vals = np.broadcast_to(kernel[:, :, :, :, None, None], full)
+    ok = (iy >= 0) & (iy < crop[0]) & (ix >= 0) & (ix < crop[1]) & (vals != 0)
+    cin = (co // (c_out // groups)) * c_in_g + ci
+    pre = (np.broadcast_to(cin, full)[ok] * h + np.broadcast_to(iy, full)[ok]) * wd + \
+        np.broadcast_to(ix, full)[ok]
+    post = np.broadcast_to((co * ho + oy) * wo + ox, full)[ok]
+    kk = np.broadcast_to(((co * c_in_g + ci) * kh + ky) * kw + kx, full)[ok]
+    return pre.astype(np.int64), post.astype(np.int64), vals[ok], kk.astype(np.int64)
 
 
 def connect_convolution(net, pre, post, conv: Convolution, weight, delay, receptor_type: str,

@@ -388,8 +388,7 @@ class Runtime:
     def _window_steps(self) -> int:
         """Steps per kernel window: CHUNK_STEPS, fewer when Poisson sources above one spike
         per step would otherwise hold more than MAX_EVENTS events at once."""
-        per = sum(s.events_per_step() for s in self.sources.values()
-                  if hasattr(s, "events_per_step"))
+        per = sum(getattr(s, "per_step", 0.0) for s in self.sources.values())
         return int(max(1, min(CHUNK_STEPS, MAX_EVENTS // max(per, 1.0))))
 
     def _tick_groups(self, step: int) -> None:

@@ -83,7 +83,7 @@ class PoissonEvents:
     def _block_size(self) -> int:
         """Steps per block, so that a block holds about MAX_EVENTS events at most (the draws
         are counter-based: the block size never changes the spikes)."""
-        per = self.events_per_step()
+        per = self.per_step = self.events_per_step()  # kept for the runtime's window size
         if per > MAX_EVENTS:
             raise ValueError(
                 f"SpikeSourcePoisson {self.pop.label!r}: its rates (up to "

@@ -192,35 +192,44 @@ def test_set_weights_keeps_a_kernel_when_there_is_one():
     net.run(5.0, progress=False)
 
 
-@pytest.mark.skipif(not PAPER.is_dir(), reason="../shared/nir-paper is absent")
-def test_nir_cnn_convolutions_keep_one_kernel():
-    """The NIR paper's CNN: its three convolutions (one behind a sum pooling, folded into the
-    kernel) are stored as kernels and run exactly as their synapses would."""
-    nir = pytest.importorskip("nir")
+def _both_imports(g, monkeypatch, **kw):
+    """The NIR graph read twice: convolutions as kernels, then synapse by synapse."""
     import spikesim.export.nir_graph as NG
     from spikesim.export import from_nir
 
+    shared = from_nir(g, dt=0.1, time_unit="ms", **kw)
+    with monkeypatch.context() as m:
+        m.setattr(NG, "shared_kernel", lambda *a: None)
+        stored = from_nir(g, dt=0.1, time_unit="ms", **kw)
+    return shared, stored
+
+
+def _run_recording(nets, ms: float) -> list:
+    """Spike times and senders of every neuron population of each network after ``ms``."""
+    out = []
+    for net in nets:
+        recs = [net.record(p, "spikes") for p in net.populations if p.celltype.kind != 0]
+        net.run(ms, progress=False)
+        out.append([(r.spikes.times, r.spikes.senders) for r in recs])
+    return out
+
+
+@pytest.mark.skipif(not PAPER.is_dir(), reason="../shared/nir-paper is absent")
+def test_nir_cnn_convolutions_keep_one_kernel(monkeypatch):
+    """The NIR paper's CNN: its three convolutions (one behind a sum pooling, folded into the
+    kernel) are stored as kernels and run exactly as their synapses would."""
+    nir = pytest.importorskip("nir")
     g = nir.read(PAPER / "cnn_sinabs.nir")
     hit = np.random.default_rng(3).random((150, 2312)) < 0.05
     times = [(np.flatnonzero(hit[:, j]) + 1) * 0.1 for j in range(2312)]
-    nets = [from_nir(g, dt=0.1, time_unit="ms", spike_times={"input": times})]
-    orig = NG.shared_kernel
-    NG.shared_kernel = lambda *a: None  # the synapse-by-synapse path
-    try:
-        nets.append(from_nir(g, dt=0.1, time_unit="ms", spike_times={"input": times}))
-    finally:
-        NG.shared_kernel = orig
+    nets = _both_imports(g, monkeypatch, spike_times={"input": times})
     shared = [p for p in nets[0].projections if p.convolution is not None]
     assert {p.label.split("_")[0] for p in shared} == {"0", "2", "4/5"}
     # per sign: float32 kernels of 16x2x5x5, 16x16x3x3 and the pooled 8x16x6x6, a uint16 delay
     assert sum(p.nbytes for p in shared) == 2 * (4 * (800 + 2304 + 4608) + 3 * 2)
     csr = [q for q in nets[1].projections if q.label in {p.label for p in shared}]
     assert sum(q.nbytes for q in csr) > 100 * sum(p.nbytes for p in shared)
-    spikes = []
-    for net in nets:
-        recs = [net.record(p, "spikes") for p in net.populations[1:]]
-        net.run(15.0, progress=False)
-        spikes.append([(r.spikes.times, r.spikes.senders) for r in recs])
+    spikes = _run_recording(nets, 15.0)
     assert sum(t.size for t, _ in spikes[0]) > 100
     for (ta, sa), (tb, sb) in zip(*spikes):
         assert np.array_equal(ta, tb) and np.array_equal(sa, sb)
@@ -271,12 +280,10 @@ def test_nir_network_saved_and_loaded_keeps_its_source(tmp_path):
 
 
 @pytest.mark.parametrize("pool", ["SumPool2d", "AvgPool2d"])
-def test_nir_pooling_alone_is_a_grouped_kernel(pool):
+def test_nir_pooling_alone_is_a_grouped_kernel(pool, monkeypatch):
     """Input (2, 8, 8) -> pooling -> IF: a grouped convolution with unit weights (divided by
     the window for AvgPool2d), spiking exactly as its synapses would."""
     nir = pytest.importorskip("nir")
-    import spikesim.export.nir_graph as NG
-    from spikesim.export import from_nir
 
     g = nir.NIRGraph(nodes={"input": nir.Input(np.array([2, 8, 8])),
                             "pool": getattr(nir, pool)(np.array([2, 2]), np.array([2, 2]),
@@ -286,22 +293,12 @@ def test_nir_pooling_alone_is_a_grouped_kernel(pool):
                      edges=[("input", "pool"), ("pool", "if"), ("if", "output")])
     rs = np.random.default_rng(0)
     times = [np.unique(np.round(rs.uniform(0.1, 20, 6), 1)) for _ in range(128)]
-    runs = []
-    for shared in (True, False):
-        orig = NG.shared_kernel
-        if not shared:
-            NG.shared_kernel = lambda *a: None
-        try:
-            net = from_nir(g, dt=0.1, time_unit="ms", spike_times={"input": times})
-        finally:
-            NG.shared_kernel = orig
-        assert [p.convolution is not None for p in net.projections] == [shared]
-        r = net.record(net.populations[-1], "spikes")
-        net.run(25.0, progress=False)
-        runs.append(r.spikes)
-    assert runs[0].times.size > 50
-    assert np.array_equal(runs[0].times, runs[1].times)
-    assert np.array_equal(runs[0].senders, runs[1].senders)
+    nets = _both_imports(g, monkeypatch, spike_times={"input": times})
+    assert [[p.convolution is not None for p in n.projections] for n in nets] == [[True], [False]]
+    (ta, sa), = _run_recording(nets[:1], 25.0)[0]
+    (tb, sb), = _run_recording(nets[1:], 25.0)[0]
+    assert ta.size > 50
+    assert np.array_equal(ta, tb) and np.array_equal(sa, sb)
 
 
 def test_nir_flatten_before_a_convolution_keeps_its_synapses():

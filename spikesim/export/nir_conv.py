@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..convolution import conv_synapses
 from . import ExportError
 
 
@@ -120,22 +121,9 @@ def conv_matrix(weight: np.ndarray, in_shape: tuple, stride, padding, dilation, 
     if ho < 1 or wo < 1 or min(stride) < 1 or min(dilation) < 1:
         raise ExportError(f"NIR convolution {name!r}: input {tuple(in_shape)} gives an empty "
                           "output", rule="nir-shape")
-    co = np.arange(c_out)[:, None, None, None, None, None]
-    ci = np.arange(c_in_g)[None, :, None, None, None, None]
-    ky = np.arange(kh)[None, None, :, None, None, None]
-    kx = np.arange(kw)[None, None, None, :, None, None]
-    oy = np.arange(ho)[None, None, None, None, :, None]
-    ox = np.arange(wo)[None, None, None, None, None, :]
-    iy = oy * stride[0] - pads[0][0] + ky * dilation[0]
-    ix = ox * stride[1] - pads[1][0] + kx * dilation[1]
-    cin = (co // (c_out // groups)) * c_in_g + ci
-    shape = (c_out, c_in_g, kh, kw, ho, wo)
-    iy, ix, cin = (np.broadcast_to(a, shape) for a in (iy, ix, cin))
-    rows = np.broadcast_to((co * ho + oy) * wo + ox, shape)
-    vals = np.broadcast_to(w[:, :, :, :, None, None], shape)
-    ok = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < wd) & (vals != 0)
-    cols = (cin[ok] * h + iy[ok]) * wd + ix[ok]
-    m = sp.csr_matrix((vals[ok], (rows[ok], cols)), shape=(c_out * ho * wo, c_in * h * wd))
+    pre, post, vals, _ = conv_synapses(w, (c_in, h, wd), (ho, wo), stride,
+                                       (pads[0][0], pads[1][0]), dilation, groups, (h, wd))
+    m = sp.csr_matrix((vals, (post, pre)), shape=(c_out * ho * wo, c_in * h * wd))
     out = (c_out, ho, wo) if nd == 2 else (c_out, wo)
     return m, out
 

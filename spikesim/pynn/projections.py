@@ -128,13 +128,16 @@ class Projection(common.Projection):
 
     # connection i joins _pre_idx[i] and _post_idx[i]; computed from the stored synapses on
     # first use when the projection is one part in connection order (_idx is None)
-    @property
-    def _pre_idx(self):
+    def _indices(self) -> tuple:
         if self._idx is None:
             p = self._parts[0]
             self._idx = (np.repeat(np.arange(p.pre.size, dtype=np.int64), np.diff(p.indptr)),
                          p.post.astype(np.int64))
-        return self._idx[0]
+        return self._idx
+
+    @property
+    def _pre_idx(self):
+        return self._indices()[0]
 
     @_pre_idx.setter
     def _pre_idx(self, value):
@@ -143,8 +146,7 @@ class Projection(common.Projection):
 
     @property
     def _post_idx(self):
-        self._pre_idx  # noqa: B018 (fills _idx)
-        return self._idx[1]
+        return self._indices()[1]
 
     @_post_idx.setter
     def _post_idx(self, value):
@@ -229,8 +231,7 @@ class Projection(common.Projection):
         for sel, ppop, qpop, a, b in pairs:
             if isinstance(sel, tuple):  # native CSR
                 indptr, order, sel = sel[0], slice(None), slice(None)
-            elif sel is None and (a.size < 2 or np.all(
-                    (a * (qpop.size + 1) + b)[1:] >= (a * (qpop.size + 1) + b)[:-1])):
+            elif sel is None and (a.size < 2 or np.all(np.diff(a * (qpop.size + 1) + b) >= 0)):
                 order = sel = slice(None)  # already by source, then target
                 indptr = None
             else:
