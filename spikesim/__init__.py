@@ -22,6 +22,7 @@ from .lirinzel import LiRinzel
 from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
 from .network import Network
+from .neuromodulation import Neuromodulation
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
                          SpikePairRule, TripletRule, Vogels2011Rule)
 from .population import Population, PopulationView, grid_positions
@@ -41,7 +42,7 @@ __all__ = [
     "SimpleStochastic", "SynapseDynamics", "Tsodyks2", "TsodyksMarkram",
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "TripletRule", "Vogels2011Rule", "NALSMAstrocyte", "load", "load_recording",
-    "LiRinzel",
+    "LiRinzel", "Neuromodulation",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
     "CubaLIFStep", "CubaLIStep",

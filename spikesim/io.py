@@ -50,6 +50,7 @@ import tempfile
 
 import numpy as np
 
+from .neuromodulation import refuse as refuse_neuromodulation
 from . import cells as C
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
@@ -75,6 +76,7 @@ def save(net, path: str | os.PathLike) -> None:
 
     A crash while saving leaves any previous file at ``path`` untouched.
     """
+    refuse_neuromodulation(net, "spikesim.save")
     import h5py
 
     for g in getattr(net, "_rewiring", None) or []:

@@ -14,6 +14,7 @@ from .connecting import (check_plastic_source, check_receptor, check_stored_csr,
 from .connectors import CHUNK, Connector, Context, draw_per_synapse
 from .convolution import Convolution, connect_convolution
 from .currents import CurrentSource
+from .neuromodulation import MODULATORY, connect_modulatory, reset as reset_neuromodulation
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
@@ -206,8 +207,10 @@ class Network:
             ``(len(pre), len(post))`` matrix.
         delay : float, array, or RandomDistribution, optional
             ms, rounded to the nearest step; at least one step (the default).
-        receptor_type : {"excitatory", "inhibitory"}
-        synapse : STDP or SynapseDynamics, optional
+        receptor_type : {"excitatory", "inhibitory", "reward", "punishment"}
+            "reward" / "punishment": dopamine for STDP onto ``post``, with
+            ``synapse=Neuromodulation(...)`` (:mod:`spikesim.neuromodulation`).
+        synapse : STDP, SynapseDynamics or Neuromodulation, optional
             ``STDP`` makes the projection plastic (see :mod:`spikesim.plasticity`); initial
             weights must lie in the rule's ``[w_min, w_max]``. Plastic networks use
             threads as static ones do, except with weight recorders (one thread).
@@ -215,6 +218,9 @@ class Network:
             :class:`~spikesim.SimpleStochastic`) scales each transmitted spike; see
             :mod:`spikesim.synapses`.
         """
+        if receptor_type in MODULATORY:  # reward / punishment: spikesim.neuromodulation
+            return connect_modulatory(self, pre, post, connector, weight, delay, receptor_type,
+                                      label, synapse)
         if synapse is not None and not isinstance(synapse, (STDP, SynapseDynamics)):
             raise TypeError("synapse must be None (static), a spikesim.STDP or a synapse dynamic "
                             f"(TsodyksMarkram, Tsodyks2, SimpleStochastic), got {synapse!r}")
@@ -386,6 +392,9 @@ class Network:
         ``weights_outside_bounds``: accept plastic weights outside ``[w_min, w_max]`` (as
         NEST and sPyNNaker do; the first weight change brings them back into the bounds).
         """
+        if receptor_type in MODULATORY:  # reward / punishment (spikesim.neuromodulation)
+            return connect_modulatory(self, pre, post, None, weight, delay, receptor_type, label,
+                                      synapse, stored=(indptr, targets))
         indptr, targets, w, d = check_stored_csr(pre, post, receptor_type, label, indptr,
                                                  targets, weight, delay, self.dtype)
         proj = Projection(len(self.projections), pre, post, receptor_type, indptr,
@@ -440,6 +449,7 @@ class Network:
             if j._dstate is not None:
                 j._dstate["S"][:] = j._dstate["S0"]
                 j._dstate["last"][:] = 0
+        reset_neuromodulation(self)
         for g in self.astrocytes:
             g.reset()
 

@@ -23,6 +23,7 @@ from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
 from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
+from .neuromodulation import MODULATORY, spec_of, warn_lost, build as build_neuromodulation
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 
@@ -124,21 +125,25 @@ class Runtime:
         # projections grouped by source population
         # a convolution packs as empty rows (KernelRows) and delivers through self.conv
         projs = [KernelRows(j, dtype) if j._conv is not None else j for j in net.projections]
-        plastic = [j for j in projs if j.plastic]
+        plastic = [j for j in projs if j.plastic and spec_of(j) is None]
         self.kernel_groups = [g for g in net.astrocytes if getattr(g, "in_kernel", False)]
         self.use_plastic = bool(plastic or self.kernel_groups)
         # plastic projections deliver when their spikes arrive (kernels.plasticity), not here
-        out = [[j.index for j in projs if j.pre is p and not j.plastic] for p in pops]
+        # dopamine-modulated projections deliver as static ones (kernels.neuromodulation updates
+        # their weights first); reward and punishment projections deliver nothing
+        pl_idx = {j.index for j in plastic}
+        out = [[j.index for j in projs if j.pre is p and j.index not in pl_idx
+                and j.receptor_type not in MODULATORY] for p in pops]
         self.pop_out_ptr = np.zeros(npop + 1, np.int64)
         np.cumsum([len(o) for o in out], out=self.pop_out_ptr[1:])
         self.pop_out_proj = np.array([i for o in out for i in o], np.int64)
         self.pj_pre_lo = np.array([j.pre.first for j in projs], np.int64)
         self.pj_post_lo = np.array([j.post_population.first for j in projs], np.int64)
         self.pj_rec = np.array([j.post_population.celltype.model.RECEPTORS.index(j.receptor_type)
-                                for j in projs], np.int64)
+                                if j.receptor_type not in MODULATORY else 0 for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
         self.pj_syn = _offsets([j.post.shape[0] for j in projs])  # storage (structural: capacity)
-        main_w = [np.zeros(1, dtype) if j.plastic else j._weight for j in projs]
+        main_w = [np.zeros(1, dtype) if j.index in pl_idx else j._weight for j in projs]
         self.pj_w = _offsets([w.shape[0] for w in main_w])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
         self.n_parts = self._parts(n)
@@ -204,6 +209,7 @@ class Runtime:
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
+        self.nm = build_neuromodulation(self, projs)  # spikesim.neuromodulation, or None
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:
@@ -301,6 +307,8 @@ class Runtime:
             return 1  # weights are sampled inside the one-thread loop only
         if any(j.plastic and j.synapse.delay_model == "dendritic" for j in self.net.projections):
             return 1  # dendritic-delay STDP runs inside the one-thread loop only
+        if any(j.receptor_type in MODULATORY for j in self.net.projections):
+            return 1  # so does dopamine-modulated STDP
         threads = self.net.threads
         if threads == "auto":
             if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
@@ -470,17 +478,20 @@ class Runtime:
                 wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
                 done, n_spk, ev_pos = eng.run_chunk_plastic(
                     *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
-                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw)
+                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw, self.nm)
                 for k, r in enumerate(self.w_recs):
                     ncol = r.synapses.shape[0]
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif not threaded:
-                done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw)
+                done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw,
+                                                         self.nm)
             else:
                 done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
                                                          self.part_spikes, self.part_n)
             self.governor.done(done)
+            if self.nm is not None:
+                warn_lost(self.net)
             for r in self.spike_recs:
                 r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])
             for g in self.clock_groups:

@@ -75,6 +75,7 @@ import time
 
 import numpy as np
 
+from ..neuromodulation import refuse as refuse_neuromodulation
 from .. import _validate as V
 from ..spike_sources import RenewalSource, SpikeSourceArray, SpikeSourcePoisson
 from ..currents import injection_schedule
@@ -173,6 +174,7 @@ def run(net, duration: float, *, seed: int | None = None, threads: int = 1) -> d
     ExportError
         What NEST cannot represent (see :mod:`spikesim.export.pynn_script`).
     """
+    refuse_neuromodulation(net, "the NEST backend")
     dt = net.dt
     n_steps = V.time_to_steps("duration", duration, dt, minimum=0)
     threads = V.count("threads", threads, 1)

@@ -126,6 +126,7 @@ import warnings
 
 import numpy as np
 
+from ..neuromodulation import refuse as refuse_neuromodulation
 from ..cells import CELL_TYPES, IF_curr_exp, SpikeSourceArray, SpikeSourcePoisson
 
 from . import ExportError, refuse_extensions
@@ -229,6 +230,7 @@ def to_nir(net, *, time_unit: str = "ms", outputs="all"):
         separate ``tau_syn_I``, plasticity, source rates and spike times,
         injected currents, astrocytes), naming the populations/projections.
     """
+    refuse_neuromodulation(net, "NIR export")
     nir = _nir()
     from ..network import Network
 

@@ -106,6 +106,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..neuromodulation import refuse as refuse_neuromodulation
 from ..spike_sources import (RenewalSource, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
                      SpikeSourcePoissonRefractory, rate_at_steps)
 from ..currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
@@ -468,6 +469,7 @@ def to_pynn_script(net, path=None, duration: float = 1000.0, simulator: str = "n
     ExportError
         For what PyNN cannot represent (see the module notes); ``rule`` names it.
     """
+    refuse_neuromodulation(net, "a PyNN script")
     duration = float(duration)
     if not (np.isfinite(duration) and duration > 0):
         raise ValueError(f"duration must be a positive number of ms, got {duration!r}")

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..neuromodulation import refuse as refuse_neuromodulation
 from . import ExportError, integrating_refractory
 from . import spinnaker_machine as M
 from . import spinnaker_synapses as S
@@ -224,6 +225,7 @@ def describe(net, neurons_per_core=MAX_NEURONS_PER_CORE, board="spinn5", tick_ms
     offending value clamped (delays to 1-144 ticks, shifts to 15, slice size to
     1-256), so one call reports every rule a network breaks.
     """
+    refuse_neuromodulation(net, "the SpiNNaker description")
     B = board_layout(board)
     if compress not in (True, False, "auto", "always"):
         raise ValueError(f"compress must be True, False or 'always', got {compress!r}")

@@ -68,8 +68,15 @@ class Projection(common.Projection):
                  synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
         if source is not None:
             raise NotImplementedError("Projection(source=...) is not available in spikesim")
+        # sPyNNaker's Neuromodulation targets "reward" / "punishment", which are no receptor
+        # of the cell: PyNN checks the projection as excitatory (spikesim.neuromodulation)
+        dopamine = receptor_type in ("reward", "punishment") and hasattr(
+            synapse_type, "spikesim_neuromodulation")
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
-                                   connector, synapse_type, source, receptor_type, space, label)
+                                   connector, synapse_type, source,
+                                   "excitatory" if dopamine else receptor_type, space, label)
+        if dopamine:
+            self.receptor_type = receptor_type
         if not isinstance(self.synapse_type, (StaticSynapse, STDPMechanism, _DynamicSynapse)):
             raise NotImplementedError(f"synapse type {type(self.synapse_type).__name__} is not "
                                       "available in spikesim (StaticSynapse, STDPMechanism, "
@@ -200,8 +207,8 @@ class Projection(common.Projection):
             synapse = self.synapse_type.to_spikesim(self._static_params, self.receptor_type,
                                                     self.post.celltype if hasattr(self.post, "celltype")
                                                     else self.post.populations[0].celltype)
-        else:
-            synapse = None
+        else:  # static, or the dopamine of sPyNNaker's Neuromodulation
+            synapse = getattr(self.synapse_type, "spikesim_neuromodulation", lambda: None)()
         self._parts = []
         whole = [isinstance(x, common.Population) and hasattr(x, "_ss")
                  for x in (self.pre, self.post)]

@@ -16,7 +16,8 @@ sPyNNaker                   spikesim
 
 STDP rules under sPyNNaker's names and parameters (:mod:`.plasticity`):
 ``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet``,
-``Vogels2011Rule``; ``AllButMeConnector`` (every pair but equal indices) and
+``Vogels2011Rule``; ``Neuromodulation`` (dopamine-modulated STDP, :class:`Neuromodulation`);
+``AllButMeConnector`` (every pair but equal indices) and
 ``OneToOneOffsetConnector`` (:class:`spikesim.pynn.connectors.OneToOneOffsetConnector`).
 
 Any other name sPyNNaker's ``extra_models`` offers raises ``NotImplementedError``
@@ -28,6 +29,8 @@ from pyNN.connectors import IndexBasedProbabilityConnector as _IndexBased
 from pyNN.random import NumpyRNG as _NumpyRNG
 
 import spikesim as _ss
+from pyNN.errors import InvalidParameterValueError as _InvalidParameterValueError
+from ..standardmodels import StaticSynapse as _StaticSynapse
 from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
@@ -73,7 +76,7 @@ class AllButMeConnector(_IndexBased):
 # sPyNNaker's other extra models, not (yet) in spikesim
 _MISSING = ("IF_curr_delta_ca2_adaptive", "IFCurrDeltaCa2Adaptive", "IF_curr_exp_ca2_adaptive",
             "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp",
-            "Neuromodulation", "RecurrentRule", "SpikeSourceFromFile")
+            "RecurrentRule", "SpikeSourceFromFile")
 
 
 def __getattr__(name):
@@ -81,3 +84,27 @@ def __getattr__(name):
         raise AttributeError(name)
     raise NotImplementedError(f"sim.extra_models.{name} is not available in spikesim"
                               + (" yet" if name in _MISSING else ""))
+
+
+class Neuromodulation(_StaticSynapse):
+    """sPyNNaker's ``Neuromodulation`` (``SynapseDynamicsNeuromodulation``): the synapse type of a
+    projection onto receptor ``"reward"`` or ``"punishment"``, whose weight is a dopamine
+    concentration. It turns the STDP projections onto its target population into
+    dopamine-modulated ones (Izhikevich 2007): :class:`spikesim.Neuromodulation`, equations in
+    :mod:`spikesim.kernels.neuromodulation`.
+
+    Parameters (sPyNNaker's defaults): ``weight=0.0`` (concentration), ``tau_c=1000.0`` and
+    ``tau_d=200.0`` (ms, > 0), ``w_min=0.0`` and ``w_max=1.0`` (bounds of the modulated
+    weights, >= 0). The delay is one time step, as in sPyNNaker.
+    """
+
+    def __init__(self, weight=0.0, tau_c=1000.0, tau_d=200.0, w_min=0.0, w_max=1.0):
+        try:
+            self._spec = _ss.Neuromodulation(tau_c=tau_c, tau_d=tau_d, w_min=w_min, w_max=w_max)
+        except (TypeError, ValueError) as exc:
+            raise _InvalidParameterValueError(str(exc)) from None
+        super().__init__(weight=weight)
+
+    def spikesim_neuromodulation(self):
+        """The :class:`spikesim.Neuromodulation` this stands for."""
+        return self._spec
