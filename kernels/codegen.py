@@ -206,7 +206,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              '                                   scan_fired, take_events)',
              f'from {__package__}.synapses import uniform',
              f'from {__package__}.rewiring import rewire_step',
-             f'from {__package__}.neuromodulation import neuromodulate',
+             f'from {__package__}.lazy_rules import lazy_step',
              f'from {__package__}.plasticity import (process_arrivals, push_emissions, sample_weights,',
              '                                   step_astrocytes, step_modulators)',
              f'from {__package__}.potentiation import potentiate, potentiate_delayed']

@@ -35,7 +35,7 @@ from numba import prange
 from ._config import jit
 from .convolution import deliver_conv
 from .delivery import deliver_row
-from .neuromodulation import neuromodulate
+from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
 PARALLEL = dict(prange=True, fusion=False, comprehension=False, reduction=False,
@@ -210,7 +210,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-              fired, spikes, rw=None, nm=None):
+              fired, spikes, rw=None, lazy=None):
     """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
 
     ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
@@ -220,8 +220,8 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
     ``counts[k, p]`` receives the number of spikes of population ``p`` in
     step ``t0 + k``; ``sr_ptr`` is advanced in place. ``rw``: synaptic rewiring
     (:class:`.rewiring.Rewiring`, attempts at the end of each step) or None (not compiled).
-    ``nm``: dopamine-modulated STDP (:class:`.neuromodulation.Neuromod`; its synapses' weights
-    are updated in ``weight`` before the step's spikes are delivered) or None (not compiled).
+    ``lazy``: sPyNNaker's lazily updated rules (:class:`.lazy_stdp.LazySTDP`; their synapses'
+    weights are updated in ``weight`` before the step's spikes are delivered) or None.
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -236,8 +236,8 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
-        if nm is not None:
-            neuromodulate(t, spikes, ns, nm, weight)
+        if lazy is not None:
+            lazy_step(t, spikes, ns, lazy, weight)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay, dyn, conv)

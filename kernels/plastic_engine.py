@@ -23,7 +23,7 @@ from .engine import (count_and_record, deliver_spikes, driver, sample_state, tak
 from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 from .potentiation import potentiate, potentiate_delayed  # noqa: F401
-from .neuromodulation import neuromodulate  # noqa: F401
+from .lazy_rules import lazy_step  # noqa: F401
 from .rewiring import rewire_step  # noqa: F401
 
 
@@ -37,7 +37,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
                       fired, spikes, pl, ast, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out,
-                      rw=None, nm=None):
+                      rw=None, lazy=None):
     """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
     NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
     (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
@@ -46,7 +46,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     Plastic projections must not appear in ``pop_out_proj``: they deliver on arrival.
     ``rw``: synaptic rewiring (:class:`.rewiring.Rewiring`), or None (not compiled); its
     attempts run at the end of each step, after plasticity, before the recorders sample.
-    ``nm``: dopamine-modulated STDP (:mod:`.neuromodulation`), or None (not compiled).
+    ``lazy``: sPyNNaker's lazily updated rules (:mod:`.lazy_stdp`), or None (not compiled).
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -69,8 +69,8 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
                          pj_syn, pj_d, cut, post, delay, zero, yes)  # dendritic: at emission
         potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
-        if nm is not None:
-            neuromodulate(t, spikes, ns, nm, weight)
+        if lazy is not None:
+            lazy_step(t, spikes, ns, lazy, weight)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
                        cut, post, weight, delay, dyn, conv)

@@ -23,7 +23,7 @@ from .io import load, load_recording
 from .nalsm_astrocyte import NALSMAstrocyte
 from .network import Network
 from .neuromodulation import Neuromodulation
-from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
+from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence, RecurrentRule,
                          SpikePairRule, TripletRule, Vogels2011Rule)
 from .population import Population, PopulationView, grid_positions
 from .projection import Projection
@@ -42,7 +42,7 @@ __all__ = [
     "SimpleStochastic", "SynapseDynamics", "Tsodyks2", "TsodyksMarkram",
     "STDP", "AdditiveWeightDependence", "MultiplicativeWeightDependence", "SpikePairRule",
     "TripletRule", "Vogels2011Rule", "NALSMAstrocyte", "load", "load_recording",
-    "LiRinzel", "Neuromodulation",
+    "LiRinzel", "Neuromodulation", "RecurrentRule",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
     "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
     "CubaLIFStep", "CubaLIStep",

@@ -14,7 +14,8 @@ from .connecting import (check_plastic_source, check_receptor, check_stored_csr,
 from .connectors import CHUNK, Connector, Context, draw_per_synapse
 from .convolution import Convolution, connect_convolution
 from .currents import CurrentSource
-from .neuromodulation import MODULATORY, connect_modulatory, reset as reset_neuromodulation
+from .lazy_rules import reset as reset_lazy_rules
+from .neuromodulation import MODULATORY, connect_modulatory
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
@@ -449,7 +450,7 @@ class Network:
             if j._dstate is not None:
                 j._dstate["S"][:] = j._dstate["S0"]
                 j._dstate["last"][:] = 0
-        reset_neuromodulation(self)
+        reset_lazy_rules(self)
         for g in self.astrocytes:
             g.reset()
 

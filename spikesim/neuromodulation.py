@@ -23,14 +23,12 @@ bounds) and one STDP rule per modulated population, as in sPyNNaker.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as V
-from .kernels import neuromodulation as K
-from .plasticity import AdditiveWeightDependence, SpikePairRule
+from .plasticity import RecurrentRule, SpikePairRule
 
 __all__ = ["Neuromodulation", "MODULATORY"]
 
@@ -101,147 +99,33 @@ def connect_modulatory(net, pre, post, connector, weight, delay, receptor_type, 
 
 
 def check_rule(proj) -> None:
-    """Refuse an STDP projection the modulated kernel cannot run, naming what is wrong."""
+    """Refuse an STDP projection the lazy kernel cannot run (dopamine-modulated STDP, or a
+    RecurrentRule), naming what is wrong."""
     s = proj.synapse
+    recurrent = isinstance(s.timing, RecurrentRule)
     bad = None
-    if not isinstance(s.timing, SpikePairRule) or s.timing.interaction != "all_to_all":
+    if not recurrent and (not isinstance(s.timing, SpikePairRule)
+                          or s.timing.interaction != "all_to_all"):
         bad = f"timing={s.timing!r} (needs SpikePairRule, interaction='all_to_all')"
     elif s.window != "hebbian" or s.sign != 1:
         bad = f"window={s.window!r}, sign={s.sign!r} (needs 'hebbian', 1)"
     elif s.delay_model != "dendritic":
         bad = f"delay_model={s.delay_model!r} (needs 'dendritic', as sPyNNaker)"
     if bad is not None:
-        raise ValueError(f"projection {proj.label!r} onto modulated population "
-                         f"{proj.post_population.label!r}: dopamine-modulated STDP takes {bad}")
+        what = ("with RecurrentRule" if recurrent else
+                f"onto modulated population {proj.post_population.label!r}")
+        raise ValueError(f"projection {proj.label!r} {what}: this rule takes {bad}")
 
 
 def refuse(net, what: str) -> None:
-    """Exporters and io: refuse a network with dopamine-modulated STDP, naming a projection."""
+    """Exporters and io: refuse a network with dopamine-modulated STDP or a RecurrentRule,
+    naming a projection (their state and rules have no counterpart there)."""
     for j in net.projections:
         if j.receptor_type in MODULATORY or spec_of(j) is not None:
-            raise NotImplementedError(
-                f"{what} does not support dopamine-modulated STDP (projection {j.label!r}, "
-                f"receptor_type={j.receptor_type!r}); it runs in spikesim only")
-
-
-def warn_lost(net) -> None:
-    """Warn when windows reached past a neuron's event history since the last warning."""
-    lost = int(net._nm_lost[0])
-    if lost > getattr(net, "_nm_warned", 0):
-        net._nm_warned = lost
-        warnings.warn(f"dopamine-modulated STDP: {lost} synapse updates needed events older "
-                      f"than the last {K.HISTORY} of their postsynaptic neuron's history (sPyNNaker "
-                      "keeps 16) and started at the oldest kept event", stacklevel=4)
-
-
-def reset(net) -> None:
-    """Clear eligibility traces, event histories and presynaptic traces (``reset_state``)."""
-    for obj in list(net.projections) + list(net.populations):
-        for name in ("_nm_c", "_nm_t", "_nm_r", "_nm_n"):
-            a = getattr(obj, name, None)
-            if a is not None:
-                a[...] = 0
-
-
-def _pack(objs, name: str, make) -> np.ndarray:
-    """Concatenate attribute ``name`` of ``objs`` (created by ``make(obj)`` when missing);
-    each object then holds a view into the result, so its state survives a rebuild."""
-    parts = []
-    for o in objs:
-        if getattr(o, name, None) is None:
-            setattr(o, name, make(o))
-        parts.append(getattr(o, name))
-    out = np.concatenate(parts) if parts else make(None)
-    lo = 0
-    for o in objs:
-        n = getattr(o, name).shape[0]
-        setattr(o, name, out[lo:lo + n])
-        lo += n
-    return out
-
-
-def _params(pop, rules, dt: float) -> np.ndarray:
-    spec = pop._neuromodulation
-    row = np.zeros(K.N_PAR)
-    row[K.P_DT] = dt
-    row[[K.P_TAU_C, K.P_TAU_D, K.P_W_MIN, K.P_W_MAX]] = (spec.tau_c, spec.tau_d, spec.w_min,
-                                                         spec.w_max)
-    row[K.P_TAU_PLUS] = row[K.P_TAU_MINUS] = 20.0  # no STDP projection yet: unused
-    if len(set(rules)) > 1:
-        raise ValueError(f"modulated population {pop.label!r} receives several STDP rules "
-                         f"({sorted(set(map(repr, rules)))}); sPyNNaker allows one per population")
-    if rules:
-        s = rules[0]
-        wd, tm = s.weight, s.timing
-        scale = wd.scale if isinstance(wd, AdditiveWeightDependence) else 1.0
-        row[[K.P_TAU_PLUS, K.P_TAU_MINUS, K.P_A_PLUS, K.P_A_MINUS, K.P_WD_MIN, K.P_WD_MAX]] = (
-            tm.tau_plus, tm.tau_minus, tm.A_plus * scale, tm.A_minus * scale, wd.w_min, wd.w_max)
-        row[K.P_MULT] = 0.0 if isinstance(wd, AdditiveWeightDependence) else 1.0
-    return row
-
-
-def build(rt, projs) -> K.Neuromod | None:
-    """The kernel's :class:`~spikesim.kernels.neuromodulation.Neuromod` for runtime ``rt``."""
-    net = rt.net
-    mod = [j for j in projs if j.receptor_type in MODULATORY]
-    nmp = [j for j in projs if spec_of(j) is not None]
-    if not mod and not nmp:
-        return None
-    if any(r.projection in nmp for r in net.weight_recorders):
-        raise ValueError("weight recorders on dopamine-modulated projections are not supported; "
-                         "read Projection.weight between runs instead")
-    pops = sorted({j.post_population for j in mod + nmp}, key=lambda p: p.index)
-    par = []
-    for q, pop in enumerate(pops):
-        for j in nmp:
-            if j.post_population is pop:
-                check_rule(j)
-        par.append(_params(pop, [j.synapse for j in nmp if j.post_population is pop], net.dt))
-    H = K.HISTORY
-    slot_lo = dict(zip([p.index for p in pops], np.cumsum([0] + [p.size for p in pops])))
-    slot_of = np.full(net.n_neurons, -1, np.int64)
-    for p in pops:
-        slot_of[p.first:p.first + p.size] = slot_lo[p.index] + np.arange(p.size)
-    slot_par = np.repeat(np.arange(len(pops), dtype=np.int64), [p.size for p in pops])
-    h_t = _pack(pops, "_nm_t", lambda p: np.zeros((0 if p is None else p.size, H), np.int64))
-    h_o = _pack(pops, "_nm_o", lambda p: np.zeros((0 if p is None else p.size, H)))
-    h_D = _pack(pops, "_nm_D", lambda p: np.zeros((0 if p is None else p.size, H)))
-    h_dop = _pack(pops, "_nm_dop", lambda p: np.zeros((0 if p is None else p.size, H), np.bool_))
-    h_n = _pack(pops, "_nm_n", lambda p: np.zeros(0 if p is None else p.size, np.int64))
-    # plastic rows: (projection, presynaptic neuron), by global presynaptic id
-    c = _pack(nmp, "_nm_c", lambda j: np.zeros(0 if j is None else j.n_synapses))
-    row_t = _pack(nmp, "_nm_t", lambda j: np.zeros(0 if j is None else j.pre.size, np.int64))
-    row_r = _pack(nmp, "_nm_r", lambda j: np.zeros(0 if j is None else j.pre.size))
-    row_lo, row_hi, row_pre, row_par, syn_w, syn_slot, syn_d = [], [], [], [], [], [], []
-    base = 0
-    for j in nmp:
-        i = j.index
-        j._weight = rt.weight[rt.pj_w[i]:rt.pj_w[i + 1]]  # the kernel updates them in place
-        row_lo.append(base + j.indptr[:-1])
-        row_hi.append(base + j.indptr[1:])
-        row_pre.append(j.pre.first + np.arange(j.pre.size))
-        row_par.append(np.full(j.pre.size, pops.index(j.post_population)))
-        syn_w.append(rt.pj_w[i] + np.arange(j.n_synapses))
-        syn_slot.append(slot_lo[j.post_population.index] + j.post.astype(np.int64))
-        syn_d.append(np.broadcast_to(j._delay, (j.n_synapses,)).astype(np.int64))
-        base += j.n_synapses
-    cat = (lambda a: np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64))
-    row_pre = cat(row_pre)
-    n_rows = np.argsort(row_pre, kind="stable").astype(np.int64)
-    n_ptr = np.searchsorted(row_pre[n_rows], np.arange(net.n_neurons + 1)).astype(np.int64)
-    src, tgt, conc = [], [], []
-    for j in mod:
-        src.append(j.pre.first + np.repeat(np.arange(j.pre.size), np.diff(j.indptr)))
-        tgt.append(slot_lo[j.post_population.index] + j.post.astype(np.int64))
-        sign = 1.0 if j.receptor_type == "reward" else -1.0
-        conc.append(sign * np.asarray(j.weight, np.float64))
-    src = cat(src)
-    order = np.argsort(src, kind="stable")
-    rw_ptr = np.searchsorted(src[order], np.arange(net.n_neurons + 1)).astype(np.int64)
-    if getattr(net, "_nm_lost", None) is None:
-        net._nm_lost = np.zeros(1, np.int64)
-    return K.Neuromod(n_ptr, n_rows, cat(row_lo), cat(row_hi), cat(row_par), row_t, row_r,
-                      cat(syn_w), cat(syn_slot), cat(syn_d), c, slot_of, slot_par,
-                      h_t, h_o, h_D, h_dop, h_n, rw_ptr, cat(tgt)[order],
-                      (np.concatenate(conc) if conc else np.zeros(0))[order],
-                      np.array(par).reshape(-1, K.N_PAR), net._nm_lost)
+            rule = "dopamine-modulated STDP"
+        elif j.synapse is not None and isinstance(j.synapse.timing, RecurrentRule):
+            rule = "RecurrentRule"
+        else:
+            continue
+        raise NotImplementedError(f"{what} does not support {rule} (projection {j.label!r}, "
+                                  f"receptor_type={j.receptor_type!r}); it runs in spikesim only")

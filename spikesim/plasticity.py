@@ -180,6 +180,56 @@ class Vogels2011Rule:
 
 
 @dataclass(frozen=True)
+class RecurrentRule:
+    """sPyNNaker's ``RecurrentRule``: STDP by coincidences counted in random windows.
+
+    Each spike opens a window of random length (exponential, mean ``mean_pre_window`` or
+    ``mean_post_window``); a postsynaptic spike inside a presynaptic window counts one up,
+    a presynaptic spike inside a postsynaptic window one down, and when the count reaches
+    ``accumulator_potentiation`` (``accumulator_depression``) the weight is potentiated by
+    ``A_plus`` (depressed by ``A_minus``), as the weight dependence scales them, and the count
+    restarts. Equations and the two variants in :mod:`spikesim.kernels.recurrent`. Runs
+    lazily with a dendritic delay, on one thread, like sPyNNaker; not saved or exported.
+
+    Parameters (sPyNNaker's defaults)
+    ---------------------------------
+    accumulator_depression : int
+        <= -1 (default -6).
+    accumulator_potentiation : int
+        >= 1 (default 6).
+    mean_pre_window, mean_post_window : float
+        ms, > 0 (default 35).
+    dual_fsm : bool
+        True (default): windows per spike (``timing_recurrent_dual_fsm_impl.h``); False: one
+        state machine per synapse (``timing_recurrent_pre_stochastic_impl.h``).
+    A_plus, A_minus : float
+        Amplitudes, >= 0 (default 0.01).
+    """
+
+    accumulator_depression: int = -6
+    accumulator_potentiation: int = 6
+    mean_pre_window: float = 35.0
+    mean_post_window: float = 35.0
+    dual_fsm: bool = True
+    A_plus: float = 0.01
+    A_minus: float = 0.01
+
+    def __post_init__(self) -> None:
+        for name, ok in (("accumulator_depression", lambda v: v <= -1),
+                         ("accumulator_potentiation", lambda v: v >= 1)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not float(v).is_integer() or not ok(v):
+                raise ValueError(f"RecurrentRule.{name} must be an integer "
+                                 f"{'<= -1' if 'depr' in name else '>= 1'}, got {v!r}")
+        for name in ("mean_pre_window", "mean_post_window"):
+            V.positive_scalar(f"RecurrentRule.{name}", getattr(self, name))
+        for name in ("A_plus", "A_minus"):
+            V.non_negative_scalar(f"RecurrentRule.{name}", getattr(self, name))
+        if not isinstance(self.dual_fsm, bool):
+            raise TypeError(f"RecurrentRule.dual_fsm must be True or False, got {self.dual_fsm!r}")
+
+
+@dataclass(frozen=True)
 class _Bounds:
     w_min: float = 0.0
     w_max: float = 1.0
@@ -277,9 +327,10 @@ class STDP:
                 object.__setattr__(self, "timing", timing)
                 object.__setattr__(self, "weight", weight)
                 break
-        if not isinstance(self.timing, (SpikePairRule, TripletRule, Vogels2011Rule)):
-            raise TypeError("STDP.timing must be a SpikePairRule, TripletRule or Vogels2011Rule, "
-                            f"got {self.timing!r}")
+        if not isinstance(self.timing, (SpikePairRule, TripletRule, Vogels2011Rule,
+                                        RecurrentRule)):
+            raise TypeError("STDP.timing must be a SpikePairRule, TripletRule, Vogels2011Rule or "
+                            f"RecurrentRule, got {self.timing!r}")
         if not isinstance(self.weight, (AdditiveWeightDependence, MultiplicativeWeightDependence)):
             raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
                             f"MultiplicativeWeightDependence, got {self.weight!r}")

@@ -23,7 +23,8 @@ from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
 from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
-from .neuromodulation import MODULATORY, spec_of, warn_lost, build as build_neuromodulation
+from .lazy_rules import is_lazy, warn_lost, build as build_lazy
+from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 
@@ -125,12 +126,12 @@ class Runtime:
         # projections grouped by source population
         # a convolution packs as empty rows (KernelRows) and delivers through self.conv
         projs = [KernelRows(j, dtype) if j._conv is not None else j for j in net.projections]
-        plastic = [j for j in projs if j.plastic and spec_of(j) is None]
+        plastic = [j for j in projs if j.plastic and not is_lazy(j)]
         self.kernel_groups = [g for g in net.astrocytes if getattr(g, "in_kernel", False)]
         self.use_plastic = bool(plastic or self.kernel_groups)
         # plastic projections deliver when their spikes arrive (kernels.plasticity), not here
-        # dopamine-modulated projections deliver as static ones (kernels.neuromodulation updates
-        # their weights first); reward and punishment projections deliver nothing
+        # lazily updated STDP delivers as static projections do (kernels.lazy_stdp updates the
+        # weights first); reward and punishment projections deliver nothing
         pl_idx = {j.index for j in plastic}
         out = [[j.index for j in projs if j.pre is p and j.index not in pl_idx
                 and j.receptor_type not in MODULATORY] for p in pops]
@@ -209,7 +210,7 @@ class Runtime:
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
-        self.nm = build_neuromodulation(self, projs)  # spikesim.neuromodulation, or None
+        self.lazy = build_lazy(self, projs)  # spikesim.lazy_rules, or None
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:
@@ -308,7 +309,7 @@ class Runtime:
         if any(j.plastic and j.synapse.delay_model == "dendritic" for j in self.net.projections):
             return 1  # dendritic-delay STDP runs inside the one-thread loop only
         if any(j.receptor_type in MODULATORY for j in self.net.projections):
-            return 1  # so does dopamine-modulated STDP
+            return 1  # so do dopamine events (spikesim.lazy_rules)
         threads = self.net.threads
         if threads == "auto":
             if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
@@ -478,19 +479,19 @@ class Runtime:
                 wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
                 done, n_spk, ev_pos = eng.run_chunk_plastic(
                     *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
-                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw, self.nm)
+                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw, self.lazy)
                 for k, r in enumerate(self.w_recs):
                     ncol = r.synapses.shape[0]
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif not threaded:
                 done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw,
-                                                         self.nm)
+                                                         self.lazy)
             else:
                 done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
                                                          self.part_spikes, self.part_n)
             self.governor.done(done)
-            if self.nm is not None:
+            if self.lazy is not None:
                 warn_lost(self.net)
             for r in self.spike_recs:
                 r._add_spikes(self.spk_step[:n_spk], self.spk_id[:n_spk])

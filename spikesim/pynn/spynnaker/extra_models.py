@@ -16,7 +16,7 @@ sPyNNaker                   spikesim
 
 STDP rules under sPyNNaker's names and parameters (:mod:`.plasticity`):
 ``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet``,
-``Vogels2011Rule``; ``Neuromodulation`` (dopamine-modulated STDP, :class:`Neuromodulation`);
+``Vogels2011Rule``, ``RecurrentRule``; ``Neuromodulation`` (dopamine-modulated STDP, :class:`Neuromodulation`);
 ``AllButMeConnector`` (every pair but equal indices) and
 ``OneToOneOffsetConnector`` (:class:`spikesim.pynn.connectors.OneToOneOffsetConnector`).
 
@@ -36,7 +36,7 @@ from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
 from spikesim.pynn.connectors import OneToOneOffsetConnector  # noqa: F401
 from .sources import SpikeSourcePoissonVariable  # noqa: F401
-from .plasticity import (PfisterSpikeTriplet, SpikeNearestPairRule,  # noqa: F401
+from .plasticity import (PfisterSpikeTriplet, RecurrentRule, SpikeNearestPairRule,  # noqa: F401
                          Vogels2011Rule, WeightDependenceAdditiveTriplet)
 
 IF_curr_dual_exp = _cell_type(_ss.IF_curr_dual_exp, "IF_curr_dual_exp")
@@ -75,8 +75,7 @@ class AllButMeConnector(_IndexBased):
 
 # sPyNNaker's other extra models, not (yet) in spikesim
 _MISSING = ("IF_curr_delta_ca2_adaptive", "IFCurrDeltaCa2Adaptive", "IF_curr_exp_ca2_adaptive",
-            "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp",
-            "RecurrentRule", "SpikeSourceFromFile")
+            "IzhikevichNeuromodulation", "IF_curr_alpha_dual_exp", "SpikeSourceFromFile")
 
 
 def __getattr__(name):

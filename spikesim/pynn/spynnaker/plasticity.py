@@ -114,6 +114,39 @@ class Vogels2011Rule(STDPTimingDependence):
         return rule, ss.AdditiveWeightDependence(w_min=p["w_min"], w_max=p["w_max"])
 
 
+class RecurrentRule(STDPTimingDependence):
+    """sPyNNaker's ``RecurrentRule`` (``TimingDependenceRecurrent``): coincidences counted in
+    random windows, :class:`spikesim.RecurrentRule` (equations in
+    :mod:`spikesim.kernels.recurrent`). Parameters: ``accumulator_depression`` (int <= -1),
+    ``accumulator_potentiation`` (int >= 1), ``mean_pre_window``, ``mean_post_window`` (ms),
+    ``dual_fsm`` (bool), ``A_plus``, ``A_minus`` (as the weight dependence scales them)."""
+
+    default_parameters = {"accumulator_depression": -6, "accumulator_potentiation": 6,
+                          "mean_pre_window": 35.0, "mean_post_window": 35.0, "dual_fsm": True,
+                          "A_plus": 0.01, "A_minus": 0.01}
+    possible_models = {"spikesim_stdp"}
+    weight_dependences = ("AdditiveWeightDependence", "MultiplicativeWeightDependence")
+
+    def __init__(self, accumulator_depression=-6, accumulator_potentiation=6,
+                 mean_pre_window=35.0, mean_post_window=35.0, dual_fsm=True, A_plus=0.01,
+                 A_minus=0.01):
+        super().__init__(accumulator_depression=accumulator_depression,
+                         accumulator_potentiation=accumulator_potentiation,
+                         mean_pre_window=mean_pre_window, mean_post_window=mean_post_window,
+                         dual_fsm=dual_fsm, A_plus=A_plus, A_minus=A_minus)
+
+    def spikesim_rules(self, p: dict, weight_dependence) -> tuple:
+        acc = {}
+        for name in ("accumulator_depression", "accumulator_potentiation"):
+            v = float(p[name])
+            acc[name] = int(v) if v.is_integer() else v  # a fraction is refused by name
+        rule = ss.RecurrentRule(**acc, mean_pre_window=p["mean_pre_window"],
+                                mean_post_window=p["mean_post_window"],
+                                dual_fsm=bool(p["dual_fsm"]), A_plus=p["A_plus"],
+                                A_minus=p["A_minus"])
+        return rule, weight_dependence.to_spikesim(p)
+
+
 for _cls in (SpikeNearestPairRule, PfisterSpikeTriplet, WeightDependenceAdditiveTriplet,
-             Vogels2011Rule):
+             Vogels2011Rule, RecurrentRule):
     _cls.translations = _identity(_cls)  # PyNN's names are the native ones
