@@ -29,7 +29,8 @@ import pathlib
 import sys
 import tempfile
 
-_KERNELS = pathlib.Path(__file__).resolve().parent
+from ._config import kernel_hash
+
 _loaded: dict = {}
 
 
@@ -225,11 +226,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
 
 
 def _kernel_hash() -> str:
-    h = hashlib.sha256()
-    for p in sorted(_KERNELS.rglob("*.py")):
-        h.update(str(p.relative_to(_KERNELS)).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
+    return kernel_hash()
 
 
 def cache_dir() -> pathlib.Path:
