@@ -144,8 +144,10 @@ def test_bad_combinations_and_values_are_named(fresh):
         sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
             timing_dependence=sim.extra_models.Vogels2011Rule(alpha=0.1, tau=0.0),
             weight_dependence=sim.AdditiveWeightDependence(), weight=0.5))
-    with pytest.raises(NotImplementedError, match="extra_models.RecurrentRule"):
-        sim.extra_models.RecurrentRule
+    with pytest.raises(errors.InvalidParameterValueError, match="accumulator_depression"):
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+            timing_dependence=sim.extra_models.RecurrentRule(accumulator_depression=2),
+            weight_dependence=sim.MultiplicativeWeightDependence(), weight=0.5))
     with pytest.raises(ValueError, match="STDP.sign must be 1 or -1, got 2"):
         ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(), sign=2)
     with pytest.raises(ValueError, match=r"weight magnitude \(-weight, STDP sign=-1\) 0.5"):
