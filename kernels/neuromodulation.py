@@ -34,15 +34,19 @@ t_l)/\\tau_+}``; then, if any event has happened, integrate to ``t``, decay, and
 ``c`` by ``A_- o_e e^{-(t - e - d)/\\tau_-}`` (latest event ``e``). The weight dependence
 acts on ``c`` (additive: ``c`` clipped to ``[w_min, w_max]`` of the weight dependence at the
 end; multiplicative: scaled by the distance to the bound), and ``w`` is clipped to the
-neuromodulation's ``[w_min, w_max]``. ``D`` at ``t_l`` is ``D`` of the latest event at or
+neuromodulation's ``[w_min, w_max]``. With sPyNNaker's Vogels 2011 timing instead of the pair
+rule (``P_VOGELS``; its ``timing_vogels_2011_impl.h``, one ``tau`` for both traces, additive),
+the presynaptic spike adds ``A_+ (o_e e^{-(t - e - d)/\tau} - \alpha)`` to ``c``, also at zero
+lag, and ``A_-`` is unused. ``D`` at ``t_l`` is ``D`` of the latest event at or
 before ``t_l - d``, decayed to ``t_l - d`` (sPyNNaker decays it to ``t_l``, ``d`` steps
 further).
 """
 import numpy as np
 
 from ._config import jit
-from .lazy_stdp import (HISTORY, P_A_MINUS, P_A_PLUS, P_DT, P_MULT, P_TAU_C, P_TAU_D,
-                        P_TAU_MINUS, P_TAU_PLUS, P_W_MAX, P_W_MIN, P_WD_MAX, P_WD_MIN)
+from .lazy_stdp import (HISTORY, P_A_MINUS, P_A_PLUS, P_ALPHA, P_DT, P_MULT, P_TAU_C,
+                        P_TAU_D, P_TAU_MINUS, P_TAU_PLUS, P_VOGELS, P_W_MAX, P_W_MIN, P_WD_MAX,
+                        P_WD_MIN)
 
 
 @jit
@@ -85,7 +89,10 @@ def update_dopamine(ls, q, s, d, t, tl, rl, lo, hi, prev, first, weight, p):
         w, c = _integrate(w, c, dc, (t - tc) * dt, p)
         k = last % HISTORY
         gap = t - ls.h_t[s, k] - d
-        if gap > 0:
+        if p[P_VOGELS] != 0.0:
+            o = ls.h_o[s, k] * np.exp(-gap * dt / p[P_TAU_MINUS])
+            c += p[P_A_PLUS] * (o - p[P_ALPHA])
+        elif gap > 0:
             b = p[P_A_MINUS] * ls.h_o[s, k] * np.exp(-gap * dt / p[P_TAU_MINUS])
             c -= b * (c - p[P_WD_MIN]) if mult else b
     w = min(max(w, p[P_W_MIN]), p[P_W_MAX])

@@ -16,7 +16,7 @@ import numpy as np
 
 from .kernels import lazy_stdp as K
 from .neuromodulation import MODULATORY, check_rule, spec_of
-from .plasticity import AdditiveWeightDependence, RecurrentRule
+from .plasticity import AdditiveWeightDependence, RecurrentRule, Vogels2011Rule
 
 
 def is_lazy(proj) -> bool:
@@ -77,8 +77,9 @@ def _params(pop, rules, dt: float) -> np.ndarray:
         s = rules[0]
         wd, tm = s.weight, s.timing
         scale = wd.scale if isinstance(wd, AdditiveWeightDependence) else 1.0
-        row[[K.P_A_PLUS, K.P_A_MINUS, K.P_WD_MIN, K.P_WD_MAX]] = (
-            tm.A_plus * scale, tm.A_minus * scale, wd.w_min, wd.w_max)
+        row[[K.P_WD_MIN, K.P_WD_MAX]] = wd.w_min, wd.w_max
+        if not isinstance(tm, Vogels2011Rule):
+            row[[K.P_A_PLUS, K.P_A_MINUS]] = tm.A_plus * scale, tm.A_minus * scale
         row[K.P_MULT] = 0.0 if isinstance(wd, AdditiveWeightDependence) else 1.0
         if isinstance(tm, RecurrentRule):
             if spec is not None:
@@ -89,6 +90,9 @@ def _params(pop, rules, dt: float) -> np.ndarray:
                                                tm.accumulator_potentiation - 1)
             row[[K.P_MEAN_PRE, K.P_MEAN_POST]] = (tm.mean_pre_window / dt,
                                                   tm.mean_post_window / dt)
+        elif isinstance(tm, Vogels2011Rule):  # one tau; eta is a change of c (never scaled)
+            row[[K.P_TAU_PLUS, K.P_TAU_MINUS, K.P_A_PLUS, K.P_A_MINUS]] = tm.tau, tm.tau, tm.eta, 0.0
+            row[[K.P_VOGELS, K.P_ALPHA]] = 1.0, tm.alpha
         else:
             row[[K.P_TAU_PLUS, K.P_TAU_MINUS]] = tm.tau_plus, tm.tau_minus
     return row

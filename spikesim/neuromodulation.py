@@ -11,8 +11,9 @@ rule drives an eligibility trace ``c`` instead, and the weight follows ``dw/dt =
 event history are in :mod:`spikesim.kernels.neuromodulation`. Such a projection:
 
 - uses a ``SpikePairRule`` (all-to-all, hebbian) with an additive or multiplicative
-  weight dependence, which bounds ``c``; the amplitudes are scaled as that weight
-  dependence scales them (``absolute=True``: sPyNNaker's absolute amplitudes);
+  weight dependence, or a ``Vogels2011Rule`` (sPyNNaker's neuromodulated Vogels binary),
+  which bounds ``c``; the amplitudes are scaled as that weight dependence scales them
+  (``absolute=True``: sPyNNaker's absolute amplitudes);
 - is timed with its delay as dendritic (sPyNNaker), and its weight changes only at its
   presynaptic spikes, bounded by the neuromodulation's ``[w_min, w_max]``;
 - runs on one thread; it is not saved (:func:`spikesim.save`) or exported (PyNN script,
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as V
-from .plasticity import RecurrentRule, SpikePairRule
+from .plasticity import RecurrentRule, SpikePairRule, Vogels2011Rule
 
 __all__ = ["Neuromodulation", "MODULATORY"]
 
@@ -104,9 +105,10 @@ def check_rule(proj) -> None:
     s = proj.synapse
     recurrent = isinstance(s.timing, RecurrentRule)
     bad = None
-    if not recurrent and (not isinstance(s.timing, SpikePairRule)
-                          or s.timing.interaction != "all_to_all"):
-        bad = f"timing={s.timing!r} (needs SpikePairRule, interaction='all_to_all')"
+    if not recurrent and not isinstance(s.timing, Vogels2011Rule) and (
+            not isinstance(s.timing, SpikePairRule) or s.timing.interaction != "all_to_all"):
+        bad = (f"timing={s.timing!r} (needs SpikePairRule with interaction='all_to_all', or "
+               "Vogels2011Rule)")
     elif s.window != "hebbian" or s.sign != 1:
         bad = f"window={s.window!r}, sign={s.sign!r} (needs 'hebbian', 1)"
     elif s.delay_model != "dendritic":

@@ -47,7 +47,9 @@ class SpikePairRule:
     tau_plus, tau_minus : float
         Trace time constants, ms (> 0).
     A_plus, A_minus : float
-        Amplitudes (>= 0); see the module notes on their scale.
+        Amplitudes; see the module notes on their scale. A negative amplitude turns its
+        side of the window around (sPyNNaker and NEST accept it); additive weight dependence
+        only.
     interaction : {"all_to_all", "nearest", "nearest_first"}
         All spike pairs interact (traces add), or only nearest neighbours
         (traces are reset to 1 at each spike: each spike pairs with the other
@@ -67,7 +69,7 @@ class SpikePairRule:
         for name in ("tau_plus", "tau_minus"):
             V.positive_scalar(f"SpikePairRule.{name}", getattr(self, name))
         for name in ("A_plus", "A_minus"):
-            V.non_negative_scalar(f"SpikePairRule.{name}", getattr(self, name))
+            V.finite_scalar(f"SpikePairRule.{name}", getattr(self, name))
         V.choice("SpikePairRule.interaction", self.interaction, INTERACTIONS + ("nearest_first",))
 
     def kernel_params(self) -> dict:
@@ -335,6 +337,11 @@ class STDP:
             raise TypeError("STDP.weight must be an AdditiveWeightDependence or "
                             f"MultiplicativeWeightDependence, got {self.weight!r}")
         V.choice("STDP.window", self.window, WINDOWS)
+        if isinstance(self.weight, MultiplicativeWeightDependence) and min(
+                getattr(self.timing, "A_plus", 0.0), getattr(self.timing, "A_minus", 0.0)) < 0:
+            raise ValueError(f"STDP: negative amplitudes ({self.timing!r}) need an "
+                             "AdditiveWeightDependence (a multiplicative change scales with the "
+                             "distance to the bound its sign moves towards)")
         V.choice("STDP.delay_model", self.delay_model, ("axonal", "dendritic"))
         if isinstance(self.sign, bool) or self.sign not in (1, -1):
             raise ValueError(f"STDP.sign must be 1 or -1, got {self.sign!r}")

@@ -40,7 +40,7 @@ class SpikeNearestPairRule:
     :class:`spikesim.SpikePairRule`.
 
     Parameters (sPyNNaker's defaults): ``tau_plus=20.0``, ``tau_minus=20.0`` (ms, > 0),
-    ``A_plus=0.01``, ``A_minus=0.01`` (>= 0).
+    ``A_plus=0.01``, ``A_minus=0.01`` (finite; negative turns that side of the window around).
     """
 
     tau_plus: float = 20.0

@@ -22,7 +22,10 @@ def _steps(rec, n):
     return [steps[rec.spikes.senders == i] for i in range(n)]
 
 
-def _modulated_net(seed, wd, n_pre=5, n_post=4, n_steps=1200):
+PAIR = ss.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.3, A_minus=0.2)
+
+
+def _modulated_net(seed, wd, timing=PAIR, n_pre=5, n_post=4):
     """Pre Poisson trains onto Poisson-driven LIF neurons, one delay per synapse, with
     reward and punishment sources onto the post population."""
     net = ss.Network(dt=DT, seed=seed, dtype="float64")
@@ -32,9 +35,7 @@ def _modulated_net(seed, wd, n_pre=5, n_post=4, n_steps=1200):
     rew = net.add_population(2, ss.SpikeSourcePoisson(rate=15.0))
     pun = net.add_population(1, ss.SpikeSourcePoisson(rate=10.0))
     net.connect(drive, post, ss.OneToOne(), weight=2.0)
-    rule = ss.STDP(timing=ss.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.3,
-                                           A_minus=0.2),
-                   weight=wd, delay_model="dendritic")
+    rule = ss.STDP(timing=timing, weight=wd, delay_model="dendritic")
     delays = DT * np.random.default_rng(seed).integers(1, 9, n_pre * n_post)
     proj = net.connect(pre, post, ss.AllToAll(), weight=0.2, delay=delays, synapse=rule)
     spec = ss.Neuromodulation(tau_c=120.0, tau_d=40.0, w_min=0.0, w_max=3.0)
@@ -54,23 +55,31 @@ def _twin(proj, mods, recs, rule, spec, sizes):
     tm, wd = rule.timing, rule.weight
     mult = isinstance(wd, ss.MultiplicativeWeightDependence)
     scale = 1.0 if mult else wd.scale
+    if isinstance(tm, ss.Vogels2011Rule):  # one tau, eta a change of c, constant alpha
+        timing = dict(tau_plus=tm.tau, tau_minus=tm.tau, A_plus=tm.eta, A_minus=0.0,
+                      vogels_alpha=tm.alpha)
+    else:
+        timing = dict(tau_plus=tm.tau_plus, tau_minus=tm.tau_minus, A_plus=tm.A_plus * scale,
+                      A_minus=tm.A_minus * scale)
     w, c = [], []
     for k, (i, j) in enumerate(zip(*proj.connections())):
         _, wk, ck = neuromodulated_pair_stdp(
             pre_s[i], post_s[j], sorted(dop[int(j)], key=lambda e: e[0]), int(proj.delay[k]), DT,
-            tau_plus=tm.tau_plus, tau_minus=tm.tau_minus, A_plus=tm.A_plus * scale,
-            A_minus=tm.A_minus * scale, wd_min=wd.w_min, wd_max=wd.w_max, multiplicative=mult,
+            **timing, wd_min=wd.w_min, wd_max=wd.w_max, multiplicative=mult,
             tau_c=spec.tau_c, tau_d=spec.tau_d, w_min=spec.w_min, w_max=spec.w_max, w0=0.2)
         w.append(wk)
         c.append(ck)
     return np.array(w), np.array(c)
 
 
-@pytest.mark.parametrize("wd", [ss.AdditiveWeightDependence(w_min=0.0, w_max=1.0, absolute=True),
-                                ss.AdditiveWeightDependence(w_min=0.0, w_max=2.0),
-                                ss.MultiplicativeWeightDependence(w_min=0.0, w_max=1.0)])
-def test_kernel_matches_twin(wd):
-    net, proj, mods, recs, (rule, spec) = _modulated_net(3, wd)
+@pytest.mark.parametrize("wd,timing", [
+    (ss.AdditiveWeightDependence(w_min=0.0, w_max=1.0, absolute=True), PAIR),
+    (ss.AdditiveWeightDependence(w_min=0.0, w_max=2.0), PAIR),
+    (ss.MultiplicativeWeightDependence(w_min=0.0, w_max=1.0), PAIR),
+    (ss.AdditiveWeightDependence(w_min=0.0, w_max=1.0), ss.Vogels2011Rule(tau=20.0, eta=0.2,
+                                                                          rho=4.0))])
+def test_kernel_matches_twin(wd, timing):
+    net, proj, mods, recs, (rule, spec) = _modulated_net(3, wd, timing)
     net.run(600 * DT)
     net.run(600 * DT)  # run(a); run(b): the histories and traces carry over
     w, c = _twin(proj, mods, recs, rule, spec, (5, 4, 2, 1))

@@ -79,7 +79,7 @@ def test_alias_networks_save_and_load(tmp_path):
 @pytest.mark.parametrize("make,err,match", [
     (lambda: SpikeNearestPairRule(tau_plus=0.0), ValueError, "SpikeNearestPairRule.tau_plus"),
     (lambda: SpikeNearestPairRule(tau_minus=float("nan")), ValueError, "SpikeNearestPairRule.tau_minus"),
-    (lambda: SpikeNearestPairRule(A_plus=-0.1), ValueError, "SpikeNearestPairRule.A_plus"),
+    (lambda: SpikeNearestPairRule(A_plus=float("nan")), ValueError, "SpikeNearestPairRule.A_plus"),
     (lambda: SpikeNearestPairRule(A_minus=float("inf")), ValueError, "SpikeNearestPairRule.A_minus"),
     (lambda: PfisterSpikeTriplet(1.0, 1.0, -1.0, 1.0), ValueError, "PfisterSpikeTriplet.tau_x"),
     (lambda: PfisterSpikeTriplet(1.0, 1.0, 1.0, 0.0), ValueError, "PfisterSpikeTriplet.tau_y"),

@@ -311,8 +311,9 @@ class Population(_Mixin, common.Population):
     ``seed=s`` (or ``additional_parameters={"seed": s}``) seeds a spike source's own
     generator, so the same seed gives the same spikes; neuron populations draw nothing
     from it (their randomness comes from the network's generator, ``setup(rng_seed=...)``).
-    ``additional_parameters={"max_rate": r}`` (sPyNNaker sizes its buffers with it) and
-    ``"splitter"`` are accepted and change nothing.
+    ``additional_parameters={"max_rate": r}`` (sPyNNaker sizes its buffers with it),
+    ``"splitter"`` and ``n_synapse_cores=n`` (cores for a population's synapses, 0: on the
+    neuron cores) are accepted and change nothing.
     """
     _simulator = simulator
     _recorder_class = Recorder
@@ -320,7 +321,7 @@ class Population(_Mixin, common.Population):
 
     def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
                  label=None, neurons_per_core=None, additional_parameters=None, seed=None,
-                 **kwargs):
+                 n_synapse_cores=None, **kwargs):
         if kwargs:
             raise NotImplementedError(f"Population arguments {sorted(kwargs)} are not supported by "
                                       "spikesim.pynn")
@@ -337,6 +338,10 @@ class Population(_Mixin, common.Population):
                                       "max_rate and splitter are accepted)")
         if neurons_per_core is not None:
             check_count("neurons_per_core", neurons_per_core)
+        if n_synapse_cores is not None and (isinstance(n_synapse_cores, bool) or not isinstance(
+                n_synapse_cores, (int, np.integer)) or n_synapse_cores < 0):
+            raise errors.InvalidParameterValueError(
+                f"n_synapse_cores must be an integer >= 0, got {n_synapse_cores!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                                  or seed < 0):
             raise errors.InvalidParameterValueError(f"seed must be an integer >= 0, got {seed!r}")

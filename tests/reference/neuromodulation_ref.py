@@ -31,7 +31,7 @@ def _merged_events(post, dopamine):
 
 def neuromodulated_pair_stdp(pre, post, dopamine, delay, dt, *, tau_plus, tau_minus, A_plus,
                              A_minus, wd_min, wd_max, multiplicative, tau_c, tau_d, w_min,
-                             w_max, w0=0.0):
+                             w_max, w0=0.0, vogels_alpha=None):
     """Weight and eligibility of one dopamine-modulated synapse, updated at each pre spike.
 
     Parameters
@@ -46,6 +46,9 @@ def neuromodulated_pair_stdp(pre, post, dopamine, delay, dt, *, tau_plus, tau_mi
         ``c`` clipped after each pre spike; multiplicative: soft bounds, no clip).
     tau_c, tau_d : eligibility and dopamine time constants.
     w_min, w_max, w0 : bounds and initial value of the weight.
+    vogels_alpha : None, or sPyNNaker's Vogels 2011 rule on ``c`` (its
+        ``timing_vogels_2011_impl.h``): the pre spike adds ``A_plus (o - alpha)`` with the post
+        trace ``o`` decayed with ``tau_minus`` (even at zero lag), ``A_minus`` is unused.
 
     Returns
     -------
@@ -91,7 +94,9 @@ def neuromodulated_pair_stdp(pre, post, dopamine, delay, dt, *, tau_plus, tau_mi
             Dc, tc = trace(E, conc, k + 1, int(E[k]), tau_d), te
         if hi > 0:  # some event in (0, t - delay]: catch up to t, then depression
             w, c = advance(w, c, Dc, t - tc)
-            if t - delay > E[hi - 1]:  # all post spikes so far, seen at t
+            if vogels_alpha is not None:  # all post spikes so far, seen at t
+                c += A_plus * (trace(E, post_mask, hi, t - delay, tau_minus) - vogels_alpha)
+            elif t - delay > E[hi - 1]:
                 b = A_minus * trace(E, post_mask, hi, t - delay, tau_minus)
                 c -= b * (c - wd_min) if multiplicative else b
         w = min(max(w, w_min), w_max)

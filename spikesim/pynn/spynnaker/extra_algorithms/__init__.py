@@ -1,0 +1,1 @@
+"""sPyNNaker's ``spynnaker.pyNN.extra_algorithms``: only what scripts import (the splitters)."""
