@@ -140,6 +140,46 @@ def test_placement_calls_are_accepted_and_checked():
     assert isinstance(sim.Grid3D(1.0, 1.0), sim.Grid3D) and sim.Line and sim.RandomStructure
 
 
+
+def test_synapse_cores_and_splitters_are_accepted_and_checked():
+    from spikesim.pynn.spynnaker.extra_algorithms.splitter_components import (
+        SplitterAbstractPopulationVertexNeuronsSynapses)
+
+    split = SplitterAbstractPopulationVertexNeuronsSynapses(1)
+    a = sim.Population(2, sim.IF_curr_exp(), n_synapse_cores=0)
+    b = sim.Population(2, sim.IF_curr_exp(), additional_parameters={"splitter": split})
+    sim.Projection(a, b, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.0))
+    sim.run(5.0)
+    assert repr(split) == "SplitterAbstractPopulationVertexNeuronsSynapses(1)"
+    for bad in (-1, 1.5, True):
+        with pytest.raises(errors.InvalidParameterValueError, match="n_synapse_cores"):
+            sim.Population(2, sim.IF_curr_exp(), n_synapse_cores=bad)
+
+
+def test_negative_amplitude_turns_its_side_of_the_window_around():
+    """sPyNNaker adds ``-A_minus * o`` at a presynaptic spike whatever the sign: with
+    ``A_minus=-1`` a post-then-pre pair raises the weight by ``exp(-lag / tau_minus)``."""
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[30.0]))
+    kick = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0]))
+    post = sim.Population(1, sim.IF_curr_exp(tau_refrac=50.0))
+    sim.Projection(kick, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=20.0))
+    post.record("spikes")
+    proj = sim.Projection(pre, post, sim.OneToOneConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=10.0, tau_minus=12.0, A_plus=1.0,
+                                            A_minus=-1.0),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=20.0), weight=2.0))
+    sim.run(60.0)
+    t_post = float(post.get_data("spikes").segments[0].spiketrains[0][0])
+    w = proj.get("weight", "list", with_address=False)[0]
+    lag = 30.0 - (t_post + 1.0)  # the post spike reaches the synapse one delay later
+    assert w == pytest.approx(2.0 + np.exp(-lag / 12.0), rel=1e-6)
+    other = sim.Population(1, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="negative amplitudes"):
+        sim.Projection(pre, other, sim.OneToOneConnector(), sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(A_minus=-1.0),
+            weight_dependence=sim.MultiplicativeWeightDependence(), weight=0.5))
+
+
 def test_spike_source_array_takes_its_times_positionally():
     src = sim.Population(2, sim.SpikeSourceArray([3.0, 9.0]), label="src")
     src.record("spikes")
