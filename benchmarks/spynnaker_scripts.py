@@ -12,6 +12,12 @@ they never enter this repository) into a directory, keeping their repository pat
   stored as one-line stubs starting ``# NEEDS-BOARD: <reason>``.
 - ``ndhamne/PyNN8Examples``: ``examples/spynnaker_example.py`` (under
   ``PyNN8Examples/``).
+- ``SpiNNakerManchester/PyNNExamples`` (under ``PyNNExamples/``): the current versions of
+  ``examples/*.py`` (the 26 its ``integration_tests/test_scripts.py`` lists, and the
+  neuromodulation and structural examples beside them) and
+  ``examples/extra_models_examples/*.py``; and the current sPyNNaker integration tests of
+  ``test_stdp/`` that have no ``quick_test`` copy (neuromodulation, multiplicative,
+  triplet, record-weights, self-connection, ``IF_curr_delta``).
 
 Any way of fetching works (a clone, or one file at a time); e.g.
 ``git clone --depth 1 https://github.com/SpiNNakerManchester/sPyNNaker`` and copy
