@@ -55,13 +55,18 @@ def draw_window(seed, k, t, mean):
 @jit
 def add_event(ls, s, t, dop, conc):
     """Event of step ``t`` at history slot ``s``: ``o`` is the post trace (dopamine rule)
-    or the post window (recurrent rule), ``D`` the dopamine trace just after it."""
+    or the post window (recurrent rule), ``D`` the dopamine trace just after it. Dopamine
+    events of one step after the step's last spike make one entry (nothing happens between
+    them), so many reward synapses do not fill the history."""
     p = ls.par[ls.slot_par[s]]
     n = ls.h_n[s]
     lt, lo, ld = np.int64(0), 0.0, 0.0
     if n > 0:
         k = (n - 1) % HISTORY
         lt, lo, ld = ls.h_t[s, k], ls.h_o[s, k], ls.h_D[s, k]
+        if dop and ls.h_dop[s, k] and lt == t:  # same step: one event with the summed dopamine
+            ls.h_D[s, k] = ld + conc
+            return
     gap = (t - lt) * p[P_DT]
     k = n % HISTORY
     ls.h_t[s, k] = t

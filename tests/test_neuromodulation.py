@@ -42,14 +42,18 @@ def _modulated_net(seed, wd, timing=PAIR, n_pre=5, n_post=4):
     r1 = net.connect(rew, post, ss.AllToAll(), weight=0.004, receptor_type="reward", synapse=spec)
     r2 = net.connect(pun, post, ss.FixedProbability(0.7), weight=0.006,
                      receptor_type="punishment", synapse=spec)
+    # the same reward sources once more: two dopamine events per target and spike, one step
+    r3 = net.connect(rew, post, ss.OneToOne() if n_post == 2 else ss.FixedProbability(0.5),
+                     weight=0.002, receptor_type="reward", synapse=spec)
     recs = [net.record(p, "spikes") for p in (pre, post, rew, pun)]
-    return net, proj, (r1, r2), recs, (rule, spec)
+    return net, proj, (r1, r2, r3), recs, (rule, spec)
 
 
 def _twin(proj, mods, recs, rule, spec, sizes):
     pre_s, post_s, rew_s, pun_s = (_steps(r, n) for r, n in zip(recs, sizes))
     dop = {j: [] for j in range(sizes[1])}
-    for m, trains, sign in ((mods[0], rew_s, 1.0), (mods[1], pun_s, -1.0)):
+    for m, trains, sign in ((mods[0], rew_s, 1.0), (mods[1], pun_s, -1.0),
+                            (mods[2], rew_s, 1.0)):
         for i, j in zip(*m.connections()):
             dop[int(j)] += [(int(s), sign * float(m.weight[0])) for s in trains[i]]
     tm, wd = rule.timing, rule.weight
