@@ -17,8 +17,10 @@ What sPyNNaker's front end adds to PyNN, and what it does here:
 - ``get_machine``, live input/output and external devices
   (``sim.external_devices``): raise ``NotImplementedError`` naming the call (there is
   no board).
-- ``sim.extra_models``: sPyNNaker's extra neuron models under their names (see
-  :mod:`.extra_models`); what spikesim lacks raises ``NotImplementedError``.
+- ``sim.extra_models``: sPyNNaker's extra neuron models, STDP rules (with ``RecurrentRule``)
+  and ``Neuromodulation`` (dopamine onto ``receptor_type="reward"`` / ``"punishment"``,
+  :mod:`spikesim.neuromodulation`) under their names (see :mod:`.extra_models`); what
+  spikesim lacks raises ``NotImplementedError``.
 - ``sim.SpikeSourcePoisson`` also takes sPyNNaker's ``rates``/``starts``/``durations``
   (per-neuron, time-varying rates; :mod:`.sources`), as does
   ``extra_models.SpikeSourcePoissonVariable``.
