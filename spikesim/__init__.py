@@ -11,7 +11,7 @@ from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourc
 from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD
 from .cells import EIF_cond_alpha_isfa_ista, EIF_cond_exp_isfa_ista
 from .cells import SpikeSourceGamma, SpikeSourcePoissonRefractory
-from .cells import IzkCurrExp, Izhikevich_cond, IFCurrExpSpiNNaker, IFCondExpSpiNNaker
+from .cells import IzkCurrExp, Izhikevich_cond, IFCurrExpSpiNNaker, IFCondExpSpiNNaker, IFCurrDeltaSpiNNaker
 from .cells import AdExpMultisynAlpha, LIFMultisynExp
 from .cells import CubaLIFStep, CubaLIStep
 from .connectors import (AllToAll, DistanceDependent, FixedNumberPost, FixedNumberPre,
@@ -44,7 +44,7 @@ __all__ = [
     "TripletRule", "Vogels2011Rule", "NALSMAstrocyte", "load", "load_recording",
     "LiRinzel", "Neuromodulation", "RecurrentRule",
     "EIF_cond_alpha_isfa_ista", "EIF_cond_exp_isfa_ista",
-    "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
+    "IzkCurrExp", "Izhikevich_cond", "IFCurrExpSpiNNaker", "IFCondExpSpiNNaker", "IFCurrDeltaSpiNNaker", "AdExpMultisynAlpha", "LIFMultisynExp",
     "CubaLIFStep", "CubaLIStep",
     "ACSource", "AllToAll", "DCSource", "NoisyCurrentSource", "DistanceDependent", "FixedNumberPost", "FixedNumberPre",
     "Convolution", "FixedProbability", "FixedTotalNumber", "FromList", "HH_cond_exp", "IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD", "IF_cond_alpha", "IF_curr_alpha",

@@ -14,7 +14,7 @@ from .kernels.neurons import if_cond_alpha, if_curr_alpha, if_curr_delta, if_cur
 from .kernels.neurons import eif_cond_alpha_isfa_ista, eif_cond_exp_isfa_ista, izhikevich
 from .kernels.neurons import hh_cond_exp
 from .kernels.neurons import izk_cond_exp, izk_curr_exp
-from .kernels.neurons import if_cond_exp_spinnaker, if_curr_exp_spinnaker
+from .kernels.neurons import if_cond_exp_spinnaker, if_curr_delta_spinnaker, if_curr_exp_spinnaker
 from .kernels.neurons import adex_multisyn_alpha, lif_multisyn_exp
 from .kernels.neurons import if_cond_exp_stoc, if_curr_exp_ca2_adaptive, if_curr_exp_semd
 from .kernels.neurons import cuba_li_step, cuba_lif_step
@@ -164,6 +164,14 @@ class IFCurrExpSpiNNaker(NeuronType):
 
     model = if_curr_exp_spinnaker
     __doc__ = __doc__ + "\n" + if_curr_exp_spinnaker.__doc__
+
+
+class IFCurrDeltaSpiNNaker(NeuronType):
+    """sPyNNaker's ``IF_curr_delta`` in SpiNNaker's discretisation (``spikesim.pynn.spynnaker``'s
+    ``IF_curr_delta``); :class:`IF_curr_delta` is PyNN's and NEST's (weights in mV)."""
+
+    model = if_curr_delta_spinnaker
+    __doc__ = __doc__ + "\n" + if_curr_delta_spinnaker.__doc__
 
 
 class IFCondExpSpiNNaker(NeuronType):

@@ -65,6 +65,45 @@ def test_conductance_input_uses_the_voltage_at_the_start_of_the_tick():
     assert rec.v.values[1, 0] == pytest.approx(v2, abs=1e-12)               # after step 1
 
 
+@pytest.mark.parametrize("dt,cm", [(1.0, 1.0), (0.1, 0.5)])
+def test_delta_input_is_the_tick_charge_held_over_the_tick(dt, cm):
+    """sPyNNaker's IF_curr_delta: the weights of a tick over h, held for the tick, then the
+    closed form; then free decay. Recorded isyn_exc / isyn_inh are the tick's weights."""
+    net = ss.Network(dt=dt, dtype="float64")
+    src = net.add_population(2, ss.SpikeSourceArray(spike_times=[[dt], [dt]]))  # step 0
+    pop = net.add_population(1, ss.IFCurrDeltaSpiNNaker(cm=cm, tau_m=20.0))
+    net.connect(src[0:1], pop, ss.AllToAll(), weight=2.0, delay=dt)                 # step 1
+    net.connect(src[1:2], pop, ss.AllToAll(), weight=-0.5, delay=dt,
+                receptor_type="inhibitory")
+    rec = net.record(pop, ["v", "isyn_exc", "isyn_inh"])
+    net.run(4 * dt)
+    v0, r = -65.0, 20.0 / cm
+    alpha = (2.0 - 0.5) / dt * r + v0
+    v1 = alpha - np.exp(-dt / 20.0) * (alpha - v0)
+    expect = [v0, v1, v0 + (v1 - v0) * np.exp(-dt / 20.0), v0 + (v1 - v0) * np.exp(-2 * dt / 20.0)]
+    np.testing.assert_allclose(rec.v.values[:, 0], expect, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(rec.isyn_exc.values[:, 0], [0.0, 2.0, 0.0, 0.0])
+    np.testing.assert_allclose(rec.isyn_inh.values[:, 0], [0.0, -0.5, 0.0, 0.0])
+    # one weight w moves v by (w / cm)(tau_m / h)(1 - exp(-h / tau_m)), a little less than w / cm
+    assert v1 - v0 == pytest.approx(1.5 / cm * 20.0 / dt * -np.expm1(-dt / 20.0), rel=1e-12)
+
+
+def test_front_end_delta_cell_records_gsyn_as_spynnaker():
+    sim.setup(timestep=1.0)
+    try:
+        src = sim.Population(1, sim.SpikeSourceArray([5.0]))
+        pop = sim.Population(1, sim.extra_models.IFCurDelta())
+        sim.Projection(src, pop, sim.OneToOneConnector(), sim.StaticSynapse(weight=3.0))
+        pop.record("all")
+        sim.run(10.0)
+        seg = pop.get_data().segments[0]
+        gsyn = np.asarray(seg.filter(name="gsyn_exc")[0]).ravel()
+        assert gsyn.max() == 3.0 and np.count_nonzero(gsyn) == 1
+        assert sim.extra_models.IFCurDelta is sim.IF_curr_delta
+    finally:
+        sim.end()
+
+
 @pytest.mark.parametrize("delay", [1.0, 3.0])
 def test_front_end_hop_is_the_delay(delay):
     """On SpiNNaker a spike sent in tick t with delay d is added in tick t + d before the membrane

@@ -53,5 +53,6 @@ the NEST backend read:
 LIBRARY = ("if_curr_exp", "if_cond_exp", "izhikevich", "eif_cond_exp_isfa_ista",
            "eif_cond_alpha_isfa_ista", "hh_cond_exp", "if_curr_exp_ca2_adaptive", "if_curr_exp_semd", "if_cond_exp_stoc", "if_curr_alpha", "if_cond_alpha", "if_curr_delta", "if_curr_dual_exp",
            "izk_curr_exp", "izk_cond_exp", "lif_multisyn_exp", "adex_multisyn_alpha",
-           "if_curr_exp_spinnaker", "if_cond_exp_spinnaker", "cuba_lif_step",
+           "if_curr_exp_spinnaker", "if_cond_exp_spinnaker", "if_curr_delta_spinnaker",
+           "cuba_lif_step",
            "cuba_li_step")

@@ -86,15 +86,8 @@ from .projections import Projection  # noqa: F811 (the structural one, with sPyN
 Izhikevich = _cell_type(_ss.IzkCurrExp, "Izhikevich")
 
 
-def _spinnaker_lif(base, ss_class):
-    """PyNN's cell type ``base`` (same parameters and defaults) computed as SpiNNaker does."""
-    return type(base.__name__, (base,), {"_ss_class": ss_class, "__module__": __name__,
-                                         "__doc__": ss_class.__doc__})
+from .lif_cells import IF_cond_exp, IF_curr_delta, IF_curr_exp  # noqa: E402,F811
 
-
-#: sPyNNaker's ``IF_curr_exp``/``IF_cond_exp``: PyNN's cells in SpiNNaker's discretisation
-IF_curr_exp = _spinnaker_lif(_backend.IF_curr_exp, _ss.IFCurrExpSpiNNaker)
-IF_cond_exp = _spinnaker_lif(_backend.IF_cond_exp, _ss.IFCondExpSpiNNaker)
 
 
 class SpikeSourceArray(_backend.SpikeSourceArray):

@@ -6,7 +6,7 @@ Neuron models under sPyNNaker's names, with its parameter names, defaults and un
 ==========================  ==============================================
 sPyNNaker                   spikesim
 ==========================  ==============================================
-``IFCurDelta``              :class:`spikesim.IF_curr_delta` (PyNN's)
+``IFCurDelta``              :class:`spikesim.IFCurrDeltaSpiNNaker` (as ``sim.IF_curr_delta``)
 ``IF_curr_dual_exp``        :class:`spikesim.IF_curr_dual_exp`
 ``IFCurrExpCa2Adaptive``    :class:`spikesim.IFCurrExpCa2Adaptive`
 ``IFCondExpStoc``           :class:`spikesim.IFCondExpStoc`
@@ -31,7 +31,7 @@ from pyNN.random import NumpyRNG as _NumpyRNG
 import spikesim as _ss
 from pyNN.errors import InvalidParameterValueError as _InvalidParameterValueError
 from ..standardmodels import StaticSynapse as _StaticSynapse
-from spikesim.pynn.standardmodels import IF_curr_delta as IFCurDelta
+from .lif_cells import IF_curr_delta as IFCurDelta
 from spikesim.pynn.standardmodels import spynnaker_cell_type as _cell_type
 
 from spikesim.pynn.connectors import OneToOneOffsetConnector  # noqa: F401
