@@ -3,7 +3,7 @@
 - ``cache=True``: compiled machine code is cached on disk, so only the first
   call in a fresh environment pays the JIT cost. The cache lives in
   ``$SPIKESIM_CACHE/numba/<hash of every kernel source>`` (default
-  ``~/.cache/spikesim``): Numba checks only a function's own file before reusing its
+  ``~/.cache/spikesim``; with ``NUMBA_CACHE_DIR`` set, in ``spikesim-<hash>`` under it): Numba checks only a function's own file before reusing its
   cached code, so a kernel compiled against an older version of a function in another
   module (after an edit or an upgrade) would otherwise run stale code. A folder that
   cannot be written leaves Numba's default (``__pycache__`` beside the sources).
@@ -37,9 +37,12 @@ def kernel_hash() -> str:
 
 
 def _cache_dir() -> str | None:
-    base = os.environ.get("SPIKESIM_CACHE") or os.path.join(os.path.expanduser("~"), ".cache",
-                                                            "spikesim")
-    path = os.path.join(base, "numba", kernel_hash()[:16])
+    if os.environ.get("NUMBA_CACHE_DIR"):  # the user's (or a benchmark's) own Numba cache
+        path = os.path.join(os.environ["NUMBA_CACHE_DIR"], "spikesim-" + kernel_hash()[:16])
+    else:
+        base = os.environ.get("SPIKESIM_CACHE") or os.path.join(os.path.expanduser("~"),
+                                                                ".cache", "spikesim")
+        path = os.path.join(base, "numba", kernel_hash()[:16])
     try:
         os.makedirs(path, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
