@@ -12,6 +12,7 @@
   same seed on the same machine.
 - ``SPIKESIM_DEBUG=1`` in the environment turns Numba's bounds checking on.
 """
+import functools
 import hashlib
 import os
 import pathlib
@@ -27,8 +28,10 @@ FLAGS = dict(cache=True, nogil=True, boundscheck=DEBUG, error_model="numpy")
 _KERNELS = pathlib.Path(__file__).resolve().parent
 
 
+@functools.lru_cache(maxsize=1)
 def kernel_hash() -> str:
-    """sha256 of every kernel source file (names and bytes)."""
+    """sha256 of every kernel source file (names and bytes), read once per process (the
+    Numba cache folder is chosen with it at import)."""
     h = hashlib.sha256()
     for p in sorted(_KERNELS.rglob("*.py")):
         h.update(str(p.relative_to(_KERNELS)).encode())

@@ -225,10 +225,6 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
     return "\n\n".join(parts)
 
 
-def _kernel_hash() -> str:
-    return kernel_hash()
-
-
 def cache_dir() -> pathlib.Path:
     """Folder of the generated engines (``$SPIKESIM_CACHE/engines``)."""
     base = os.environ.get("SPIKESIM_CACHE") or pathlib.Path.home() / ".cache" / "spikesim"
@@ -245,7 +241,7 @@ def engine_for(names: tuple, dynamics: tuple = ()):
     if mod is not None:
         return mod
     text = source(names, dynamics)
-    digest = hashlib.sha256((text + _kernel_hash()).encode()).hexdigest()[:20]
+    digest = hashlib.sha256((text + kernel_hash()).encode()).hexdigest()[:20]
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"engine_{'_'.join(names + dynamics)[:80]}_{digest}.py"

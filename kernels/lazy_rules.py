@@ -26,15 +26,16 @@ def lazy_step(t, spikes, ns, ls, weight):
             row = ls.n_rows[m]
             p = ls.par[ls.row_par[row]]
             tl, rl = ls.row_t[row], ls.row_r[row]
+            dopamine = p[P_KIND] == KIND_DOPAMINE  # one rule per row (its target population)
             for q in range(ls.row_lo[row], ls.row_hi[row]):
                 s = ls.syn_slot[q]
                 d = ls.syn_d[q]
                 lo, hi, prev, first = window(ls, s, tl - d, t - d)
-                if p[P_KIND] == KIND_DOPAMINE:
+                if dopamine:
                     update_dopamine(ls, q, s, d, t, tl, rl, lo, hi, prev, first, weight, p)
                 else:
                     update_recurrent(ls, q, s, d, t, tl, rl, lo, hi, prev, first, weight, p)
-            if p[P_KIND] == KIND_DOPAMINE:
+            if dopamine:
                 ls.row_r[row] = rl * np.exp(-(t - tl) * p[P_DT] / p[P_TAU_PLUS]) + 1.0
             else:
                 ls.row_r[row] = draw_window(ls.seed[0] ^ np.uint64(0x9E37), row, t,

@@ -22,7 +22,7 @@ from .plasticity import STDP
 from .projection import (Projection, check_bounds, check_weights, delays_to_steps,
                          resolve_values)
 from .random import RandomDistribution
-from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore
+from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore, stream_group
 from .synapses import SynapseDynamics, dynamic_state
 from .runtime import Runtime
 from .sources import PoissonInput
@@ -569,19 +569,7 @@ class Network:
         return rec
 
     def _stream_group(self, path: str, label: str):
-        import h5py
-
-        f = self._files.get(path)
-        if f is None:
-            f = h5py.File(path, "w")
-            f.attrs["format"] = "spikesim-recording"
-            f.attrs["version"] = 1
-            f.attrs["dt"] = self.dt
-            self._files[path] = f
-        name, k = label, 1
-        while name in f:
-            name, k = f"{label}_{k}", k + 1
-        return f.create_group(name)
+        return stream_group(self._files, path, label, self.dt)
 
     def close(self) -> None:
         """Close HDF5 files opened by streaming recorders (data stays readable in memory until then)."""

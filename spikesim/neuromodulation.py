@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from . import _validate as V
 from .plasticity import RecurrentRule, SpikePairRule, Vogels2011Rule
@@ -94,7 +93,6 @@ def connect_modulatory(net, pre, post, connector, weight, delay, receptor_type, 
     else:
         proj = net._restore_projection(pre, post, "excitatory", label, *stored, weight, delay, None)
     proj.receptor_type = receptor_type
-    proj._weight = np.broadcast_to(proj._weight, (proj.n_synapses,)).copy()
     qpop._neuromodulation = synapse
     return proj
 

@@ -32,6 +32,24 @@ class _MemoryStore:
         pass
 
 
+def stream_group(files: dict, path: str, label: str, dt: float):
+    """A new HDF5 group named after ``label`` in the recording file ``path`` (opened once
+    and kept in ``files``; :meth:`Network.close` closes them)."""
+    import h5py
+
+    f = files.get(path)
+    if f is None:
+        f = h5py.File(path, "w")
+        f.attrs["format"] = "spikesim-recording"
+        f.attrs["version"] = 1
+        f.attrs["dt"] = dt
+        files[path] = f
+    name, k = label, 1
+    while name in f:
+        name, k = f"{label}_{k}", k + 1
+    return f.create_group(name)
+
+
 class _H5Store:
     def __init__(self, group):
         self.group = group

@@ -29,7 +29,7 @@ import numpy as np
 from .._config import jit
 from . import if_curr_delta as _base
 from .propagators import check_reset_below_threshold, stack
-from .spinnaker_lif import lif_tick, refractory_ticks
+from .spinnaker_lif import lif_tick, membrane_columns
 
 NAME = "IFCurrDeltaSpiNNaker"
 STATE = ("v", "isyn_exc", "isyn_inh")
@@ -59,11 +59,8 @@ def step(v, ie, ii, r, in_e, in_i, inv_h, r_m, exp_tc, alpha_rest, vth, vreset, 
 
 
 def columns(p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-    tau_m, cm = np.asarray(p["tau_m"], np.float64), np.asarray(p["cm"], np.float64)
-    r_m = tau_m / cm
-    return stack([np.full_like(r_m, 1.0 / dt), r_m, np.exp(-dt / tau_m),
-                  r_m * (np.asarray(p["i_offset"]) + i_inj) + p["v_rest"],
-                  p["v_thresh"], p["v_reset"], refractory_ticks(p["tau_refrac"], dt)])
+    mem = membrane_columns(p, dt, i_inj)
+    return stack([np.full_like(mem[0], 1.0 / dt), *mem])
 
 
 def check(p: dict) -> None:

@@ -38,7 +38,7 @@ import numpy as np
 from .._config import jit
 from . import if_curr_exp as _base
 from .propagators import check_reset_below_threshold, stack
-from .spinnaker_lif import lif_tick, refractory_ticks, synapse_factors
+from .spinnaker_lif import lif_tick, membrane_columns, synapse_factors
 
 NAME = "IFCurrExpSpiNNaker"
 STATE = ("v", "isyn_exc", "isyn_inh")
@@ -70,13 +70,9 @@ def step(v, ie, ii, r, in_e, in_i, init_e, init_i, decay_e, decay_i, r_m, exp_tc
 
 
 def columns(p: dict, dt: float, i_inj=0.0) -> np.ndarray:
-    tau_m, cm = np.asarray(p["tau_m"], np.float64), np.asarray(p["cm"], np.float64)
     init_e, decay_e = synapse_factors(p["tau_syn_E"], dt)
     init_i, decay_i = synapse_factors(p["tau_syn_I"], dt)
-    r_m = tau_m / cm
-    return stack([init_e, init_i, decay_e, decay_i, r_m, np.exp(-dt / tau_m),
-                  r_m * (np.asarray(p["i_offset"]) + i_inj) + p["v_rest"],
-                  p["v_thresh"], p["v_reset"], refractory_ticks(p["tau_refrac"], dt)])
+    return stack([init_e, init_i, decay_e, decay_i, *membrane_columns(p, dt, i_inj)])
 
 
 def check(p: dict) -> None:

@@ -53,3 +53,12 @@ def synapse_factors(tau, dt: float):
 def refractory_ticks(tau_refrac, dt: float):
     """``ceil(tau_refrac / dt)`` (``lif_ceil_accum``), with a tolerance of 1e-9 for binary fractions."""
     return np.ceil(np.asarray(tau_refrac, dtype=np.float64) / dt - 1e-9)
+
+
+def membrane_columns(p: dict, dt: float, i_inj=0.0) -> list:
+    """The membrane columns of :func:`lif_tick`, in its order: ``r_m, exp_tc, alpha_rest,
+    v_thresh, v_reset, n_ref`` (``i_inj`` an injected current, nA, added to ``i_offset``)."""
+    tau_m, cm = np.asarray(p["tau_m"], np.float64), np.asarray(p["cm"], np.float64)
+    r_m = tau_m / cm
+    return [r_m, np.exp(-dt / tau_m), r_m * (np.asarray(p["i_offset"]) + i_inj) + p["v_rest"],
+            p["v_thresh"], p["v_reset"], refractory_ticks(p["tau_refrac"], dt)]
