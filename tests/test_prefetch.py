@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit
 
-from spikesim.kernels.prefetch import AHEAD, prefetch, prefetch_read
+from spikesim.kernels.prefetch import AHEAD, prefetch, prefetch_2d, prefetch_read
 
 
 @njit
@@ -38,3 +38,49 @@ def test_prefetch_is_emitted_and_changes_nothing():
     assert np.isclose(_rows(h, rows), h[rows, 1].sum(), rtol=1e-12)
     ir = next(iter(_rows.inspect_llvm().values()))
     assert "call void @llvm.prefetch" in ir and "i32 0, i32 3, i32 1)" in ir  # read intent
+
+
+def _deliver_twin(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
+    """NumPy twin of kernels.delivery.deliver_row with a delay per synapse."""
+    k = np.arange(start, stop)
+    w = weight[k] if weight.shape[0] > 1 else np.full(k.shape[0], weight[0])
+    for kk, ww in zip(k, w):  # one synapse at a time, in row order: the kernel's order of sums
+        ring[(t + delay[kk]) & slot_mask, post_lo + post[kk]] += ww
+
+
+def test_delivery_with_prefetch_equals_its_twin_bit_for_bit():
+    from spikesim.kernels.delivery import deliver_row
+    from spikesim.kernels.prefetch import DELIVERY_AHEAD
+
+    rng = np.random.default_rng(3)
+    n, slots = 5_000, 64
+    for length in (0, 1, DELIVERY_AHEAD - 1, DELIVERY_AHEAD, DELIVERY_AHEAD + 1, 3 * DELIVERY_AHEAD + 7):
+        post = rng.integers(0, n - 100, length + 20).astype(np.int32)
+        delay = rng.integers(1, 60, length + 20).astype(np.uint16)
+        for weight in (rng.normal(0, 1, length + 20).astype(np.float32), np.array([0.25], np.float32)):
+            # a plane of a 3-D ring (as the engine passes buf[receptor]) and a strided view
+            for ring_of in (lambda b: b[1], lambda b: b[1, :, ::2]):
+                got = np.zeros((2, slots, 2 * n), np.float32)
+                want = got.copy()
+                deliver_row(ring_of(got), 10, 10 + length, 7, 123, slots - 1, post, weight, delay)
+                _deliver_twin(ring_of(want), 10, 10 + length, 7, 123, slots - 1, post, weight, delay)
+                assert np.array_equal(got, want), (length, weight.shape, ring_of)
+
+
+@njit
+def _cells(a, ii, jj):
+    s = 0.0
+    for e in range(ii.shape[0]):
+        prefetch_2d(a, ii[e], jj[e])
+        s += a[ii[e], jj[e]]
+    return s
+
+
+def test_prefetch_2d_is_emitted_and_changes_nothing():
+    rng = np.random.default_rng(4)
+    a = rng.random((300, 400))[:, ::3]  # strided: the address comes from both strides
+    ii = rng.integers(0, a.shape[0], 500)
+    jj = rng.integers(0, a.shape[1], 500)
+    assert np.isclose(_cells(a, ii, jj), a[ii, jj].sum(), rtol=1e-12)
+    ir = next(iter(_cells.inspect_llvm().values()))
+    assert "call void @llvm.prefetch" in ir and "i32 1, i32 3, i32 1)" in ir

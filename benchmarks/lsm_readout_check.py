@@ -1,0 +1,217 @@
+"""Why does our LSM beat the paper's? Two of the checks listed in benchmarks/lsm_vs_authors.md.
+
+Both work on a finished, cached ``spikesim lsm`` run (``--cache DIR``; pass the run's own
+folder ``DIR/<key>``, which holds ``settings.json``, ``w_ini.npz`` and the feature blocks).
+Nothing is tuned on test data: every choice is made on validation, and test is read once.
+
+1. **The authors' readout on our spike counts** (items 11, 13, 14 of lsm_vs_authors.md).
+   combra-lab/NALSM, ``NALSM_OUTPUT_LAYER.py`` ``initialize_layer_ops`` and
+   ``LSM_RUN_MAIN_SIM_MNIST.py`` ``train_loop_v0``, as read there:
+
+   - features: each sample's counts divided by their sum (L1), then by the largest value
+     in its mini-batch of 250 consecutive samples (train, validation and test alike);
+   - a linear softmax layer, weights and bias initialised to 0;
+   - targets: the softmax of a +1/-1 label vector (true class 0.451, others 0.061);
+   - loss: mean softmax cross-entropy plus 5e-10 x l2_loss(W) (= sum W^2 / 2);
+   - TensorFlow 1's AdadeltaOptimizer(0.1) (rho 0.95, epsilon 1e-8), float32 (written out
+     in NumPy here);
+   - the training set in its order, mini-batches of 250, up to 5,000 passes;
+   - ``get_test_accuracy.py``: test accuracy at the pass with the best validation
+     accuracy, the last pass excluded.
+
+   Our own readout (``models/lsm/readout.py``) is refitted on the same counts for the
+   side-by-side row.
+
+2. **The authors' test-set input scale** (item 9). They divide the test digits by the
+   test set's own maximum of (image / pixel sum), so their test inputs fire 10.5 % more
+   than training and validation. ``--test-own-scale`` simulates the 10,000 test digits
+   again with that scale (same liquid, same W_INI, same input random numbers) and applies
+   both readouts, already fitted, to them. Before that it simulates the first
+   ``--verify`` test digits at the normal scale and requires the cached counts exactly,
+   so the liquid built here is the one that made the cache.
+
+    python benchmarks/lsm_readout_check.py /tmp/authro/cache/<key> --data ../shared/datasets/mnist \\
+        --test-own-scale --json benchmarks/results/lsm_readout_check_<mode>.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+
+BATCH = 250
+
+
+def load_run(run_dir: pathlib.Path, data_dir):
+    """Settings, dataset pieces, counts in run order (n, N) and W_INI of a cached run."""
+    from spikesim.models.lsm.cache import FeatureCache  # noqa: F401  (the format read here)
+    from spikesim.models.lsm.liquid import LSMParams
+    from spikesim.models.lsm.pipeline import BLOCK, load_dataset
+
+    s = json.loads((run_dir / "settings.json").read_text())
+    if s["dataset"] != "mnist" or s["time_bins"] != 1:
+        raise ValueError(f"run_dir: only one-bin mnist runs are handled, got {s['dataset']!r}, "
+                         f"{s['time_bins']} bins")
+    data = load_dataset("mnist", data_dir, s["seed"], s["n_samples"], s["duration_ms"],
+                        None, s["split_seed"])
+    tr, va, te = data["split"]
+    order = np.concatenate([tr, va, te])
+    blocks = []
+    for a in range(0, order.shape[0], BLOCK):
+        n = min(BLOCK, order.shape[0] - a)
+        f = run_dir / f"block_{a:07d}_{n}.npz"
+        if not f.exists():
+            raise FileNotFoundError(f"run_dir: block {f.name} is missing; finish the run first")
+        with np.load(f) as z:
+            blocks.append(z["counts"].reshape(n, -1))
+    counts = np.concatenate(blocks).astype(np.float64)
+    w_ini = None
+    if (run_dir / "w_ini.npz").exists():
+        with np.load(run_dir / "w_ini.npz") as z:
+            w_ini = {k[2:]: z[k] for k in z.files if k.startswith("w_")}
+    params = eval(s["params"], {"LSMParams": LSMParams})  # our own repr(LSMParams), from settings.json
+    return s, data, order, counts, w_ini, params, (len(tr), len(va), len(te))
+
+
+def authors_features(counts: np.ndarray) -> np.ndarray:
+    """L1 per sample, then divided by the maximum of each consecutive mini-batch of 250."""
+    from spikesim.models.lsm.readout import l1_normalise
+
+    x = l1_normalise(counts)
+    if x.shape[0] % BATCH:
+        raise ValueError(f"counts: {x.shape[0]} samples is not a multiple of {BATCH}")
+    xb = x.reshape(-1, BATCH, x.shape[1])
+    xb = xb / np.maximum(xb.max(axis=(1, 2), keepdims=True), 1e-300)
+    return xb.reshape(x.shape).astype(np.float32)
+
+
+def authors_readout(Xtr, ytr, Xva, yva, Xte, yte, epochs: int, log=print):
+    """Fit the authors' readout; return the accuracies at the best validation pass (the last pass
+    excluded), that pass's (W, b) and the validation accuracy of every pass.
+
+    Written out in NumPy float32: the softmax cross-entropy gradient with soft targets, and
+    TensorFlow's ApplyAdadelta step (accum = rho accum + (1 - rho) g^2; u = sqrt(accum_u + eps)
+    / sqrt(accum + eps) g; v -= lr u; accum_u = rho accum_u + (1 - rho) u^2).
+    """
+    lr, rho, eps, beta = np.float32(0.1), np.float32(0.95), np.float32(1e-8), np.float32(5e-10)
+    d = Xtr.shape[1]
+    params = [np.zeros((d, 10), np.float32), np.zeros(10, np.float32)]
+    acc_g = [np.zeros_like(p) for p in params]
+    acc_u = [np.zeros_like(p) for p in params]
+    z = np.full((10, 10), -1.0) + 2.0 * np.eye(10)
+    tgt = (np.exp(z) / np.exp(z).sum(1, keepdims=True)).astype(np.float32)
+    hist, best = [], None
+    t0 = time.perf_counter()
+    for ep in range(epochs):
+        for a in range(0, Xtr.shape[0], BATCH):
+            xb, W, b = Xtr[a:a + BATCH], params[0], params[1]
+            s = xb @ W + b
+            s -= s.max(1, keepdims=True)
+            p = np.exp(s)
+            p /= p.sum(1, keepdims=True)
+            g = (p - tgt[ytr[a:a + BATCH]]) / np.float32(xb.shape[0])
+            for i, gi in enumerate((xb.T @ g + beta * W, g.sum(0))):
+                acc_g[i] *= rho
+                acc_g[i] += (1 - rho) * gi * gi
+                u = np.sqrt(acc_u[i] + eps) / np.sqrt(acc_g[i] + eps) * gi
+                params[i] -= lr * u
+                acc_u[i] *= rho
+                acc_u[i] += (1 - rho) * u * u
+        va = float((np.argmax(Xva @ params[0] + params[1], 1) == yva).mean())
+        hist.append(va)
+        if ep < epochs - 1 and (best is None or va > best[0]):
+            best = (va, ep + 1, params[0].copy(), params[1].copy())
+        if log and (ep + 1) % max(1, epochs // 20) == 0:
+            log(f"    pass {ep + 1}/{epochs}: validation {va:.4f} ({time.perf_counter() - t0:.0f} s)")
+    _, ep, Wb, bb = best
+    acc = {k: float((np.argmax(X @ Wb + bb, 1) == y).mean())
+           for k, X, y in (("train", Xtr, ytr), ("validation", Xva, yva), ("test", Xte, yte))}
+    return dict(acc, epoch=ep), Wb, bb, hist
+
+
+def resimulate_test(s, data, params, w_ini, te_pos, scale_test: bool, n: int | None = None):
+    """Liquid counts of the test digits (first ``n``), optionally at the test set's own scale."""
+    from spikesim import datasets as D
+    from spikesim.models.lsm.liquid import grid_for
+    from spikesim.models.lsm.pipeline import Source, simulate
+
+    src = data["source"]
+    te = data["split"][2][:n]
+    rates = src.data
+    if scale_test:
+        dig = D.load_mnist(data["data_dir"])
+        own, _ = D.nalsm_rates(dig.images[data["split"][2]])  # test divided by its own maximum
+        rates = src.data.copy()
+        rates[data["split"][2]] = own.astype(np.float32)
+    src2 = Source(src.kind, rates, src.n_inputs, src.duration_ms, src.seed)
+    P = replace(params, grid=grid_for(int(np.prod(params.grid))))
+    counts, _, _ = simulate(src2, te, s["mode"], P, s["seed"], w_ini, 1, 1, (), None, None)
+    return counts.reshape(counts.shape[0], -1).astype(np.float64)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("run_dir", help="a cached spikesim lsm run: <cache>/<key>")
+    ap.add_argument("--data", required=True, help="the full MNIST folder the run used")
+    ap.add_argument("--epochs", type=int, default=5000, help="readout passes (authors: 5,000)")
+    ap.add_argument("--test-own-scale", action="store_true", help="check 2 (re-simulates 10k digits)")
+    ap.add_argument("--verify", type=int, default=50, help="test digits re-simulated to check the liquid")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    if a.epochs < 2:
+        raise SystemExit(f"--epochs must be at least 2, got {a.epochs}")
+    from spikesim.models.lsm.readout import fit_readout, l1_normalise
+
+    run_dir = pathlib.Path(a.run_dir)
+    s, data, order, counts, w_ini, params, (ntr, nva, nte) = load_run(run_dir, a.data)
+    data["data_dir"] = a.data
+    y = data["y"][order]
+    sl = {"train": slice(0, ntr), "validation": slice(ntr, ntr + nva), "test": slice(ntr + nva, None)}
+    print(f"{run_dir.name}: mode {s['mode']}, seed {s['seed']}, weight_scale {params.weight_scale}, "
+          f"{counts.shape[1]} neurons, {ntr}/{nva}/{nte}")
+    out = dict(run_dir=str(run_dir), mode=s["mode"], seed=s["seed"], weight_scale=params.weight_scale,
+               neurons=counts.shape[1], command=" ".join(["python", *sys.argv]))
+
+    # ours, refitted on the same counts
+    F = l1_normalise(counts)
+    ro = fit_readout(F[sl["train"]], y[sl["train"]], F[sl["validation"]], y[sl["validation"]], n_classes=10)
+    out["ours"] = {k: ro.accuracy(F[v], y[v]) for k, v in sl.items()}
+    out["ours"].update(l2=ro.l2, iterations=ro.iterations)
+    print(f"  our readout: {out['ours']}")
+
+    # the authors'
+    A = authors_features(counts)
+    t0 = time.perf_counter()
+    best, W, b, hist = authors_readout(A[sl["train"]], y[sl["train"]], A[sl["validation"]], y[sl["validation"]],
+                                 A[sl["test"]], y[sl["test"]], a.epochs)
+    out["authors"] = dict(best, passes=a.epochs, fit_s=time.perf_counter() - t0)
+    out["authors_validation_per_pass"] = hist
+    print(f"  authors' readout: {out['authors']}")
+
+    if a.test_own_scale:
+        te_counts = counts[sl["test"]]
+        chk = resimulate_test(s, data, params, w_ini, sl["test"], False, a.verify)
+        if not np.array_equal(chk, te_counts[:a.verify]):
+            raise SystemExit("the liquid built here does not reproduce the cached counts; not comparable")
+        t0 = time.perf_counter()
+        own = resimulate_test(s, data, params, w_ini, sl["test"], True)
+        yte = y[sl["test"]]
+        Fo = l1_normalise(own)
+        Ao = authors_features(own)
+        out["test_own_scale"] = dict(
+            verified_samples=a.verify, simulate_s=time.perf_counter() - t0,
+            rate_ratio=float(own.sum() / te_counts.sum()),
+            ours=ro.accuracy(Fo, yte), authors=float((np.argmax(Ao @ W + b, 1) == yte).mean()))
+        print(f"  test digits at the test set's own scale: {out['test_own_scale']}")
+    if a.json:
+        pathlib.Path(a.json).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
