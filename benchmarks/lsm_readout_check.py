@@ -4,23 +4,10 @@ Both work on a finished, cached ``spikesim lsm`` run (``--cache DIR``; pass the 
 folder ``DIR/<key>``, which holds ``settings.json``, ``w_ini.npz`` and the feature blocks).
 Nothing is tuned on test data: every choice is made on validation, and test is read once.
 
-1. **The authors' readout on our spike counts** (items 11, 13, 14 of lsm_vs_authors.md).
-   combra-lab/NALSM, ``NALSM_OUTPUT_LAYER.py`` ``initialize_layer_ops`` and
-   ``LSM_RUN_MAIN_SIM_MNIST.py`` ``train_loop_v0``, as read there:
-
-   - features: each sample's counts divided by their sum (L1), then by the largest value
-     in its mini-batch of 250 consecutive samples (train, validation and test alike);
-   - a linear softmax layer, weights and bias initialised to 0;
-   - targets: the softmax of a +1/-1 label vector (true class 0.451, others 0.061);
-   - loss: mean softmax cross-entropy plus 5e-10 x l2_loss(W) (= sum W^2 / 2);
-   - TensorFlow 1's AdadeltaOptimizer(0.1) (rho 0.95, epsilon 1e-8), float32 (written out
-     in NumPy here);
-   - the training set in its order, mini-batches of 250, up to 5,000 passes;
-   - ``get_test_accuracy.py``: test accuracy at the pass with the best validation
-     accuracy, the last pass excluded.
-
-   Our own readout (``models/lsm/readout.py``) is refitted on the same counts for the
-   side-by-side row.
+1. **The authors' readout on our spike counts** (items 11, 13, 14 of lsm_vs_authors.md):
+   ``models/lsm/readout.py`` ``paper_features`` and ``fit_paper_readout`` (their docstrings
+   list what is taken from combra-lab/NALSM; ``spikesim lsm --readout paper`` uses the same).
+   Our own readout (``fit_readout``) is refitted on the same counts for the side-by-side row.
 
 2. **The authors' test-set input scale** (item 9). They divide the test digits by the
    test set's own maximum of (image / pixel sum), so their test inputs fire 10.5 % more
@@ -43,8 +30,6 @@ import time
 from dataclasses import replace
 
 import numpy as np
-
-BATCH = 250
 
 
 def load_run(run_dir: pathlib.Path, data_dir):
@@ -78,62 +63,6 @@ def load_run(run_dir: pathlib.Path, data_dir):
     return s, data, order, counts, w_ini, params, (len(tr), len(va), len(te))
 
 
-def authors_features(counts: np.ndarray) -> np.ndarray:
-    """L1 per sample, then divided by the maximum of each consecutive mini-batch of 250."""
-    from spikesim.models.lsm.readout import l1_normalise
-
-    x = l1_normalise(counts)
-    if x.shape[0] % BATCH:
-        raise ValueError(f"counts: {x.shape[0]} samples is not a multiple of {BATCH}")
-    xb = x.reshape(-1, BATCH, x.shape[1])
-    xb = xb / np.maximum(xb.max(axis=(1, 2), keepdims=True), 1e-300)
-    return xb.reshape(x.shape).astype(np.float32)
-
-
-def authors_readout(Xtr, ytr, Xva, yva, Xte, yte, epochs: int, log=print):
-    """Fit the authors' readout; return the accuracies at the best validation pass (the last pass
-    excluded), that pass's (W, b) and the validation accuracy of every pass.
-
-    Written out in NumPy float32: the softmax cross-entropy gradient with soft targets, and
-    TensorFlow's ApplyAdadelta step (accum = rho accum + (1 - rho) g^2; u = sqrt(accum_u + eps)
-    / sqrt(accum + eps) g; v -= lr u; accum_u = rho accum_u + (1 - rho) u^2).
-    """
-    lr, rho, eps, beta = np.float32(0.1), np.float32(0.95), np.float32(1e-8), np.float32(5e-10)
-    d = Xtr.shape[1]
-    params = [np.zeros((d, 10), np.float32), np.zeros(10, np.float32)]
-    acc_g = [np.zeros_like(p) for p in params]
-    acc_u = [np.zeros_like(p) for p in params]
-    z = np.full((10, 10), -1.0) + 2.0 * np.eye(10)
-    tgt = (np.exp(z) / np.exp(z).sum(1, keepdims=True)).astype(np.float32)
-    hist, best = [], None
-    t0 = time.perf_counter()
-    for ep in range(epochs):
-        for a in range(0, Xtr.shape[0], BATCH):
-            xb, W, b = Xtr[a:a + BATCH], params[0], params[1]
-            s = xb @ W + b
-            s -= s.max(1, keepdims=True)
-            p = np.exp(s)
-            p /= p.sum(1, keepdims=True)
-            g = (p - tgt[ytr[a:a + BATCH]]) / np.float32(xb.shape[0])
-            for i, gi in enumerate((xb.T @ g + beta * W, g.sum(0))):
-                acc_g[i] *= rho
-                acc_g[i] += (1 - rho) * gi * gi
-                u = np.sqrt(acc_u[i] + eps) / np.sqrt(acc_g[i] + eps) * gi
-                params[i] -= lr * u
-                acc_u[i] *= rho
-                acc_u[i] += (1 - rho) * u * u
-        va = float((np.argmax(Xva @ params[0] + params[1], 1) == yva).mean())
-        hist.append(va)
-        if ep < epochs - 1 and (best is None or va > best[0]):
-            best = (va, ep + 1, params[0].copy(), params[1].copy())
-        if log and (ep + 1) % max(1, epochs // 20) == 0:
-            log(f"    pass {ep + 1}/{epochs}: validation {va:.4f} ({time.perf_counter() - t0:.0f} s)")
-    _, ep, Wb, bb = best
-    acc = {k: float((np.argmax(X @ Wb + bb, 1) == y).mean())
-           for k, X, y in (("train", Xtr, ytr), ("validation", Xva, yva), ("test", Xte, yte))}
-    return dict(acc, epoch=ep), Wb, bb, hist
-
-
 def resimulate_test(s, data, params, w_ini, te_pos, scale_test: bool, n: int | None = None):
     """Liquid counts of the test digits (first ``n``), optionally at the test set's own scale."""
     from spikesim import datasets as D
@@ -165,7 +94,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.epochs < 2:
         raise SystemExit(f"--epochs must be at least 2, got {a.epochs}")
-    from spikesim.models.lsm.readout import fit_readout, l1_normalise
+    from spikesim.models.lsm.readout import fit_paper_readout, fit_readout, l1_normalise, paper_features
 
     run_dir = pathlib.Path(a.run_dir)
     s, data, order, counts, w_ini, params, (ntr, nva, nte) = load_run(run_dir, a.data)
@@ -185,12 +114,12 @@ def main(argv=None) -> int:
     print(f"  our readout: {out['ours']}")
 
     # the authors'
-    A = authors_features(counts)
+    A = {k: paper_features(counts[v]) for k, v in sl.items()}
     t0 = time.perf_counter()
-    best, W, b, hist = authors_readout(A[sl["train"]], y[sl["train"]], A[sl["validation"]], y[sl["validation"]],
-                                 A[sl["test"]], y[sl["test"]], a.epochs)
-    out["authors"] = dict(best, passes=a.epochs, fit_s=time.perf_counter() - t0)
-    out["authors_validation_per_pass"] = hist
+    pr = fit_paper_readout(A["train"], y[sl["train"]], A["validation"], y[sl["validation"]],
+                           passes=a.epochs, log=print)
+    out["authors"] = {k: pr.accuracy(A[k], y[v]) for k, v in sl.items()}
+    out["authors"].update(pass_chosen=pr.iterations, passes=a.epochs, fit_s=time.perf_counter() - t0)
     print(f"  authors' readout: {out['authors']}")
 
     if a.test_own_scale:
@@ -202,11 +131,11 @@ def main(argv=None) -> int:
         own = resimulate_test(s, data, params, w_ini, sl["test"], True)
         yte = y[sl["test"]]
         Fo = l1_normalise(own)
-        Ao = authors_features(own)
+        Ao = paper_features(own)
         out["test_own_scale"] = dict(
             verified_samples=a.verify, simulate_s=time.perf_counter() - t0,
             rate_ratio=float(own.sum() / te_counts.sum()),
-            ours=ro.accuracy(Fo, yte), authors=float((np.argmax(Ao @ W + b, 1) == yte).mean()))
+            ours=ro.accuracy(Fo, yte), authors=pr.accuracy(Ao, yte))
         print(f"  test digits at the test set's own scale: {out['test_own_scale']}")
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(out, indent=1))

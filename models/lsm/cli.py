@@ -57,6 +57,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="folder for W_INI and liquid features, so that a stopped run resumes "
                         "(default $SPIKESIM_CACHE/lsm, i.e. ~/.cache/spikesim/lsm)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--readout", choices=("ours", "paper"), default="ours",
+                   help="ours: softmax regression on standardised counts, Adam, L2 chosen on "
+                        "validation; paper: the authors' readout (batch-max scaling, soft "
+                        "targets, Adadelta, mini-batches of 250, pass chosen on validation)")
+    p.add_argument("--readout-passes", type=number("--readout-passes", int, 2), default=5000,
+                   help="--readout paper: passes over the training set (authors: 5000)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
     return p
@@ -76,7 +82,8 @@ def run(args) -> int:
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,
                   init_samples=args.init_samples, duration_ms=args.duration_ms, time_bins=bins,
                   n_bf=args.bf_samples, log=None if args.quiet else print, split_seed=args.split_seed,
-                  cache=False if args.no_cache else (args.cache or True))
+                  cache=False if args.no_cache else (args.cache or True), readout=args.readout,
+                  readout_passes=args.readout_passes)
     if args.quiet:
         print(json.dumps({k: res[k] for k in ("mode", "accuracy", "branching_factor", "mean_rate_hz",
                                               "wall_time_s")}))
