@@ -95,6 +95,12 @@ def fit_readout(X_train, y_train, X_val, y_val, l2=(1e-4, 1e-3, 1e-2), iteration
     Zva = ((Xva - mean) / std).astype(np.float32)
     Y = np.zeros((Ztr.shape[0], k), np.float32)
     Y[np.arange(Ztr.shape[0]), ytr] = 1.0
+    with threadpool_limits(limits=1, user_api="blas"):  # OpenBLAS's threads collapse under load
+        return _adam_fit(Ztr, Y, Zva, yva, mean, std, l2, iterations, lr, check_every, k)
+
+
+def _adam_fit(Ztr, Y, Zva, yva, mean, std, l2, iterations, lr, check_every, k) -> Readout:
+    """The L2 strengths and Adam steps of :func:`fit_readout` (arguments checked there)."""
     best = None
     for lam in l2:
         W = np.zeros((Ztr.shape[1], k), np.float32)
