@@ -48,7 +48,8 @@ def _best_of_scales(args, mode, seed, bins, baseline, features):
         r = run_lsm(args.dataset, args.data, mode, neurons=args.neurons, seed=seed,
                     workers=args.workers, params=P, n_samples=args.samples, time_bins=bins,
                     init_samples=args.init_samples, baseline=baseline, features_path=fpath,
-                    split_seed=args.split_seed, readout_l2=l2)
+                    split_seed=args.split_seed, readout_l2=l2, readout=args.readout,
+                    cache=args.cache)
         r["command"] = " ".join([os.path.basename(sys.executable), *sys.argv])
         runs.append(r)
     best = max(runs, key=lambda r: r["accuracy"]["validation"])
@@ -96,6 +97,10 @@ def main(argv=None) -> int:
     ap.add_argument("--w-a", type=float, default=None, help="astrocyte w_A (default: the paper's)")
     ap.add_argument("--b-a", type=float, default=None, help="astrocyte b_A = A(0) (default: the paper's)")
     ap.add_argument("--readout-l2", default=None, help="comma-separated L2 grid of the readout")
+    ap.add_argument("--readout", default="ours", choices=["ours", "paper"],
+                    help="paper: the authors' readout (spikesim lsm --readout paper)")
+    ap.add_argument("--cache", default=None,
+                    help="keep W_INI and liquid features here (spikesim lsm --cache), so runs resume")
     ap.add_argument("--init-samples", type=int, default=None)
     ap.add_argument("--features-dir", default=None, help="also save every run's spike counts (.npz) here")
     ap.add_argument("--resume", action="store_true", help="--seeds: reuse existing per-seed result files")
