@@ -34,10 +34,11 @@ import numpy as np
 
 def load_run(run_dir: pathlib.Path, data_dir):
     """Settings, dataset pieces, counts in run order (n, N) and W_INI of a cached run."""
-    from spikesim.models.lsm.cache import FeatureCache  # noqa: F401  (the format read here)
+    from spikesim.models.lsm.cache import FeatureCache
     from spikesim.models.lsm.liquid import LSMParams
     from spikesim.models.lsm.pipeline import BLOCK, load_dataset
 
+    store = FeatureCache.open(run_dir)
     s = json.loads((run_dir / "settings.json").read_text())
     if s["dataset"] != "mnist" or s["time_bins"] != 1:
         raise ValueError(f"run_dir: only one-bin mnist runs are handled, got {s['dataset']!r}, "
@@ -49,21 +50,18 @@ def load_run(run_dir: pathlib.Path, data_dir):
     blocks = []
     for a in range(0, order.shape[0], BLOCK):
         n = min(BLOCK, order.shape[0] - a)
-        f = run_dir / f"block_{a:07d}_{n}.npz"
-        if not f.exists():
-            raise FileNotFoundError(f"run_dir: block {f.name} is missing; finish the run first")
-        with np.load(f) as z:
-            blocks.append(z["counts"].reshape(n, -1))
+        got = store.load_block(a, n)
+        if got is None:
+            raise FileNotFoundError(f"run_dir: block {store.block_name(a, n)} is missing; finish the run first")
+        blocks.append(got[0].reshape(n, -1))
     counts = np.concatenate(blocks).astype(np.float64)
-    w_ini = None
-    if (run_dir / "w_ini.npz").exists():
-        with np.load(run_dir / "w_ini.npz") as z:
-            w_ini = {k[2:]: z[k] for k in z.files if k.startswith("w_")}
+    w = store.load_w_ini()
+    w_ini = None if w is None else w[0]
     params = eval(s["params"], {"LSMParams": LSMParams})  # our own repr(LSMParams), from settings.json
     return s, data, order, counts, w_ini, params, (len(tr), len(va), len(te))
 
 
-def resimulate_test(s, data, params, w_ini, te_pos, scale_test: bool, n: int | None = None):
+def resimulate_test(s, data, params, w_ini, scale_test: bool, n: int | None = None):
     """Liquid counts of the test digits (first ``n``), optionally at the test set's own scale."""
     from spikesim import datasets as D
     from spikesim.models.lsm.liquid import grid_for
@@ -124,11 +122,11 @@ def main(argv=None) -> int:
 
     if a.test_own_scale:
         te_counts = counts[sl["test"]]
-        chk = resimulate_test(s, data, params, w_ini, sl["test"], False, a.verify)
+        chk = resimulate_test(s, data, params, w_ini, False, a.verify)
         if not np.array_equal(chk, te_counts[:a.verify]):
             raise SystemExit("the liquid built here does not reproduce the cached counts; not comparable")
         t0 = time.perf_counter()
-        own = resimulate_test(s, data, params, w_ini, sl["test"], True)
+        own = resimulate_test(s, data, params, w_ini, True)
         yte = y[sl["test"]]
         Fo = l1_normalise(own)
         Ao = paper_features(own)

@@ -40,29 +40,9 @@ K = 3873
 
 
 @nb.njit(cache=False, nogil=True)
-def _run(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step):
-    mask = buf.shape[1] - 1
-    n = buf.shape[2]
-    checksum = 0.0
-    k = 0
-    for t in range(n_steps):
-        s = t & mask
-        for r in range(buf.shape[0]):  # the neuron update's read-and-clear of slot t
-            for i in range(n):
-                checksum += buf[r, s, i]
-                buf[r, s, i] = 0.0
-        for _ in range(spikes_per_step):
-            row = rows[k]
-            k += 1
-            q = rec[row]
-            for j in range(indptr[row], indptr[row + 1]):
-                buf[q, (t + delay[j]) & mask, post[j]] += weight[j]
-    return checksum
-
-
-@nb.njit(cache=False, nogil=True)
-def _run_engine(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step):
-    """As :func:`_run`, each row delivered by spikesim's own ``deliver_row`` (prefetching)."""
+def _run(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step, engine):
+    """``n_steps`` steps: read and clear slot t (as the neuron update does), then deliver
+    ``spikes_per_step`` rows with a plain loop, or with spikesim's ``deliver_row`` (``engine``)."""
     mask = buf.shape[1] - 1
     n = buf.shape[2]
     checksum = 0.0
@@ -76,7 +56,13 @@ def _run_engine(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per
         for _ in range(spikes_per_step):
             row = rows[k]
             k += 1
-            deliver_row(buf[rec[row]], indptr[row], indptr[row + 1], 0, t, mask, post, weight, delay)
+            if engine:
+                deliver_row(buf[rec[row]], indptr[row], indptr[row + 1], 0, t, mask, post, weight,
+                            delay)
+                continue
+            q = rec[row]
+            for j in range(indptr[row], indptr[row + 1]):
+                buf[q, (t + delay[j]) & mask, post[j]] += weight[j]
     return checksum
 
 
@@ -122,25 +108,24 @@ def main(argv=None) -> int:
     rows = rng.integers(0, a.rows, size=a.steps * a.spikes).astype(np.int64)
     events = a.steps * a.spikes * K
     buf = np.zeros((2, a.slots, N), np.float32)
-    _run(indptr, post, weight, delay, rec, rows[:a.spikes], buf, 1, a.spikes)  # compile
+    _run(indptr, post, weight, delay, rec, rows[:a.spikes], buf, 1, a.spikes, False)  # compile
     # the ring-clearing part alone: no spikes
     buf[:] = 0
     t0 = time.perf_counter()
-    _run(indptr, post, weight, delay, rec, rows, buf, a.steps, 0)
+    _run(indptr, post, weight, delay, rec, rows, buf, a.steps, 0, False)
     clear_s = time.perf_counter() - t0
     out = dict(neurons=N, synapses_per_row=K, rows=a.rows, slots=a.slots, steps=a.steps,
                spikes_per_step=a.spikes, events=events, ring_mb=buf.nbytes / 1e6,
                clear_s=clear_s, orders={}, command=" ".join(["python", *sys.argv]))
     sums = {}
-    _run_engine(indptr, post, weight, delay, rec, rows[:a.spikes], buf, 1, a.spikes)
     for key in ("drawn", "target", "delay_target", "drawn_deliver_row"):
-        run = _run_engine if key == "drawn_deliver_row" else _run
         p, w, d = reorder(indptr, post, weight, delay, key.replace("_deliver_row", ""))
         best = None
         for _ in range(a.repeats):
             buf[:] = 0
             t0 = time.perf_counter()
-            sums[key] = run(indptr, p, w, d, rec, rows, buf, a.steps, a.spikes) + float(buf.sum())
+            sums[key] = _run(indptr, p, w, d, rec, rows, buf, a.steps, a.spikes,
+                             key == "drawn_deliver_row") + float(buf.sum())
             dt = time.perf_counter() - t0
             best = dt if best is None else min(best, dt)
         out["orders"][key] = dict(best_s=best, ns_per_event=(best - clear_s) * 1e9 / events)

@@ -427,3 +427,20 @@ def test_nmnist_pipeline_on_files_the_test_writes(tmp_path):
     res = run_lsm("nmnist", tmp_path, "lsm", neurons=27, workers=1, duration_ms=60, n_bf=2, log=None)
     assert res["split"] == {"train": 10, "validation": 2, "test": 4}
     assert res["mean_rate_hz"] > 0 and res["baseline_raw"] is None
+
+
+def test_cache_folder_opens_for_reading_after_the_fact(tmp_path):
+    from spikesim.models.lsm.cache import FeatureCache
+
+    (tmp_path / "d").mkdir()
+    c = FeatureCache(tmp_path / "c", {"mode": "lsm", "seed": 3}, _tiny_mnist(tmp_path / "d"))
+    counts = np.arange(12).reshape(3, 1, 4)
+    c.save_block(0, 3, counts, {7: 1.5})
+    c.save_w_ini({"ee": np.ones(5)}, {"ee": {"mean": 1.0}})
+    o = FeatureCache.open(c.dir)
+    got, bf = o.load_block(0, 3)
+    np.testing.assert_array_equal(got, counts)
+    assert bf == {7: 1.5} and o.load_block(3, 3) is None
+    np.testing.assert_array_equal(o.load_w_ini()[0]["ee"], np.ones(5))
+    with pytest.raises(FileNotFoundError, match="run_dir"):
+        FeatureCache.open(tmp_path)

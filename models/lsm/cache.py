@@ -82,6 +82,17 @@ class FeatureCache:
             if not info.exists():
                 info.write_text(json.dumps(settings, indent=1, sort_keys=True, default=str))
 
+    @classmethod
+    def open(cls, run_dir) -> "FeatureCache":
+        """The cache of a finished or stopped run, from its own folder ``<root>/<key>``
+        (for reading its W_INI and blocks after the fact, whatever the code is now)."""
+        run_dir = pathlib.Path(run_dir)
+        if not (run_dir / "settings.json").exists():
+            raise FileNotFoundError(f"run_dir: {run_dir} holds no settings.json; not a run's cache folder")
+        self = cls.__new__(cls)
+        self.enabled, self.key, self.dir = True, run_dir.name, run_dir
+        return self
+
     def _write(self, name: str, **arrays) -> None:
         tmp = self.dir / (name + ".tmp.npz")
         np.savez(tmp, **arrays)
