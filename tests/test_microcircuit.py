@@ -129,6 +129,27 @@ def test_bench_side_by_side_with_nest(tmp_path):
     assert "distributions" not in saved["results"]["spikesim"]
 
 
+def test_nest_bench_splits_synapse_models_only_past_nests_limit(monkeypatch):
+    """Full scale on 2 threads passes NEST's 134,217,726 connections per virtual process and
+    synapse model; the bench then puts the inhibitory synapses on a copy of static_synapse.
+    The copy must not change the network: same synapses, same spikes as with one model."""
+    pytest.importorskip("nest")
+    from spikesim.models.microcircuit import bench as B
+
+    cfg = dict(scale=0.02, k_scale=None, drive="poisson", duration_ms=60.0, warmup_ms=10.0,
+               seed=3, threads=1, precision="float32")
+    one = B.run_nest(cfg)
+    assert one["detail"]["synapse_models"] == ["static_synapse"]
+    full = P.derive(1.0, None, "poisson")
+    assert full["num_synapses"].sum() / 2 > B.NEST_MAX_CONNECTIONS_PER_VP_AND_MODEL
+    monkeypatch.setattr(B, "NEST_MAX_CONNECTIONS_PER_VP_AND_MODEL", 1000)
+    split = B.run_nest(cfg)
+    assert split["detail"]["synapse_models"] == ["static_synapse", "static_synapse_inh"]
+    assert split["synapses"] == one["synapses"]
+    assert split["populations"] == one["populations"]
+    assert sum(p["rate_mean"] for p in one["populations"].values()) > 0
+
+
 @pytest.mark.nest
 def test_deterministic_slice_spike_for_spike_against_nest():
     """A 0.5 % slice at full in-degree with DC drive (no random input), float64: NEST

@@ -150,6 +150,7 @@ def run_nest(cfg: dict) -> dict:
             nest.Connect(gens[i], pop, {"rule": "all_to_all"},
                          {"synapse_model": "static_synapse", "weight": P["weight_ext"],
                           "delay": P["delay_poisson"]})
+    models = _nest_synapse_models(nest, P, int(nest.total_num_virtual_procs))
     for i, tgt in enumerate(pops):
         for j, src in enumerate(pops):
             n = int(P["num_synapses"][i, j])
@@ -159,7 +160,7 @@ def run_nest(cfg: dict) -> dict:
             lo, hi = (-np.inf, 0.0) if w < 0 else (0.0, np.inf)
             d = float(P["delay_mean"][i, j])
             nest.Connect(src, tgt, {"rule": "fixed_total_number", "N": n}, {
-                "synapse_model": "static_synapse",
+                "synapse_model": models[w < 0],
                 "weight": nest.math.redraw(nest.random.normal(mean=w, std=abs(w) * P["weight_rel_std"]),
                                            min=lo, max=hi),
                 "delay": nest.math.redraw(nest.random.normal(mean=d, std=d * P["delay_rel_std"]),
@@ -193,7 +194,30 @@ def run_nest(cfg: dict) -> dict:
                    threads=int(nest.local_num_threads), precision="float64", import_s=import_s,
                    build_peak_rss_mb=build_rss,
                    detail=dict(connect_s=connect_s, prepare_s=prepare_s, rng_seed=int(cfg["seed"]) + 1,
-                               synapses_include_poisson_generators=P["drive"] == "poisson"))
+                               synapses_include_poisson_generators=P["drive"] == "poisson",
+                               synapse_models=sorted(set(models))))
+
+
+# NEST 3 stores at most this many connections per virtual process and synapse model
+# (KernelException "Too many connections"; 2**27 - 2)
+NEST_MAX_CONNECTIONS_PER_VP_AND_MODEL = 134_217_726
+
+
+def _nest_synapse_models(nest, P: dict, vps: int) -> tuple[str, str]:
+    """Synapse model names for (excitatory, inhibitory) recurrent connections.
+
+    One ``static_synapse`` for both, unless the network's synapses spread over ``vps``
+    virtual processes would pass NEST's limit per process and model (the full-scale model
+    on 2 threads holds ~149 M per process). Then the inhibitory ones go to a copy,
+    ``static_synapse_inh``, with identical dynamics: each model stays under the limit
+    (~109 M excitatory per process at full scale on 2 threads).
+    """
+    n = P["num_synapses"]
+    per_vp = float(n.sum() + 2 * sum(P["num_neurons"])) / vps
+    if per_vp <= 0.95 * NEST_MAX_CONNECTIONS_PER_VP_AND_MODEL:
+        return ("static_synapse", "static_synapse")
+    nest.CopyModel("static_synapse", "static_synapse_inh")
+    return ("static_synapse", "static_synapse_inh")
 
 
 RUNNERS = {"spikesim": run_spikesim, "nest": run_nest}
