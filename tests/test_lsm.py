@@ -192,6 +192,50 @@ def test_input_neurons_follow_the_papers_lif():
     np.testing.assert_array_equal(input_neuron_spikes(ev[None])[0], want)  # batched
 
 
+def _authors_liquid(W, inp):
+    """The liquid of ``NALSM_LIF_v1.py`` in its own order, per 1 ms step: spike check at the
+    start of the step, reset, synaptic current ``I <- e^-1 I + W s`` (this step's spikes of
+    liquid and input neurons), ``v <- v - v/64 + I``, refractory countdown. Returns the
+    flags ``(T, N)``. The code keeps one current per synapse and replaces it at a new
+    presynaptic spike; summing them, as here and in spikesim, adds at most e^-3 of a
+    synapse's charge (a neuron fires at most every third step), but in a chaotic liquid
+    such a difference changes the raster after ~20 steps (checked), so it is not compared."""
+    T, N = inp.shape[0], W.shape[1]
+    v, cur, ref = np.zeros(N), np.zeros(N), np.zeros(N)
+    flagged = np.zeros((T, N), bool)
+    for t in range(T):
+        s = (v >= 20.0) & (ref <= 0)
+        flagged[t] = s
+        v[s] = 0.0
+        cur = np.exp(-1.0) * cur + np.concatenate([s, inp[t]]) @ W
+        v = v - v / 64.0 + cur
+        ref = np.where(s, 2.0, ref - 1.0)
+    return flagged
+
+
+@pytest.mark.parametrize("weight_scale", [1.0, 0.3])
+def test_one_ms_hop_liquid_is_the_authors_liquid_step_for_step(weight_scale):
+    """``hop_ms=1`` against the authors' liquid written out in its own order
+    (:func:`_authors_liquid`). spikesim stamps a spike in the step in which ``v`` crossed,
+    the code flags it one step later: the rasters must be equal up to that shift."""
+    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, hop_ms=1, weight_scale=weight_scale)
+    L = Liquid(12, "lsm", P, seed=3)
+    N, n_in, T = L.liquid.size, L.n_inputs, 200
+    rng = np.random.default_rng(5)
+    inp = input_neuron_spikes(rng.random((T, n_in)) < 0.3)
+    _, kept = L.run_samples([inp], T, keep_spikes=[0])
+    ours = np.zeros((T, N), bool)
+    ours[kept[0]] = True
+    W = np.zeros((N + n_in, N))
+    for name, w in L.get_weights().items():
+        pre, post = L.projections[name].connections()
+        np.add.at(W, (pre + (N if name.startswith("input") else 0), post), w)
+    want = _authors_liquid(W, inp)
+    assert want.sum() > 40 and want[T // 2:].sum() > 10  # active throughout
+    np.testing.assert_array_equal(ours[:-1], want[1:])
+    assert not want[0].any()
+
+
 def test_bernoulli_events_rates_and_shapes():
     rng = np.random.default_rng(1)
     ev = bernoulli_events(np.array([0.0, 0.5, 1.0]), 4000, rng)
@@ -290,6 +334,15 @@ def test_bad_parameters_are_named():
     L, _ = _tiny("lsm")
     with pytest.raises(ValueError, match="input_spikes"):
         L.run_samples([np.zeros((10, 3), bool)], 10)
+    with pytest.raises(ValueError, match="hop_ms must be 1 .* got 3"):
+        LSMParams(hop_ms=3)
+    with pytest.raises(ValueError, match="tau_m must be above 1 ms with hop_ms=1"):
+        LSMParams(hop_ms=1, tau_m=0.5)
+    L1 = Liquid(12, "lsm", LSMParams(grid=(3, 3, 3), hop_ms=1), 3)
+    early = np.zeros((10, 12), bool)
+    early[0, 4] = True
+    with pytest.raises(ValueError, match=r"input_spikes\[0\] has spikes in step 0"):
+        L1.run_samples([early], 10)
 
 
 # ------------------------------------------------------------------ pipeline and CLI

@@ -51,6 +51,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--inh-update-ms", type=number("--inh-update-ms", int, 1), default=1,
                    help="nalsm with --astro-density < 1: ms between updates of the A factors "
                         "(1 = exact timing; the full-density astrocyte is linked in the kernel)")
+    p.add_argument("--hop-ms", type=int, choices=(1, 2), default=2,
+                   help="ms from a spike to its targets' membrane: 2 (NEST's order, default) or "
+                        "1 (the authors' code)")
     p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
     p.add_argument("--cache", default=None,
@@ -76,7 +79,7 @@ def run(args) -> int:
     if args.astro_density > 1.0:
         raise ValueError(f"--astro-density must be in [0.1, 1], got {args.astro_density!r}")
     params = LSMParams(weight_scale=args.weight_scale, w_A=args.w_a, astro_density=args.astro_density,
-                       inh_update_ms=args.inh_update_ms)
+                       inh_update_ms=args.inh_update_ms, hop_ms=args.hop_ms)
     bins = args.time_bins or (5 if args.dataset == "fsdd" else 1)
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,

@@ -33,6 +33,17 @@ targets one step later than in the paper (spikesim's minimum delay is one step
 and input enters the membrane after the step's update, NEST's order): every
 hop takes 2 ms instead of 1.
 
+``hop_ms=1`` (``spikesim lsm --hop-ms 1``) uses the authors' order instead:
+:class:`spikesim.CubaLIFStep`, whose current takes the step's input before the
+membrane integrates it, with ``tau_m' = -1 / ln(1 - 1/64)`` and ``cm = tau_m' / 64``
+so that each step is exactly the code's ``v <- (1 - 1/64) v + I``,
+``I <- e^{-1} I + sum w s`` (``NALSM_LIF_v1.py`` ``update_neuron_states_wo_R``,
+``evolve_input_currents``): a spike moves its targets' ``v`` in the next step, as
+in the paper. The one difference left is that the paper's synapse replaces its
+current at a new presynaptic spike, where spikesim adds (at most ``e^{-3}`` of one
+synapse's charge, the refractory period being 2 steps). The default stays 2 (the
+figures recorded before 2026-12-05 were all made with it).
+
 *Input neurons* are the paper's: LIF neurons receiving a current of 100 per
 Bernoulli event (probability ``p_i`` per ms), so an event in step ``t`` gives
 a spike in step ``t + 1``, or at the end of the refractory period
@@ -117,7 +128,9 @@ class LSMParams:
     ``lr_decay`` is the per-ms decay of ``eta``, ``A``, ``w_A`` and ``b_A`` within a
     sample (1 during the W_INI initialisation); ``inh_update_ms`` is the chunk
     length in which the sparse-mask ``nalsm`` variant (``astro_density < 1``)
-    refreshes its ``A`` factors (the full-density astrocyte is linked in the kernel).
+    refreshes its ``A`` factors (the full-density astrocyte is linked in the kernel);
+    ``hop_ms`` is the time from a spike to its targets' membrane: 2 (NEST's order,
+    ``IF_curr_exp``) or 1 (the authors' code, ``CubaLIFStep``; see the module notes).
     """
 
     grid: tuple = (10, 10, 10)
@@ -140,6 +153,7 @@ class LSMParams:
     b_A: float = 0.15
     astro_density: float = 1.0
     inh_update_ms: int = 1
+    hop_ms: int = 2
 
     def __post_init__(self):
         grid = tuple(self.grid)
@@ -162,6 +176,12 @@ class LSMParams:
         if self.w_A is not None:
             V.positive_scalar("w_A", self.w_A)
         V.count("inh_update_ms", self.inh_update_ms, 1)
+        if self.hop_ms not in (1, 2) or isinstance(self.hop_ms, bool):
+            raise ValueError(f"hop_ms must be 1 (the authors' order) or 2 (NEST's), "
+                             f"got {self.hop_ms!r}")
+        if self.hop_ms == 1 and self.tau_m <= 1.0:
+            raise ValueError(f"tau_m must be above 1 ms with hop_ms=1 (the membrane keeps "
+                             f"1 - 1/tau_m per step), got {self.tau_m!r}")
         if set(self.conn) != set(_CONN):
             raise ValueError(f"conn must give C for {sorted(_CONN)}, got {sorted(self.conn)}")
         for k, c in self.conn.items():
@@ -227,6 +247,21 @@ def bernoulli_events(p: np.ndarray, n_steps: int, rng: np.random.Generator) -> n
     return rng.random((n_steps, p.shape[1]), dtype=np.float32) < p
 
 
+def liquid_cell(P: LSMParams):
+    """The liquid's neuron type for ``P`` (module notes, *Neurons*; the paper's neuron).
+
+    ``P.hop_ms == 2``: :class:`spikesim.IF_curr_exp` with ``cm = tau_syn (1 - e^{-1/tau_syn})``
+    (the paper's total charge per spike). ``P.hop_ms == 1``: :class:`spikesim.CubaLIFStep`
+    stepping ``v <- (1 - 1/tau_m) v + I`` exactly (``dt`` = 1 ms).
+    """
+    common = dict(v_rest=0.0, v_reset=0.0, v_thresh=P.v_thresh, tau_refrac=P.tau_refrac,
+                  tau_syn_E=P.tau_syn, tau_syn_I=P.tau_syn, integrate_refractory=True)
+    if P.hop_ms == 1:
+        tau = -1.0 / np.log1p(-1.0 / P.tau_m)  # exp(-1 / tau) = 1 - 1 / tau_m
+        return ss.CubaLIFStep(tau_m=tau, cm=-np.expm1(-1.0 / tau) * tau, **common)
+    return ss.IF_curr_exp(tau_m=P.tau_m, cm=-np.expm1(-1.0 / P.tau_syn) * P.tau_syn, **common)
+
+
 class Liquid:
     """One liquid, its input layer and (``stdp``/``nalsm``) plasticity, built from a seed.
 
@@ -251,11 +286,8 @@ class Liquid:
         N = P.n_neurons
         rng = np.random.default_rng([seed, 7])
         net = self.net = ss.Network(dt=1.0, seed=seed)
-        cell = ss.IF_curr_exp(tau_m=P.tau_m, cm=-np.expm1(-1.0 / P.tau_syn) * P.tau_syn,
-                              v_rest=0.0, v_reset=0.0, v_thresh=P.v_thresh, tau_refrac=P.tau_refrac,
-                              tau_syn_E=P.tau_syn, tau_syn_I=P.tau_syn,
-                              integrate_refractory=True)  # the paper's neuron (see above)
-        self.liquid = net.add_population(N, cell, positions=ss.grid_positions(P.grid), label="liquid")
+        self.liquid = net.add_population(N, liquid_cell(P), positions=ss.grid_positions(P.grid),
+                                         label="liquid")
         exc = np.zeros(N, bool)
         exc[rng.permutation(N)[:int(round(P.frac_exc * N))]] = True
         self.is_exc = exc
@@ -364,14 +396,20 @@ class Liquid:
         n = len(input_spikes)
         net, N = self.net, self.liquid.size
         t0 = net.step
-        lists = [[] for _ in range(self.n_inputs)]
+        lag = 0.0 if self.params.hop_ms == 1 else 1.0
         times, ids = [], []
         for k, sp in enumerate(input_spikes):
             sp = np.asarray(sp, dtype=bool)
             if sp.shape != (T, self.n_inputs):
                 raise ValueError(f"input_spikes[{k}] must have shape ({T}, {self.n_inputs}), got {sp.shape}")
             s, i = np.nonzero(sp)
-            times.append(t0 + k * T + s + 1.0)
+            if lag == 0.0 and s.shape[0] and s[0] == 0:
+                raise ValueError(f"input_spikes[{k}] has spikes in step 0, which hop_ms=1 cannot "
+                                 f"place (the paper's input neurons never fire then)")
+            # emitted in step s (stamped at its end); with hop_ms=1 one step earlier, so
+            # that an input spike moves the liquid in its own step as in the authors' code
+            # (input_neuron_spikes never fires in step 0)
+            times.append(t0 + k * T + s + lag)
             ids.append(i)
         times, ids = np.concatenate(times), np.concatenate(ids)
         order = np.argsort(ids, kind="stable")
