@@ -82,19 +82,21 @@ def _dense(L, w):
     return W, lo, hi
 
 
-def _tiny(mode, seed=3, density=1.0, w_A=None):
-    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, astro_density=density, w_A=w_A)
+def _tiny(mode, seed=3, density=1.0, w_A=None, hop_ms=2):
+    P = LSMParams(grid=(3, 3, 3), input_fraction=0.5, astro_density=density, w_A=w_A,
+                  hop_ms=hop_ms)
     return Liquid(12, mode, P, seed), P
 
 
-@pytest.mark.parametrize("mode, density, w_A", [("stdp", 1.0, None), ("nalsm", 1.0, None),
-                                                ("nalsm", 1.0, 0.3), ("nalsm", 0.5, None),
-                                                ("nalsm", 0.5, 0.6)])
-def test_stdp_and_astrocyte_match_the_papers_equations(mode, density, w_A):
+@pytest.mark.parametrize("mode, density, w_A, hop_ms", [
+    ("stdp", 1.0, None, 2), ("nalsm", 1.0, None, 2), ("nalsm", 1.0, 0.3, 2), ("nalsm", 0.5, None, 2),
+    ("nalsm", 0.5, 0.6, 2), ("stdp", 1.0, None, 1), ("nalsm", 1.0, None, 1)])
+def test_stdp_and_astrocyte_match_the_papers_equations(mode, density, w_A, hop_ms):
     """``w_A = 0.3`` (0.6 for the sparse astrocyte): the input outnumbers the liquid's spikes and ``A`` goes negative,
     which reverses both astrocyte terms (the full-density astrocyte is linked in the kernel);
-    the sparse-mask variant's scalar factors stop at 0 instead."""
-    L, P = _tiny(mode, density=density, w_A=w_A)
+    the sparse-mask variant's scalar factors stop at 0 instead. ``hop_ms=1`` emits the
+    input neurons' spikes one step before their flags (the raster is shifted as a whole)."""
+    L, P = _tiny(mode, density=density, w_A=w_A, hop_ms=hop_ms)
     N, n_in, T = L.liquid.size, L.n_inputs, 120
     mid = {k: np.sign(w) * 1.5 for k, w in L.get_weights().items()}  # away from the bounds
     rng = np.random.default_rng(5)
@@ -104,7 +106,7 @@ def test_stdp_and_astrocyte_match_the_papers_equations(mode, density, w_A):
     assert steps.shape[0] > 50  # the liquid is active
     S = np.zeros((T, N + n_in), bool)
     S[steps, senders] = True
-    S[:, N:] = inp
+    S[:T - (2 - hop_ms), N:] = inp[2 - hop_ms:]
     exc_pre = np.concatenate([L.is_exc, np.ones(n_in, bool)])
     W0, lo, hi = _dense(L, mid)
     got, _, _ = _dense(L, L.get_weights())
