@@ -5,7 +5,8 @@ Potjans-Diesmann loop costs about 19 ns per synaptic event on one thread
 (benchmarks/README.md). This script times delivery alone, with nothing else in the loop,
 at the microcircuit's sizes, so the engine's cost can be set against a floor:
 
-- 77,169 target neurons, two receptor planes, a ring of ``--slots`` steps (float32);
+- 77,169 target neurons, two receptor planes (``--planes 1``: one), a ring of ``--slots``
+  steps (float32);
 - ``--rows`` presynaptic rows of 3,873 synapses each (the model's mean out-degree:
   298,880,968 / 77,169), targets uniform over all neurons, float32 weights, uint16
   delays drawn as PD14 draws them (Potjans & Diesmann 2014, Table 5: excitatory
@@ -93,6 +94,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=4000, help="distinct presynaptic rows (4000 x 3873 synapses = 155 MB)")
     ap.add_argument("--slots", type=int, default=256, help="ring slots (spikesim: 256 with Poisson drive, 64 without)")
+    ap.add_argument("--planes", type=int, default=2, choices=(1, 2),
+                    help="receptor planes of the ring: 2 (excitatory and inhibitory, as spikesim "
+                         "stores them) or 1 (both summed into one plane, possible when the two "
+                         "synaptic time constants are equal, as in PD14)")
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--spikes", type=int, default=27, help="rows delivered per step")
     ap.add_argument("--repeats", type=int, default=3)
@@ -107,14 +112,17 @@ def main(argv=None) -> int:
     indptr, post, weight, delay, rec = make_rows(a.rows, rng)
     rows = rng.integers(0, a.rows, size=a.steps * a.spikes).astype(np.int64)
     events = a.steps * a.spikes * K
-    buf = np.zeros((2, a.slots, N), np.float32)
+    buf = np.zeros((a.planes, a.slots, N), np.float32)
+    if a.planes == 1:
+        rec = np.zeros_like(rec)
     _run(indptr, post, weight, delay, rec, rows[:a.spikes], buf, 1, a.spikes, False)  # compile
     # the ring-clearing part alone: no spikes
     buf[:] = 0
     t0 = time.perf_counter()
     _run(indptr, post, weight, delay, rec, rows, buf, a.steps, 0, False)
     clear_s = time.perf_counter() - t0
-    out = dict(neurons=N, synapses_per_row=K, rows=a.rows, slots=a.slots, steps=a.steps,
+    out = dict(neurons=N, synapses_per_row=K, rows=a.rows, slots=a.slots, planes=a.planes,
+               steps=a.steps,
                spikes_per_step=a.spikes, events=events, ring_mb=buf.nbytes / 1e6,
                clear_s=clear_s, orders={}, command=" ".join(["python", *sys.argv]))
     sums = {}
