@@ -449,15 +449,16 @@ def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
     args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(data), "--mode", "nalsm",
                               "--neurons", "27", "--seed", "2", "--json", str(out), "--workers", "1",
                               "--duration-ms", "60", "--init-samples", "10", "--bf-samples", "3",
-                              "--quiet"])
+                              "--hop-ms", "1", "--quiet"])
     assert args.func(args) == 0
     res = json.loads(out.read_text())
+    assert res["params"]["hop_ms"] == 1
     assert set(res["accuracy"]) == {"train", "validation", "test"}
     assert res["split"] == {"train": 42, "validation": 6, "test": 12}
     assert res["neurons"] == 27 and res["mean_rate_hz"] > 0 and res["branching_factor"]["samples"] <= 3
     assert res["baseline_raw"]["test"] >= 0 and res["wall_time_s"]["total"] > 0
     for bad, word in ((["--mode", "x"], "mode"), (["--neurons", "-3"], "--neurons"),
-                      (["--workers", "two"], "--workers")):
+                      (["--workers", "two"], "--workers"), (["--hop-ms", "3"], "--hop-ms")):
         with pytest.raises(SystemExit):
             parser.parse_args(["lsm", "--dataset", "mnist", "--data", "d"] + bad)
     args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(tmp_path / "none")])
