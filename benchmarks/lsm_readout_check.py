@@ -52,7 +52,8 @@ def load_run(run_dir: pathlib.Path, data_dir):
         n = min(BLOCK, order.shape[0] - a)
         got = store.load_block(a, n)
         if got is None:
-            raise FileNotFoundError(f"run_dir: block {store.block_name(a, n)} is missing; finish the run first")
+            raise FileNotFoundError(f"run_dir: block {store.block_name(a, n)} is missing; "
+                                    f"finish the run first")
         blocks.append(got[0].reshape(n, -1))
     counts = np.concatenate(blocks).astype(np.float64)
     w = store.load_w_ini()

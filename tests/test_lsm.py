@@ -89,8 +89,9 @@ def _tiny(mode, seed=3, density=1.0, w_A=None, hop_ms=2):
 
 
 @pytest.mark.parametrize("mode, density, w_A, hop_ms", [
-    ("stdp", 1.0, None, 2), ("nalsm", 1.0, None, 2), ("nalsm", 1.0, 0.3, 2), ("nalsm", 0.5, None, 2),
-    ("nalsm", 0.5, 0.6, 2), ("stdp", 1.0, None, 1), ("nalsm", 1.0, None, 1)])
+    ("stdp", 1.0, None, 2), ("nalsm", 1.0, None, 2), ("nalsm", 1.0, 0.3, 2),
+    ("nalsm", 0.5, None, 2), ("nalsm", 0.5, 0.6, 2), ("stdp", 1.0, None, 1),
+    ("nalsm", 1.0, None, 1)])
 def test_stdp_and_astrocyte_match_the_papers_equations(mode, density, w_A, hop_ms):
     """``w_A = 0.3`` (0.6 for the sparse astrocyte): the input outnumbers the liquid's spikes and ``A`` goes negative,
     which reverses both astrocyte terms (the full-density astrocyte is linked in the kernel);

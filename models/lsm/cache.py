@@ -88,7 +88,8 @@ class FeatureCache:
         (for reading its W_INI and blocks after the fact, whatever the code is now)."""
         run_dir = pathlib.Path(run_dir)
         if not (run_dir / "settings.json").exists():
-            raise FileNotFoundError(f"run_dir: {run_dir} holds no settings.json; not a run's cache folder")
+            raise FileNotFoundError(f"run_dir: {run_dir} holds no settings.json; "
+                                    f"not a run's cache folder")
         self = cls.__new__(cls)
         self.enabled, self.key, self.dir = True, run_dir.name, run_dir
         return self

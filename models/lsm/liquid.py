@@ -396,20 +396,20 @@ class Liquid:
         n = len(input_spikes)
         net, N = self.net, self.liquid.size
         t0 = net.step
-        lag = 0.0 if self.params.hop_ms == 1 else 1.0
+        hop1 = self.params.hop_ms == 1
         times, ids = [], []
         for k, sp in enumerate(input_spikes):
             sp = np.asarray(sp, dtype=bool)
             if sp.shape != (T, self.n_inputs):
                 raise ValueError(f"input_spikes[{k}] must have shape ({T}, {self.n_inputs}), got {sp.shape}")
             s, i = np.nonzero(sp)
-            if lag == 0.0 and s.shape[0] and s[0] == 0:
+            if hop1 and s.shape[0] and s[0] == 0:
                 raise ValueError(f"input_spikes[{k}] has spikes in step 0, which hop_ms=1 cannot "
                                  f"place (the paper's input neurons never fire then)")
             # emitted in step s (stamped at its end); with hop_ms=1 one step earlier, so
             # that an input spike moves the liquid in its own step as in the authors' code
             # (input_neuron_spikes never fires in step 0)
-            times.append(t0 + k * T + s + lag)
+            times.append(t0 + k * T + s + (0.0 if hop1 else 1.0))
             ids.append(i)
         times, ids = np.concatenate(times), np.concatenate(ids)
         order = np.argsort(ids, kind="stable")
