@@ -34,22 +34,43 @@ from ._config import kernel_hash
 _loaded: dict = {}
 
 
+#: Suffix of an engine model name whose ``FUSE`` receptor shares its partner's ring plane
+FUSED = "+fused"
+
+
 def model_module(name: str):
-    """The model module ``spikesim.kernels.neurons.<name>``."""
-    return importlib.import_module(f"{__package__}.neurons.{name}")
+    """The model module ``spikesim.kernels.neurons.<name>`` (``name`` may end in ``FUSED``)."""
+    return importlib.import_module(f"{__package__}.neurons.{name.removesuffix(FUSED)}")
 
 
-def _block_loop(m, k: int, het: bool) -> str:
-    """Source of one model's block loop (homogeneous or per-neuron parameters)."""
+def planes(m, fused: bool) -> tuple:
+    """Ring plane of each of the model's receptors (the fused receptor takes its partner's)."""
+    if not fused:
+        return tuple(range(len(m.RECEPTORS)))
+    if m.RECEPTORS[-1] != m.FUSE["receptor"]:  # the other receptors keep their planes
+        raise ValueError(f"{m.NAME}: FUSE['receptor'] must be the last of RECEPTORS")
+    return tuple(m.RECEPTORS.index(m.FUSE["into"] if r == m.FUSE["receptor"] else r)
+                 for r in m.RECEPTORS)
+
+
+def _block_loop(m, k: int, het: bool, fused: bool = False) -> str:
+    """Source of one model's block loop (homogeneous or per-neuron parameters).
+
+    ``fused``: the ``FUSE`` receptor's input is already in its partner's plane, so
+    the loop passes 0 for it and the other receptors read their planes (:func:`planes`).
+    """
     ns, nr = len(m.STATE), len(m.RECEPTORS)
+    gone = m.RECEPTORS.index(m.FUSE["receptor"]) if fused else -1
+    plane = planes(m, fused)
     cols = m.COLUMNS
     sig = "het" if het else "par"
     lines = ["@jit", f"def m{k}_{'het' if het else 'hom'}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
-    lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors")
+    lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors{', fused' if fused else ''}")
     for s in range(ns):
         lines.append(f"    x{s} = S[{s}, lo:hi]")
     for q in range(nr):
-        lines.append(f"    in{q} = buf[{q}, slot, lo:hi]")
+        if q != gone:
+            lines.append(f"    in{q} = buf[{plane[q]}, slot, lo:hi]")
     lines.append("    r_ = ref[lo:hi]")
     lines.append("    z = S.dtype.type(0)")
     lines.append("    n_fired = 0")
@@ -70,7 +91,8 @@ def _block_loop(m, k: int, het: bool) -> str:
 
     def body(indent, fixed):
         pad = " " * indent
-        args = [f"x{s}[i]" for s in range(ns)] + ["r_[i]"] + [f"in{q}[i]" for q in range(nr)]
+        args = [f"x{s}[i]" for s in range(ns)] + ["r_[i]"] + [
+            "z" if q == gone else f"in{q}[i]" for q in range(nr)]
         for i, c in enumerate(cols):
             if het:
                 args.append(f"{col(c, i)} != 0" if c in m.SWITCH_COLUMNS else col(c, i))
@@ -83,7 +105,7 @@ def _block_loop(m, k: int, het: bool) -> str:
                f"{pad}    {', '.join(outs)} = _m{k}.step({', '.join(args)})"]
         out += [f"{pad}    x{s}[i] = a{s}" for s in range(ns)]
         out += [f"{pad}    r_[i] = r"]
-        out += [f"{pad}    in{q}[i] = z" for q in range(nr)]
+        out += [f"{pad}    in{q}[i] = z" for q in range(nr) if q != gone]
         out += [f"{pad}    fired[i] = s", f"{pad}    n_fired += s"]
         return out
 
@@ -211,12 +233,14 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              f'from {__package__}.plasticity import (process_arrivals, push_emissions, sample_weights,',
              '                                   step_astrocytes, step_modulators)',
              f'from {__package__}.potentiation import potentiate, potentiate_delayed']
-    parts += [f'from {__package__}.neurons import {n} as _m{k}' for k, n in enumerate(names)]
+    parts += [f'from {__package__}.neurons import {n.removesuffix(FUSED)} as _m{k}'
+              for k, n in enumerate(names)]
     parts += [f'from {__package__}.synapses import {n} as _s{k}' for k, n in enumerate(dynamics)]
     parts.append("")
     for k, m in enumerate(mods):
-        parts.append(_block_loop(m, k, het=False))
-        parts.append(_block_loop(m, k, het=True))
+        fused = names[k].endswith(FUSED)
+        parts.append(_block_loop(m, k, het=False, fused=fused))
+        parts.append(_block_loop(m, k, het=True, fused=fused))
     parts.append(_update_range(len(mods)))
     parts.append(_dynamics(len(dmods)))
     for fn in (engine.deliver_spikes, engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
@@ -244,7 +268,7 @@ def engine_for(names: tuple, dynamics: tuple = ()):
     digest = hashlib.sha256((text + kernel_hash()).encode()).hexdigest()[:20]
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"engine_{'_'.join(names + dynamics)[:80]}_{digest}.py"
+    path = folder / f"engine_{'_'.join(names + dynamics).replace('+', '-')[:80]}_{digest}.py"
     if not path.exists():
         # written once and atomically: rewriting would change the file's time stamp and
         # invalidate Numba's cache of it

@@ -77,7 +77,8 @@ def bench(args) -> int:
                                seed=55 if args.seed is None else args.seed, threads=threads,
                                k_scale=args.k_scale, drive=args.drive, warmup_ms=args.warmup_ms,
                                precision=args.precision or "float32", timeout_s=args.timeout_s,
-                               realisations=args.realisations)
+                               realisations=args.realisations,
+                               fuse_receptors=not args.no_fuse_receptors)
         return 0
     run = run_stdp_bench if args.network == "stdp" else run_cuba_bench
     run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
@@ -173,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--realisations", type=number("--realisations", int, 0, inclusive=False),
                    default=1, help="microcircuit: network realisations (seeds) of each reference "
                    "simulator, for the KS spread between them")
+    p.add_argument("--no-fuse-receptors", action="store_true",
+                   help="microcircuit: keep spikesim's excitatory and inhibitory currents apart "
+                        "(default: summed in one ring plane, spikesim.fusion)")
     p.add_argument("--precision", choices=["float32", "float64"], default=None,
                    help="spikesim's and Brian2's precision (NEST computes in float64); default: "
                         "spikesim float32, Brian2 float64")

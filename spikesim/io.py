@@ -2,12 +2,14 @@
 
 Schema (``format = "spikesim-network"``, ``version = 4``)::
 
-    /                attrs: format, version, dt, dtype, threads, step,
+    /                attrs: format, version, dt, dtype, threads, step, fuse_receptors
+                            (optional, default False),
                             rng (JSON bit-generator state), seedseq (JSON), dyn_seed
                             (seed of synapse dynamics and noise currents, decimal text)
     /state           S (state rows, (n_rows, N): each population's model's STATE in
                      order), S0 (initial values, float64), ref; ring (pending synaptic
-                     input, (n_receptors, slots, N));
+                     input, (n_planes, slots, N); one plane when every population
+                     runs fused, spikesim.fusion);
                      arrivals_ids, arrivals_cnt (plastic spikes in flight)
     /populations/K   attrs: label, celltype, size; params/<name>; positions;
                      spike_times + spike_offsets (SpikeSourceArray);
@@ -103,6 +105,7 @@ def save(net, path: str | os.PathLike) -> None:
 def _write(net, f) -> None:
     f.attrs.update(format=FORMAT, version=VERSION, dt=net.dt, dtype=str(net.dtype),
                    threads=str(net.threads), step=net.step, seed=json.dumps(net.seed),
+                   fuse_receptors=bool(net.fuse_receptors),
                    rng=json.dumps(net.rng.bit_generator.state),
                    seedseq=json.dumps(_seedseq_state(net._seedseq)),
                    dyn_seed=str(net._dynamics_seed()))
@@ -270,7 +273,8 @@ def _read(f, threads):
     a = f.attrs
     t = str(a["threads"]) if threads is None else threads
     net = Network(dt=float(a["dt"]), dtype=str(a["dtype"]),
-                  threads=(t if t == "auto" else int(t)) if isinstance(t, str) else t)
+                  threads=(t if t == "auto" else int(t)) if isinstance(t, str) else t,
+                  fuse_receptors=bool(a.get("fuse_receptors", False)))
     for k in range(len(f["populations"])):
         _read_population(net, f["populations"][str(k)])
     for k in range(len(f["astrocytes"])):
@@ -318,7 +322,7 @@ def _read(f, threads):
     rt = net._runtime
     if "ring" in f["state"]:
         ring = np.asarray(f["state/ring"][()])
-        if ring.ndim != 3 or ring.shape[0] < 2 or ring.shape[2] != n or ring.dtype != net.dtype \
+        if ring.ndim != 3 or ring.shape[0] < 1 or ring.shape[2] != n or ring.dtype != net.dtype \
                 or ring.shape[1] & (ring.shape[1] - 1) or not np.isfinite(ring).all():
             raise FileFormatError(f"state/ring has an invalid shape {ring.shape} or values")
         rt.buf, rt.slot_mask = ring, ring.shape[1] - 1

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import _validate as V
+from . import _validate as V, fusion
 from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
                     check_poisson_rate)
 from .connecting import (check_plastic_source, check_receptor, check_stored_csr, inverse,
@@ -50,6 +50,12 @@ class Network:
         TBB threading layer is available) and one thread below that, where
         the per-step synchronisation would cost more than it saves. Results
         are bit-identical for any number of threads.
+    fuse_receptors : bool
+        Let populations whose excitatory and inhibitory currents obey one equation
+        (``IF_curr_exp`` with ``tau_syn_E == tau_syn_I``) keep their sum in
+        ``isyn_exc``, delivering both into one ring plane (:mod:`spikesim.fusion`):
+        the same dynamics with less memory traffic; ``isyn_inh`` then reads 0.
+        Default False.
 
     Examples
     --------
@@ -63,7 +69,7 @@ class Network:
     """
 
     def __init__(self, dt: float = 0.1, seed: int | None = None, dtype: str = "float32",
-                 threads: int | str = "auto") -> None:
+                 threads: int | str = "auto", fuse_receptors: bool = False) -> None:
         self.dt = V.positive_scalar("dt", dt)
         if self.dt < MIN_DT:
             raise ValueError(f"dt must be at least {MIN_DT} ms, got {dt!r}")
@@ -76,6 +82,9 @@ class Network:
         if threads != "auto":
             threads = V.count("threads", threads, 1)
         self.threads = threads
+        if not isinstance(fuse_receptors, (bool, np.bool_)):
+            raise ValueError(f"fuse_receptors must be True or False, got {fuse_receptors!r}")
+        self.fuse_receptors = bool(fuse_receptors)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                                  or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
@@ -516,6 +525,7 @@ class Network:
             if var not in allowed:
                 raise ValueError(f"cannot record {var!r} from {target.population.label!r}; "
                                  f"valid: {sorted(allowed)}")
+        fusion.check_record(target.population, variables)
         every = 1 if sampling_interval is None else V.time_to_steps(
             "sampling_interval", sampling_interval, self.dt, minimum=1)
         if stream_to is None:

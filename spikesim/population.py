@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import _validate as V
+from . import _validate as V, fusion
 from .celltype import CellType
 from .random import RandomDistribution
 
@@ -187,6 +187,7 @@ class Population:
                 self._check_histories(new)
             if v is not None:
                 self._initialize(idx, {"v": v})
+            fusion.check_params(self, new)
         except BaseException:
             net.rng.bit_generator.state = state
             raise

@@ -16,7 +16,7 @@ import numpy as np
 from .cells import check_columns
 from .currents import amplitude_at, injection_schedule
 from .convolution import KernelRows, kernel_conv
-from .kernels.codegen import dynamic_module, engine_for
+from .kernels.codegen import FUSED, dynamic_module, engine_for, model_module, planes
 from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
@@ -24,6 +24,7 @@ from .kernels.engine import BLOCK, Dynamics
 from .threads import ThreadGovernor
 from .rewiring_runtime import build_kernel as build_rewiring
 from .lazy_rules import is_lazy, warn_lost, build as build_lazy
+from .fusion import fold_ring, fold_state, fused_populations, plane
 from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
@@ -73,6 +74,7 @@ class Runtime:
         self.drive_filled = None   # their counts are in the ring for arrival steps < this
         self.ev_repeat = 0         # most source events in one step of the current window
         self._drive_seen = 0       # inputs whose counts have been added so far
+        self.fused = frozenset()   # indices of the populations run fused (spikesim.fusion)
 
     def invalidate(self) -> None:
         self.valid = False
@@ -90,20 +92,27 @@ class Runtime:
         # one engine per set of neuron models (in name order, so that the order of
         # populations does not make another); with any synapse dynamic, all of them (their
         # loops are small, and each set would otherwise be compiled on its own)
-        models = sorted({p.celltype.model for p in pops if p.celltype.kind != 0},
-                        key=lambda m: m.__name__)
-        self.engine_models = tuple(models)
+        # (spikesim.fusion: a fused population's model is a variant of its own)
+        self.fused = fused_populations(net, self.fused)
+        fold_state(net, [pops[i] for i in self.fused])
+        if self.buf is not None:
+            fold_ring(self.buf, [pops[i] for i in self.fused])
+        variant = {p.index: p.celltype.model.__name__.rsplit(".", 1)[1]
+                   + (FUSED if p.index in self.fused else "") for p in pops if p.celltype.kind != 0}
+        names = sorted(set(variant.values()))
+        models = [model_module(v) for v in names]
         dmods = []
         if any(j._dstate is not None for j in net.projections):
             dmods = [dynamic_module(name) for name in DYNAMICS]
-        self.engine = engine_for(tuple(m.__name__.rsplit(".", 1)[1] for m in models),
-                                 tuple(m.__name__.rsplit(".", 1)[1] for m in dmods))
+        self.engine = engine_for(tuple(names), tuple(m.__name__.rsplit(".", 1)[1] for m in dmods))
         self.engine_dynamics = tuple(dmods)
         self.dyn = self._dynamics(net, dmods)
-        self.seg_kind = np.array([models.index(p.celltype.model) if p.celltype.kind != 0 else -1
+        self.seg_kind = np.array([names.index(variant[p.index]) if p.celltype.kind != 0 else -1
                                   for p in pops], np.int32)
         n_cols = max([len(m.COLUMNS) for m in models] + [1])
-        n_rec = max([len(m.RECEPTORS) for m in models] + [2])
+        # planes of the ring: one per receptor, two at least, one when every population is fused
+        n_rec = max([max(planes(m, v.endswith(FUSED))) + 1 for m, v in zip(models, names)]
+                    + [1 if models and len(self.fused) == len(variant) else 2])
         # injected currents per population: (change steps, amplitudes, neuron indices)
         self._load_schedules(net.step)
         # coarse-clock groups (astrocytes stepped between kernel chunks, see ``_tick_groups``)
@@ -140,7 +149,7 @@ class Runtime:
         self.pop_out_proj = np.array([i for o in out for i in o], np.int64)
         self.pj_pre_lo = np.array([j.pre.first for j in projs], np.int64)
         self.pj_post_lo = np.array([j.post_population.first for j in projs], np.int64)
-        self.pj_rec = np.array([j.post_population.celltype.model.RECEPTORS.index(j.receptor_type)
+        self.pj_rec = np.array([plane(j.post_population, j.receptor_type, self.fused)
                                 if j.receptor_type not in MODULATORY else 0 for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
         self.pj_syn = _offsets([j.post.shape[0] for j in projs])  # storage (structural: capacity)
@@ -162,7 +171,7 @@ class Runtime:
                                                                       self.pj_w)
         self.delay = _cat_views(projs, "_delay", np.uint16, self.pj_d)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
-        self.drive = drive_arrays(net, net.poisson_inputs, self.n_parts)
+        self.drive = drive_arrays(net, net.poisson_inputs, self.n_parts, self.fused)
         if self.drive is not None:  # the ring also holds a window of pre-drawn input counts
             max_delay = max(max_delay, self.drive["max_delay"]) + DRIVE_WINDOW
         self._ensure_ring(max_delay, n, dtype, n_rec)
@@ -223,7 +232,7 @@ class Runtime:
         net = self.net
         new = net.poisson_inputs[self._drive_seen:]
         if new and self.drive_filled is not None and self.drive_filled > net.step:
-            self._fill_drive(drive_arrays(net, new, 1), net.step, self.drive_filled)
+            self._fill_drive(drive_arrays(net, new, 1, self.fused), net.step, self.drive_filled)
         self._drive_seen = len(net.poisson_inputs)
 
     def withdraw_drive(self, inp, pos: int) -> None:
@@ -237,7 +246,7 @@ class Runtime:
         if self.drive_filled is not None and self.drive_filled > first and pos < self._drive_seen:
             ghost = copy.copy(inp)
             ghost.weight = -inp.weight
-            self._fill_drive(drive_arrays(net, [ghost], 1), first, self.drive_filled)
+            self._fill_drive(drive_arrays(net, [ghost], 1, self.fused), first, self.drive_filled)
         if pos < self._drive_seen:
             self._drive_seen -= 1
 

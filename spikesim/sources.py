@@ -300,13 +300,16 @@ class PoissonInput:
                 f"mean, {self.receptor_type})")
 
 
-def drive_arrays(net, inputs: list, n_parts: int) -> dict | None:
+def drive_arrays(net, inputs: list, n_parts: int, fused=frozenset()) -> dict | None:
     """Kernel arrays of the Poisson inputs (:mod:`spikesim.kernels.poisson_drive`), or None.
 
     Each input becomes segments of contiguous target neurons (one per run of
     consecutive indices); ``bounds`` splits the driven neurons into ``n_parts``
-    ranges of about equal numbers of entries.
+    ranges of about equal numbers of entries. ``fused``: indices of the populations
+    whose receptors share ring planes (:func:`spikesim.fusion.plane`).
     """
+    from .fusion import plane
+
     from .kernels.poisson_drive import LAM_SWITCH, cdf_table
 
     if not inputs:
@@ -319,7 +322,7 @@ def drive_arrays(net, inputs: list, n_parts: int) -> dict | None:
         glob = p.population.first + p.indices
         lam_p = p.rate * (dt * 1e-3)
         breaks = np.flatnonzero(np.diff(glob) != 1) + 1
-        rec = p.population.celltype.model.RECEPTORS.index(p.receptor_type)
+        rec = plane(p.population, p.receptor_type, fused)
         for a, b in zip(np.concatenate([[0], breaks]), np.concatenate([breaks, [len(glob)]])):
             for k, v in (("lo", glob[a]), ("n", b - a), ("rec", rec), ("delay", p.delay_steps),
                          ("start", p.start), ("stop", p.stop), ("seed", p.seed),

@@ -154,7 +154,8 @@ def test_nest_bench_splits_synapse_models_only_past_nests_limit(monkeypatch):
 def test_deterministic_slice_spike_for_spike_against_nest():
     """A 0.5 % slice at full in-degree with DC drive (no random input), float64: NEST
     (``iaf_psc_exp`` through :mod:`spikesim.backends.nest`, the same synapses, multapses
-    included, and the same initial potentials) fires exactly the same spikes for 200 ms."""
+    included, and the same initial potentials) fires exactly the same spikes for 200 ms.
+    spikesim runs it as microcircuit() builds it, with fused receptors (spikesim.fusion)."""
     pytest.importorskip("nest")
     import warnings
 
@@ -169,6 +170,7 @@ def test_deterministic_slice_spike_for_spike_against_nest():
     net, info = build()
     assert sum(p.n_synapses for p in net.projections) == 1494402
     net.run(200.0, progress=False)
+    assert len(net._runtime.fused) == 8 and net._runtime.buf.shape[0] == 1
     net2, info2 = build()
     run(net2, 200.0)
     total = 0

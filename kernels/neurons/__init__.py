@@ -20,6 +20,12 @@ the model. The engine (:mod:`spikesim.kernels.codegen`) reads these names:
     One time step of one neuron, a scalar ``@njit`` function with no Python
     objects: ``r`` is the int16 refractory countdown, ``inputs`` this step's
     ring-buffer input per receptor.
+``FUSE`` (optional)
+    ``dict(receptor, into, equal, state)``: with ``Network(fuse_receptors=True)``,
+    receptor ``receptor`` may deliver into ring plane ``into`` when the two
+    parameters ``equal`` hold equal values (both inputs then obey one linear
+    equation); the block loop passes 0 as its input, and the summed current
+    lives in ``state[1]`` while ``state[0]`` stays 0.
 ``columns(p, dt, i_inj) -> ndarray``
     NumPy: the columns from the PyNN parameters ``p`` (floats or arrays), the
     step ``dt`` (ms) and an injected current ``i_inj`` (nA). Shape

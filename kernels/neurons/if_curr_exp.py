@@ -55,6 +55,11 @@ FLAGS = ("integrate_refractory", "reset_subtract")
 INITIAL = dict(v="v_rest", isyn_exc=0.0, isyn_inh=0.0)
 # non-standard flags: a target that cannot hold them refuses the network (rule in the exporter)
 EXTENSIONS = ("integrate_refractory", "reset_subtract")
+# Network(fuse_receptors=True): where tau_syn_E == tau_syn_I the two currents obey the same
+# linear equation, so their sum does too: the inhibitory input then shares the excitatory
+# ring plane and the summed current lives in isyn_exc (kernels.codegen, spikesim.fusion)
+FUSE = dict(receptor="inhibitory", into="excitatory", equal=("tau_syn_E", "tau_syn_I"),
+            state=("isyn_inh", "isyn_exc"))
 
 TRANSLATIONS = {
     "pynn": "IF_curr_exp",

@@ -85,7 +85,8 @@ def run_spikesim(cfg: dict) -> dict:
     init_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     net, info = microcircuit(cfg["scale"], cfg["k_scale"], cfg["drive"], seed=cfg["seed"],
-                             dtype=cfg["precision"], threads=cfg["threads"])
+                             dtype=cfg["precision"], threads=cfg["threads"],
+                             fuse_receptors=cfg.get("fuse_receptors", True))
     build_s = time.perf_counter() - t0
     build_rss = _peak_rss_mb()
     dt = net.dt
@@ -110,7 +111,8 @@ def run_spikesim(cfg: dict) -> dict:
                    threads=net._runtime.n_parts, precision=str(np.dtype(net.dtype)),
                    import_s=import_s, build_peak_rss_mb=build_rss, connectivity_bytes=conn,
                    bytes_per_synapse=conn / syn if syn else None,
-                   ring_buffer_bytes=int(net._runtime.buf.nbytes))
+                   ring_buffer_bytes=int(net._runtime.buf.nbytes),
+                   fused_populations=len(net._runtime.fused))
 
 
 def run_nest(cfg: dict) -> dict:
@@ -253,7 +255,8 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
                            seed: int = 55, threads: int = 2, k_scale: float | None = None,
                            drive: str = "poisson", warmup_ms: float = 100.0,
                            precision: str = "float32", timeout_s: float | None = None,
-                           realisations: int = 1, verbose: bool = True) -> dict:
+                           realisations: int = 1, verbose: bool = True,
+                           fuse_receptors: bool = True) -> dict:
     """Run the microcircuit in spikesim and each simulator of ``against``; print, write JSON.
 
     Parameters
@@ -277,6 +280,8 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
         Network realisations of each reference simulator: ``nest`` with ``seed``, ``nest#2``
         with ``seed + 1000`` ...; the KS distances between them (``ks_between_realisations``)
         are the spread that spikesim's distances to the reference are judged against.
+    fuse_receptors : bool
+        spikesim's ``Network(fuse_receptors=...)`` (:mod:`spikesim.fusion`; the same dynamics).
 
     Returns
     -------
@@ -306,6 +311,9 @@ def run_microcircuit_bench(scale: float = 0.1, duration_ms: float = 1000.0,
     config = dict(benchmark="microcircuit", scale=float(scale), k_scale=k_scale, drive=drive,
                   duration_ms=float(duration_ms), warmup_ms=float(warmup_ms), seed=int(seed),
                   threads=threads, precision=precision, dt_ms=P.DT)
+    if not isinstance(fuse_receptors, bool):
+        raise ValueError(f"fuse_receptors must be True or False, got {fuse_receptors!r}")
+    config["fuse_receptors"] = fuse_receptors
     realisations = V.count("realisations", realisations, 1)
     config["realisations"] = realisations
     runs = [("spikesim", "spikesim", config)]

@@ -38,7 +38,7 @@ RECORD_ALL = "all"
 
 def microcircuit(scale: float = 1.0, k_scale: float | None = None, drive: str = "poisson",
                  seed: int | None = 55, dtype: str = "float32", threads: int | str = "auto",
-                 record: bool = True) -> tuple[ss.Network, dict]:
+                 record: bool = True, fuse_receptors: bool = True) -> tuple[ss.Network, dict]:
     """Build the cortical microcircuit of Potjans & Diesmann (2014, Cereb Cortex 24:785).
 
     77,169 ``IF_curr_exp`` neurons in eight populations (L2/3, L4, L5, L6; excitatory and
@@ -65,6 +65,10 @@ def microcircuit(scale: float = 1.0, k_scale: float | None = None, drive: str = 
         As for :class:`spikesim.Network` (dt is 0.1 ms).
     record : bool
         Record the spikes of every neuron.
+    fuse_receptors : bool
+        Sum each neuron's excitatory and inhibitory currents in one variable (``isyn_exc``)
+        and one ring plane (:mod:`spikesim.fusion`; exact, since PD14 gives both the same
+        0.5 ms time constant): half the ring memory that spike delivery touches.
 
     Returns
     -------
@@ -82,7 +86,8 @@ def microcircuit(scale: float = 1.0, k_scale: float | None = None, drive: str = 
     P = derive(scale, k_scale, drive)
     nrn = P["neuron"]
     dt = P["dt"]
-    net = ss.Network(dt=dt, seed=seed, dtype=dtype, threads=threads)
+    net = ss.Network(dt=dt, seed=seed, dtype=dtype, threads=threads,
+                     fuse_receptors=fuse_receptors)
     pops, recs, inputs = {}, {}, {}
     for i, name in enumerate(P["populations"]):
         cell = ss.IF_curr_exp(cm=nrn["C_m"] * 1e-3, tau_m=nrn["tau_m"], tau_syn_E=nrn["tau_syn"],

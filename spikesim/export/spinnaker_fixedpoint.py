@@ -259,6 +259,10 @@ def fixed_point_run(net, duration: float, neurons_per_core: int = 256, board="sp
     """
     from .spinnaker import describe, raise_errors
 
+    if net.fuse_receptors:
+        raise ValueError("fuse_receptors=True: the network sums excitatory and inhibitory input, "
+                         "which SpiNNaker keeps apart; build it with "
+                         "Network(fuse_receptors=False) to compare it with fixed point")
     if scheme not in ("exact", "spynnaker"):
         raise ValueError(f"scheme must be 'exact' or 'spynnaker', got {scheme!r}")
     if plasticity not in ("freeze", "run"):
