@@ -95,6 +95,17 @@ def _x(base, key):
 
 
 @jit
+def _counts8(base, kb, m, kk, a0, a1, a2, a3, a4, a5, a6, a7):
+    """Pass 1 of :func:`fill_range`: ``kk[q]`` = how many of the first eight table values the
+    uniform of key ``kb + q`` exceeds, branch-free. The values come as scalars so that they
+    stay in registers (an array might alias ``kk`` and be reloaded for every neuron)."""
+    for q in range(m):
+        x = _x(base, kb + q)
+        kk[q] = (np.int32(x > a0) + np.int32(x > a1) + np.int32(x > a2) + np.int32(x > a3)
+                 + np.int32(x > a4) + np.int32(x > a5) + np.int32(x > a6) + np.int32(x > a7))
+
+
+@jit
 def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_start, g_stop,
                g_seed, g_key0, g_e0, g_tab, tab, lam, elam, w):
     """Add the counts of every segment's targets in ``[n_lo, n_hi)`` arriving in ``[s0, s1)``.
@@ -139,12 +150,8 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
                 for q in range(8):
                     t8[q] = tab[ta + q] if q < nt else 1.0
                 kb = k0 + lo
-                for q in range(m):  # pass 1: counts up to 8, branch-free
-                    x = _x(base, kb + q)
-                    c = np.int32(0)
-                    for r in range(8):
-                        c += np.int32(x > t8[r])
-                    kk[q] = c
+                _counts8(base, kb, m, kk, t8[0], t8[1], t8[2], t8[3], t8[4], t8[5], t8[6],
+                         t8[7])
                 for q in range(m):  # pass 2: the rare counts of 8 or more
                     if kk[q] == 8:
                         x = _x(base, kb + q)
