@@ -175,3 +175,29 @@ def test_the_fixed_point_twin_refuses_a_fused_network():
     with pytest.raises(ValueError, match="fuse_receptors=True"):
         fixed_point_run(net, 10.0)
     assert net.step == 0
+
+
+def test_pynn_setup_option_fuses_and_gives_the_same_run():
+    """spikesim.pynn: setup(fuse_receptors=True) runs a PyNN script's IF_curr_exp network fused,
+    with the unfused run's membrane traces (float64)."""
+    import spikesim.pynn as sim
+
+    out = []
+    for fuse in (False, True):
+        sim.setup(timestep=0.1, rng_seed=2, fuse_receptors=fuse)
+        src = sim.Population(30, sim.SpikeSourcePoisson(rate=80.0))
+        cells = sim.Population(20, sim.IF_curr_exp(tau_syn_E=2.0, tau_syn_I=2.0, i_offset=0.6))
+        rng = sim.NumpyRNG(seed=9)
+        sim.Projection(src, cells, sim.FixedProbabilityConnector(0.5, rng=rng),
+                       sim.StaticSynapse(weight=0.5, delay=1.0), receptor_type="excitatory")
+        sim.Projection(src, cells, sim.FixedProbabilityConnector(0.5, rng=rng),
+                       sim.StaticSynapse(weight=-0.4, delay=1.5), receptor_type="inhibitory")
+        cells.record(["v", "spikes"])
+        sim.run(200.0)
+        net = sim.simulator.state.net
+        out.append((len(net._runtime.fused), net._runtime.buf.shape[0],
+                    np.asarray(cells.get_data("v").segments[0].filter(name="v")[0])))
+        sim.end()
+    assert out[0][:2] == (0, 2) and out[1][:2] == (1, 1)
+    assert np.ptp(out[0][2]) > 5.0
+    np.testing.assert_allclose(out[1][2], out[0][2], rtol=0, atol=1e-9)

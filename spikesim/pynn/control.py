@@ -11,7 +11,7 @@ from . import simulator
 from .simulator import CONVENTIONS, check_count
 
 _OPTIONS = ("rng_seed", "dtype", "threads", "conventions", "stdp_amplitudes", "connectors",
-            "inhibitory_weights", "poisson_inputs")
+            "inhibitory_weights", "poisson_inputs", "fuse_receptors")
 # documented setup() options of other PyNN backends: scripts pass them to every backend
 _OTHER_BACKENDS = ("spike_precision", "verbosity", "recording_precision", "rng_type", "t_flush",
                    "grng_seed", "rng_seeds", "rng_seeds_seed", "use_cvode", "rtol", "atol",
@@ -54,6 +54,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, max_delay=DEFA
         count per target and step, not as spike events (:mod:`spikesim.pynn.poisson_fold`
         lists the conditions); the same process, another realisation. "events": always
         as spike events.
+    ``fuse_receptors`` (bool, default False)
+        ``IF_curr_exp`` populations with ``tau_syn_E == tau_syn_I`` keep one summed synaptic
+        current (:mod:`spikesim.fusion`): the same dynamics, less memory traffic per spike;
+        populations recording ``isyn_exc``/``isyn_inh`` are left apart.
 
     ``min_delay`` 'auto' means one time step. PyNN passes backend-specific options to
     every backend (NEST's ``t_flush``, ``spike_precision``, ``verbosity``; NEURON's

@@ -54,7 +54,8 @@ class State(common.control.BaseState):
 
     def configure(self, timestep=0.1, min_delay="auto", max_delay="auto", rng_seed=42,
                   dtype="float64", threads="auto", stdp_amplitudes="pynn",
-                  inhibitory_weights="pynn", connectors=None, poisson_inputs="counts"):
+                  inhibitory_weights="pynn", connectors=None, poisson_inputs="counts",
+                  fuse_receptors=False):
         """A fresh, empty network (called by ``setup()``)."""
         import spikesim as ss
 
@@ -76,7 +77,8 @@ class State(common.control.BaseState):
         self.poisson_inputs = poisson_inputs
         self.poisson_folds = {}      # folded Poisson sources (spikesim.pynn.poisson_fold)
         self.projections = []        # PyNN Projections, in creation order
-        self.net = ss.Network(dt=timestep, seed=rng_seed, dtype=dtype, threads=threads)
+        self.net = ss.Network(dt=timestep, seed=rng_seed, dtype=dtype, threads=threads,
+                              fuse_receptors=fuse_receptors)
         self._min_delay = min_delay
         self._max_delay = max_delay
         self.stdp_amplitudes = stdp_amplitudes
