@@ -1,6 +1,6 @@
 """Event-driven spike delivery into per-target ring buffers."""
 from ._config import jit
-from .prefetch import DELIVERY_AHEAD, prefetch_2d
+from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d
 
 
 @jit
@@ -32,3 +32,51 @@ def deliver_row(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
             ring[(t + delay[k]) & slot_mask, post_lo + post[k]] += weight[k & wmask]
         for k in range(mid, stop):
             ring[(t + delay[k]) & slot_mask, post_lo + post[k]] += weight[k & wmask]
+
+
+@jit
+def gather_row(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, weight, delay,
+               addr, wv, m):
+    """Append synapses ``start:stop`` of one CSR row to a step's event list, as
+    :func:`deliver_row` would add them (same order, same values); returns the new length.
+
+    The event list holds the flat index into the ring ``flat`` (``(n_planes, n_slots, n)``
+    raveled; plane ``rec``) in ``addr`` and the weight in ``wv``; when it is full it is
+    delivered (:func:`deliver_events`) and starts again, so any row fits.
+    """
+    wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
+    dmask = 0 if delay.shape[0] == 1 else -1
+    base = rec * n_slots
+    cap = addr.shape[0]
+    k = start
+    while k < stop:
+        if m == cap:
+            deliver_events(flat, addr, wv, m)
+            m = 0
+        c = min(stop - k, cap - m)
+        for j in range(k, k + c):
+            addr[m] = (base + ((t + delay[j & dmask]) & slot_mask)) * n + post_lo + post[j]
+            wv[m] = weight[j & wmask]
+            m += 1
+        k += c
+    return m
+
+
+@jit
+def deliver_events(flat, addr, wv, m):
+    """Add ``wv[i]`` into ``flat[addr[i]]`` for ``i < m``, in order, prefetching the cell
+    :data:`.prefetch.DELIVERY_AHEAD` events ahead.
+
+    A step's events are gathered first (:func:`gather_row`) and delivered in one pass so
+    that the prefetch runs ahead across row ends: a spike's row is split into one piece per
+    projection and thread, and :func:`deliver_row`, prefetching within each piece, left the
+    first events of every piece waiting for memory (a bare loop at the microcircuit's sizes:
+    7.4 ns per event for rows in 16 pieces, 6.1 ns gathered; 5.4 ns for whole rows).
+    """
+    for i in range(min(DELIVERY_AHEAD, m)):
+        prefetch(flat, addr[i])
+    for i in range(m - DELIVERY_AHEAD):
+        prefetch(flat, addr[i + DELIVERY_AHEAD])
+        flat[addr[i]] += wv[i]
+    for i in range(max(m - DELIVERY_AHEAD, 0), m):
+        flat[addr[i]] += wv[i]

@@ -34,7 +34,7 @@ from numba import prange
 
 from ._config import jit
 from .convolution import deliver_conv
-from .delivery import deliver_row
+from .delivery import deliver_events, gather_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -65,6 +65,8 @@ def driver(fn=None, parallel=False):
 #             indptr, post, weight, delay  (projection pj owns post[pj_syn[pj]:pj_syn[pj+1]],
 #             weight[pj_w[pj]:pj_w[pj+1]] (length 1 if uniform), delay[pj_d[pj]:...],
 #             and rows indptr[pj_row_off[pj]:] counted from its own first synapse)
+#   events:  ev_addr (int64), ev_w (weight dtype), (n_parts, length): each thread's list of
+#            its step's static synaptic events (kernels.delivery.gather_row), any length >= 1
 #   sources: ev_step, ev_id (sorted by step), ev_pos
 #   records: rec_mask, rec_max_per_step, spk_step, spk_id, n_spk, counts (n_steps, n_pop),
 #            sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out
@@ -134,7 +136,7 @@ def sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out):
 @driver
 def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                    pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                   cut, post, weight, delay, dyn, conv):
+                   cut, post, weight, delay, dyn, conv, ev_addr, ev_w):
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
     A first pass touches the start of every row the step needs, so their
@@ -145,7 +147,17 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     whose spikes pass a synapse dynamic (``deliver_dynamic``, generated). ``conv``
     (a :class:`.convolution.Conv`, or None) gives the convolutional projections, whose
     rows are empty: their spikes go through :func:`.convolution.deliver_conv`.
+    Static rows are gathered into the part's event list (``ev_addr[part]``, ``ev_w[part]``,
+    :func:`.delivery.gather_row`) and delivered in order in one prefetching pass
+    (:func:`.delivery.deliver_events`), before any synapse dynamic or convolution and at the
+    end, so every ring cell receives its inputs in the order of the spikes and projections.
     """
+    flat = buf.reshape(buf.size)
+    n_slots = buf.shape[1]
+    n = buf.shape[2]
+    addr = ev_addr[part]
+    wv = ev_w[part]
+    m = 0
     touched = 0
     for q in range(ns):
         j = spikes[q]
@@ -162,6 +174,9 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
         for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            if (conv is not None and conv.idx[pj] >= 0) or (dyn is not None and dyn.kind[pj] >= 0):
+                deliver_events(flat, addr, wv, m)  # what came before first
+                m = 0
             if conv is not None and conv.idx[pj] >= 0:
                 c = conv.idx[pj]
                 deliver_conv(buf[pj_rec[pj]], j - pj_pre_lo[pj], conv.geom[c],
@@ -172,9 +187,11 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
                                 pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
                                 weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
             else:
-                deliver_row(buf[pj_rec[pj]], cut[row, part], cut[row, part + 1], pj_post_lo[pj],
-                            t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
-                            weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
+                m = gather_row(flat, n_slots, n, pj_rec[pj], cut[row, part], cut[row, part + 1],
+                               pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                               weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]],
+                               addr, wv, m)
+    deliver_events(flat, addr, wv, m)
     return touched
 
 
@@ -206,7 +223,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay, dyn, conv,
+              cut, post, weight, delay, dyn, conv, ev_addr, ev_w,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -240,7 +257,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
             lazy_step(t, spikes, ns, lazy, weight)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn, conv)
+                       cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
         if rw is not None:
             rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
                         weight, rw.slot_e, rw.slot_e)
@@ -253,7 +270,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                        neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn, conv,
+                       cut, post, weight, delay, dyn, conv, ev_addr, ev_w,
                        ev_step, ev_id, ev_pos,
                        rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                        counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -281,7 +298,8 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
             p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay, dyn, conv)
+                           pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
+                           ev_w)
             if not last:
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],

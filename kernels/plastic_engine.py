@@ -32,7 +32,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                       seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                       neuron_pop, pop_out_ptr, pop_out_proj,
                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                      cut, post, weight, delay, dyn, conv,
+                      cut, post, weight, delay, dyn, conv, ev_addr, ev_w,
                       ev_step, ev_id, ev_pos,
                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -73,7 +73,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
             lazy_step(t, spikes, ns, lazy, weight)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
                        pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn, conv)
+                       cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
         if rw is not None:
@@ -90,7 +90,7 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
                                seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
                                neuron_pop, pop_out_ptr, pop_out_proj,
                                pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                               cut, post, weight, delay, dyn, conv,
+                               cut, post, weight, delay, dyn, conv, ev_addr, ev_w,
                                ev_step, ev_id, ev_pos,
                                rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                                counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
@@ -121,7 +121,8 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
             p = np.int64(pu)
             deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay, dyn, conv)
+                           pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
+                           ev_w)
             if k > 0:
                 # one step late: the astrocytes have already taken step t - 1, A_prev is
                 # their A after step t - 2, as the one-thread loop's potentiation sees it

@@ -28,6 +28,7 @@ from .fusion import fold_ring, fold_state, fused_populations, plane
 from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
+EVENT_LIST = 1 << 15  # synaptic events gathered per delivery pass and thread (393 KB, in L2)
 
 CHUNK_STEPS = 1000
 DRIVE_WINDOW = 128  # steps of Poisson-input counts added into the ring at once (aligned windows)
@@ -101,6 +102,7 @@ class Runtime:
                    + (FUSED if p.index in self.fused else "") for p in pops if p.celltype.kind != 0}
         names = sorted(set(variant.values()))
         models = [model_module(v) for v in names]
+        self.engine_models = tuple(models)  # in seg_kind order (a fused variant: its model)
         dmods = []
         if any(j._dstate is not None for j in net.projections):
             dmods = [dynamic_module(name) for name in DYNAMICS]
@@ -216,6 +218,9 @@ class Runtime:
         self.spikes = np.empty(max(n, 1), np.int64)
         self.part_spikes = np.empty((self.n_parts, max(part, 1)), np.int64)
         self.part_n = np.zeros(self.n_parts, np.int64)
+        # each thread's list of the step's static synaptic events (kernels.delivery.gather_row)
+        self.ev_addr = np.empty((self.n_parts, EVENT_LIST), np.int64)
+        self.ev_w = np.empty((self.n_parts, EVENT_LIST), dtype)
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
@@ -433,7 +438,7 @@ class Runtime:
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut if threaded else self.cut_one,
                 self.post, self.weight, self.delay,
-                self.dyn, self.conv,
+                self.dyn, self.conv, self.ev_addr, self.ev_w,
                 ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max + self.ev_repeat, self.spk_step,
                 self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,

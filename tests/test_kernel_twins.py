@@ -66,7 +66,7 @@ def random_network(seed, dtype="float64", threads=1):
 
 
 # positions in Runtime.kernel_args
-SPK_STEP, SPK_ID, COUNTS = 33, 34, 36
+SPK_STEP, SPK_ID, COUNTS = 35, 36, 38
 STATE_ARGS = {3: "S", 4: "ref", 5: "buf"}
 
 

@@ -84,3 +84,39 @@ def test_prefetch_2d_is_emitted_and_changes_nothing():
     assert np.isclose(_cells(a, ii, jj), a[ii, jj].sum(), rtol=1e-12)
     ir = next(iter(_cells.inspect_llvm().values()))
     assert "call void @llvm.prefetch" in ir and "i32 1, i32 3, i32 1)" in ir
+
+
+def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit():
+    """kernels.delivery.gather_row + deliver_events (the engine's static delivery): rows of
+    several projections, two planes, per-synapse and uniform weights and delays, event lists
+    shorter than a row (delivered whenever full): the ring equals the twin's, which adds one
+    synapse at a time in row order."""
+    from spikesim.kernels.delivery import deliver_events, gather_row
+    from spikesim.kernels.prefetch import DELIVERY_AHEAD
+
+    rng = np.random.default_rng(5)
+    n, slots, t = 3_000, 64, 77
+    rows = []
+    for length in (0, 1, DELIVERY_AHEAD - 1, DELIVERY_AHEAD + 1, 3 * DELIVERY_AHEAD + 7, 500):
+        post = rng.integers(0, 1_000, length).astype(np.int32)
+        per_syn = rng.random() < 0.5
+        weight = (rng.normal(0, 1, length) if per_syn or length == 0 else rng.normal(0, 1, 1))
+        delay = (rng.integers(1, 60, length) if per_syn or length == 0 else np.array([5]))
+        rows.append((int(rng.integers(0, 2)), int(rng.integers(0, 2_000)), post,
+                     weight.astype(np.float32), delay.astype(np.uint16)))
+    for cap in (1, 37, DELIVERY_AHEAD + 3, 10_000):
+        got = np.zeros((2, slots, n), np.float32)
+        want = got.copy()
+        addr, wv = np.zeros(cap, np.int64), np.zeros(cap, np.float32)
+        flat = got.reshape(got.size)
+        m = 0
+        for rec, lo, post, weight, delay in rows * 2:  # each row twice: sums onto sums
+            m = gather_row(flat, slots, n, rec, 0, post.shape[0], lo, t, slots - 1, post,
+                           weight, delay, addr, wv, m)
+            for k in range(post.shape[0]):
+                w = weight[k] if weight.shape[0] > 1 else weight[0]
+                d = delay[k] if delay.shape[0] > 1 else delay[0]
+                want[rec, (t + d) & (slots - 1), lo + post[k]] += w
+        deliver_events(flat, addr, wv, m)
+        assert np.array_equal(got, want), cap
+        assert np.count_nonzero(want) > 500

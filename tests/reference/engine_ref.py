@@ -16,12 +16,13 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
               neuron_pop, pop_out_ptr, pop_out_proj,
               pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-              cut, post, weight, delay, dyn, conv, ev_step, ev_id, ev_pos,
+              cut, post, weight, delay, dyn, conv, ev_addr, ev_w, ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out, models=(),
               dynamics=()):
     """``models`` / ``dynamics``: the engine's neuron model and synapse dynamic module names;
-    ``seg_kind`` and ``dyn.kind`` index them."""
+    ``seg_kind`` and ``dyn.kind`` index them. ``ev_addr`` / ``ev_w`` (the kernel's event
+    lists) are not used: the twin adds each synapse into the ring as it walks the row."""
     cap = spk_step.shape[0]
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
