@@ -21,6 +21,12 @@ through spikesim's own ``kernels.delivery.deliver_row``, which prefetches the ri
 ``DELIVERY_AHEAD`` synapses ahead. Same events, same sums; only the memory access pattern
 differs. One thread, float32.
 
+``--pieces K`` splits every row into K equal pieces (the engine's rows come in one piece per
+projection and thread: 8 per spike and thread in the microcircuit) and times them through
+``deliver_row`` piece by piece (``pieces_deliver_row``) and gathered into one event list
+delivered in one prefetching pass (``pieces_gathered``: ``kernels.delivery.gather_row`` and
+``deliver_events``, what the engine does).
+
     python benchmarks/microcircuit_delivery_bound.py --json benchmarks/results/microcircuit_delivery_bound.json
 """
 from __future__ import annotations
@@ -34,10 +40,44 @@ import time
 import numba as nb
 import numpy as np
 
-from spikesim.kernels.delivery import deliver_row
+from spikesim.kernels.delivery import deliver_events, deliver_row, gather_row
 
 N = 77169
 K = 3873
+
+
+@nb.njit(cache=False, nogil=True)
+def _run_pieces(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step, pieces,
+                gathered, addr, wv):
+    """As :func:`_run` through spikesim's kernels, every row split into ``pieces`` pieces:
+    ``deliver_row`` per piece, or (``gathered``) one event list per step."""
+    mask = buf.shape[1] - 1
+    n_slots, n = buf.shape[1], buf.shape[2]
+    flat = buf.reshape(buf.size)
+    checksum = 0.0
+    k = 0
+    for t in range(n_steps):
+        s = t & mask
+        for r in range(buf.shape[0]):
+            for i in range(n):
+                checksum += buf[r, s, i]
+                buf[r, s, i] = 0.0
+        m = 0
+        for _ in range(spikes_per_step):
+            row = rows[k]
+            k += 1
+            a, b = indptr[row], indptr[row + 1]
+            size = (b - a) // pieces
+            for q in range(pieces):
+                lo = a + q * size
+                hi = b if q == pieces - 1 else lo + size
+                if gathered:
+                    m = gather_row(flat, n_slots, n, rec[row], lo, hi, 0, t, mask, post, weight,
+                                   delay, addr, wv, m)
+                else:
+                    deliver_row(buf[rec[row]], lo, hi, 0, t, mask, post, weight, delay)
+        deliver_events(flat, addr, wv, m)
+    return checksum
 
 
 @nb.njit(cache=False, nogil=True)
@@ -101,9 +141,12 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--spikes", type=int, default=27, help="rows delivered per step")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--pieces", type=int, default=8,
+                    help="pieces per row for the pieces_* timings (the engine: one per "
+                         "projection and thread)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
-    for name in ("rows", "slots", "steps", "spikes", "repeats"):
+    for name in ("rows", "slots", "steps", "spikes", "repeats", "pieces"):
         if getattr(a, name) < 1:
             raise SystemExit(f"--{name} must be at least 1, got {getattr(a, name)}")
     if a.slots & (a.slots - 1) or a.slots < 64:
@@ -139,6 +182,24 @@ def main(argv=None) -> int:
         out["orders"][key] = dict(best_s=best, ns_per_event=(best - clear_s) * 1e9 / events)
         print(f"{key:>13}: {best:.3f} s, {(best - clear_s) * 1e9 / events:.2f} ns per event "
               f"(ring {buf.nbytes / 1e6:.0f} MB, slot clearing {clear_s:.3f} s)")
+    addr = np.zeros(1 << 15, np.int64)  # the engine's event-list length (runtime.EVENT_LIST)
+    wv = np.zeros(1 << 15, np.float32)
+    for gathered in (False, True):
+        key = "pieces_gathered" if gathered else "pieces_deliver_row"
+        _run_pieces(indptr, post, weight, delay, rec, rows[:a.spikes], buf, 1, a.spikes,
+                    a.pieces, gathered, addr, wv)  # compile
+        best = None
+        for _ in range(a.repeats):
+            buf[:] = 0
+            t0 = time.perf_counter()
+            sums[key] = _run_pieces(indptr, post, weight, delay, rec, rows, buf, a.steps,
+                                    a.spikes, a.pieces, gathered, addr, wv) + float(buf.sum())
+            dt = time.perf_counter() - t0
+            best = dt if best is None else min(best, dt)
+        out["orders"][key] = dict(best_s=best, ns_per_event=(best - clear_s) * 1e9 / events,
+                                  pieces=a.pieces)
+        print(f"{key:>13}: {best:.3f} s, {(best - clear_s) * 1e9 / events:.2f} ns per event "
+              f"({a.pieces} pieces per row)")
     ref = sums["drawn"]
     out["same_sums"] = all(abs(v - ref) <= 1e-4 * abs(ref) for v in sums.values())
     if a.json:

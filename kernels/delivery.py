@@ -70,8 +70,9 @@ def deliver_events(flat, addr, wv, m):
     A step's events are gathered first (:func:`gather_row`) and delivered in one pass so
     that the prefetch runs ahead across row ends: a spike's row is split into one piece per
     projection and thread, and :func:`deliver_row`, prefetching within each piece, left the
-    first events of every piece waiting for memory (a bare loop at the microcircuit's sizes:
-    7.4 ns per event for rows in 16 pieces, 6.1 ns gathered; 5.4 ns for whole rows).
+    first events of every piece waiting for memory (benchmarks/microcircuit_delivery_bound.py
+    --pieces 8, at the microcircuit's sizes: 6.4 ns per event piece by piece, 4.6 ns
+    gathered, 4.4 ns for whole rows).
     """
     for i in range(min(DELIVERY_AHEAD, m)):
         prefetch(flat, addr[i])
