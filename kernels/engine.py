@@ -34,7 +34,7 @@ from numba import prange
 
 from ._config import jit
 from .convolution import deliver_conv
-from .delivery import deliver_events, gather_row
+from .delivery import deliver_events, deliver_row, gather_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -147,9 +147,10 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     whose spikes pass a synapse dynamic (``deliver_dynamic``, generated). ``conv``
     (a :class:`.convolution.Conv`, or None) gives the convolutional projections, whose
     rows are empty: their spikes go through :func:`.convolution.deliver_conv`.
-    Static rows are gathered into the part's event list (``ev_addr[part]``, ``ev_w[part]``,
-    :func:`.delivery.gather_row`) and delivered in order in one prefetching pass
-    (:func:`.delivery.deliver_events`), before any synapse dynamic or convolution and at the
+    Static rows with a delay per synapse are gathered into the part's event list
+    (``ev_addr[part]``, ``ev_w[part]``, :func:`.delivery.gather_row`) and delivered in order
+    in one prefetching pass (:func:`.delivery.deliver_events`) before any other row (one
+    delay: :func:`.delivery.deliver_row` at once; synapse dynamics; convolutions) and at the
     end, so every ring cell receives its inputs in the order of the spikes and projections.
     """
     flat = buf.reshape(buf.size)
@@ -186,6 +187,13 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
                 deliver_dynamic(dyn, pj, buf[pj_rec[pj]], cut[row, part], cut[row, part + 1],
                                 pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
                                 weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
+            elif pj_d[pj + 1] - pj_d[pj] == 1:
+                # one delay: the row lands in one slot, whose cells the CPU finds on its own
+                deliver_events(flat, addr, wv, m)  # what came before first
+                m = 0
+                deliver_row(buf[pj_rec[pj]], cut[row, part], cut[row, part + 1], pj_post_lo[pj],
+                            t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                            weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]])
             else:
                 m = gather_row(flat, n_slots, n, pj_rec[pj], cut[row, part], cut[row, part + 1],
                                pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
