@@ -19,6 +19,13 @@ a current) raises ``ValueError``, since its two currents can no longer be told a
 import numpy as np
 
 
+def check_flag(value) -> bool:
+    """``Network(fuse_receptors=value)``: True or False, else ``ValueError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"fuse_receptors must be True or False, got {value!r}")
+    return bool(value)
+
+
 def plane(pop, receptor: str, fused) -> int:
     """Ring plane of ``receptor`` of population ``pop``; ``fused``: indices of fused populations."""
     m = pop.celltype.model

@@ -2,8 +2,7 @@
 
 Schema (``format = "spikesim-network"``, ``version = 4``)::
 
-    /                attrs: format, version, dt, dtype, threads, step, fuse_receptors
-                            (optional, default False),
+    /                attrs: format, version, dt, dtype, threads, step, fuse_receptors (opt.),
                             rng (JSON bit-generator state), seedseq (JSON), dyn_seed
                             (seed of synapse dynamics and noise currents, decimal text)
     /state           S (state rows, (n_rows, N): each population's model's STATE in

@@ -51,11 +51,8 @@ class Network:
         the per-step synchronisation would cost more than it saves. Results
         are bit-identical for any number of threads.
     fuse_receptors : bool
-        Let populations whose excitatory and inhibitory currents obey one equation
-        (``IF_curr_exp`` with ``tau_syn_E == tau_syn_I``) keep their sum in
-        ``isyn_exc``, delivering both into one ring plane (:mod:`spikesim.fusion`):
-        the same dynamics with less memory traffic; ``isyn_inh`` then reads 0.
-        Default False.
+        Where ``tau_syn_E == tau_syn_I``, ``IF_curr_exp`` keeps its two currents summed in
+        ``isyn_exc`` and one ring plane (:mod:`spikesim.fusion`; ``isyn_inh`` reads 0).
 
     Examples
     --------
@@ -82,9 +79,7 @@ class Network:
         if threads != "auto":
             threads = V.count("threads", threads, 1)
         self.threads = threads
-        if not isinstance(fuse_receptors, (bool, np.bool_)):
-            raise ValueError(f"fuse_receptors must be True or False, got {fuse_receptors!r}")
-        self.fuse_receptors = bool(fuse_receptors)
+        self.fuse_receptors = fusion.check_flag(fuse_receptors)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                                  or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")

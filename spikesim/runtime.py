@@ -28,7 +28,7 @@ from .fusion import fold_ring, fold_state, fused_populations, plane
 from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
-EVENT_LIST = 1 << 15  # synaptic events gathered per delivery pass and thread (393 KB, in L2)
+EVENT_LIST = 1 << 15  # each thread's list of static synaptic events (kernels.delivery.gather_row)
 
 CHUNK_STEPS = 1000
 DRIVE_WINDOW = 128  # steps of Poisson-input counts added into the ring at once (aligned windows)
@@ -89,11 +89,10 @@ class Runtime:
         npop = len(pops)
         self.seg_lo = np.array([p.first for p in pops], np.int64)
         self.seg_hi = np.array([p.first + p.size for p in pops], np.int64)
-        # the engine is generated for the neuron models used, in order of first use
         # one engine per set of neuron models (in name order, so that the order of
-        # populations does not make another); with any synapse dynamic, all of them (their
-        # loops are small, and each set would otherwise be compiled on its own)
-        # (spikesim.fusion: a fused population's model is a variant of its own)
+        # populations does not make another; a fused population's model, spikesim.fusion, is
+        # a variant of its own); with any synapse dynamic, all of them (their loops are small,
+        # and each set would otherwise be compiled on its own)
         self.fused = fused_populations(net, self.fused)
         fold_state(net, [pops[i] for i in self.fused])
         if self.buf is not None:
@@ -218,7 +217,6 @@ class Runtime:
         self.spikes = np.empty(max(n, 1), np.int64)
         self.part_spikes = np.empty((self.n_parts, max(part, 1)), np.int64)
         self.part_n = np.zeros(self.n_parts, np.int64)
-        # each thread's list of the step's static synaptic events (kernels.delivery.gather_row)
         self.ev_addr = np.empty((self.n_parts, EVENT_LIST), np.int64)
         self.ev_w = np.empty((self.n_parts, EVENT_LIST), dtype)
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
