@@ -2,7 +2,8 @@
 
 Schema (``format = "spikesim-network"``, ``version = 4``)::
 
-    /                attrs: format, version, dt, dtype, threads, step, fuse_receptors (opt.),
+    /                attrs: format, version, dt, dtype, threads, step, fuse_receptors and
+                            fused (opt.: the flag, JSON indices of the fused populations),
                             rng (JSON bit-generator state), seedseq (JSON), dyn_seed
                             (seed of synapse dynamics and noise currents, decimal text)
     /state           S (state rows, (n_rows, N): each population's model's STATE in
@@ -105,6 +106,7 @@ def _write(net, f) -> None:
     f.attrs.update(format=FORMAT, version=VERSION, dt=net.dt, dtype=str(net.dtype),
                    threads=str(net.threads), step=net.step, seed=json.dumps(net.seed),
                    fuse_receptors=bool(net.fuse_receptors),
+                   fused=json.dumps(sorted(int(i) for i in net._runtime.fused)),
                    rng=json.dumps(net.rng.bit_generator.state),
                    seedseq=json.dumps(_seedseq_state(net._seedseq)),
                    dyn_seed=str(net._dynamics_seed()))
@@ -325,6 +327,10 @@ def _read(f, threads):
                 or ring.shape[1] & (ring.shape[1] - 1) or not np.isfinite(ring).all():
             raise FileFormatError(f"state/ring has an invalid shape {ring.shape} or values")
         rt.buf, rt.slot_mask = ring, ring.shape[1] - 1
+    fused = json.loads(f.attrs.get("fused", "[]"))  # populations that ran fused stay so
+    if not all(isinstance(i, int) and 0 <= i < len(net.populations) for i in fused):
+        raise FileFormatError(f"attribute fused holds invalid population indices {fused!r}")
+    rt.fused = frozenset(fused)
     if "arrivals_ids" in f["state"]:
         ids = np.asarray(f["state/arrivals_ids"][()], np.int64)
         cnt = np.asarray(f["state/arrivals_cnt"][()], np.int64)

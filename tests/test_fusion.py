@@ -150,7 +150,9 @@ def test_save_and_load_keep_the_fused_ring(tmp_path):
     net.save(path)
     net.run(60.0, progress=False)
     loaded = ss.load(path)
-    assert loaded.fuse_receptors
+    assert loaded.fuse_receptors and loaded._runtime.fused == net._runtime.fused
+    with pytest.raises(ValueError, match="has run with fused synaptic currents"):
+        loaded.record(loaded.populations[1], "isyn_inh")  # its two currents are one now
     loaded.run(60.0, progress=False)
     assert loaded._runtime.buf.shape[0] == 1
     assert np.array_equal(loaded._state.S, net._state.S)
