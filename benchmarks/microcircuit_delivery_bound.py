@@ -47,6 +47,17 @@ K = 3873
 
 
 @nb.njit(cache=False, nogil=True)
+def _consume(buf, s):
+    """Read and clear ring slot ``s`` of every plane, as the neuron update does; their sum."""
+    total = 0.0
+    for r in range(buf.shape[0]):
+        for i in range(buf.shape[2]):
+            total += buf[r, s, i]
+            buf[r, s, i] = 0.0
+    return total
+
+
+@nb.njit(cache=False, nogil=True)
 def _run_pieces(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step, pieces,
                 gathered, addr, wv):
     """As :func:`_run` through spikesim's kernels, every row split into ``pieces`` pieces:
@@ -58,10 +69,7 @@ def _run_pieces(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per
     k = 0
     for t in range(n_steps):
         s = t & mask
-        for r in range(buf.shape[0]):
-            for i in range(n):
-                checksum += buf[r, s, i]
-                buf[r, s, i] = 0.0
+        checksum += _consume(buf, s)
         m = 0
         for _ in range(spikes_per_step):
             row = rows[k]
@@ -90,10 +98,7 @@ def _run(indptr, post, weight, delay, rec, rows, buf, n_steps, spikes_per_step, 
     k = 0
     for t in range(n_steps):
         s = t & mask
-        for r in range(buf.shape[0]):
-            for i in range(n):
-                checksum += buf[r, s, i]
-                buf[r, s, i] = 0.0
+        checksum += _consume(buf, s)
         for _ in range(spikes_per_step):
             row = rows[k]
             k += 1

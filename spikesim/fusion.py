@@ -16,6 +16,8 @@ population whose ``isyn_exc`` or ``isyn_inh`` is recorded is not fused. Once a
 population has run fused, making it ineligible (unequal time constants, recording
 a current) raises ``ValueError``, since its two currents can no longer be told apart.
 """
+import json
+
 import numpy as np
 
 
@@ -24,6 +26,15 @@ def check_flag(value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"fuse_receptors must be True or False, got {value!r}")
     return bool(value)
+
+
+def read_fused(text: str, n_pops: int, error) -> frozenset:
+    """The fused population indices saved by :func:`spikesim.io.save` (JSON), checked."""
+    fused = json.loads(text)
+    if not isinstance(fused, list) or not all(
+            isinstance(i, int) and 0 <= i < n_pops for i in fused):
+        raise error(f"attribute fused holds invalid population indices {fused!r}")
+    return frozenset(fused)
 
 
 def plane(pop, receptor: str, fused) -> int:

@@ -53,7 +53,7 @@ import tempfile
 import numpy as np
 
 from .neuromodulation import refuse as refuse_neuromodulation
-from . import cells as C
+from . import cells as C, fusion
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
 from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
                          SpikePairRule, TripletRule, Vogels2011Rule)
@@ -327,10 +327,8 @@ def _read(f, threads):
                 or ring.shape[1] & (ring.shape[1] - 1) or not np.isfinite(ring).all():
             raise FileFormatError(f"state/ring has an invalid shape {ring.shape} or values")
         rt.buf, rt.slot_mask = ring, ring.shape[1] - 1
-    fused = json.loads(f.attrs.get("fused", "[]"))  # populations that ran fused stay so
-    if not all(isinstance(i, int) and 0 <= i < len(net.populations) for i in fused):
-        raise FileFormatError(f"attribute fused holds invalid population indices {fused!r}")
-    rt.fused = frozenset(fused)
+    rt.fused = fusion.read_fused(f.attrs.get("fused", "[]"), len(net.populations),
+                                 FileFormatError)  # populations that ran fused stay so
     if "arrivals_ids" in f["state"]:
         ids = np.asarray(f["state/arrivals_ids"][()], np.int64)
         cnt = np.asarray(f["state/arrivals_cnt"][()], np.int64)
