@@ -43,6 +43,10 @@ evaluated. Every value passes the same validation as when the network was
 built through the API, so a corrupt file is refused with an error that
 names the problem. Recorders are not part of a network file: record again
 after loading.
+
+The projections are written and read in :mod:`spikesim.io_projections`, recording files
+(``net.record(..., stream_to=path)``) in :mod:`spikesim.io_recording`; both are re-exported
+here.
 """
 from __future__ import annotations
 
@@ -55,21 +59,14 @@ import numpy as np
 from .neuromodulation import refuse as refuse_neuromodulation
 from . import cells as C, fusion
 from .currents import ACSource, DCSource, NoisyCurrentSource, StepCurrentSource
-from .plasticity import (STDP, AdditiveWeightDependence, MultiplicativeWeightDependence,
-                         SpikePairRule, TripletRule, Vogels2011Rule)
+from .io_file import FileFormatError, _open  # noqa: F401 (spikesim.io.FileFormatError, cli)
+from .io_projections import (MASKS, PSTATE, RULES, WDEPS,  # noqa: F401 (spikesim.io.*)
+                             _read_projection, _write_projection)
+from .io_recording import load_recording  # noqa: F401 (spikesim.load_recording, cli)
 
 FORMAT = "spikesim-network"
 VERSION = 4  # 2: astro_sides, modulation masks (2026-11-24); 3: state rows S, S0; 4: kernels, NIR
 CELLTYPES = {c.__name__: c for c in C.CELL_TYPES}
-RULES = {c.__name__: c for c in (SpikePairRule, TripletRule, Vogels2011Rule)}
-WDEPS = {c.__name__: c for c in (AdditiveWeightDependence, MultiplicativeWeightDependence)}
-PSTATE = ("h_step", "h_x", "h_head", "h_cnt", "h_last", "po", "mod", "col_ptr", "col_pre",
-          "col_syn", "dl")
-MASKS = ("potentiation_mask", "depression_mask")  # optional datasets (Projection.modulate)
-
-
-class FileFormatError(ValueError):
-    """A file that is not a readable spikesim network (corrupt, foreign or too new)."""
 
 
 # ---------------------------------------------------------------------------------- save
@@ -166,7 +163,8 @@ def _write_population(h, p, source) -> None:
     for name, value in p.params.items():
         if name == "spike_times":
             lens = [len(t) for t in value]
-            h.create_dataset("spike_offsets", data=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64))
+            h.create_dataset("spike_offsets",
+                             data=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64))
             h.create_dataset("spike_times", data=np.concatenate(value) if value else np.zeros(0))
         elif name == "rate_changes":
             if value is not None:
@@ -185,47 +183,6 @@ def _write_population(h, p, source) -> None:
                 s.create_dataset("next_t", data=source.next_t)
             s.create_dataset("steps", data=source.steps)
             s.create_dataset("ids", data=source.ids)
-
-
-def _write_projection(h, j, net) -> None:
-    h.attrs.update(label=j.label, pre=j.pre.index, post=j.post_population.index,
-                   receptor_type=j.receptor_type)
-    if j._conv is not None:  # the kernel once, no synapses (spikesim.convolution)
-        c = j._conv
-        h.attrs["convolution"] = json.dumps(dict(
-            input_shape=c.input_shape, stride=c.stride, padding=c.padding, dilation=c.dilation,
-            groups=c.groups, input_crop=c.input_crop))
-        h.create_dataset("kernel", data=j._kernel.reshape(c.kernel.shape))
-        h.create_dataset("delay", data=np.asarray(j._delay))
-        return
-    for name, arr in (("indptr", j.indptr), ("post", j.post), ("weight", j._weight),
-                      ("delay", j._delay)):
-        h.create_dataset(name, data=np.asarray(arr))
-    if j.plastic:
-        s = j.synapse
-        h.attrs["synapse"] = json.dumps(dict(
-            rule=type(s.timing).__name__, timing=vars(s.timing), weight_dependence=type(s.weight).__name__,
-            weight=vars(s.weight), window=s.window, sign=s.sign, delay_model=s.delay_model))
-        g = h.create_group("plastic")
-        for name in PSTATE:
-            g.create_dataset(name, data=j._pstate[name])
-        if s.delay_model == "dendritic":  # the running weights (``weight`` is the reported one)
-            g.create_dataset("wrun", data=j._pstate["wrun"])
-        g.attrs["h_len"] = j._pstate["h_len"]
-        for name, m in zip(MASKS, j._masks):
-            if m is not None:
-                g.create_dataset(name, data=m)
-        link = j._astro_link
-        h.attrs["astro"] = -1 if link is None else net.astrocytes.index(link)
-        h.attrs["astro_sides"] = j._astro_sides
-        if link is not None:
-            h.create_dataset("syn_astro", data=j._syn_astro)
-    if j._dstate is not None:
-        ds = j._dstate
-        h.attrs["dynamics"] = type(ds["dynamics"]).__name__
-        g = h.create_group("dynamics")
-        for name in ("P", "S", "S0", "last"):
-            g.create_dataset(name, data=np.asarray(ds[name]))
 
 
 # ---------------------------------------------------------------------------------- load
@@ -254,18 +211,6 @@ def load(path: str | os.PathLike, threads: int | str | None = None):
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise FileFormatError(f"{path!r} is damaged or incomplete: {exc!r}") from None
 
-
-def _open(path: str):
-    """``h5py.File(path, "r")``; anything but a missing file becomes a :class:`FileFormatError`."""
-    import h5py
-
-    try:
-        return h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise FileFormatError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): "
-                              f"{exc}") from None
 
 
 def _read(f, threads):
@@ -371,15 +316,18 @@ def _read_population(net, h) -> None:
     if cls is C.SpikeSourceArray:
         off = np.asarray(h["spike_offsets"][()], np.int64)
         times = np.asarray(h["spike_times"][()], np.float64)
-        if off.shape != (size + 1,) or off[0] != 0 or (np.diff(off) < 0).any() or off[-1] != times.size:
-            raise FileFormatError(f"population {h.attrs['label']!r}: spike_offsets are inconsistent")
+        if off.shape != (size + 1,) or off[0] != 0 or (np.diff(off) < 0).any() \
+                or off[-1] != times.size:
+            raise FileFormatError(f"population {h.attrs['label']!r}: spike_offsets are "
+                                  "inconsistent")
         celltype = cls(spike_times=[times[off[i]:off[i + 1]] for i in range(size)],
                        same_step=str(h.attrs.get("same_step", "refuse")))
     elif cls is C.SpikeSourcePoisson:
         ch = None
         if "rate_change_times" in h:
             ch = (h["rate_change_times"][()], h["rate_change_rates"][()])
-        celltype = cls(rate=par["rate"], start=par["start"], duration=par["duration"], rate_changes=ch)
+        celltype = cls(rate=par["rate"], start=par["start"], duration=par["duration"],
+                       rate_changes=ch)
     else:
         celltype = cls(**par)
     pos = h["positions"][()] if "positions" in h else None
@@ -404,7 +352,8 @@ def _restore_sources(net, f) -> None:
                 p.rng.bit_generator.state = json.loads(s.attrs["rng"])  # as it was saved
             ev.floor = int(s.attrs.get("floor", 0))  # older files do not store it
             if ev.floor < 0:
-                raise FileFormatError(f"population {p.label!r}: source floor {ev.floor} is negative")
+                raise FileFormatError(f"population {p.label!r}: source floor {ev.floor} is "
+                                      "negative")
             if "next_t" in s:
                 nt = np.asarray(s["next_t"][()], np.float64)
                 if not hasattr(ev, "next_t") or nt.shape != (p.size,) or np.isnan(nt).any() \
@@ -417,111 +366,6 @@ def _restore_sources(net, f) -> None:
                     ev.steps.shape != ev.ids.shape or (np.diff(ev.steps) < 0).any():
                 raise FileFormatError(f"population {p.label!r}: pending source events are invalid")
             rt.sources[p.index] = ev
-
-
-def _read_dynamics(h):
-    """The synapse dynamic of a stored projection, its parameters per synapse (validated)."""
-    from . import synapses
-
-    cls = {c.__name__: c for c in (synapses.TsodyksMarkram, synapses.Tsodyks2,
-                                   synapses.SimpleStochastic)}.get(str(h.attrs["dynamics"]))
-    if cls is None:
-        raise FileFormatError(f"unknown synapse dynamic {h.attrs['dynamics']!r}")
-    P = np.asarray(h["dynamics/P"][()], np.float64)
-    names = cls.module.PARAMS
-    if P.ndim != 2 or P.shape[0] != len(names):
-        raise FileFormatError(f"dynamics/P has shape {P.shape}; expected ({len(names)}, synapses)")
-    return cls(**{name: P[k] for k, name in enumerate(names)})
-
-
-def _read_projection(net, h) -> None:
-    from .plastic_runtime import projection_state
-
-    pre = net.populations[int(h.attrs["pre"])]
-    post = net.populations[int(h.attrs["post"])]
-    syn = None
-    if "synapse" in h.attrs:
-        d = json.loads(h.attrs["synapse"])
-        rule, wdep = RULES.get(d["rule"]), WDEPS.get(d["weight_dependence"])
-        if rule is None or wdep is None:
-            raise FileFormatError(f"unknown plasticity rule {d['rule']!r} / {d['weight_dependence']!r}")
-        syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"],
-                   sign=d.get("sign", 1), delay_model=d.get("delay_model", "axonal"))
-    if "dynamics" in h.attrs:
-        syn = _read_dynamics(h)
-    if "convolution" in h.attrs:
-        from .convolution import Convolution, connect_convolution
-
-        d = h["delay"][()]
-        if d.shape != (1,) or not 1 <= int(d[0]) <= 65535:
-            raise FileFormatError(f"projection {h.attrs['label']!r}: convolution delay is invalid")
-        connect_convolution(net, pre, post, Convolution(h["kernel"][()], **json.loads(
-            h.attrs["convolution"])), 0.0, int(d[0]) * net.dt, str(h.attrs["receptor_type"]),
-            str(h.attrs["label"]), None)
-        return
-    proj = net._restore_projection(pre, post, str(h.attrs["receptor_type"]), str(h.attrs["label"]),
-                                   h["indptr"][()], h["post"][()], h["weight"][()], h["delay"][()], syn,
-                                   weights_outside_bounds=True)  # as saved (PyNN allows them)
-    if proj._dstate is not None:
-        g = h["dynamics"]
-        for name in ("S", "S0", "last"):
-            arr = np.asarray(g[name][()])
-            want = proj._dstate[name]
-            if arr.shape != want.shape or arr.dtype != want.dtype or not np.isfinite(arr).all():
-                raise FileFormatError(f"projection {proj.label!r}: dynamics/{name} has shape "
-                                      f"{arr.shape} {arr.dtype} or non-finite values; expected "
-                                      f"{want.shape} {want.dtype}")
-            proj._dstate[name] = arr.copy()
-        if (proj._dstate["last"] < 0).any():
-            raise FileFormatError(f"projection {proj.label!r}: dynamics/last is negative")
-    if not isinstance(syn, STDP):
-        return
-    fresh = projection_state(proj, net.dt)
-    g = h["plastic"]
-    if int(g.attrs["h_len"]) != fresh["h_len"]:
-        raise FileFormatError(f"projection {proj.label!r}: trace history length does not match")
-    for name in PSTATE:
-        arr = np.asarray(g[name][()])
-        if arr.shape != fresh[name].shape or arr.dtype != fresh[name].dtype:
-            raise FileFormatError(f"projection {proj.label!r}: plastic/{name} has shape {arr.shape} "
-                                  f"{arr.dtype}, expected {fresh[name].shape} {fresh[name].dtype}")
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            raise FileFormatError(f"projection {proj.label!r}: plastic/{name} is not finite")
-        fresh[name] = arr.copy()
-    for name in ("col_ptr", "col_pre", "col_syn", "dl"):  # derived from connectivity: must agree
-        if not np.array_equal(fresh[name], projection_state(proj, net.dt)[name]):
-            raise FileFormatError(f"projection {proj.label!r}: plastic/{name} contradicts the synapses")
-    n_pre = proj.pre.size
-    if (fresh["h_head"] < 0).any() or (fresh["h_head"] >= fresh["h_len"]).any() or \
-            (fresh["h_cnt"] < 0).any() or (fresh["h_cnt"] > fresh["h_len"]).any() or \
-            fresh["h_head"].shape != (n_pre,):
-        raise FileFormatError(f"projection {proj.label!r}: trace history pointers are out of range")
-    if "wrun" in fresh:
-        arr = np.asarray(g["wrun"][()], np.float64) if "wrun" in g else None
-        if arr is None or arr.shape != fresh["wrun"].shape or not np.isfinite(arr).all():
-            raise FileFormatError(f"projection {proj.label!r}: plastic/wrun (the running weights "
-                                  "of a dendritic-delay STDP projection) is missing or invalid")
-        fresh["wrun"] = arr
-    proj._pstate = fresh
-    for c, name in enumerate(MASKS):
-        if name in g:
-            m = np.asarray(g[name][()], np.float64)
-            if m.shape != (proj.n_synapses,) or not np.isfinite(m).all() or (m < 0).any():
-                raise FileFormatError(f"projection {proj.label!r}: plastic/{name} is invalid")
-            proj._masks[c] = m
-    k = int(h.attrs["astro"])
-    if k >= 0:
-        group = net.astrocytes[k]
-        sa = np.asarray(h["syn_astro"][()], np.int32)
-        if sa.shape != (proj.n_synapses,) or sa.min(initial=-1) < -1 or sa.max(initial=-1) >= group.n:
-            raise FileFormatError(f"projection {proj.label!r}: syn_astro is invalid")
-        sides = h.attrs.get("astro_sides", 1)  # version 1: depression only
-        if not isinstance(sides, (int, np.integer)) or sides not in (1, 2, 3):
-            shown = sides.item() if isinstance(sides, np.generic) else sides
-            raise FileFormatError(f"projection {proj.label!r}: astro_sides is {shown!r}, "
-                                  "expected 1, 2 or 3")
-        sides = int(sides)
-        proj._astro_link, proj._syn_astro, proj._astro_sides = group, sa, sides
 
 
 def _astro_loaders() -> dict:
@@ -545,60 +389,5 @@ def _seedseq_state(ss) -> dict:
 
 def _seedseq_from(d: dict) -> np.random.SeedSequence:
     return np.random.SeedSequence(d["entropy"], spawn_key=tuple(d["spawn_key"]),
-                                  pool_size=d["pool_size"], n_children_spawned=d["n_children_spawned"])
-
-
-# ---------------------------------------------------------------------------------- recordings
-def load_recording(path: str | os.PathLike) -> dict:
-    """Read a recordings file written by ``net.record(..., stream_to=path)``.
-
-    Works on a file whose writer was killed mid-run: everything up to the last
-    flushed chunk is returned (paired datasets are cut to their common length).
-
-    Returns
-    -------
-    dict
-        ``{group name: {variable: SpikeTrains | StateTrace | PopulationRate}}``;
-        a group is named after the recorded population (``label_1``... if repeated).
-    """
-    from .recording import PopulationRate, SpikeTrains, StateTrace
-
-    path = os.fspath(path)
-    out = {}
-    with _open(path) as f:
-        if f.attrs.get("format") != "spikesim-recording":
-            raise FileFormatError(f"{path!r} is not a spikesim recording file "
-                                  f"(format={f.attrs.get('format')!r})")
-        if int(f.attrs.get("version", -1)) > 1:
-            raise FileFormatError(f"{path!r} has recording version {f.attrs.get('version')}; "
-                                  "this spikesim reads version 1")
-        dt = float(f.attrs["dt"])
-        for name, g in f.items():
-            try:
-                variables = json.loads(g.attrs["variables"])
-                size, start = int(g.attrs["size"]), int(g.attrs["start_step"])
-                indices = np.asarray(g["indices"][()], np.int64)
-            except (KeyError, json.JSONDecodeError) as exc:
-                raise FileFormatError(f"{path!r}: group {name!r} lacks recorder metadata ({exc!r})") \
-                    from None
-            data = {}
-            for var in variables:
-                if var == "spikes":
-                    steps, senders = _paired(g, "spikes/steps", "spikes/senders", np.int64)
-                    data[var] = SpikeTrains((steps + 1) * dt, senders, size)
-                elif var == "rate":
-                    counts = g["rate/counts"][()] if "rate/counts" in g else np.zeros(0, np.int32)
-                    data[var] = PopulationRate(counts, size, dt, start)
-                else:
-                    steps, vals = _paired(g, f"{var}/steps", f"{var}/values", np.float64,
-                                          (0, indices.shape[0]))
-                    data[var] = StateTrace(var, (steps + 1) * dt, vals, indices)
-            out[name] = data
-    return out
-
-
-def _paired(g, a: str, b: str, dtype, empty_b=(0,)) -> tuple[np.ndarray, np.ndarray]:
-    if a not in g or b not in g:
-        return np.zeros(0, np.int64), np.zeros(empty_b, dtype)
-    n = min(g[a].shape[0], g[b].shape[0])
-    return np.asarray(g[a][:n], np.int64), np.asarray(g[b][:n])
+                                  pool_size=d["pool_size"],
+                                  n_children_spawned=d["n_children_spawned"])

@@ -1,34 +1,33 @@
 """The Network: owns populations, projections, recorders and the simulation state."""
 from __future__ import annotations
 
-import json
 import numbers
 
 import numpy as np
 
 from . import _validate as V, fusion
-from .cells import (CellType, SpikeSourceArray, SpikeSourcePoisson, check_columns,
-                    check_poisson_rate)
+from .cells import CellType
 from .connecting import (check_plastic_source, check_receptor, check_stored_csr, inverse,
                          to_full_populations)
 from .connectors import CHUNK, Connector, Context, draw_per_synapse
 from .convolution import Convolution, connect_convolution
 from .currents import CurrentSource
-from .lazy_rules import reset as reset_lazy_rules
 from .neuromodulation import MODULATORY, connect_modulatory
 from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
+from .population_setup import MAX_POPULATION, make_population  # noqa: F401 (re-exported)
 from .projection import (Projection, check_bounds, check_weights, delays_to_steps,
                          resolve_values)
 from .random import RandomDistribution
-from .recording import Recorder, WeightRecorder, _H5Store, _MemoryStore, stream_group
+from .recorder_setup import add_recorder, add_weight_recorder
+from .recording import Recorder, WeightRecorder, stream_group
+from .resetting import clear_state, rewind
 from .synapses import SynapseDynamics, dynamic_state
 from .runtime import Runtime
 from .sources import PoissonInput
 from .state import State
 
-MAX_POPULATION = np.iinfo(np.int32).max
 MIN_DT = 1e-6  # ms; smaller steps make propagators and step counts meaningless
 
 
@@ -130,61 +129,10 @@ class Network:
         """
         state = self.rng.bit_generator.state
         try:
-            return self._add_population(size, celltype, label, positions, initial_v)
+            return make_population(self, size, celltype, label, positions, initial_v)
         except BaseException:
             self.rng.bit_generator.state = state  # a refused call draws nothing
             raise
-
-    def _add_population(self, size, celltype, label, positions, initial_v) -> Population:
-        size = V.count("size", size, 1)
-        if size > MAX_POPULATION:
-            raise ValueError(f"size must be at most {MAX_POPULATION} (int32 neuron indices), got {size}")
-        if not isinstance(celltype, CellType):
-            raise TypeError(f"celltype must be a spikesim cell type such as IF_curr_exp(), got {celltype!r}")
-        label = f"population{len(self.populations)}" if label is None else str(label)
-        if any(p.label == label for p in self.populations):
-            raise ValueError(f"label {label!r} is already used by another population")
-        if positions is not None:
-            try:
-                positions = np.asarray(positions, dtype=np.float64)
-            except (TypeError, ValueError) as exc:
-                raise TypeError(f"positions must be an (n, 3) array of numbers, got {positions!r}") from exc
-            if positions.shape != (size, 3):
-                raise ValueError(f"positions must have shape ({size}, 3), got {positions.shape}")
-            V.finite_array("positions", positions.ravel())
-        params = celltype.resolve(size, self.rng)
-        if isinstance(celltype, SpikeSourceArray):
-            celltype.events(params, self.dt)  # refuse bad spike times now, not at run()
-        if isinstance(celltype, SpikeSourcePoisson):
-            check_poisson_rate(params, self.dt)
-        if hasattr(celltype, "check_grid"):  # renewal sources: mean rate <= one spike per step
-            celltype.check_grid(params, self.dt)
-        if celltype.kind == 0:
-            if initial_v is not None:
-                raise TypeError(f"initial_v: {type(celltype).__name__} has no membrane potential, "
-                                f"got initial_v={initial_v!r}")
-            init = np.zeros((1, size))
-        else:
-            for name, value in params.items():
-                V.fits_dtype(f"{type(celltype).__name__}.{name}", np.asarray(value), self.dtype)
-            check_columns(celltype, celltype.columns(params, self.dt), self.dtype)
-            state0 = celltype.initial_state(params, size)  # the model's INITIAL values
-            v0 = state0["v"] if initial_v is None else initial_v
-            if isinstance(v0, RandomDistribution):
-                v0 = v0.draw(self.rng, size)
-            v0 = V.fits_dtype("initial_v", V.finite_array("initial_v", v0, size), self.dtype)
-            state0["v"] = np.broadcast_to(np.asarray(v0, np.float64), (size,))
-            for var, a in state0.items():
-                V.fits_dtype(f"initial {var}", a, self.dtype)
-            init = np.stack([state0[var] for var in celltype.model.STATE])
-        pop = Population(self, len(self.populations), size, celltype, label, params, positions)
-        pop.first = self.n_neurons
-        self._state.grow(init)
-        self.populations.append(pop)
-        if celltype.kind == 0:
-            pop.rng = np.random.default_rng(self._seedseq.spawn(1)[0])
-        self._runtime.invalidate()
-        return pop
 
     def _own(self, name: str, target):
         if not isinstance(target, (Population, PopulationView)):
@@ -252,8 +200,10 @@ class Network:
         check_receptor(receptor_type, qpop)
         ctx = Context(len(pre), len(post), self.rng, same_population=(ppop is qpop and
                       np.array_equal(pre.local_indices, post.local_indices)),
-                      pre_positions=None if ppop.positions is None else ppop.positions[pre.local_indices],
-                      post_positions=None if qpop.positions is None else qpop.positions[post.local_indices])
+                      pre_positions=(None if ppop.positions is None
+                                     else ppop.positions[pre.local_indices]),
+                      post_positions=(None if qpop.positions is None
+                                      else qpop.positions[post.local_indices]))
         conn = connector.build(ctx)
         conn = to_full_populations(conn, pre, post)
         m = conn.post.shape[0]
@@ -300,13 +250,13 @@ class Network:
                 check_weights(np.array([wd.w_min, wd.w_max]) * synapse.sign, receptor_type,
                               qpop.celltype)
             except ValueError as exc:
-                raise ValueError(f"STDP bounds [w_min, w_max] = [{wd.w_min!r}, {wd.w_max!r}] do not "
-                                 f"fit receptor_type={receptor_type!r}: {exc}") from None
+                raise ValueError(f"STDP bounds [w_min, w_max] = [{wd.w_min!r}, {wd.w_max!r}] "
+                                 f"do not fit receptor_type={receptor_type!r}: {exc}") from None
             w = np.broadcast_to(w, (m,)).copy()
             check_bounds(w, synapse)
         proj = Projection(len(self.projections), ppop, qpop, receptor_type, conn.indptr,
-                          conn.post.astype(np.int32, copy=False), w.astype(self.dtype, copy=not w_drawn), d,
-                          label)
+                          conn.post.astype(np.int32, copy=False),
+                          w.astype(self.dtype, copy=not w_drawn), d, label)
         if synapse is not None:
             proj._weight = np.broadcast_to(proj._weight, (m,)).copy()
             proj.synapse = synapse
@@ -403,9 +353,11 @@ class Network:
         indptr, targets, w, d = check_stored_csr(pre, post, receptor_type, label, indptr,
                                                  targets, weight, delay, self.dtype)
         proj = Projection(len(self.projections), pre, post, receptor_type, indptr,
-                          targets.astype(np.int32), w.astype(self.dtype), d.astype(np.uint16), label)
+                          targets.astype(np.int32), w.astype(self.dtype), d.astype(np.uint16),
+                          label)
         if isinstance(synapse, SynapseDynamics):
-            proj._dstate = dynamic_state(synapse, len(targets), self.rng, post, receptor_type, targets)
+            proj._dstate = dynamic_state(synapse, len(targets), self.rng, post, receptor_type,
+                                         targets)
         elif synapse is not None:
             check_plastic_source(pre, self.dt)
             proj._weight = np.broadcast_to(proj._weight, (len(targets),)).copy()
@@ -433,30 +385,7 @@ class Network:
         their initial state. Weights are not touched (restore them with
         :meth:`Projection.set_weights`). Recorders keep recording.
         """
-        st = self._state
-        st.S[:] = st.S0.astype(st.S.dtype)
-        st.ref[:] = 0
-        rt = self._runtime
-        if rt.buf is not None:
-            rt.buf[:] = 0
-        rt.drive_filled = None  # the pre-drawn Poisson-input counts went with the ring
-        if getattr(rt, "_ar", None) is not None:
-            rt._ar[1][:] = 0
-        for j in self.projections:
-            if j.plastic:
-                ps = j._pstate
-                ps["h_cnt"][:] = 0
-                ps["h_head"][:] = 0
-                ps["h_last"][:] = (-1.0, 0.0, 0.0, 0.0)
-                ps["po"][:] = (-1.0, 0.0, 0.0, 0.0)
-                ps["mod"][:2] = 1.0
-        for j in self.projections:
-            if j._dstate is not None:
-                j._dstate["S"][:] = j._dstate["S0"]
-                j._dstate["last"][:] = 0
-        reset_lazy_rules(self)
-        for g in self.astrocytes:
-            g.reset()
+        clear_state(self)
 
     def reset(self) -> None:
         """PyNN's ``reset()``: time back to 0 and :meth:`reset_state`.
@@ -464,18 +393,7 @@ class Network:
         Spike sources replay from time 0 (Poisson sources draw new spikes, continuing their
         generators). Recorders keep what they hold; later samples are stamped from 0 again.
         """
-        self.reset_state()
-        self.step = 0
-        for inp in self.poisson_inputs:
-            inp.epoch += 1  # new input counts after a reset, as the sources draw new spikes
-        rt = self._runtime
-        for ev in rt.sources.values():
-            if hasattr(ev, "restart"):
-                ev.restart(0, new_draws=True)
-        for g in self.astrocytes:
-            if hasattr(g, "_last"):
-                g._last = 0
-        rt.invalidate()
+        rewind(self)
 
     def save(self, path) -> None:
         """Save the whole network and its state to an HDF5 file (see :func:`spikesim.io.save`)."""
@@ -511,30 +429,7 @@ class Network:
             Path of an HDF5 file; data is appended there chunk by chunk and
             flushed, instead of being kept in memory.
         """
-        self._own("target", target)
-        if isinstance(variables, str):
-            variables = [variables]
-        variables = list(variables)
-        allowed = set(target.population.celltype.recordables) | {"rate"}
-        for var in variables:
-            if var not in allowed:
-                raise ValueError(f"cannot record {var!r} from {target.population.label!r}; "
-                                 f"valid: {sorted(allowed)}")
-        fusion.check_record(target.population, variables)
-        every = 1 if sampling_interval is None else V.time_to_steps(
-            "sampling_interval", sampling_interval, self.dt, minimum=1)
-        if stream_to is None:
-            store = _MemoryStore()
-        else:
-            group = self._stream_group(str(stream_to), target.population.label)
-            group.attrs.update(population=target.population.label, size=target.population.size,
-                               variables=json.dumps(variables), every=every, start_step=self.step)
-            group.create_dataset("indices", data=np.asarray(target.local_indices, np.int64))
-            store = _H5Store(group)
-        rec = Recorder(self, target, variables, every, store, self.step)
-        self.recorders.append(rec)
-        self._runtime.invalidate()
-        return rec
+        return add_recorder(self, target, variables, sampling_interval, stream_to)
 
     def record_weights(self, projection: Projection, synapses=None,
                        sampling_interval: float | None = None) -> WeightRecorder:
@@ -551,33 +446,16 @@ class Network:
             ms between samples, a multiple of ``dt`` (default ``dt``). A sample is
             taken at the end of a step, after that step's weight updates.
         """
-        if not isinstance(projection, Projection) or projection.pre.net is not self:
-            raise ValueError(f"projection must be a Projection of this network, got {projection!r}")
-        if not projection.plastic:
-            raise ValueError(f"projection {projection.label!r} is static; its weights do not change")
-        n = projection.n_synapses
-        if synapses is None:
-            idx = np.arange(n, dtype=np.int64)
-        else:
-            idx = np.asarray(synapses)
-            if idx.ndim != 1 or idx.dtype.kind not in "iu":
-                raise TypeError(f"synapses must be a 1-D array of integer indices, got {synapses!r}")
-            idx = idx.astype(np.int64)
-            if idx.size and (idx.min() < 0 or idx.max() >= n):
-                bad = idx[(idx < 0) | (idx >= n)][0]
-                raise ValueError(f"synapses index {int(bad)} is out of range for {n} synapses")
-        every = 1 if sampling_interval is None else V.time_to_steps(
-            "sampling_interval", sampling_interval, self.dt, minimum=1)
-        rec = WeightRecorder(self, projection, idx, every)
-        self.weight_recorders.append(rec)
-        self._runtime.invalidate()
-        return rec
+        return add_weight_recorder(self, projection, synapses, sampling_interval)
 
     def _stream_group(self, path: str, label: str):
         return stream_group(self._files, path, label, self.dt)
 
     def close(self) -> None:
-        """Close HDF5 files opened by streaming recorders (data stays readable in memory until then)."""
+        """Close HDF5 files opened by streaming recorders.
+
+        Data stays readable in memory until then.
+        """
         for f in self._files.values():
             f.close()
         self._files.clear()
