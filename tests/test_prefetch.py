@@ -120,3 +120,50 @@ def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit():
         deliver_events(flat, addr, wv, m)
         assert np.array_equal(got, want), cap
         assert np.count_nonzero(want) > 500
+
+
+def test_delivery_on_concatenated_arrays_equals_the_twin_bit_for_bit():
+    """kernels.delivery.gather_at and add_row_at (what the engine calls): the projections'
+    synapses sit at offsets in one concatenated post / weight / delay array, as the engine
+    stores them; per-synapse and uniform weights, one delay (add_row_at) or one per synapse
+    (gather_at), row pieces that start and stop inside a row. The ring equals the twin's,
+    which adds one synapse at a time in row order; a wrong offset or a weight taken from
+    the neighbouring projection changes it."""
+    from spikesim.kernels.delivery import add_row_at, deliver_events, gather_at
+
+    rng = np.random.default_rng(6)
+    n, slots, t = 2_000, 64, 91
+    post, weight, delay, projs = [], [], [], []
+    so = wo = do = 0
+    for length, per_w, per_d in ((0, True, True), (150, True, True), (90, False, True),
+                                 (200, True, False), (70, False, False), (1, True, False)):
+        p = rng.integers(0, 1_500, length).astype(np.int32)
+        w = rng.normal(0, 1, length if per_w else 1).astype(np.float32)
+        d = rng.integers(1, 60, length if per_d else 1).astype(np.uint16)
+        projs.append((int(rng.integers(0, 2)), int(rng.integers(0, 400)), length, so, wo, w.shape[0],
+                      do, d.shape[0]))
+        post.append(p), weight.append(w), delay.append(d)
+        so, wo, do = so + length, wo + w.shape[0], do + d.shape[0]
+    post, weight, delay = np.concatenate(post), np.concatenate(weight), np.concatenate(delay)
+    for cap in (1, 29, 10_000):
+        got = np.zeros((2, slots, n), np.float32)
+        want = got.copy()
+        flat = got.reshape(got.size)
+        addr, wv = np.zeros(cap, np.int64), np.zeros(cap, np.float32)
+        m = 0
+        for rec, lo, length, so, wo, wn, do, dn in projs * 2:
+            a, b = length // 3, length - length // 4  # a piece of the row
+            if dn == 1:
+                add_row_at(flat, slots, n, rec, a, b, lo, t, slots - 1, post, so, weight, wo, wn,
+                           delay, do)
+            else:
+                m = gather_at(flat, slots, n, rec, a, b, lo, t, slots - 1, post, so, weight, wo,
+                              wn, delay, do, dn, addr, wv, m)
+                deliver_events(flat, addr, wv, m)  # the engine delivers before a one-delay row
+                m = 0
+            for k in range(a, b):
+                w = weight[wo + k] if wn > 1 else weight[wo]
+                d = delay[do + k] if dn > 1 else delay[do]
+                want[rec, (t + d) & (slots - 1), lo + post[so + k]] += w
+        assert np.array_equal(got, want), cap
+        assert np.count_nonzero(want) > 150
