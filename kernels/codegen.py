@@ -224,7 +224,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              'from numba import prange',
              f'from {__package__}._config import jit',
              f'from {__package__}.convolution import deliver_conv',
-             f'from {__package__}.delivery import add_row_at, deliver_events, gather_at',
+             f'from {__package__}.delivery import add_row_at, deliver_events, gather_row',
              f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record, sample_state,',
              '                                   scan_fired, take_events)',
              f'from {__package__}.synapses import uniform',

@@ -44,23 +44,8 @@ def gather_row(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 
     raveled; plane ``rec``) in ``addr`` and the weight in ``wv``; when it is full it is
     delivered (:func:`deliver_events`) and starts again, so any row fits.
     """
-    return gather_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 0, weight,
-                     0, weight.shape[0], delay, 0, delay.shape[0], addr, wv, m)
-
-
-@jit
-def gather_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, so, weight, wo,
-              wn, delay, do, dn, addr, wv, m):
-    """:func:`gather_row` on the engine's concatenated arrays: synapse ``k`` of the
-    projection is ``post[so + k]``, its weight ``weight[wo + k]`` (``wn == 1``: ``weight[wo]``
-    for all) and its delay ``delay[do + k]`` (``dn == 1``: ``delay[do]``).
-
-    Indexing the whole arrays instead of slicing each projection's part out of them keeps
-    the per-spike cost down: every slice is an array view whose reference count Numba
-    updates with atomic instructions (benchmarks/README.md, per-spike cost).
-    """
-    wmask = 0 if wn == 1 else -1  # k & 0 = 0: one value for all synapses
-    dmask = 0 if dn == 1 else -1
+    wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
+    dmask = 0 if delay.shape[0] == 1 else -1
     base = rec * n_slots
     cap = addr.shape[0]
     k = start
@@ -70,9 +55,8 @@ def gather_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, s
             m = 0
         c = min(stop - k, cap - m)
         for j in range(k, k + c):
-            addr[m] = (base + ((t + delay[do + (j & dmask)]) & slot_mask)) * n + post_lo \
-                + post[so + j]
-            wv[m] = weight[wo + (j & wmask)]
+            addr[m] = (base + ((t + delay[j & dmask]) & slot_mask)) * n + post_lo + post[j]
+            wv[m] = weight[j & wmask]
             m += 1
         k += c
     return m
@@ -81,9 +65,17 @@ def gather_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, s
 @jit
 def add_row_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, so, weight, wo,
                wn, delay, do):
-    """:func:`deliver_row` for a projection with one delay (``delay[do]``), on the engine's
-    concatenated arrays as :func:`gather_at` indexes them: the row lands in one ring slot.
-    Same sums in the same order as :func:`deliver_row`."""
+    """:func:`deliver_row` for a projection with one delay (``delay[do]``) on the engine's
+    concatenated arrays: synapse ``k`` of the projection is ``post[so + k]`` with weight
+    ``weight[wo + k]`` (``wn == 1``: ``weight[wo]`` for all); the row lands in one ring slot.
+    Same sums in the same order as :func:`deliver_row`.
+
+    Indexing the whole arrays instead of slicing the projection's part out of them keeps
+    the per-spike cost down: every slice is an array view whose reference count Numba
+    updates with atomic instructions, which costs more than a short row's additions
+    (benchmarks/README.md). Rows with a delay per synapse are long enough that the slices
+    do not matter, and :func:`gather_row` on slices gathers them faster than offset indexing.
+    """
     base = (rec * n_slots + ((t + delay[do]) & slot_mask)) * n + post_lo
     if wn == 1:
         w = weight[wo]

@@ -34,7 +34,7 @@ from numba import prange
 
 from ._config import jit
 from .convolution import deliver_conv
-from .delivery import add_row_at, deliver_events, gather_at
+from .delivery import add_row_at, deliver_events, gather_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -148,13 +148,13 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     (a :class:`.convolution.Conv`, or None) gives the convolutional projections, whose
     rows are empty: their spikes go through :func:`.convolution.deliver_conv`.
     Static rows with a delay per synapse are gathered into the part's event list
-    (``ev_addr[part]``, ``ev_w[part]``, :func:`.delivery.gather_at`) and delivered in order
+    (``ev_addr[part]``, ``ev_w[part]``, :func:`.delivery.gather_row`) and delivered in order
     in one prefetching pass (:func:`.delivery.deliver_events`) before any other row (one
     delay: :func:`.delivery.add_row_at` at once; synapse dynamics; convolutions) and at the
     end, so every ring cell receives its inputs in the order of the spikes and projections.
-    Static rows index the concatenated ``post``, ``weight`` and ``delay`` at the
+    Rows with one delay index the concatenated ``post``, ``weight`` and ``delay`` at the
     projection's offsets rather than slicing them per spike (a slice is an array view whose
-    reference count Numba changes atomically: about 90 ns per spike in CUBA 80k).
+    reference count Numba changes atomically; CUBA's rows are short).
     """
     flat = buf.reshape(buf.size)
     n_slots = buf.shape[1]
@@ -199,10 +199,10 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pj_post_lo[pj], t, slot_mask, post, pj_syn[pj], weight, pj_w[pj],
                            pj_w[pj + 1] - pj_w[pj], delay, pj_d[pj])
             else:
-                m = gather_at(flat, n_slots, n, pj_rec[pj], cut[row, part], cut[row, part + 1],
-                              pj_post_lo[pj], t, slot_mask, post, pj_syn[pj], weight, pj_w[pj],
-                              pj_w[pj + 1] - pj_w[pj], delay, pj_d[pj], pj_d[pj + 1] - pj_d[pj],
-                              addr, wv, m)
+                m = gather_row(flat, n_slots, n, pj_rec[pj], cut[row, part], cut[row, part + 1],
+                               pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                               weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]],
+                               addr, wv, m)
     deliver_events(flat, addr, wv, m)
     return touched
 

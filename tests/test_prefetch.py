@@ -123,13 +123,12 @@ def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit():
 
 
 def test_delivery_on_concatenated_arrays_equals_the_twin_bit_for_bit():
-    """kernels.delivery.gather_at and add_row_at (what the engine calls): the projections'
-    synapses sit at offsets in one concatenated post / weight / delay array, as the engine
-    stores them; per-synapse and uniform weights, one delay (add_row_at) or one per synapse
-    (gather_at), row pieces that start and stop inside a row. The ring equals the twin's,
-    which adds one synapse at a time in row order; a wrong offset or a weight taken from
-    the neighbouring projection changes it."""
-    from spikesim.kernels.delivery import add_row_at, deliver_events, gather_at
+    """What the engine calls on its concatenated post / weight / delay arrays: add_row_at
+    (one delay, indexed at the projection's offsets) and gather_row on the projection's
+    slices (a delay per synapse); per-synapse and uniform weights, row pieces that start and
+    stop inside a row. The ring equals the twin's, which adds one synapse at a time in row
+    order; a wrong offset or a weight taken from the neighbouring projection changes it."""
+    from spikesim.kernels.delivery import add_row_at, deliver_events, gather_row
 
     rng = np.random.default_rng(6)
     n, slots, t = 2_000, 64, 91
@@ -157,8 +156,8 @@ def test_delivery_on_concatenated_arrays_equals_the_twin_bit_for_bit():
                 add_row_at(flat, slots, n, rec, a, b, lo, t, slots - 1, post, so, weight, wo, wn,
                            delay, do)
             else:
-                m = gather_at(flat, slots, n, rec, a, b, lo, t, slots - 1, post, so, weight, wo,
-                              wn, delay, do, dn, addr, wv, m)
+                m = gather_row(flat, slots, n, rec, a, b, lo, t, slots - 1, post[so:so + length],
+                               weight[wo:wo + wn], delay[do:do + dn], addr, wv, m)
                 deliver_events(flat, addr, wv, m)  # the engine delivers before a one-delay row
                 m = 0
             for k in range(a, b):
