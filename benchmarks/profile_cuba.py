@@ -7,6 +7,9 @@ For the CUBA network (float32, spikesim's defaults) at ``--neurons`` on ``--thre
 - **synaptic event**: (loop of the network - loop without spikes) / delivered synaptic
   events (spikes x their out-degree); this includes the per-spike bookkeeping (scan,
   record, row lookup), shared out over the events;
+- **spike without synapses**: the network with no synapses (every neuron then fires on its
+  own: CUBA's resting potential lies above threshold) against the same held silent, per
+  spike: what a spike costs before any synaptic event;
 - **bytes per step**: what the loop must move at least: each neuron's state rows read
   and written, the ring-buffer slot read and cleared, and per synaptic event the target
   index (4 B), weight (4 B), delay (2 B) and a read-modify-write of the ring (8 B);
@@ -54,19 +57,20 @@ def copy_bandwidth_small(nbytes: int, repeats: int = 5) -> float:
     return 2 * a.nbytes / best
 
 
-def timed_run(n: int, threads: int, duration_ms: float, silent: bool, seed: int = 1):
+def timed_run(n: int, threads: int, duration_ms: float, silent: bool, seed: int = 1,
+              synapses_per_neuron: float = 80.0):
     from spikesim.examples import cuba
 
-    net, recs = cuba(n, seed=seed, threads=threads, record=True)
+    net, recs = cuba(n, synapses_per_neuron, seed=seed, threads=threads, record=True)
     if silent:
         for pop in net.populations:
             pop.set(v_thresh=1e6)
     net.run(20.0, progress=False)  # compile or load, warm up
-    s0 = len(recs[0].spikes)
+    s0 = sum(len(r.spikes) for r in recs)  # every population (excitatory and inhibitory)
     t0 = time.perf_counter()
     net.run(duration_ms, progress=False)
     loop = time.perf_counter() - t0
-    spikes = len(recs[0].spikes) - s0
+    spikes = sum(len(r.spikes) for r in recs) - s0
     n_syn = sum(p.n_synapses for p in net.projections)
     st = net._state
     return dict(loop_s=loop, spikes=int(spikes), synapses=int(n_syn),
@@ -85,6 +89,12 @@ def main(argv=None) -> int:
     full = timed_run(n, args.threads, args.duration_ms, silent=False)
     bare = timed_run(n, args.threads, args.duration_ms, silent=True)
     assert bare["spikes"] == 0
+    # no synapses at all: CUBA's resting potential (-49 mV) lies above threshold (-50 mV), so
+    # every neuron fires on its own; against the same network held silent this gives the cost
+    # of a spike without any synaptic event (threshold, reset, record, row lookups)
+    tonic = timed_run(n, args.threads, args.duration_ms, silent=False, synapses_per_neuron=0.0)
+    quiet = timed_run(n, args.threads, args.duration_ms, silent=True, synapses_per_neuron=0.0)
+    ns_spike = 1e9 * max(tonic["loop_s"] - quiet["loop_s"], 0.0) / max(tonic["spikes"], 1)
     steps = full["steps"]
     events = full["spikes"] * full["synapses"] / n  # mean out-degree x spikes
     ns_neuron = 1e9 * bare["loop_s"] / (n * steps)
@@ -98,6 +108,8 @@ def main(argv=None) -> int:
     limit = bytes_step / bw
     res = dict(benchmark="profile_cuba", neurons=n, threads=args.threads, precision="float32",
                duration_ms=args.duration_ms, full=full, no_synapses=bare,
+               no_synapses_firing=tonic, no_synapses_silent=quiet,
+               ns_per_spike_without_synapses=ns_spike,
                ns_per_neuron_update=ns_neuron, ns_per_synaptic_event=ns_event,
                synaptic_events=events, bytes_per_step=bytes_step,
                copy_bandwidth_GBps=bw / 1e9, memory_limit_s_per_step=limit,
@@ -109,6 +121,8 @@ def main(argv=None) -> int:
     print(f"  loop {full['loop_s']:.3f} s with synapses, {bare['loop_s']:.3f} s without")
     print(f"  {ns_neuron:.2f} ns per neuron update, {ns_event:.2f} ns per synaptic event "
           f"({events:.3g} events)")
+    print(f"  without synapses: {ns_spike:.0f} ns per spike ({tonic['spikes']} spikes, loop "
+          f"{tonic['loop_s']:.3f} s firing, {quiet['loop_s']:.3f} s silent)")
     print(f"  {bytes_step / 1e6:.2f} MB per step at least; copy bandwidth {bw / 1e9:.1f} GB/s -> "
           f"memory-bound limit {1e6 * limit:.1f} us per step vs {1e6 * full['loop_s'] / steps:.1f} "
           f"us measured ({100 * res['fraction_of_memory_limit']:.0f} % of the limit)")
