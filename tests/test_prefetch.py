@@ -139,8 +139,8 @@ def test_delivery_on_concatenated_arrays_equals_the_twin_bit_for_bit():
         p = rng.integers(0, 1_500, length).astype(np.int32)
         w = rng.normal(0, 1, length if per_w else 1).astype(np.float32)
         d = rng.integers(1, 60, length if per_d else 1).astype(np.uint16)
-        projs.append((int(rng.integers(0, 2)), int(rng.integers(0, 400)), length, so, wo, w.shape[0],
-                      do, d.shape[0]))
+        rec, lo = int(rng.integers(0, 2)), int(rng.integers(0, 400))
+        projs.append((rec, lo, length, so, wo, w.shape[0], do, d.shape[0]))
         post.append(p), weight.append(w), delay.append(d)
         so, wo, do = so + length, wo + w.shape[0], do + d.shape[0]
     post, weight, delay = np.concatenate(post), np.concatenate(weight), np.concatenate(delay)
