@@ -18,14 +18,7 @@ Schema (``format = "spikesim-network"``, ``version = 4``)::
                      delivered); next_t (SpikeSourceGamma, SpikeSourcePoissonRefractory:
                      each neuron's next spike of its process, ms; absent while the
                      processes are to start afresh)
-    /projections/K   attrs: label, pre, post, receptor_type, synapse (JSON or absent),
-                     astro (group index or -1), astro_sides (1 depression,
-                     2 potentiation, 3 both); indptr, post, weight, delay;
-                     plastic/<state arrays>, plastic/potentiation_mask and
-                     depression_mask (optional); syn_astro; attr dynamics (a synapse
-                     dynamic's class) with dynamics/P, S, S0, last; a convolution
-                     (spikesim.convolution) has attr convolution (JSON geometry),
-                     kernel and delay instead of indptr, post, weight
+    /projections/K   one projection each (schema in spikesim.io_projections)
     /nir_source      the NIR graph a from_nir network came from (export.nir_store)
     /injections/K    attrs: kind, population, args (JSON); indices
     /astrocytes/K    attrs: kind; group state (see the group's ``_save``)
