@@ -95,6 +95,37 @@ def scan_fired(fired, fired_words, n, lo, out, n_out):
 BLOCK = 2048  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
 
 
+#: Steps between two flushes of subnormal state values (a power of two; see flush_subnormal)
+FLUSH_EVERY = 64
+
+
+@jit
+def flush_subnormal(t, S, a, b):
+    """After every ``FLUSH_EVERY``-th step ``t``, set the subnormal state values of neurons
+    ``a:b`` to 0.
+
+    A current or conductance that decays without input falls below the dtype's smallest
+    normal number (1.2e-38 in float32, 2.2e-308 in float64) after about 0.44 s (float32)
+    or 3.5 s (float64) at tau 5 ms and dt 0.1 ms, and round-to-nearest then holds it
+    there: x86 CPUs compute with such values about ten times slower, so a silent
+    population would slow every later step. Brian2 avoids this by compiling with
+    ``-ffast-math`` (the CPU's flush-to-zero mode); here the values are cleared
+    explicitly, which leaves every normal number and NaN unchanged and does not depend
+    on the thread count. A pass every 64 steps stayed within the run-to-run noise of CUBA
+    20k's loop (benchmarks/README.md); checking every value at every step inside the
+    update loops cost about 10 % of it.
+    """
+    if t & (FLUSH_EVERY - 1) != 0:
+        return
+    tiny = S.dtype.type(np.finfo(S.dtype).tiny)
+    z = S.dtype.type(0)
+    for x in range(S.shape[0]):
+        row = S[x, a:b]
+        for i in range(row.shape[0]):  # a select, not a branch: the loop vectorises
+            v = row[i]
+            row[i] = z if abs(v) < tiny else v
+
+
 @jit
 def take_events(t, ev_step, ev_id, ev_pos, spikes, ns):
     """Append the source events of step ``t`` to ``spikes``."""
@@ -262,6 +293,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         slot = t & slot_mask
         ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
                           het, fired, spikes, zero)
+        flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
@@ -316,6 +348,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
                                          part_spikes[p], zero)
+                flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if last:
             return k, n_spk, ev_pos
         ns = zero

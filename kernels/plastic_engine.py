@@ -18,8 +18,8 @@ import numpy as np
 from numba import prange
 
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
-from .engine import (count_and_record, deliver_spikes, driver, sample_state, take_events,  # noqa: F401
-                     update_range)
+from .engine import (count_and_record, deliver_spikes, driver, flush_subnormal,  # noqa: F401
+                     sample_state, take_events, update_range)
 from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 from .potentiation import potentiate, potentiate_delayed  # noqa: F401
@@ -61,6 +61,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                          pj_syn, pj_d, cut, post, delay, zero, no)
         ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
                           het, fired, spikes, zero)
+        flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
@@ -134,6 +135,7 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
                                          part_spikes[p], zero)
+                flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
             step_modulators(pl, yes, no)
         if last:

@@ -6,6 +6,7 @@ expressions per segment, spikes are delivered synapse by synapse.
 import numpy as np
 
 from spikesim.kernels.codegen import dynamic_module, model_module
+from spikesim.kernels.engine import FLUSH_EVERY
 
 from . import convolution_ref
 from . import synapses as synapses_ref
@@ -46,6 +47,8 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
             ref[lo:hi] = r
             buf[:nr, slot, lo:hi] = 0
             spikes += list(lo + np.flatnonzero(spike))
+        if t % FLUSH_EVERY == 0:  # subnormal state values become 0 (kernels.engine.flush_subnormal)
+            S[np.abs(S) < np.finfo(S.dtype).tiny] = 0
         while ev_pos < len(ev_step) and ev_step[ev_pos] <= t:
             spikes.append(ev_id[ev_pos])
             ev_pos += 1
