@@ -106,6 +106,16 @@ def _counts8(base, kb, m, kk, a0, a1, a2, a3, a4, a5, a6, a7):
 
 
 @jit
+def add_counts(row, kk, w):
+    """Pass 3 of :func:`fill_range`: ``row[q] += k[q] w[q]``, the product in ``w``'s precision
+    (a count is exact in it). On whole slices the loop vectorises. Indexed at offsets into the
+    ring plane and ``w``, as before, it did not: fill_range took 3.0 instead of 1.8 ns per
+    neuron and step for one segment of 77,169 neurons (same sums)."""
+    for q in range(row.shape[0]):
+        row[q] += w.dtype.type(kk[q]) * w[q]
+
+
+@jit
 def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_start, g_stop,
                g_seed, g_key0, g_e0, g_tab, tab, lam, elam, w):
     """Add the counts of every segment's targets in ``[n_lo, n_hi)`` arriving in ``[s0, s1)``.
@@ -124,7 +134,6 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
     for g in range(g_lo.shape[0]):
         width = max(width, g_n[g])
     kk = np.zeros(width, np.int32)
-    kf = np.zeros(width, w.dtype)
     t8 = np.ones(8)
     for s in range(s0, s1):
         slot = s & slot_mask
@@ -137,7 +146,6 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
             u = s - g_delay[g]
             if u < g_start[g] or u >= g_stop[g]:
                 continue
-            row = buf[g_rec[g], slot]
             seed = g_seed[g]
             base = seed ^ (np.uint64(u) * c2u)
             ta = g_tab[g]
@@ -163,9 +171,7 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
                 for q in range(m):
                     kk[q] = poisson_count(seed, k0 + lo + q, u, lam[e0 + lo + q],
                                           elam[e0 + lo + q])
-            kf[:m] = kk[:m]  # counts in the buffer's precision (exact)
-            for q in range(m):  # pass 3
-                row[lo + q] += kf[q] * w[e0 + lo + q]
+            add_counts(buf[g_rec[g], slot, lo:hi], kk[:m], w[e0 + lo:e0 + hi])  # pass 3
 
 
 @jit
