@@ -42,16 +42,30 @@ class ThreadGovernor:
         include compilation or loading from Numba's cache, is discarded).
     keep : int
         Per-step times remembered per engine (the median decides).
+    max_backoff : int
+        While the threaded engine is in use and every probe confirms it, the interval
+        between probes doubles, up to ``max_backoff * probe_every`` windows: a probe
+        runs a window at the slower engine's speed (on a quiet machine about 2.7 % of
+        the full-scale microcircuit's loop at every 24th window). Load that arrives is
+        still seen at once, in the threaded engine's own times: its median per step
+        rises above the one-thread engine's and the next window runs on one thread.
+        On one thread the interval stays ``probe_every``, because only a probe can
+        show that the load has gone.
     """
 
-    def __init__(self, n_parts: int, probe_every: int = 24, keep: int = 5) -> None:
+    def __init__(self, n_parts: int, probe_every: int = 24, keep: int = 5,
+                 max_backoff: int = 8) -> None:
         self.n_parts = int(n_parts)
         self.probe_every = int(probe_every)
+        self.max_interval = int(probe_every) * max(1, int(max_backoff))
+        self.interval = self.probe_every
+        self.next_probe = self.probe_every
         self.times = {True: deque(maxlen=keep), False: deque(maxlen=keep)}
         self.calls = {True: 0, False: 0}
         self.windows = 0
         self._t0 = 0.0
         self._mode = self.n_parts > 1
+        self._probing = False
 
     @staticmethod
     def _median(values) -> float:
@@ -68,10 +82,15 @@ class ThreadGovernor:
             self._mode = True
         elif self.calls[False] < 2:  # then the one-thread engine
             self._mode = False
-        elif self.windows % self.probe_every == 0:  # probe the engine not in use
+        elif self.windows >= self.next_probe:  # probe the engine not in use
             self._mode = not self.best()
+            self._probing = True
         else:
-            self._mode = self.best()
+            mode = self.best()
+            if mode != self._mode and not mode:  # threads lost: probe them at the base rate
+                self.interval = self.probe_every
+                self.next_probe = min(self.next_probe, self.windows + self.interval)
+            self._mode = mode
         return self._mode
 
     def best(self) -> bool:
@@ -86,5 +105,15 @@ class ThreadGovernor:
             return
         mode = self._mode
         self.calls[mode] += 1
-        if self.calls[mode] > 1:
-            self.times[mode].append((time.perf_counter() - self._t0) / steps)
+        if self.calls[mode] <= 1:
+            return
+        per_step = (time.perf_counter() - self._t0) / steps
+        self.times[mode].append(per_step)
+        if self._probing:
+            self._probing = False
+            confirmed = not mode and self.best()  # one thread probed, and threads still win
+            self.interval = min(2 * self.interval, self.max_interval) if confirmed \
+                else self.probe_every
+            self.next_probe = self.windows + self.interval
+        elif self.next_probe <= self.windows:  # warm-up done: schedule the first probe
+            self.next_probe = self.windows + self.interval

@@ -49,6 +49,22 @@ def test_governor_follows_the_faster_engine_and_notices_a_change(monkeypatch):
     assert all(modes[-20:][i] for i in range(20) if (gov.windows - 20 + i + 1) % 10 != 0)
 
 
+def test_governor_probes_less_often_while_threads_win_and_still_reacts_to_load(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(threads.time, "perf_counter", clock)
+    gov = threads.ThreadGovernor(2, probe_every=10, keep=3, max_backoff=8)
+    modes = _drive(gov, clock, {True: 1e-5, False: 2e-5}, 400)
+    probes = [i for i, m in enumerate(modes) if not m][2:]  # after the warm-up's two
+    gaps = np.diff(probes)
+    assert list(gaps[:3]) == [20, 40, 80] and np.all(gaps[3:] == 80)
+    # load arrives: the threaded median rises within two windows, then one thread runs
+    modes = _drive(gov, clock, {True: 4e-4, False: 2e-5}, 6)
+    assert modes[:2] == [True, True] and modes[2:] == [False] * 4
+    # the load goes: probes at the base interval while on one thread bring threads back
+    modes = _drive(gov, clock, {True: 1e-5, False: 2e-5}, 40)
+    assert not modes[0] and sum(modes[-10:]) >= 9
+
+
 def test_governor_with_one_part_never_threads():
     gov = threads.ThreadGovernor(1)
     assert not any(gov.threaded() for _ in range(5))
