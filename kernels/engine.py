@@ -92,7 +92,7 @@ def scan_fired(fired, fired_words, n, lo, out, n_out):
     return n_out
 
 
-BLOCK = 2048  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
+BLOCK = 8192  # neurons per update block; ``fired`` must hold at least BLOCK + 8 flags
 
 
 #: Steps between two flushes of subnormal state values (a power of two; see flush_subnormal)
