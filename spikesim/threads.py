@@ -23,10 +23,30 @@ import time
 from collections import deque
 
 
+#: True when :func:`prefer_sleeping_waits` set ``OMP_WAIT_POLICY`` (the user had not)
+WAIT_POLICY_SET = False
+
+
 def prefer_sleeping_waits() -> None:
     """Ask OpenMP to let waiting threads sleep, unless the user chose a wait policy."""
+    global WAIT_POLICY_SET
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        WAIT_POLICY_SET = True
+
+
+def environment_for_others(env: dict) -> dict:
+    """``env`` without the wait policy spikesim set for itself, for another simulator's process.
+
+    Brian2's and NEST's OpenMP loops meet at several barriers per time step; with
+    ``OMP_WAIT_POLICY=PASSIVE`` inherited from spikesim each wait became a sleep and a
+    wake-up, and Brian2's CUBA on two threads ran 4-16x slower than on one
+    (benchmarks/README.md). A policy the user set is left as it is.
+    """
+    env = dict(env)
+    if WAIT_POLICY_SET and env.get("OMP_WAIT_POLICY") == "PASSIVE":
+        del env["OMP_WAIT_POLICY"]
+    return env
 
 
 class ThreadGovernor:

@@ -109,3 +109,32 @@ def test_switching_engines_between_windows_changes_nothing(monkeypatch, stdp):
     assert np.array_equal(s_forced.times, s_one.times)
     assert np.array_equal(s_forced.senders, s_one.senders)
     assert np.array_equal(w_forced, w_one)
+
+
+def test_other_simulators_do_not_inherit_spikesims_wait_policy(monkeypatch, tmp_path):
+    """Brian2 and NEST children of `spikesim bench` run with OpenMP's default wait policy
+    unless the user chose one; spikesim's own children keep PASSIVE."""
+    monkeypatch.setattr(threads, "WAIT_POLICY_SET", True)
+    env = {"OMP_WAIT_POLICY": "PASSIVE", "PATH": "/bin"}
+    assert threads.environment_for_others(env) == {"PATH": "/bin"}
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"  # the parent's own environment is unchanged
+    monkeypatch.setattr(threads, "WAIT_POLICY_SET", False)  # the user set it: kept
+    assert threads.environment_for_others(env) == env
+    from spikesim.bench import runner
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_popen(cmd, env=None, **kw):
+        seen[cmd[4]] = env
+        raise Stop
+
+    monkeypatch.setattr(threads, "WAIT_POLICY_SET", True)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    monkeypatch.setattr(runner.subprocess, "Popen", fake_popen)
+    for sim in ("spikesim", "brian2", "nest"):
+        with pytest.raises(Stop):
+            runner._run_child(sim, {"benchmark": "cuba"}, str(tmp_path), False, None)
+    assert seen["spikesim"]["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OMP_WAIT_POLICY" not in seen["brian2"] and "OMP_WAIT_POLICY" not in seen["nest"]

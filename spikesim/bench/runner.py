@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 
+from ..threads import environment_for_others
 from . import cuba, stdp
 
 REFERENCE_SIMULATORS = ("brian2", "nest")
@@ -247,7 +248,9 @@ def _run_child(sim: str, config: dict, tmp: str, fresh_numba_cache: bool,
     work = tempfile.mkdtemp(prefix=f"{sim}-", dir=tmp)
     out_path = os.path.join(work, "result.json")
     cfg = dict(config, workdir=os.path.join(work, "brian2_project"))
-    env = dict(os.environ)
+    # the other simulators run with OpenMP's defaults, not with the wait policy spikesim
+    # chose for its own threads at import (spikesim.threads)
+    env = dict(os.environ) if sim == "spikesim" else environment_for_others(os.environ)
     if sim == "spikesim" and fresh_numba_cache:
         env["NUMBA_CACHE_DIR"] = os.path.join(work, "numba_cache")
     if sim == "nest":
