@@ -72,7 +72,8 @@ def main(argv=None) -> int:
               f"{res[2]['one_thread_windows']}; spikes {res[1]['spikes']} / {res[2]['spikes']})")
     result = {"benchmark": "threads_under_load", "neurons": args.neurons,
               "duration_ms": args.duration_ms, "precision": "float32",
-              "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(spikesim default PASSIVE)"),
+              "openmp_wait": {k: os.environ.get(k, "(unset)") for k in
+                              ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")},
               "rows": rows}
     if args.json:
         with open(args.json, "w") as fh:

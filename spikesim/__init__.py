@@ -2,9 +2,9 @@
 
 The API follows PyNN's names and units (ms, mV, nA, nF, uS, Hz).
 """
-from .threads import prefer_sleeping_waits as _prefer_sleeping_waits
+from .threads import bound_spin_waits as _bound_spin_waits
 
-_prefer_sleeping_waits()  # before Numba starts OpenMP threads: see spikesim.threads
+_bound_spin_waits()  # before Numba starts OpenMP threads: see spikesim.threads
 
 from .cells import IF_cond_alpha, IF_curr_alpha, IF_curr_delta, IF_curr_dual_exp
 from .cells import HH_cond_exp, IF_cond_exp, IF_curr_exp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson

@@ -6,10 +6,14 @@ for a thread the operating system has descheduled, and with OpenMP's default
 spin-then-sleep barrier a run on 2 threads next to one busy process was measured here
 30x slower than on 1 thread. Two measures keep it graceful:
 
-1. Waiting threads sleep instead of spinning: unless the user has set
-   ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``, spikesim sets ``OMP_WAIT_POLICY=PASSIVE``
-   when it is imported (before Numba starts its OpenMP threads; a process that already
-   ran a Numba parallel function keeps its policy).
+1. Waiting threads spin only briefly, then sleep: unless the user has set
+   ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` or ``KMP_BLOCKTIME``, spikesim sets
+   ``GOMP_SPINCOUNT=30000`` (GNU OpenMP) and ``KMP_BLOCKTIME=1`` (ms; Intel and LLVM
+   OpenMP) when it is imported (before Numba starts its OpenMP threads; a process that
+   already ran a Numba parallel function keeps its settings). A short spin catches the
+   partner thread of a quiet machine at the barrier without a sleep and a wake-up;
+   ``OMP_WAIT_POLICY=PASSIVE``, used until 2026-12-06, slept at every barrier and made
+   the threaded engine no faster than one thread on CUBA 80k (benchmarks/README.md).
 2. :class:`ThreadGovernor` times every run window of the threaded engine and, from time
    to time, one window of the one-thread engine, and runs each window with whichever
    is faster per step now. The two engines give bit-identical results (each thread
@@ -23,29 +27,35 @@ import time
 from collections import deque
 
 
-#: True when :func:`prefer_sleeping_waits` set ``OMP_WAIT_POLICY`` (the user had not)
-WAIT_POLICY_SET = False
+#: The OpenMP settings spikesim makes at import when the user has made none
+WAIT_SETTINGS = {"GOMP_SPINCOUNT": "30000", "KMP_BLOCKTIME": "1"}
+#: Variables by which the user chooses how OpenMP threads wait (any one: spikesim sets none)
+USER_WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+#: What :func:`bound_spin_waits` set in this process
+SET_AT_IMPORT: dict = {}
 
 
-def prefer_sleeping_waits() -> None:
-    """Ask OpenMP to let waiting threads sleep, unless the user chose a wait policy."""
-    global WAIT_POLICY_SET
-    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-        WAIT_POLICY_SET = True
+def bound_spin_waits() -> None:
+    """Let waiting OpenMP threads spin briefly, then sleep, unless the user chose how."""
+    if not any(k in os.environ for k in USER_WAIT_VARIABLES):
+        for k, v in WAIT_SETTINGS.items():
+            os.environ[k] = v
+            SET_AT_IMPORT[k] = v
 
 
-def environment_for_others(env: dict) -> dict:
-    """``env`` without the wait policy spikesim set for itself, for another simulator's process.
+def environment_for_others(env) -> dict:
+    """``env`` without the OpenMP settings spikesim made for itself, for another simulator.
 
-    Brian2's and NEST's OpenMP loops meet at several barriers per time step; with
-    ``OMP_WAIT_POLICY=PASSIVE`` inherited from spikesim each wait became a sleep and a
-    wake-up, and Brian2's CUBA on two threads ran 4-16x slower than on one
-    (benchmarks/README.md). A policy the user set is left as it is.
+    Brian2's and NEST's OpenMP loops meet at several barriers per time step. With the
+    ``OMP_WAIT_POLICY=PASSIVE`` that spikesim set until 2026-12-06, inherited by
+    ``spikesim bench``'s children, each wait became a sleep and a wake-up, and Brian2's
+    CUBA on two threads ran 4-16x slower than on one (benchmarks/README.md). What the user
+    set is passed on unchanged.
     """
     env = dict(env)
-    if WAIT_POLICY_SET and env.get("OMP_WAIT_POLICY") == "PASSIVE":
-        del env["OMP_WAIT_POLICY"]
+    for k, v in SET_AT_IMPORT.items():
+        if env.get(k) == v:
+            del env[k]
     return env
 
 

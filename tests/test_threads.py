@@ -70,15 +70,22 @@ def test_governor_with_one_part_never_threads():
     assert not any(gov.threaded() for _ in range(5))
 
 
-def test_sleeping_waits_respect_the_users_choice(monkeypatch):
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    threads.prefer_sleeping_waits()
+def test_bounded_spin_waits_respect_the_users_choice(monkeypatch):
     import os
-    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
-    monkeypatch.delenv("OMP_WAIT_POLICY")
-    monkeypatch.setenv("GOMP_SPINCOUNT", "1000")
-    threads.prefer_sleeping_waits()
+    for k in threads.USER_WAIT_VARIABLES:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(threads, "SET_AT_IMPORT", {})
+    threads.bound_spin_waits()
+    assert os.environ["GOMP_SPINCOUNT"] == "30000" and os.environ["KMP_BLOCKTIME"] == "1"
     assert "OMP_WAIT_POLICY" not in os.environ
+    for user in ({"OMP_WAIT_POLICY": "ACTIVE"}, {"GOMP_SPINCOUNT": "1000"}, {"KMP_BLOCKTIME": "0"}):
+        for k in threads.USER_WAIT_VARIABLES:
+            monkeypatch.delenv(k, raising=False)
+        for k, v in user.items():
+            monkeypatch.setenv(k, v)
+        threads.bound_spin_waits()
+        assert {k: os.environ.get(k) for k in threads.USER_WAIT_VARIABLES if k in os.environ} \
+            == user
 
 
 @pytest.mark.parametrize("stdp", [False, True])
@@ -111,15 +118,16 @@ def test_switching_engines_between_windows_changes_nothing(monkeypatch, stdp):
     assert np.array_equal(w_forced, w_one)
 
 
-def test_other_simulators_do_not_inherit_spikesims_wait_policy(monkeypatch, tmp_path):
-    """Brian2 and NEST children of `spikesim bench` run with OpenMP's default wait policy
-    unless the user chose one; spikesim's own children keep PASSIVE."""
-    monkeypatch.setattr(threads, "WAIT_POLICY_SET", True)
-    env = {"OMP_WAIT_POLICY": "PASSIVE", "PATH": "/bin"}
+def test_other_simulators_do_not_inherit_spikesims_wait_settings(monkeypatch, tmp_path):
+    """Brian2 and NEST children of `spikesim bench` run with OpenMP's defaults unless the user
+    chose otherwise; spikesim's own children keep spikesim's settings."""
+    ours = dict(threads.WAIT_SETTINGS)
+    monkeypatch.setattr(threads, "SET_AT_IMPORT", ours)
+    env = {**ours, "PATH": "/bin"}
     assert threads.environment_for_others(env) == {"PATH": "/bin"}
-    assert env["OMP_WAIT_POLICY"] == "PASSIVE"  # the parent's own environment is unchanged
-    monkeypatch.setattr(threads, "WAIT_POLICY_SET", False)  # the user set it: kept
-    assert threads.environment_for_others(env) == env
+    assert env["GOMP_SPINCOUNT"] == "30000"  # the parent's own environment is unchanged
+    user = {**env, "GOMP_SPINCOUNT": "500"}  # a value the user set is passed on
+    assert threads.environment_for_others(user) == {"PATH": "/bin", "GOMP_SPINCOUNT": "500"}
     from spikesim.bench import runner
     seen = {}
 
@@ -130,11 +138,12 @@ def test_other_simulators_do_not_inherit_spikesims_wait_policy(monkeypatch, tmp_
         seen[cmd[4]] = env
         raise Stop
 
-    monkeypatch.setattr(threads, "WAIT_POLICY_SET", True)
-    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    for k, v in ours.items():
+        monkeypatch.setenv(k, v)
     monkeypatch.setattr(runner.subprocess, "Popen", fake_popen)
     for sim in ("spikesim", "brian2", "nest"):
         with pytest.raises(Stop):
             runner._run_child(sim, {"benchmark": "cuba"}, str(tmp_path), False, None)
-    assert seen["spikesim"]["OMP_WAIT_POLICY"] == "PASSIVE"
-    assert "OMP_WAIT_POLICY" not in seen["brian2"] and "OMP_WAIT_POLICY" not in seen["nest"]
+    assert all(seen["spikesim"][k] == v for k, v in ours.items())
+    for sim in ("brian2", "nest"):
+        assert not any(k in seen[sim] for k in ours)
