@@ -248,8 +248,8 @@ def _run_child(sim: str, config: dict, tmp: str, fresh_numba_cache: bool,
     work = tempfile.mkdtemp(prefix=f"{sim}-", dir=tmp)
     out_path = os.path.join(work, "result.json")
     cfg = dict(config, workdir=os.path.join(work, "brian2_project"))
-    # the other simulators run with OpenMP's defaults, not with the wait policy spikesim
-    # chose for its own threads at import (spikesim.threads)
+    # the other simulators run with OpenMP's defaults, not with the wait settings spikesim
+    # made for its own threads at import (spikesim.threads)
     env = dict(os.environ) if sim == "spikesim" else environment_for_others(os.environ)
     if sim == "spikesim" and fresh_numba_cache:
         env["NUMBA_CACHE_DIR"] = os.path.join(work, "numba_cache")
