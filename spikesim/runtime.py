@@ -465,17 +465,16 @@ class Runtime:
         t = t0
         ev_pos = 0
         while t < t1:
-            n = t1 - t
+            threaded = self.governor.threaded()  # or one thread, when that is faster now
+            n = self.governor.window_steps(t1 - t)  # a warm-up or a probe runs a short window
             counts = np.zeros((n, max(len(net.populations), 1)), np.int32)
             samples = [(t + np.arange(n))[((t + np.arange(n) + 1) % s[0].every) == 0]
                        for s in self.state_recs]
             sizes = [len(smp) * (s[3] - s[2]) for smp, s in zip(samples, self.state_recs)]
-            sr_ptr = np.zeros(len(sizes), np.int64)
-            if sizes:
-                sr_ptr[1:] = np.cumsum(sizes)[:-1]
+            sr_ptr = _offsets(sizes)[:-1].copy()
             starts = sr_ptr.copy()
             sv_out = np.empty(int(sum(sizes)), np.float64)
-            threaded = self.governor.threaded()  # or one thread, when that is faster now
+            self.governor.start()
             args = self.kernel_args(t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out, threaded)
             eng = self.engine
             if self.use_plastic and threaded:

@@ -72,6 +72,11 @@ class ThreadGovernor:
         include compilation or loading from Numba's cache, is discarded).
     keep : int
         Per-step times remembered per engine (the median decides).
+    short_steps : int
+        Longest window, in steps, of an engine's warm-up or of a probe (:meth:`window_steps`):
+        what runs on the engine not preferred costs that engine's speed for this long only.
+        A 1 s CUBA 80k run on two threads spent two of its ten 1,000-step windows on one
+        thread for the warm-up alone.
     max_backoff : int
         While the threaded engine is in use and every probe confirms it, the interval
         between probes doubles, up to ``max_backoff * probe_every`` windows: a probe
@@ -84,8 +89,10 @@ class ThreadGovernor:
     """
 
     def __init__(self, n_parts: int, probe_every: int = 24, keep: int = 5,
-                 max_backoff: int = 8) -> None:
+                 max_backoff: int = 8, short_steps: int = 128) -> None:
         self.n_parts = int(n_parts)
+        self.short_steps = int(short_steps)
+        self._short = False
         self.probe_every = int(probe_every)
         self.max_interval = int(probe_every) * max(1, int(max_backoff))
         self.interval = self.probe_every
@@ -108,6 +115,7 @@ class ThreadGovernor:
         if self.n_parts <= 1:
             return False
         self.windows += 1
+        self._short = True
         if self.calls[True] < 2:  # warm up the threaded engine (first call may compile)
             self._mode = True
         elif self.calls[False] < 2:  # then the one-thread engine
@@ -116,12 +124,22 @@ class ThreadGovernor:
             self._mode = not self.best()
             self._probing = True
         else:
+            self._short = False
             mode = self.best()
             if mode != self._mode and not mode:  # threads lost: probe them at the base rate
                 self.interval = self.probe_every
                 self.next_probe = min(self.next_probe, self.windows + self.interval)
             self._mode = mode
         return self._mode
+
+    def window_steps(self, steps: int) -> int:
+        """How many of ``steps`` the window just chosen by :meth:`threaded` should run: at
+        most ``short_steps`` for a warm-up or a probe, else all."""
+        return min(steps, self.short_steps) if self._short and self.n_parts > 1 else steps
+
+    def start(self) -> None:
+        """Restart the window's clock (just before the kernel runs)."""
+        self._t0 = time.perf_counter()
 
     def best(self) -> bool:
         """True when the threaded engine is at least as fast per step as one thread."""

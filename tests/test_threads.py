@@ -65,6 +65,24 @@ def test_governor_probes_less_often_while_threads_win_and_still_reacts_to_load(m
     assert not modes[0] and sum(modes[-10:]) >= 9
 
 
+def test_warm_up_and_probe_windows_are_short(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(threads.time, "perf_counter", clock)
+    gov = threads.ThreadGovernor(2, probe_every=10, keep=3, short_steps=50)
+    sizes = []
+    for _ in range(30):
+        threaded = gov.threaded()
+        n = gov.window_steps(1000)
+        sizes.append((threaded, n))
+        clock.t += (1e-5 if threaded else 2e-5) * n
+        gov.done(n)
+    assert sizes[:4] == [(True, 50), (True, 50), (False, 50), (False, 50)]  # warm-ups
+    probes = [k for k, (m, _) in enumerate(sizes) if not m][2:]
+    assert probes and all(sizes[k][1] == 50 for k in probes)
+    assert all(n == 1000 for k, (m, n) in enumerate(sizes[4:], 4) if k not in probes)
+    assert threads.ThreadGovernor(1).window_steps(1000) == 1000
+
+
 def test_governor_with_one_part_never_threads():
     gov = threads.ThreadGovernor(1)
     assert not any(gov.threaded() for _ in range(5))
