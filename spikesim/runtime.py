@@ -162,8 +162,9 @@ class Runtime:
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
         self.conv = kernel_conv(projs, self.bounds, dtype)  # None without convolutions
-        # the one-thread engines read every row whole: its first and last cut
+        # the one-thread engines read every row whole (first and last cut), every target
         self.cut_one = self.cut if self.n_parts == 1 else np.ascontiguousarray(self.cut[:, [0, -1]])
+        self.conv_one = self.conv and self.conv._replace(bounds=self.conv.bounds[[0, -1]])
         self.governor = ThreadGovernor(self.n_parts)
         # concatenated one projection at a time, each projection's arrays then becoming views
         # into the kernel's: the synapses are held once, at a peak of one projection more
@@ -427,7 +428,7 @@ class Runtime:
     def kernel_args(self, t, n, ev_step, ev_id, ev_pos, counts, sr_ptr, sv_out,
                     threaded: bool = True) -> tuple:
         """The arguments :func:`run_chunk` and :func:`run_chunk_parallel` share, in order
-        (``threaded=False``: the row cuts of the one-thread engines)."""
+        (``threaded=False``: the row cuts and convolution bounds of the one-thread engines)."""
         st = self.net._state
         return (t, n, self.slot_mask, st.S, st.ref, self.buf,
                 self.seg_lo, self.seg_hi, self.seg_kind, self.seg_het, self.seg_par,
@@ -436,7 +437,7 @@ class Runtime:
                 self.pj_pre_lo, self.pj_post_lo, self.pj_rec, self.pj_row_off,
                 self.pj_syn, self.pj_w, self.pj_d, self.cut if threaded else self.cut_one,
                 self.post, self.weight, self.delay,
-                self.dyn, self.conv, self.ev_addr, self.ev_w,
+                self.dyn, self.conv if threaded else self.conv_one, self.ev_addr, self.ev_w,
                 ev_step, ev_id, ev_pos, self.rec_mask, self.rec_max + self.ev_repeat, self.spk_step,
                 self.spk_id, 0,
                 counts, self.sv_var, self.sv_idx, self.sr_lo, self.sr_hi, self.sr_every, sr_ptr,

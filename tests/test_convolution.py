@@ -93,6 +93,27 @@ def _pair_of_networks(threads, kernel, ishape, **kw):
     return out
 
 
+def test_two_part_network_on_alternating_engines_equals_one_thread(monkeypatch):
+    """A 2-part runtime runs windows on its one-thread engine too (the thread governor's
+    warm-up, probes and busy machines). That engine must deliver a convolution to every
+    target: it was given the 2-part bounds and reached only the first part's neurons."""
+    import itertools
+
+    import spikesim.runtime as rt
+    k = _kernel((4, 2, 3, 3), 5) * 3.0
+    ((one, r1), _) = _pair_of_networks(1, k, (2, 12, 10), stride=2, padding=1)
+    cycle = itertools.cycle([False, True, False, False])
+    monkeypatch.setattr(rt, "CHUNK_STEPS", 32)  # many windows
+    monkeypatch.setattr(rt.ThreadGovernor, "threaded", lambda self: next(cycle))
+    ((two, r2), _) = _pair_of_networks(2, k, (2, 12, 10), stride=2, padding=1)
+    if two._runtime.n_parts < 2:
+        pytest.skip("no threaded engine here (threading layer without OpenMP/TBB)")
+    assert r1.spikes.times.size > 20
+    assert np.array_equal(r1.spikes.times, r2.spikes.times)
+    assert np.array_equal(r1.spikes.senders, r2.spikes.senders)
+    assert np.array_equal(r1.get("v").values, r2.get("v").values)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_network_equals_its_synapses_as_fromlist(threads):
     k = _kernel((4, 2, 3, 3), 5) * 3.0
