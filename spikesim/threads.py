@@ -67,7 +67,7 @@ class ThreadGovernor:
     n_parts : int
         Threads of the threaded engine; with 1 there is nothing to choose.
     probe_every : int
-        Every this many windows, the engine not in use runs one window, so that a
+        Every this many windows, the engine not in use runs one short window, so that a
         change of load is noticed (the first measurement of each engine, which may
         include compilation or loading from Numba's cache, is discarded).
     keep : int
@@ -135,7 +135,7 @@ class ThreadGovernor:
     def window_steps(self, steps: int) -> int:
         """How many of ``steps`` the window just chosen by :meth:`threaded` should run: at
         most ``short_steps`` for a warm-up or a probe, else all."""
-        return min(steps, self.short_steps) if self._short and self.n_parts > 1 else steps
+        return min(steps, self.short_steps) if self._short else steps
 
     def start(self) -> None:
         """Restart the window's clock (just before the kernel runs)."""
