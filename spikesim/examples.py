@@ -1,6 +1,8 @@
 """Built-in example networks (used by ``spikesim demo`` and ``spikesim bench``)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .cells import IF_curr_exp
 from .connectors import FixedProbability
 from .network import Network
@@ -66,3 +68,26 @@ def cuba(n_neurons: int = 4000, synapses_per_neuron: float = 80.0, seed: int | N
                         synapse=syn)
     recs = [net.record(pop, "spikes") for pop in pops] if record else []
     return net, recs
+
+
+def microcircuit(scale: float = 1.0, k_scale: float | None = None, drive: str = "poisson",
+                 seed: int | None = 55, **options: Any) -> tuple[Network, dict]:
+    """The cortical microcircuit of Potjans & Diesmann (2014, Cereb Cortex 24:785).
+
+    The name issue 17 and the benchmark tables use for
+    :func:`spikesim.models.microcircuit.microcircuit`, which builds the network and documents
+    every parameter (``scale``: neuron-number scaling; ``k_scale``: in-degree scaling, default
+    ``scale``; ``drive``: ``"poisson"`` or ``"dc"``; ``seed``; further ``options``: ``dtype``,
+    ``threads``, ``record``, ``fuse_receptors``). The model lives in the models layer and is
+    imported when this is called, as ``spikesim bench microcircuit`` does, so that importing
+    ``spikesim`` does not import its models.
+
+    Returns
+    -------
+    (Network, dict)
+        The network and ``info`` (``populations``, ``recorders``, ``params``,
+        ``poisson_inputs``), as the model function returns them.
+    """
+    from .models.microcircuit import microcircuit as build
+
+    return build(scale=scale, k_scale=k_scale, drive=drive, seed=seed, **options)

@@ -90,6 +90,27 @@ def test_same_seed_same_spikes():
     np.testing.assert_array_equal(out[0], out[1])
 
 
+def test_examples_name_builds_the_model():
+    """``spikesim.examples.microcircuit``, the name issue 17 gives, builds the model's network:
+    same sizes, same parameters, the same spikes for the same seed; bad input is refused."""
+    from spikesim import examples
+
+    nets = [examples.microcircuit(scale=0.02, seed=7, threads=1, drive="dc"),
+            microcircuit(scale=0.02, seed=7, threads=1, drive="dc")]
+    times = []
+    for net, info in nets:
+        # PD14's population sizes (Table 5), each rounded at 2 %
+        sizes = np.rint(np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948]) * 0.02)
+        assert net.n_neurons == sizes.sum() == 1544 and not net.poisson_inputs
+        net.run(100.0, progress=False)
+        times.append(info["recorders"]["L4E"].get("spikes").times)
+    assert nets[0][1]["params"]["num_synapses"].sum() == nets[1][1]["params"]["num_synapses"].sum()
+    assert times[0].size > 0
+    np.testing.assert_array_equal(times[0], times[1])
+    with pytest.raises(ValueError, match="scale must be in"):
+        examples.microcircuit(scale=2.0)
+
+
 def test_statistics_on_known_trains():
     rng = np.random.default_rng(0)
     n, T = 50, 10000.0
