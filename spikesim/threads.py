@@ -68,8 +68,11 @@ class ThreadGovernor:
         Threads of the threaded engine; with 1 there is nothing to choose.
     probe_every : int
         Every this many windows, the engine not in use runs one short window, so that a
-        change of load is noticed (the first measurement of each engine, which may
-        include compilation or loading from Numba's cache, is discarded).
+        change of load is noticed. Each engine's first window runs no step
+        (:meth:`window_steps` gives 0): it only compiles the engine or loads it from Numba's
+        cache, so that both engines are ready after a network's first ``run``, whose
+        compile time users and benchmarks set apart from the loop's, and no measured window
+        includes loading.
     keep : int
         Per-step times remembered per engine (the median decides).
     short_steps : int
@@ -93,6 +96,7 @@ class ThreadGovernor:
         self.n_parts = int(n_parts)
         self.short_steps = int(short_steps)
         self._short = False
+        self._load = False
         self.probe_every = int(probe_every)
         self.max_interval = int(probe_every) * max(1, int(max_backoff))
         self.interval = self.probe_every
@@ -116,9 +120,10 @@ class ThreadGovernor:
             return False
         self.windows += 1
         self._short = True
-        if self.calls[True] < 2:  # warm up the threaded engine (first call may compile)
-            self._mode = True
-        elif self.calls[False] < 2:  # then the one-thread engine
+        self._load = min(self.calls.values()) == 0
+        if self.calls[True] == 0 or (self.calls[True] < 2 and self.calls[False] > 0):
+            self._mode = True   # load, then warm up, the threaded engine
+        elif self.calls[False] < 2:  # and the one-thread engine
             self._mode = False
         elif self.windows >= self.next_probe:  # probe the engine not in use
             self._mode = not self.best()
@@ -134,7 +139,9 @@ class ThreadGovernor:
 
     def window_steps(self, steps: int) -> int:
         """How many of ``steps`` the window just chosen by :meth:`threaded` should run: at
-        most ``short_steps`` for a warm-up or a probe, else all."""
+        most ``short_steps`` for a warm-up or a probe, none to load an engine, else all."""
+        if self._load:
+            return 0
         return min(steps, self.short_steps) if self._short else steps
 
     def start(self) -> None:
@@ -149,12 +156,18 @@ class ThreadGovernor:
 
     def done(self, steps: int) -> None:
         """Record the wall time of the window just run (``steps`` steps)."""
-        if self.n_parts <= 1 or steps <= 0:
+        if self.n_parts <= 1:
             return
         mode = self._mode
-        self.calls[mode] += 1
-        if self.calls[mode] <= 1:
+        if self._load:  # the engine is loaded: its first call, not timed
+            self._load = False
+            self.calls[mode] += 1
             return
+        if steps <= 0:
+            return
+        self.calls[mode] += 1
+        if steps < max(1, self.short_steps // 4):
+            return  # a window cut short by the end of a run: its fixed costs would dominate
         per_step = (time.perf_counter() - self._t0) / steps
         self.times[mode].append(per_step)
         if self._probing:

@@ -37,7 +37,7 @@ def test_governor_follows_the_faster_engine_and_notices_a_change(monkeypatch):
     gov = threads.ThreadGovernor(2, probe_every=10, keep=3)
     # unloaded: two threads twice as fast -> threaded, apart from warm-up and probes
     modes = _drive(gov, clock, {True: 1e-5, False: 2e-5}, 60)
-    assert modes[:4] == [True, True, False, False]  # warm-up of each engine
+    assert modes[:4] == [True, False, True, False]  # each engine loaded, then warmed up
     tail = modes[10:]
     assert sum(not m for m in tail) <= len(tail) // 10 + 1
     # a competing process: the threaded engine becomes 20x slower -> one thread
@@ -76,11 +76,35 @@ def test_warm_up_and_probe_windows_are_short(monkeypatch):
         sizes.append((threaded, n))
         clock.t += (1e-5 if threaded else 2e-5) * n
         gov.done(n)
-    assert sizes[:4] == [(True, 50), (True, 50), (False, 50), (False, 50)]  # warm-ups
+    # each engine loaded (no step), then warmed up (a short window)
+    assert sizes[:4] == [(True, 0), (False, 0), (True, 50), (False, 50)]
     probes = [k for k, (m, _) in enumerate(sizes) if not m][2:]
     assert probes and all(sizes[k][1] == 50 for k in probes)
     assert all(n == 1000 for k, (m, n) in enumerate(sizes[4:], 4) if k not in probes)
     assert threads.ThreadGovernor(1).window_steps(1000) == 1000
+
+
+def test_windows_cut_short_by_a_run_end_are_not_timed(monkeypatch):
+    """A network's first run(dt) loads both engines and runs one step: that step's time is
+    mostly the window's fixed cost, and must not make the threaded engine look slow."""
+    clock = FakeClock()
+    monkeypatch.setattr(threads.time, "perf_counter", clock)
+    gov = threads.ThreadGovernor(2, probe_every=10, keep=3, short_steps=64)
+    for expect in (True, False):  # loading: no step
+        assert gov.threaded() is expect and gov.window_steps(1) == 0
+        clock.t += 0.5  # compiling
+        gov.done(0)
+    assert gov.threaded() and gov.window_steps(1) == 1
+    clock.t += 1e-3  # one step plus the window's fixed cost
+    gov.done(1)
+    assert not gov.threaded() and gov.window_steps(1000) == 64
+    clock.t += 64 * 2e-5
+    gov.done(64)
+    assert not gov.times[True] and gov.best()
+    assert gov.threaded() and gov.window_steps(1000) == 1000  # measured now, in full
+    clock.t += 1000 * 1e-5
+    gov.done(1000)
+    assert gov.times[True][-1] == pytest.approx(1e-5) and gov.best()
 
 
 def test_governor_with_one_part_never_threads():
