@@ -1,0 +1,272 @@
+"""Where the full-scale microcircuit's delivery time goes: its own spikes replayed on its own arrays.
+
+``microcircuit_delivery_bound.py`` times delivery on synthetic rows: one contiguous row
+of 3,873 synapses per spike. In the model a spike's synapses lie in one piece per
+outgoing projection (8 per source neuron, one per target population), each in its
+projection's part of the runtime's concatenated ``post`` / ``weight`` / ``delay`` arrays
+(3 GB at full scale, in main memory). This script builds the model
+(:func:`spikesim.examples.microcircuit`, one thread, float32, fused receptors), runs
+``--warmup-ms`` and then ``--record-ms`` of biological time, and replays the spikes
+recorded in the second run through delivery alone, one thread, in the engine's order
+(step by step: read and clear the step's ring slot, as the neuron update does; gather the
+step's events with :func:`spikesim.kernels.delivery.gather_row`; add them with
+:func:`~spikesim.kernels.delivery.deliver_events`; the same loop without spikes, i.e. the
+slot clearing, is timed too and subtracted):
+
+- ``engine``: the runtime's arrays, as the engine reads them;
+- ``gather_only``: the same, the event list filled but never added into the ring (what
+  reading the synapses and computing the ring addresses cost);
+- ``source_major``: the same synapses copied so that each source neuron's pieces are
+  contiguous (one block per neuron, its projections in the engine's order). Same events,
+  same sums in the same order (the checksums agree), so only the memory layout differs.
+
+It also times the model's own loop over ``--record-ms`` (split into the Poisson drive and
+the kernel windows) and the same loop with every threshold out of reach (no spike: the
+neuron update, the drive and the per-window costs), so that delivery and spikes cost
+``kernel - silent kernel``.
+
+    python benchmarks/microcircuit_replay.py --json benchmarks/results/microcircuit_replay.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numba as nb
+import numpy as np
+
+from spikesim.examples import microcircuit
+from spikesim.kernels.delivery import deliver_events, gather_row
+
+
+@nb.njit(nogil=True)
+def _clear(buf, s):
+    """Read and clear slot ``s`` of every plane (as the neuron update does); their sum."""
+    total = 0.0
+    for r in range(buf.shape[0]):
+        for i in range(buf.shape[2]):
+            total += buf[r, s, i]
+            buf[r, s, i] = 0.0
+    return total
+
+
+@nb.njit(nogil=True)
+def _replay(sp_ptr, sp_ids, buf, slot_mask, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+            pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay, addr,
+            wv, deliver):
+    """The recorded spikes of step ``t`` are ``sp_ids[sp_ptr[t]:sp_ptr[t + 1]]`` (global ids)."""
+    flat = buf.reshape(buf.size)
+    n_slots, n = buf.shape[1], buf.shape[2]
+    check = 0.0
+    for t in range(sp_ptr.shape[0] - 1):
+        check += _clear(buf, t & slot_mask)
+        m = 0
+        for q in range(sp_ptr[t], sp_ptr[t + 1]):
+            j = sp_ids[q]
+            p = neuron_pop[j]
+            for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+                pj = pop_out_proj[o]
+                row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+                if not deliver and m + cut[row, 1] - cut[row, 0] > addr.shape[0]:
+                    check += wv[m - 1]
+                    m = 0  # a full list is dropped, not delivered
+                m = gather_row(flat, n_slots, n, pj_rec[pj], cut[row, 0], cut[row, 1],
+                               pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
+                               weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]],
+                               addr, wv, m)
+        if deliver:
+            deliver_events(flat, addr, wv, m)
+        elif m:
+            check += wv[m - 1]
+    return check
+
+
+@nb.njit
+def _count_events(ids, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_off, cut):
+    """The synaptic events the spikes ``ids`` (global) cause."""
+    total = 0
+    for j in ids:
+        p = neuron_pop[j]
+        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+            pj = pop_out_proj[o]
+            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            total += cut[row, 1] - cut[row, 0]
+    return total
+
+
+@nb.njit
+def _source_major(neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_off, pj_syn, pj_w,
+                  pj_d, cut, post, weight, delay, width):
+    """Copies of the synapses with each source neuron's pieces contiguous; ``start[j * width
+    + c]`` is where the piece of its ``c``-th outgoing projection begins."""
+    n_neurons = neuron_pop.shape[0]
+    total = 0
+    for j in range(n_neurons):
+        p = neuron_pop[j]
+        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+            pj = pop_out_proj[o]
+            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            total += cut[row, 1] - cut[row, 0]
+    P = np.empty(total, post.dtype)
+    W = np.empty(total, weight.dtype)
+    D = np.empty(total, delay.dtype)
+    start = np.empty(n_neurons * width + 1, np.int64)
+    m = 0
+    for j in range(n_neurons):
+        p = neuron_pop[j]
+        c = 0
+        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+            pj = pop_out_proj[o]
+            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            start[j * width + c] = m
+            for k in range(cut[row, 0], cut[row, 1]):
+                P[m] = post[pj_syn[pj] + k]
+                W[m] = weight[pj_w[pj] + k]
+                D[m] = delay[pj_d[pj] + k]
+                m += 1
+            c += 1
+        while c < width:
+            start[j * width + c] = m
+            c += 1
+    start[n_neurons * width] = m
+    return P, W, D, start
+
+
+@nb.njit(nogil=True)
+def _replay_source_major(sp_ptr, sp_ids, buf, slot_mask, neuron_pop, pop_out_ptr, pop_out_proj,
+                         pj_post_lo, pj_rec, P, W, D, start, width, addr, wv):
+    flat = buf.reshape(buf.size)
+    n_slots, n = buf.shape[1], buf.shape[2]
+    check = 0.0
+    for t in range(sp_ptr.shape[0] - 1):
+        check += _clear(buf, t & slot_mask)
+        m = 0
+        for q in range(sp_ptr[t], sp_ptr[t + 1]):
+            j = sp_ids[q]
+            p = neuron_pop[j]
+            for c, o in enumerate(range(pop_out_ptr[p], pop_out_ptr[p + 1])):
+                pj = pop_out_proj[o]
+                m = gather_row(flat, n_slots, n, pj_rec[pj], start[j * width + c],
+                               start[j * width + c + 1], pj_post_lo[pj], t, slot_mask, P, W, D,
+                               addr, wv, m)
+        deliver_events(flat, addr, wv, m)
+    return check
+
+
+def _timed_loop(net, ms: float) -> dict:
+    """``net.run(ms)`` with the time in the Poisson drive and in the kernel windows."""
+    rt = net._runtime
+    acc = {"drive_s": 0.0, "kernel_s": 0.0}
+    drive, window = rt._drive_window, rt._run_window
+
+    def timed(fn, key):
+        def call(a, b):
+            t0 = time.perf_counter()
+            fn(a, b)
+            acc[key] += time.perf_counter() - t0
+        return call
+
+    rt._drive_window, rt._run_window = timed(drive, "drive_s"), timed(window, "kernel_s")
+    t0 = time.perf_counter()
+    net.run(ms, progress=False)
+    acc["loop_s"] = time.perf_counter() - t0
+    rt._drive_window, rt._run_window = drive, window
+    return acc
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--warmup-ms", type=float, default=100.0)
+    ap.add_argument("--record-ms", type=float, default=300.0)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=55)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    for name in ("scale", "record_ms", "repeats"):
+        if not getattr(a, name) > 0:
+            raise SystemExit(f"--{name.replace('_', '-')} must be positive, got {getattr(a, name)}")
+    if a.warmup_ms < 0:
+        raise SystemExit(f"--warmup-ms must be >= 0, got {a.warmup_ms}")
+    out = dict(scale=a.scale, warmup_ms=a.warmup_ms, record_ms=a.record_ms, threads=1,
+               command=" ".join(["python", *sys.argv]))
+
+    net, info = microcircuit(scale=a.scale, seed=a.seed, threads=1)
+    net.run(a.warmup_ms, progress=False)
+    t_start = net.t
+    out["loop"] = _timed_loop(net, a.record_ms)
+    rt = net._runtime
+    ids, steps = [], []
+    s0 = int(round(t_start / net.dt))
+    for name, rec in info["recorders"].items():
+        sp = rec.get("spikes")
+        keep = sp.times > t_start + 1e-9
+        ids.append(np.asarray(sp.senders)[keep] + info["populations"][name].first)
+        steps.append(np.rint(sp.times[keep] / net.dt).astype(np.int64) - 1 - s0)  # emission step
+    ids, steps = np.concatenate(ids), np.concatenate(steps)
+    order = np.lexsort((ids, steps))
+    ids, steps = ids[order], steps[order]
+    n_steps = int(round(a.record_ms / net.dt))
+    sp_ptr = np.searchsorted(steps, np.arange(n_steps + 1)).astype(np.int64)
+    cut = rt.cut_one
+    events = _count_events(ids, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo,
+                           rt.pj_row_off, cut)
+    events = int(events)
+    out.update(spikes=int(ids.size), events=events, steps=n_steps)
+
+    args = (rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo, rt.pj_post_lo, rt.pj_rec,
+            rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post, rt.weight, rt.delay)
+    addr = np.zeros(1 << 15, np.int64)  # the engine's event-list length
+    wv = np.zeros(1 << 15, rt.weight.dtype)
+    buf = np.zeros_like(rt.buf)
+    width = int(np.diff(rt.pop_out_ptr).max())
+    t0 = time.perf_counter()
+    sm = _source_major(rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo,
+                       rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post, rt.weight,
+                       rt.delay, width)
+    out["source_major_copy_s"] = time.perf_counter() - t0
+    runs = {
+        "engine": lambda: _replay(sp_ptr, ids, buf, rt.slot_mask, *args, addr, wv, True),
+        "gather_only": lambda: _replay(sp_ptr, ids, buf, rt.slot_mask, *args, addr, wv, False),
+        "source_major": lambda: _replay_source_major(
+            sp_ptr, ids, buf, rt.slot_mask, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj,
+            rt.pj_post_lo, rt.pj_rec, *sm, width, addr, wv),
+    }
+    none = np.zeros_like(sp_ptr)  # no spike: the slot clearing alone, subtracted below
+    _replay(none, ids, buf, rt.slot_mask, *args, addr, wv, True)
+    t0 = time.perf_counter()
+    _replay(none, ids, buf, rt.slot_mask, *args, addr, wv, True)
+    clear_s = out["slot_clearing_s"] = time.perf_counter() - t0
+    out["replay"] = {}
+    for name, fn in runs.items():
+        best, check = np.inf, None
+        for _ in range(a.repeats + 1):  # the first call compiles
+            buf[:] = 0
+            t0 = time.perf_counter()
+            check = fn() + float(buf.sum())
+            best = min(best, time.perf_counter() - t0)
+        ns = (best - clear_s) * 1e9 / max(events, 1)
+        out["replay"][name] = dict(best_s=best, ns_per_event=ns, checksum=check)
+        print(f"{name:>13}: {best:.3f} s, {ns:.2f} ns per event (slot clearing {clear_s:.3f} s "
+              f"subtracted; checksum {check:.6e})")
+    del sm
+    for pop in info["populations"].values():
+        pop.set(v_thresh=1e9)
+    net.run(10.0, progress=False)  # what the change of parameters costs once, not timed
+    out["silent_loop"] = _timed_loop(net, a.record_ms)
+    lp, sl = out["loop"], out["silent_loop"]
+    out["kernel_minus_silent_ns_per_event"] = (lp["kernel_s"] - sl["kernel_s"]) * 1e9 / max(events, 1)
+    print(f"model loop {lp['loop_s']:.3f} s (drive {lp['drive_s']:.3f}, kernel {lp['kernel_s']:.3f});"
+          f" silent {sl['loop_s']:.3f} s (drive {sl['drive_s']:.3f}, kernel {sl['kernel_s']:.3f});"
+          f" {out['spikes']} spikes, {events} events: "
+          f"{out['kernel_minus_silent_ns_per_event']:.2f} ns per event in the model")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
