@@ -74,7 +74,7 @@ def microcircuit(scale: float = 1.0, k_scale: float | None = None, drive: str = 
                  seed: int | None = 55, **options: Any) -> tuple[Network, dict]:
     """The cortical microcircuit of Potjans & Diesmann (2014, Cereb Cortex 24:785).
 
-    The name issue 17 and the benchmark tables use for
+    The benchmark network beside :func:`cuba`: it calls
     :func:`spikesim.models.microcircuit.microcircuit`, which builds the network and documents
     every parameter (``scale``: neuron-number scaling; ``k_scale``: in-degree scaling, default
     ``scale``; ``drive``: ``"poisson"`` or ``"dc"``; ``seed``; further ``options``: ``dtype``,
