@@ -121,10 +121,10 @@ class ThreadGovernor:
         self.windows += 1
         self._short = True
         self._load = min(self.calls.values()) == 0
-        if self.calls[True] == 0 or (self.calls[True] < 2 and self.calls[False] > 0):
-            self._mode = True   # load, then warm up, the threaded engine
-        elif self.calls[False] < 2:  # and the one-thread engine
-            self._mode = False
+        if self._load:  # load the threaded engine, then the one-thread engine
+            self._mode = self.calls[True] == 0
+        elif min(self.calls.values()) < 2:  # warm up each, in the same order
+            self._mode = self.calls[True] < 2
         elif self.windows >= self.next_probe:  # probe the engine not in use
             self._mode = not self.best()
             self._probing = True
