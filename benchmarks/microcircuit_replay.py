@@ -1,4 +1,4 @@
-"""Where the full-scale microcircuit's delivery time goes: its own spikes replayed on its own arrays.
+"""Where the full-scale microcircuit's delivery time goes: its spikes replayed on its own arrays.
 
 ``microcircuit_delivery_bound.py`` times delivery on synthetic rows: one contiguous row
 of 3,873 synapses per spike. In the model a spike's synapses lie in one piece per
@@ -257,11 +257,13 @@ def main(argv=None) -> int:
     net.run(10.0, progress=False)  # what the change of parameters costs once, not timed
     out["silent_loop"] = _timed_loop(net, a.record_ms)
     lp, sl = out["loop"], out["silent_loop"]
-    out["kernel_minus_silent_ns_per_event"] = (lp["kernel_s"] - sl["kernel_s"]) * 1e9 / max(events, 1)
-    print(f"model loop {lp['loop_s']:.3f} s (drive {lp['drive_s']:.3f}, kernel {lp['kernel_s']:.3f});"
-          f" silent {sl['loop_s']:.3f} s (drive {sl['drive_s']:.3f}, kernel {sl['kernel_s']:.3f});"
+    per_event = (lp["kernel_s"] - sl["kernel_s"]) * 1e9 / max(events, 1)
+    out["kernel_minus_silent_ns_per_event"] = per_event
+    print(f"model loop {lp['loop_s']:.3f} s (drive {lp['drive_s']:.3f}, "
+          f"kernel {lp['kernel_s']:.3f}); silent {sl['loop_s']:.3f} s "
+          f"(drive {sl['drive_s']:.3f}, kernel {sl['kernel_s']:.3f});"
           f" {out['spikes']} spikes, {events} events: "
-          f"{out['kernel_minus_silent_ns_per_event']:.2f} ns per event in the model")
+          f"{per_event:.2f} ns per event in the model")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
