@@ -37,31 +37,24 @@ import time
 import numba as nb
 import numpy as np
 
+from microcircuit_delivery_bound import _consume  # read and clear a ring slot
 from spikesim.examples import microcircuit
 from spikesim.kernels.delivery import deliver_events, gather_row
 
 
 @nb.njit(nogil=True)
-def _clear(buf, s):
-    """Read and clear slot ``s`` of every plane (as the neuron update does); their sum."""
-    total = 0.0
-    for r in range(buf.shape[0]):
-        for i in range(buf.shape[2]):
-            total += buf[r, s, i]
-            buf[r, s, i] = 0.0
-    return total
-
-
-@nb.njit(nogil=True)
 def _replay(sp_ptr, sp_ids, buf, slot_mask, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-            pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay, addr,
-            wv, deliver):
-    """The recorded spikes of step ``t`` are ``sp_ids[sp_ptr[t]:sp_ptr[t + 1]]`` (global ids)."""
+            pj_post_lo, pj_rec, pj_row_off, syn, wts, dls, cut, post, weight, delay, addr, wv,
+            deliver):
+    """The recorded spikes of step ``t`` are ``sp_ids[sp_ptr[t]:sp_ptr[t + 1]]`` (global ids).
+
+    Projection ``pj``'s synapses are ``post[syn[pj, 0]:syn[pj, 1]]`` (likewise ``weight``
+    with ``wts``, ``delay`` with ``dls``); row ``r`` is ``cut[r, 0]:cut[r, 1]`` of them."""
     flat = buf.reshape(buf.size)
     n_slots, n = buf.shape[1], buf.shape[2]
     check = 0.0
     for t in range(sp_ptr.shape[0] - 1):
-        check += _clear(buf, t & slot_mask)
+        check += _consume(buf, t & slot_mask)
         m = 0
         for q in range(sp_ptr[t], sp_ptr[t + 1]):
             j = sp_ids[q]
@@ -73,8 +66,8 @@ def _replay(sp_ptr, sp_ids, buf, slot_mask, neuron_pop, pop_out_ptr, pop_out_pro
                     check += wv[m - 1]
                     m = 0  # a full list is dropped, not delivered
                 m = gather_row(flat, n_slots, n, pj_rec[pj], cut[row, 0], cut[row, 1],
-                               pj_post_lo[pj], t, slot_mask, post[pj_syn[pj]:pj_syn[pj + 1]],
-                               weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]],
+                               pj_post_lo[pj], t, slot_mask, post[syn[pj, 0]:syn[pj, 1]],
+                               weight[wts[pj, 0]:wts[pj, 1]], delay[dls[pj, 0]:dls[pj, 1]],
                                addr, wv, m)
         if deliver:
             deliver_events(flat, addr, wv, m)
@@ -98,61 +91,31 @@ def _count_events(ids, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_
 
 @nb.njit
 def _source_major(neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_off, pj_syn, pj_w,
-                  pj_d, cut, post, weight, delay, width):
-    """Copies of the synapses with each source neuron's pieces contiguous; ``start[j * width
-    + c]`` is where the piece of its ``c``-th outgoing projection begins."""
-    n_neurons = neuron_pop.shape[0]
+                  pj_d, cut, post, weight, delay):
+    """Copies of the synapses (one per synapse: per-synapse weights and delays) with each
+    source neuron's rows contiguous, its projections in the engine's order; row ``r`` is
+    ``new_cut[r, 0]:new_cut[r, 1]`` of the copies."""
     total = 0
-    for j in range(n_neurons):
-        p = neuron_pop[j]
-        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
-            pj = pop_out_proj[o]
-            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            total += cut[row, 1] - cut[row, 0]
+    for r in range(cut.shape[0]):
+        total += cut[r, 1] - cut[r, 0]
     P = np.empty(total, post.dtype)
     W = np.empty(total, weight.dtype)
     D = np.empty(total, delay.dtype)
-    start = np.empty(n_neurons * width + 1, np.int64)
+    new_cut = np.empty_like(cut)
     m = 0
-    for j in range(n_neurons):
+    for j in range(neuron_pop.shape[0]):
         p = neuron_pop[j]
-        c = 0
         for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            start[j * width + c] = m
+            new_cut[row, 0] = m
             for k in range(cut[row, 0], cut[row, 1]):
                 P[m] = post[pj_syn[pj] + k]
                 W[m] = weight[pj_w[pj] + k]
                 D[m] = delay[pj_d[pj] + k]
                 m += 1
-            c += 1
-        while c < width:
-            start[j * width + c] = m
-            c += 1
-    start[n_neurons * width] = m
-    return P, W, D, start
-
-
-@nb.njit(nogil=True)
-def _replay_source_major(sp_ptr, sp_ids, buf, slot_mask, neuron_pop, pop_out_ptr, pop_out_proj,
-                         pj_post_lo, pj_rec, P, W, D, start, width, addr, wv):
-    flat = buf.reshape(buf.size)
-    n_slots, n = buf.shape[1], buf.shape[2]
-    check = 0.0
-    for t in range(sp_ptr.shape[0] - 1):
-        check += _clear(buf, t & slot_mask)
-        m = 0
-        for q in range(sp_ptr[t], sp_ptr[t + 1]):
-            j = sp_ids[q]
-            p = neuron_pop[j]
-            for c, o in enumerate(range(pop_out_ptr[p], pop_out_ptr[p + 1])):
-                pj = pop_out_proj[o]
-                m = gather_row(flat, n_slots, n, pj_rec[pj], start[j * width + c],
-                               start[j * width + c + 1], pj_post_lo[pj], t, slot_mask, P, W, D,
-                               addr, wv, m)
-        deliver_events(flat, addr, wv, m)
-    return check
+            new_cut[row, 1] = m
+    return P, W, D, new_cut
 
 
 def _timed_loop(net, ms: float) -> dict:
@@ -211,28 +174,34 @@ def main(argv=None) -> int:
     n_steps = int(round(a.record_ms / net.dt))
     sp_ptr = np.searchsorted(steps, np.arange(n_steps + 1)).astype(np.int64)
     cut = rt.cut_one
-    events = _count_events(ids, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo,
-                           rt.pj_row_off, cut)
-    events = int(events)
+    events = int(_count_events(ids, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj,
+                               rt.pj_pre_lo, rt.pj_row_off, cut))
     out.update(spikes=int(ids.size), events=events, steps=n_steps)
 
-    args = (rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo, rt.pj_post_lo, rt.pj_rec,
-            rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post, rt.weight, rt.delay)
+    routing = (rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo, rt.pj_post_lo,
+               rt.pj_rec, rt.pj_row_off)
+
+    def bounds(offsets):  # (start, stop) per projection from its offsets
+        return np.ascontiguousarray(np.stack([offsets[:-1], offsets[1:]], axis=1))
+
+    args = routing + (bounds(rt.pj_syn), bounds(rt.pj_w), bounds(rt.pj_d), cut, rt.post,
+                      rt.weight, rt.delay)
     addr = np.zeros(1 << 15, np.int64)  # the engine's event-list length
     wv = np.zeros(1 << 15, rt.weight.dtype)
     buf = np.zeros_like(rt.buf)
-    width = int(np.diff(rt.pop_out_ptr).max())
     t0 = time.perf_counter()
-    sm = _source_major(rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo,
-                       rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post, rt.weight,
-                       rt.delay, width)
+    P, W, D, sm_cut = _source_major(rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo,
+                                    rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post,
+                                    rt.weight, rt.delay)
     out["source_major_copy_s"] = time.perf_counter() - t0
+    whole = np.zeros((len(rt.pj_row_off), 2), np.int64)
+    whole[:, 1] = P.shape[0]  # every projection reads the whole copy, at sm_cut's positions
+    sm_args = routing + (whole, whole, whole, sm_cut, P, W, D)
     runs = {
         "engine": lambda: _replay(sp_ptr, ids, buf, rt.slot_mask, *args, addr, wv, True),
         "gather_only": lambda: _replay(sp_ptr, ids, buf, rt.slot_mask, *args, addr, wv, False),
-        "source_major": lambda: _replay_source_major(
-            sp_ptr, ids, buf, rt.slot_mask, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj,
-            rt.pj_post_lo, rt.pj_rec, *sm, width, addr, wv),
+        "source_major": lambda: _replay(sp_ptr, ids, buf, rt.slot_mask, *sm_args, addr, wv,
+                                        True),
     }
     none = np.zeros_like(sp_ptr)  # no spike: the slot clearing alone, subtracted below
     _replay(none, ids, buf, rt.slot_mask, *args, addr, wv, True)
@@ -251,7 +220,7 @@ def main(argv=None) -> int:
         out["replay"][name] = dict(best_s=best, ns_per_event=ns, checksum=check)
         print(f"{name:>13}: {best:.3f} s, {ns:.2f} ns per event (slot clearing {clear_s:.3f} s "
               f"subtracted; checksum {check:.6e})")
-    del sm
+    del P, W, D, sm_args, runs
     for pop in info["populations"].values():
         pop.set(v_thresh=1e9)
     net.run(10.0, progress=False)  # what the change of parameters costs once, not timed
