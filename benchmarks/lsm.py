@@ -41,7 +41,9 @@ def _best_of_scales(args, mode, seed, bins, baseline, features):
     runs = []
     for s in scales:
         P = LSMParams(weight_scale=s, inh_update_ms=args.inh_update_ms, w_A=args.w_a,
-                      b_A=args.b_a if args.b_a is not None else LSMParams.b_A, hop_ms=args.hop_ms)
+                      b_A=args.b_a if args.b_a is not None else LSMParams.b_A, hop_ms=args.hop_ms,
+                      same_step_pairs=args.same_step_pairs,
+                      init_keeps_traces=args.init_keeps_traces)
         fpath = None
         if features:
             fpath = pathlib.Path(features) / f"lsm_{args.dataset}_{mode}_seed{seed}_ws{s:g}{args.tag}.npz"
@@ -96,6 +98,10 @@ def main(argv=None) -> int:
     ap.add_argument("--inh-update-ms", type=int, default=1)
     ap.add_argument("--hop-ms", type=int, default=2, choices=(1, 2),
                     help="liquid hop: 2 ms (NEST's order) or 1 ms (the authors' code)")
+    ap.add_argument("--no-same-step-pairs", dest="same_step_pairs", action="store_false",
+                    help="STDP does not pair spikes emitted in the same step (the authors' code)")
+    ap.add_argument("--init-keeps-traces", action="store_true",
+                    help="STDP traces carried from one W_INI sample to the next (the authors' code)")
     ap.add_argument("--w-a", type=float, default=None, help="astrocyte w_A (default: the paper's)")
     ap.add_argument("--b-a", type=float, default=None, help="astrocyte b_A = A(0) (default: the paper's)")
     ap.add_argument("--readout-l2", default=None, help="comma-separated L2 grid of the readout")

@@ -136,7 +136,8 @@ Plastic = namedtuple("Plastic", [
     "pmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on potentiation
     "dmask",     # float64 (n_syn,) or (1,) when unused: per-synapse factor on depression
     "dendritic",  # int64 (nq,): 1 for a dendritic-delay projection (its po holds one record
-                  # per target neuron and distinct delay, delay-major), 0 for axonal
+                  # per target neuron and distinct delay, delay-major), 0 for axonal, 2 for
+                  # axonal without same-step pairs (one-step delays; see process_arrivals)
     "wrun",      # float (n_syn,) or (1,) when no projection is dendritic: running weights of
                  # the dendritic projections (``w`` then holds the reported ones)
 ])
@@ -285,10 +286,14 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
 
     Only the synapses ``cut[row, part]:cut[row, part + 1]`` of each row (the
     targets of one thread; ``part = 0`` with a two-column ``cut`` is all).
+    Projections without same-step pairs (``pl.dendritic[q] == 2``, delay one step: the
+    spike arriving in ``s`` was emitted in ``s - 1``) leave out a postsynaptic spike of
+    step ``s - 1``: their ``o1`` is the trace of the spikes before ``s - 1``, at ``s``.
     """
     slot = s & slot_mask
     for q in range(pl.pj.shape[0]):
-        dendritic = pl.dendritic[q] != 0
+        dendritic = pl.dendritic[q] == 1
+        strict = pl.dendritic[q] == 2  # no pair with a postsynaptic spike of the emission step
         if dendritic != emitted:
             continue
         pj = pl.pj[q]
@@ -343,7 +348,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
                                                             cut[row2, part + 1])):
                             prefetch_read(pl.po, po0 + tg[k])
-                if uniform and additive and not dmasked and g < 0 and not const and not dendritic:
+                if uniform and additive and not dmasked and g < 0 and not const and \
+                        not dendritic and not strict:
                     _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
                                               sgn, amp, m_minus, scale, wmin, wmax, w_q, ring,
                                               post_lo)
@@ -354,7 +360,11 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     if not uniform and dd[k] != d:
                         continue
                     j = tg[k]
-                    o1 = post_trace_before(pl.po, po0 + j, s, tab2, rate2)
+                    if strict:
+                        o1 = post_trace_before(pl.po, po0 + j, s - 1, tab2, rate2) * \
+                            table_exp(tab2, rate2, np.int64(1))
+                    else:
+                        o1 = post_trace_before(pl.po, po0 + j, s, tab2, rate2)
                     mod = m_minus
                     if dmasked:
                         mod *= pl.dmask[lo_syn + k]

@@ -153,7 +153,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
     """
     col_ptr, col_pre, col_syn = pl.col_ptr, pl.col_pre, pl.col_syn
     for q in range(pl.pj.shape[0]):
-        if pl.dendritic[q] != 0:
+        if pl.dendritic[q] == 1:
             continue
         lo_syn = pl.syn_lo[q]
         cbase = pl.col_off[q]
@@ -188,7 +188,7 @@ def potentiate_delayed(s, pl, pj_post_lo, pj_d, delay, astro_A):
     step ``s + 1``."""
     n_slots = pl.ar_ids.shape[0]
     for q in range(pl.pj.shape[0]):
-        if pl.dendritic[q] == 0:
+        if pl.dendritic[q] != 1:
             continue
         plo = pj_post_lo[pl.pj[q]]
         phi = plo + pl.n_post[q]

@@ -50,7 +50,7 @@ def _write_projection(h, j, net) -> None:
         h.attrs["synapse"] = json.dumps(dict(
             rule=type(s.timing).__name__, timing=vars(s.timing),
             weight_dependence=type(s.weight).__name__, weight=vars(s.weight), window=s.window,
-            sign=s.sign, delay_model=s.delay_model))
+            sign=s.sign, delay_model=s.delay_model, same_step_pairs=s.same_step_pairs))
         g = h.create_group("plastic")
         for name in PSTATE:
             g.create_dataset(name, data=j._pstate[name])
@@ -101,7 +101,8 @@ def _read_projection(net, h) -> None:
             raise FileFormatError(f"unknown plasticity rule {d['rule']!r} / "
                                   f"{d['weight_dependence']!r}")
         syn = STDP(rule(**d["timing"]), wdep(**d["weight"]), window=d["window"],
-                   sign=d.get("sign", 1), delay_model=d.get("delay_model", "axonal"))
+                   sign=d.get("sign", 1), delay_model=d.get("delay_model", "axonal"),
+                   same_step_pairs=d.get("same_step_pairs", True))
     if "dynamics" in h.attrs:
         syn = _read_dynamics(h)
     if "convolution" in h.attrs:

@@ -17,8 +17,8 @@ from .population import Population, PopulationView
 from .plastic_runtime import projection_state
 from .plasticity import STDP
 from .population_setup import MAX_POPULATION, make_population  # noqa: F401 (re-exported)
-from .projection import (Projection, check_bounds, check_weights, delays_to_steps,
-                         resolve_values)
+from .projection import (Projection, check_bounds, check_one_step, check_weights,
+                         delays_to_steps, resolve_values)
 from .random import RandomDistribution
 from .recorder_setup import add_recorder, add_weight_recorder
 from .recording import Recorder, WeightRecorder, stream_group
@@ -254,6 +254,7 @@ class Network:
                                  f"do not fit receptor_type={receptor_type!r}: {exc}") from None
             w = np.broadcast_to(w, (m,)).copy()
             check_bounds(w, synapse)
+            check_one_step(d, synapse)
         proj = Projection(len(self.projections), ppop, qpop, receptor_type, conn.indptr,
                           conn.post.astype(np.int32, copy=False),
                           w.astype(self.dtype, copy=not w_drawn), d, label)
@@ -363,6 +364,7 @@ class Network:
             proj._weight = np.broadcast_to(proj._weight, (len(targets),)).copy()
             if not weights_outside_bounds:
                 check_bounds(proj._weight, synapse)
+            check_one_step(d, synapse)
             proj.synapse = synapse
             proj._pstate = projection_state(proj, self.dt)
         self.projections.append(proj)
@@ -375,17 +377,20 @@ class Network:
             self._dyn_seed = int(np.random.SeedSequence(self.seed).generate_state(1, np.uint64)[0])
         return self._dyn_seed
 
-    def reset_state(self) -> None:
+    def reset_state(self, keep_traces: bool = False) -> None:
         """Return every dynamic variable to its initial value; time and weights are kept.
 
         State variables go back to their initial values (``initial_v``, the model's
         defaults, or the last :meth:`Population.initialize`), refractory counts to 0;
-        synaptic input in flight is dropped; plastic traces and histories are cleared and
-        learning-rate factors set back to 1 (their decay rates stay); astrocytes return to
-        their initial state. Weights are not touched (restore them with
-        :meth:`Projection.set_weights`). Recorders keep recording.
+        synaptic input in flight is dropped; plastic traces and histories are cleared
+        (``keep_traces=True``: kept, so that they decay on from the spikes before the reset,
+        as in per-step codes that never reset them) and learning-rate factors set back to 1
+        (their decay rates stay); astrocytes return to their initial state. Weights are not
+        touched (restore them with :meth:`Projection.set_weights`). Recorders keep recording.
         """
-        clear_state(self)
+        if not isinstance(keep_traces, bool):
+            raise TypeError(f"keep_traces must be True or False, got {keep_traces!r}")
+        clear_state(self, keep_traces)
 
     def reset(self) -> None:
         """PyNN's ``reset()``: time back to 0 and :meth:`reset_state`.

@@ -144,8 +144,16 @@ def build(rt, plastic, dtype) -> tuple:
         else:
             masks.append(np.ones(1))
     # dendritic-delay projections: post spikes act 2 d steps late; running weights apart
-    dend = np.array([p.synapse.delay_model == "dendritic" for p in plastic], np.int64)
-    if dend.any():
+    # (kernel flag 2: axonal, spikes of the same step do not pair; one-step delays only)
+    dend = np.array([1 if p.synapse.delay_model == "dendritic" else
+                     0 if p.synapse.same_step_pairs else 2 for p in plastic], np.int64)
+    for p, dn in zip(plastic, dend):
+        if dn == 2 and (p._pstate["dl"] != 1).any():
+            raise ValueError(
+                f"projection {p.label!r}: STDP(same_step_pairs=False) needs a delay of one time "
+                f"step on every synapse, got delays of {sorted(set(p._pstate['dl'].tolist()))} "
+                f"steps")
+    if (dend == 1).any():
         for p in plastic:  # axonal ones get an unused copy, so the array is one per synapse
             p._pstate.setdefault("wrun", p._weight.astype(np.float64))
         wrun = _cat_views(plastic, "wrun", w.dtype)
@@ -156,7 +164,7 @@ def build(rt, plastic, dtype) -> tuple:
     watch = np.zeros(max(net.n_neurons, 1), np.bool_)
     for p, dn in zip(plastic, dend):
         watch[p.pre.first:p.pre.first + p.pre.size] = True
-        if dn:
+        if dn == 1:
             post = p.post_population
             watch[post.first:post.first + post.size] = True
     dmax = max([int(p._pstate["dl"].max(initial=1)) for p in plastic] + [1])

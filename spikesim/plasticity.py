@@ -313,6 +313,14 @@ class STDP:
         at presynaptic spikes; the rule's running weights are kept apart and saved with
         the network). Runs on one thread; costs a postsynaptic trace record per target
         neuron and distinct delay, and a second weight per synapse.
+    same_step_pairs : bool
+        True (default): with the axonal delay model a presynaptic spike emitted in step
+        ``t`` (arriving in ``t + d``) pairs as post-before-pre with a postsynaptic spike
+        of step ``t`` itself. False: spikes emitted in the same step do not pair, as in
+        per-step simulators whose both STDP terms read the traces from before the step
+        (the NALSM authors' code, combra-lab/NALSM ``NALSM_STDP.py``); each pair is then
+        timed ``t_post - t_pre`` by emission steps. Needs ``delay_model="axonal"`` and a
+        delay of exactly one step on every synapse of the projection. Not exportable.
     """
 
     timing: object = None
@@ -320,6 +328,7 @@ class STDP:
     window: str = "hebbian"
     sign: int = 1
     delay_model: str = "axonal"
+    same_step_pairs: bool = True
 
     def __post_init__(self) -> None:
         for part, other in ((self.timing, self.weight), (self.weight, self.timing)):
@@ -343,6 +352,12 @@ class STDP:
                              "AdditiveWeightDependence (a multiplicative change scales with the "
                              "distance to the bound its sign moves towards)")
         V.choice("STDP.delay_model", self.delay_model, ("axonal", "dendritic"))
+        if not isinstance(self.same_step_pairs, bool):
+            raise TypeError(f"STDP.same_step_pairs must be True or False, "
+                            f"got {self.same_step_pairs!r}")
+        if not self.same_step_pairs and self.delay_model != "axonal":
+            raise ValueError("STDP.same_step_pairs=False needs delay_model='axonal', got "
+                             f"delay_model={self.delay_model!r}")
         if isinstance(self.sign, bool) or self.sign not in (1, -1):
             raise ValueError(f"STDP.sign must be 1 or -1, got {self.sign!r}")
         if isinstance(self.timing, Vogels2011Rule):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from .lazy_rules import reset as reset_lazy_rules
 
 
-def clear_state(net) -> None:
-    """State, synaptic input in flight, plastic traces and astrocytes of ``net`` back to their
-    initial values (:meth:`~spikesim.Network.reset_state`)."""
+def clear_state(net, keep_traces: bool = False) -> None:
+    """State, synaptic input in flight, plastic traces (unless ``keep_traces``) and astrocytes
+    of ``net`` back to their initial values (:meth:`~spikesim.Network.reset_state`)."""
     st = net._state
     st.S[:] = st.S0.astype(st.S.dtype)
     st.ref[:] = 0
@@ -20,10 +20,11 @@ def clear_state(net) -> None:
     for j in net.projections:
         if j.plastic:
             ps = j._pstate
-            ps["h_cnt"][:] = 0
-            ps["h_head"][:] = 0
-            ps["h_last"][:] = (-1.0, 0.0, 0.0, 0.0)
-            ps["po"][:] = (-1.0, 0.0, 0.0, 0.0)
+            if not keep_traces:
+                ps["h_cnt"][:] = 0
+                ps["h_head"][:] = 0
+                ps["h_last"][:] = (-1.0, 0.0, 0.0, 0.0)
+                ps["po"][:] = (-1.0, 0.0, 0.0, 0.0)
             ps["mod"][:2] = 1.0
     for j in net.projections:
         if j._dstate is not None:

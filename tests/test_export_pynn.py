@@ -172,6 +172,8 @@ def test_refusals_name_their_rule():
     assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(interaction="nearest"), add))) == "stdp-nearest"
     assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(), add, window="anti_hebbian"))) == "stdp-window"
     assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(), add, window="symmetric"))) == "stdp-window"
+    assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(), add, same_step_pairs=False))) \
+        == "stdp-same-step"
     assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(0.1, 1.0)))) \
         == "stdp-w-min"
     assert _refused(_plastic_net(ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(-1.0, 0.0)),

@@ -273,6 +273,13 @@ def _rule_cases():
             ss.TripletRule(), ss.AdditiveWeightDependence(0.0, 1.0)))
         return net, {}
 
+    def same_step():
+        net = ss.Network(dt=0.1)
+        p = net.add_population(10, ss.IF_curr_exp())
+        net.connect(p, p, ss.FixedProbability(0.5), weight=0.5, delay=0.1, synapse=ss.STDP(
+            ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 1.0), same_step_pairs=False))
+        return net, {}
+
     def params():
         net = ss.Network(dt=1.0)
         net.add_population(3, ss.IF_curr_exp(i_offset=70000.0))
@@ -311,6 +318,7 @@ def _rule_cases():
             "astrocytes": ("unsupported-neuron-model", astro),
             "model": ("unsupported-neuron-model", model),
             "triplet": ("unsupported-plasticity", triplet), "params": ("parameter-range", params),
+            "same-step": ("unsupported-plasticity", same_step),
             "below-tick": ("delay-below-tick", below_tick),
             "beyond": ("delay-beyond-extension", beyond),
             "weight": ("weight-overflow-16bit", overflow), "capacity": ("board-capacity", capacity),

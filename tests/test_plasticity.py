@@ -396,3 +396,104 @@ def test_two_threads_are_bit_identical_to_one(kind):
     for a, b in zip(one[2], two[2]):
         np.testing.assert_array_equal(a, b)
     assert len(one[0]) > 200
+
+
+@pytest.mark.parametrize("interaction", ["all_to_all", "nearest"])
+@pytest.mark.parametrize("wdep,window", [("add", "hebbian"), ("mult", "anti_hebbian")])
+@pytest.mark.parametrize("astro", [False, True])
+def test_without_same_step_pairs_matches_twin(interaction, wdep, window, astro):
+    """``same_step_pairs=False``: a pre and a post spike emitted in the same step do not pair
+    (the NALSM authors' per-step update); every other pair as before. A recurrent network with
+    a one-step delay, driven hard so that such coincidences occur; with an astrocyte on the
+    depression the kernel's general loop runs, without it the lean one is left for it."""
+    seed = zlib.crc32(f"{interaction}{wdep}{window}{astro}".encode()) % 1000
+    rng = np.random.default_rng(seed)
+    base = _rule("pair", interaction, wdep, window, rng)
+    syn = ss.STDP(base.timing, base.weight, window=window, same_step_pairs=False)
+    net = ss.Network(dt=DT, seed=seed, dtype="float64")
+    drive = net.add_population(12, ss.SpikeSourcePoisson(rate=900.0))
+    post = net.add_population(12, ss.IF_curr_exp(tau_refrac=0.1, tau_syn_E=0.5))
+    net.connect(drive, post, ss.OneToOne(), weight=6.0)
+    w0 = 0.5 * (syn.weight.w_min + syn.weight.w_max)
+    proj = net.connect(post, post, ss.FixedProbability(0.7, allow_self=False), weight=w0,
+                       delay=DT, synapse=syn)
+    n_steps = 1500
+    m_minus = None
+    if astro:
+        ast = net.add_astrocytes(1, ss.NALSMAstrocyte(tau_A=20.0, w_A=0.05, b_A=0.8),
+                                 positive=[post])
+        proj.modulate(depression=ast)
+    wr, tp, tq, _ = _run_counting(net, post, post, proj, n_steps)
+    if astro:  # the astrocyte counts the spikes of post (+1) only
+        A = ref.nalsm_astrocyte(_counts(tq, n_steps), DT / 20.0, 0.05, 0.8, 1.0, n_steps)
+        m_minus = np.repeat(np.concatenate([[0.8], A[:-1]])[:, None], proj.n_synapses, axis=1)
+    syn_pre, syn_post = proj.connections()
+    args = (tp, tq, syn_pre, syn_post, proj.delay.astype(np.int64),
+            np.full(proj.n_synapses, w0))
+    par = _ref_params(syn, DT)
+    want = ref.stdp_weights(*args, {**par, "same_step": False}, n_steps, m_minus=m_minus)
+    paired = ref.stdp_weights(*args, par, n_steps, m_minus=m_minus)
+    assert np.abs(paired - want).max() > 1e-6  # same-step pairs occurred
+    np.testing.assert_allclose(wr.weights, want, rtol=1e-10, atol=1e-12)
+
+
+def _counts(trains, n_steps):
+    c = np.zeros(n_steps)
+    for tr in trains:
+        np.add.at(c, tr, 1.0)
+    return c
+
+
+def test_same_step_pairs_refusals():
+    add = ss.AdditiveWeightDependence(0.0, 1.0)
+    with pytest.raises(TypeError, match="same_step_pairs"):
+        ss.STDP(ss.SpikePairRule(), add, same_step_pairs="no")
+    with pytest.raises(ValueError, match="same_step_pairs=False needs delay_model='axonal'"):
+        ss.STDP(ss.SpikePairRule(), add, delay_model="dendritic", same_step_pairs=False)
+    net = ss.Network(dt=DT, seed=1)
+    a = net.add_population(5, ss.SpikeSourcePoisson(rate=10.0))
+    b = net.add_population(5, ss.IF_curr_exp())
+    syn = ss.STDP(ss.SpikePairRule(), add, same_step_pairs=False)
+    with pytest.raises(ValueError, match="one time step.*got 3 steps"):
+        net.connect(a, b, ss.AllToAll(), weight=0.5, delay=3 * DT, synapse=syn)
+    assert len(net.projections) == 0
+    net.connect(a, b, ss.AllToAll(), weight=0.5, delay=DT, synapse=syn)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_reset_state_keeps_traces_on_request(keep):
+    """A post spike before ``reset_state`` and a pre arrival after it: the pair depresses
+    only when the traces are kept (then exactly as without a reset)."""
+    tau_m, am = 34.0, 0.03
+    syn = ss.STDP(ss.SpikePairRule(tau_plus=17.0, tau_minus=tau_m, A_plus=0.05, A_minus=am),
+                  ss.AdditiveWeightDependence(0.0, 2.0))
+    net, proj, rq = _pair_net([60.0], [45.0], syn, delay=1.0)
+    net.run(50.0)
+    proj.modulate(depression=0.5)
+    net.reset_state(keep_traces=keep)
+    assert proj._pstate["mod"][1] == 1.0  # the learning-rate factors are reset either way
+    net.run(30.0)
+    np.testing.assert_allclose(rq.spikes.times, [45.0])
+    want = -2.0 * am * np.exp(-(61.0 - 45.0) / tau_m) if keep else 0.0
+    assert proj.weight[0] - 0.5 == pytest.approx(want, rel=1e-12, abs=1e-15)
+    with pytest.raises(TypeError, match="keep_traces"):
+        net.reset_state(keep_traces="yes")
+
+
+def test_same_step_pairs_save_load_continues_exactly(tmp_path):
+    rng = np.random.default_rng(4)
+    base = _rule("pair", "all_to_all", "add", "hebbian", rng)
+    syn = ss.STDP(base.timing, base.weight, same_step_pairs=False)
+    net = ss.Network(dt=DT, seed=4, dtype="float64")
+    drive = net.add_population(8, ss.SpikeSourcePoisson(rate=900.0))
+    post = net.add_population(8, ss.IF_curr_exp(tau_refrac=0.1, tau_syn_E=0.5))
+    net.connect(drive, post, ss.OneToOne(), weight=6.0)
+    proj = net.connect(post, post, ss.FixedProbability(0.7, allow_self=False),
+                       weight=0.5 * base.weight.w_max, delay=DT, synapse=syn)
+    net.run(50.0)
+    net.save(tmp_path / "s.h5")
+    back = ss.load(tmp_path / "s.h5")
+    assert back.projections[-1].synapse.same_step_pairs is False
+    net.run(50.0)
+    back.run(50.0)
+    np.testing.assert_array_equal(back.projections[-1].weight, proj.weight)

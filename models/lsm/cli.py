@@ -54,6 +54,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--hop-ms", type=int, choices=(1, 2), default=2,
                    help="ms from a spike to its targets' membrane: 2 (NEST's order, default) or "
                         "1 (the authors' code)")
+    p.add_argument("--no-same-step-pairs", dest="same_step_pairs", action="store_false",
+                   help="STDP does not pair a pre and a post spike emitted in the same step "
+                        "(the authors' code; default: they pair)")
+    p.add_argument("--init-keeps-traces", action="store_true",
+                   help="keep the STDP traces from one W_INI sample to the next (the authors' "
+                        "code; default: cleared with the state)")
     p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
     p.add_argument("--cache", default=None,
@@ -79,7 +85,9 @@ def run(args) -> int:
     if args.astro_density > 1.0:
         raise ValueError(f"--astro-density must be in [0.1, 1], got {args.astro_density!r}")
     params = LSMParams(weight_scale=args.weight_scale, w_A=args.w_a, astro_density=args.astro_density,
-                       inh_update_ms=args.inh_update_ms, hop_ms=args.hop_ms)
+                       inh_update_ms=args.inh_update_ms, hop_ms=args.hop_ms,
+                       same_step_pairs=args.same_step_pairs,
+                       init_keeps_traces=args.init_keeps_traces)
     bins = args.time_bins or (5 if args.dataset == "fsdd" else 1)
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,

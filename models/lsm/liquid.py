@@ -73,7 +73,8 @@ after emission, so with ``g`` the per-ms decay of the learning rates:
   the scalar rate ``eta``, whose decay has run one more step at the arrival;
   the astrocyte's ``A`` decays by itself) -- exact for every pair with
   ``t_post < t_pre``. Differences: a pre and a post spike in the *same* step
-  pair in spikesim (weight ``c``), not in the paper; the astrocyte's ``A``
+  pair in spikesim (weight ``c``), not in the paper (``same_step_pairs=False``:
+  not in spikesim either; by default they do); the astrocyte's ``A``
   enters this term one step later (its value after the emission step); the
   term of a presynaptic spike in a sample's last step is dropped (its arrival
   falls after the sample); and the paper clips the sum of both terms once per
@@ -130,7 +131,14 @@ class LSMParams:
     length in which the sparse-mask ``nalsm`` variant (``astro_density < 1``)
     refreshes its ``A`` factors (the full-density astrocyte is linked in the kernel);
     ``hop_ms`` is the time from a spike to its targets' membrane: 2 (NEST's order,
-    ``IF_curr_exp``) or 1 (the authors' code, ``CubaLIFStep``; see the module notes).
+    ``IF_curr_exp``) or 1 (the authors' code, ``CubaLIFStep``; see the module notes);
+    ``same_step_pairs=False`` leaves out the STDP pairs of a pre and a post spike emitted
+    in the same step, as the authors' code does (``STDP(same_step_pairs=False)``; with
+    ``hop_ms=1`` the plastic rule then pairs exactly the authors' spikes);
+    ``init_keeps_traces=True`` keeps the STDP traces from one W_INI sample to the next
+    (the authors' code never resets them; spikesim's default clears them with the state).
+    Feature extraction clears them at every sample either way, so that a sample's features
+    do not depend on which sample a worker ran before it (the authors' slots carry them).
     """
 
     grid: tuple = (10, 10, 10)
@@ -154,6 +162,8 @@ class LSMParams:
     astro_density: float = 1.0
     inh_update_ms: int = 1
     hop_ms: int = 2
+    same_step_pairs: bool = True
+    init_keeps_traces: bool = False
 
     def __post_init__(self):
         grid = tuple(self.grid)
@@ -182,6 +192,9 @@ class LSMParams:
         if self.hop_ms == 1 and self.tau_m <= 1.0:
             raise ValueError(f"tau_m must be above 1 ms with hop_ms=1 (the membrane keeps "
                              f"1 - 1/tau_m per step), got {self.tau_m!r}")
+        for name in ("same_step_pairs", "init_keeps_traces"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if set(self.conn) != set(_CONN):
             raise ValueError(f"conn must give C for {sorted(_CONN)}, got {sorted(self.conn)}")
         for k, c in self.conn.items():
@@ -416,8 +429,9 @@ class Liquid:
         lists = np.split(times[order], np.cumsum(np.bincount(ids, minlength=self.n_inputs))[:-1])
         self.inputs.set(spike_times=lists)
         chunk = self.params.inh_update_ms if self._chunked else T
+        keep = w_ini is None and self.params.init_keeps_traces  # W_INI: weights carried over
         for k in range(n):
-            net.reset_state()
+            net.reset_state(keep_traces=keep)
             if w_ini is not None and self.plastic:
                 self.set_weights(w_ini)
             if not self._chunked:
@@ -477,7 +491,8 @@ def paper_synapse(mode: str, excitatory_pre: bool, positive: bool, params: LSMPa
     bounds = (0.0, P.w_max) if positive else (-P.w_max, 0.0)
     return ss.STDP(ss.SpikePairRule(tau_plus=tau, tau_minus=tau, A_plus=a_plus, A_minus=a_minus),
                    ss.AdditiveWeightDependence(*bounds, absolute=True),
-                   window="hebbian" if excitatory_pre else "anti_hebbian")
+                   window="hebbian" if excitatory_pre else "anti_hebbian",
+                   same_step_pairs=P.same_step_pairs)
 
 
 def init_params(params: LSMParams) -> LSMParams:

@@ -49,6 +49,7 @@ astrocytes (``astrocytes``); STDP modulated by ``Projection.modulate`` or an
 astrocyte group (``modulated-stdp``); ``TripletRule`` (``triplet-stdp``);
 ``Vogels2011Rule`` (``vogels2011-stdp``); nearest-spike interaction
 (``stdp-nearest``); anti-Hebbian or symmetric windows (``stdp-window``);
+``same_step_pairs=False`` (``stdp-same-step``);
 ``w_min != 0`` (``stdp-w-min``: NEST's ``stdp_synapse`` has no lower bound but 0);
 ``w_max <= 0`` (``stdp-w-max``);
 plastic inhibitory current synapses (``stdp-negative-weights``: NEST grows
@@ -166,6 +167,9 @@ def stdp_mapping(proj) -> PairSTDP:
     if syn.window != "hebbian":
         raise ExportError(f"{name}: STDP window {syn.window!r}; PyNN's SpikePairRule is Hebbian only",
                           "stdp-window")
+    if not syn.same_step_pairs:
+        raise ExportError(f"{name}: STDP(same_step_pairs=False) has no PyNN/NEST equivalent",
+                          "stdp-same-step")
     wd = syn.weight
     if syn.sign != 1:
         raise ExportError(f"{name}: STDP(sign=-1) (the rule acts on -w) has no pyNN.nest "

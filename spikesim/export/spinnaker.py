@@ -291,6 +291,8 @@ def _model_rules(net, add) -> None:
                 why.append(f"window={syn.window!r}")
             if syn.sign != 1:
                 why.append("sign=-1 (a rule on -w)")
+            if not syn.same_step_pairs:
+                why.append("same_step_pairs=False")
             if getattr(proj, "_astro_link", None) is not None:
                 why.append("astrocyte-modulated " + {1: "depression", 2: "potentiation"}.get(
                     getattr(proj, "_astro_sides", 1), "potentiation and depression"))

@@ -53,7 +53,10 @@ def stdp_weights(pre_steps, post_steps, syn_pre, syn_post, syn_delay, w0, p, n_s
             i, j, d = syn_pre[k], syn_post[k], syn_delay[k]
             if s - d in set(pre_steps[i]):  # an arrival now: depression
                 arr = np.asarray(pre_steps[i]) + d
-                o1 = _trace(post_steps[j], s, p["t3"], near, strict=True)
+                post = np.asarray(post_steps[j])
+                if not p.get("same_step", True):  # no pair with a post spike of the pre's step
+                    post = post[post < s - d]
+                o1 = _trace(post, s, p["t3"], near, strict=True)
                 r2 = _trace(arr, s, p["t2"], near, strict=True)
                 mm = 1.0 if m_minus is None else m_minus[s, k]
                 w[k] = _apply(w[k], p["sgn_pre"] * o1 * (p["A2m"] + p["A3m"] * r2) * mm, p)
