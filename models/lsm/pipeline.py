@@ -130,6 +130,23 @@ def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None
                 raw=None, init_ms=20)
 
 
+def initialise(src: Source, tr, mode: str, P: LSMParams, seed: int, n_init: int,
+               init_ms: int) -> tuple[dict, dict]:
+    """W_INI: ``n_init`` random training samples (of ``tr``) x ``init_ms``, plasticity on,
+    weights carried over, no learning-rate decay. Returns the weights and, per projection,
+    their mean, initial mean and fraction at 0."""
+    rng = np.random.default_rng([seed, 1])
+    pick = rng.choice(tr, size=n_init, replace=n_init > len(tr))
+    starts = rng.integers(0, src.duration_ms - init_ms + 1, size=n_init)
+    L0 = Liquid(src.n_inputs, mode, init_params(P), seed)
+    w0 = L0.get_weights()
+    for a in range(0, n_init, 500):
+        L0.initialise(src.spikes(pick[a:a + 500], 1, init_ms, starts[a:a + 500]), init_ms)
+    w_ini = L0.get_weights()
+    return w_ini, {k: dict(mean=float(w.mean()), mean_initial=float(w0[k].mean()),
+                           at_zero=float(np.mean(w == 0.0))) for k, w in w_ini.items()}
+
+
 # ------------------------------------------------------------------ worker processes
 _W: dict = {}
 
@@ -287,17 +304,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
         w_ini, init_stats = cached
         log(f"  W_INI loaded from {store.dir}")
     elif mode != "lsm":
-        rng = np.random.default_rng([seed, 1])
-        pick = rng.choice(tr, size=n_init, replace=n_init > len(tr))
-        starts = rng.integers(0, src.duration_ms - data["init_ms"] + 1, size=n_init)
-        L0 = Liquid(src.n_inputs, mode, init_params(P), seed)
-        w0 = L0.get_weights()
-        for a in range(0, n_init, 500):
-            L0.initialise(src.spikes(pick[a:a + 500], 1, data["init_ms"], starts[a:a + 500]),
-                          data["init_ms"])
-        w_ini = L0.get_weights()
-        init_stats = {k: dict(mean=float(w.mean()), mean_initial=float(w0[k].mean()),
-                              at_zero=float(np.mean(w == 0.0))) for k, w in w_ini.items()}
+        w_ini, init_stats = initialise(src, tr, mode, P, seed, n_init, data["init_ms"])
         if store is not None:
             store.save_w_ini(w_ini, init_stats)
         log(f"  W_INI from {n_init} samples x {data['init_ms']} ms: {time.perf_counter() - t0:.1f} s")
