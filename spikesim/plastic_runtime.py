@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import plasticity as KP
+from .projection import check_one_step
 
 
 def empty_traces(pre, n_post: int, max_delay: int, dt: float) -> dict:
@@ -147,12 +148,8 @@ def build(rt, plastic, dtype) -> tuple:
     # (kernel flag 2: axonal, spikes of the same step do not pair; one-step delays only)
     dend = np.array([1 if p.synapse.delay_model == "dendritic" else
                      0 if p.synapse.same_step_pairs else 2 for p in plastic], np.int64)
-    for p, dn in zip(plastic, dend):
-        if dn == 2 and (p._pstate["dl"] != 1).any():
-            raise ValueError(
-                f"projection {p.label!r}: STDP(same_step_pairs=False) needs a delay of one time "
-                f"step on every synapse, got delays of {sorted(set(p._pstate['dl'].tolist()))} "
-                f"steps")
+    for p in plastic:  # checked at connect; again here, should delays have changed since
+        check_one_step(p._pstate["dl"], p.synapse, p.label)
     if (dend == 1).any():
         for p in plastic:  # axonal ones get an unused copy, so the array is one per synapse
             p._pstate.setdefault("wrun", p._weight.astype(np.float64))

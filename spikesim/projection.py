@@ -392,13 +392,14 @@ def check_bounds(w: np.ndarray, synapse) -> None:
                          f"[w_min, w_max] = [{lo!r}, {hi!r}]")
 
 
-def check_one_step(d_steps: np.ndarray, synapse) -> None:
+def check_one_step(d_steps: np.ndarray, synapse, label: str | None = None) -> None:
     """``STDP(same_step_pairs=False)`` times pairs by emission steps, which the kernel does
     for a delay of exactly one step only."""
     d = np.asarray(d_steps)
     if not synapse.same_step_pairs and d.size and (d != 1).any():
-        raise ValueError(f"STDP(same_step_pairs=False) needs a delay of one time step on every "
-                         f"synapse, got {int(d[d != 1].flat[0])} steps")
+        where = "" if label is None else f"projection {label!r}: "
+        raise ValueError(f"{where}STDP(same_step_pairs=False) needs a delay of one time step on "
+                         f"every synapse, got {int(d[d != 1].flat[0])} steps")
 
 
 def delays_to_steps(d_ms: np.ndarray, dt: float) -> np.ndarray:
