@@ -6,6 +6,7 @@ combra-lab/NALSM ``NALSM_STDP.py`` / ``NALSM_ASTRO.py``), run on the spikes the
 spikesim liquid produced.
 """
 import argparse
+from dataclasses import replace
 import json
 
 import numpy as np
@@ -348,6 +349,9 @@ def test_bad_parameters_are_named():
         LSMParams(hop_ms=3)
     with pytest.raises(ValueError, match="tau_m must be above 1 ms with hop_ms=1"):
         LSMParams(hop_ms=1, tau_m=0.5)
+    for name in ("same_step_pairs", "init_keeps_traces"):
+        with pytest.raises(TypeError, match=name):
+            LSMParams(**{name: "yes"})
     L1 = Liquid(12, "lsm", LSMParams(grid=(3, 3, 3), hop_ms=1), 3)
     early = np.zeros((10, 12), bool)
     early[0, 4] = True
@@ -457,10 +461,12 @@ def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
     args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(data), "--mode", "nalsm",
                               "--neurons", "27", "--seed", "2", "--json", str(out), "--workers", "1",
                               "--duration-ms", "60", "--init-samples", "10", "--bf-samples", "3",
-                              "--hop-ms", "1", "--quiet"])
+                              "--hop-ms", "1", "--no-same-step-pairs", "--init-keeps-traces",
+                              "--quiet"])
     assert args.func(args) == 0
     res = json.loads(out.read_text())
     assert res["params"]["hop_ms"] == 1
+    assert res["params"]["same_step_pairs"] is False and res["params"]["init_keeps_traces"] is True
     assert set(res["accuracy"]) == {"train", "validation", "test"}
     assert res["split"] == {"train": 42, "validation": 6, "test": 12}
     assert res["neurons"] == 27 and res["mean_rate_hz"] > 0 and res["branching_factor"]["samples"] <= 3
@@ -508,3 +514,21 @@ def test_cache_folder_opens_for_reading_after_the_fact(tmp_path):
     np.testing.assert_array_equal(o.load_w_ini()[0]["ee"], np.ones(5))
     with pytest.raises(FileNotFoundError, match="run_dir"):
         FeatureCache.open(tmp_path)
+
+
+def test_w_ini_keeps_the_traces_from_sample_to_sample_on_request():
+    """``init_keeps_traces``: W_INI samples share one trace history (the authors' code), so the
+    weights differ from W_INI with the traces cleared; feature extraction (``w_ini`` given)
+    clears them either way, so its counts do not depend on the option."""
+    rng = np.random.default_rng(8)
+    inp = [input_neuron_spikes(rng.random((30, 12)) < 0.3) for _ in range(6)]
+    got = {}
+    for keep in (False, True):
+        P = init_params(LSMParams(grid=(3, 3, 3), input_fraction=0.5, hop_ms=1,
+                                  same_step_pairs=False, init_keeps_traces=keep))
+        L = Liquid(12, "nalsm", P, 3)
+        got[keep] = L.initialise(inp, 30)
+        F = Liquid(12, "nalsm", replace(P, lr_decay=0.99), 3)
+        got[keep, "features"] = F.run_samples(inp, 30, w_ini=got[False])[0]
+    assert max(np.abs(got[True][k] - got[False][k]).max(initial=0.0) for k in got[True]) > 1e-3
+    np.testing.assert_array_equal(got[True, "features"], got[False, "features"])
