@@ -101,7 +101,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-same-step-pairs", dest="same_step_pairs", action="store_false",
                     help="STDP does not pair spikes emitted in the same step (the authors' code)")
     ap.add_argument("--init-keeps-traces", action="store_true",
-                    help="STDP traces carried from one W_INI sample to the next (the authors' code)")
+                    help="STDP traces carried from one W_INI sample to the next "
+                         "(the authors' code)")
     ap.add_argument("--w-a", type=float, default=None, help="astrocyte w_A (default: the paper's)")
     ap.add_argument("--b-a", type=float, default=None, help="astrocyte b_A = A(0) (default: the paper's)")
     ap.add_argument("--readout-l2", default=None, help="comma-separated L2 grid of the readout")
