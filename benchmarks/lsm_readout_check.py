@@ -32,14 +32,21 @@ from dataclasses import replace
 import numpy as np
 
 
+def run_settings(run_dir: pathlib.Path) -> tuple[dict, object]:
+    """``settings.json`` of a cached run and its :class:`LSMParams` (our own repr of them)."""
+    from spikesim.models.lsm.liquid import LSMParams
+
+    s = json.loads((run_dir / "settings.json").read_text())
+    return s, eval(s["params"], {"LSMParams": LSMParams})
+
+
 def load_run(run_dir: pathlib.Path, data_dir):
     """Settings, dataset pieces, counts in run order (n, N) and W_INI of a cached run."""
     from spikesim.models.lsm.cache import FeatureCache
-    from spikesim.models.lsm.liquid import LSMParams
     from spikesim.models.lsm.pipeline import BLOCK, load_dataset
 
     store = FeatureCache.open(run_dir)
-    s = json.loads((run_dir / "settings.json").read_text())
+    s, params = run_settings(run_dir)
     if s["dataset"] != "mnist" or s["time_bins"] != 1:
         raise ValueError(f"run_dir: only one-bin mnist runs are handled, got {s['dataset']!r}, "
                          f"{s['time_bins']} bins")
@@ -58,7 +65,6 @@ def load_run(run_dir: pathlib.Path, data_dir):
     counts = np.concatenate(blocks).astype(np.float64)
     w = store.load_w_ini()
     w_ini = None if w is None else w[0]
-    params = eval(s["params"], {"LSMParams": LSMParams})  # our own repr(LSMParams), from settings.json
     return s, data, order, counts, w_ini, params, (len(tr), len(va), len(te))
 
 

@@ -62,12 +62,12 @@ def main(argv=None) -> int:
     ap.add_argument("--init-samples", type=int, default=200)
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
-    from spikesim.models.lsm import Liquid, LSMParams, init_params
+    from lsm_readout_check import run_settings
+    from spikesim.models.lsm import Liquid, init_params
     from spikesim.models.lsm.cache import FeatureCache
     from spikesim.models.lsm.pipeline import load_dataset
 
-    s = json.loads((a.run_dir / "settings.json").read_text())
-    P = eval(s["params"], {"LSMParams": LSMParams})  # our own repr(LSMParams)
+    s, P = run_settings(a.run_dir)
     if s["mode"] != "nalsm" or P.hop_ms != 1:
         raise SystemExit(f"run_dir: needs a nalsm run with hop_ms=1, got mode {s['mode']!r}, "
                          f"hop_ms={P.hop_ms}")
