@@ -8,6 +8,7 @@ spikesim liquid produced.
 import argparse
 from dataclasses import replace
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -478,6 +479,57 @@ def test_cli_parses_and_runs_a_tiny_experiment(tmp_path):
     args = parser.parse_args(["lsm", "--dataset", "mnist", "--data", str(tmp_path / "none")])
     with pytest.raises(ValueError, match="does not exist"):
         args.func(args)
+
+
+SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def test_default_protocol_is_the_papers_on_full_mnist_only(tmp_path):
+    from spikesim.models.lsm.pipeline import PROTOCOLS, default_protocol
+
+    data = _tiny_mnist(tmp_path)
+    assert default_protocol("mnist", data) == "spikesim"  # a single pair: not the paper's split
+    assert default_protocol("fsdd", data) == "spikesim"
+    assert PROTOCOLS["paper"] == dict(hop_ms=1, same_step_pairs=False, init_keeps_traces=True,
+                                      readout="paper", weight_scale=0.2)
+    with pytest.raises(ValueError, match="dataset"):
+        default_protocol("cifar", data)
+    full = SHARED / "mnist"
+    if not (full / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("../shared/datasets/mnist (full MNIST) is absent")
+    assert default_protocol("mnist", full) == "paper"
+    assert default_protocol("mnist", full, n_samples=500) == "spikesim"
+
+
+def test_cli_protocol_sets_the_authors_model_and_flags_override_it(tmp_path):
+    from spikesim.models.lsm.cli import add_parser
+
+    parser = argparse.ArgumentParser(prog="spikesim")
+    add_parser(parser.add_subparsers(dest="command"))
+    data = _tiny_mnist(tmp_path)
+    base = ["lsm", "--dataset", "mnist", "--data", str(data), "--mode", "stdp", "--neurons", "27",
+            "--workers", "1", "--duration-ms", "60", "--init-samples", "10", "--bf-samples", "2",
+            "--readout-passes", "3", "--no-cache", "--quiet"]
+    seen = {}
+    for extra in ([], ["--protocol", "paper"],
+                  ["--protocol", "paper", "--hop-ms", "2", "--same-step-pairs", "--readout", "ours"],
+                  ["--no-init-keeps-traces", "--protocol", "paper"]):
+        out = tmp_path / f"r{len(seen)}.json"
+        args = parser.parse_args(base + extra + ["--json", str(out)])
+        assert args.func(args) == 0
+        res = json.loads(out.read_text())
+        seen[" ".join(extra)] = (res["params"]["hop_ms"], res["params"]["same_step_pairs"],
+                                 res["params"]["init_keeps_traces"], res["readout"]["kind"])
+    assert list(seen.values()) == [(2, True, False, "ours"), (1, False, True, "paper"),
+                                   (2, True, True, "ours"), (1, False, False, "paper")]
+    scales = []
+    for extra in (["--protocol", "paper"], ["--protocol", "paper", "--weight-scale", "0.5"], []):
+        args = parser.parse_args(base + extra + ["--mode", "lsm", "--json", str(out)])
+        assert args.func(args) == 0
+        scales.append(json.loads(out.read_text())["params"]["weight_scale"])
+    assert scales == [0.2, 0.5, 1.0]
+    with pytest.raises(SystemExit):
+        parser.parse_args(base + ["--protocol", "nest"])
 
 
 def test_nmnist_pipeline_on_files_the_test_writes(tmp_path):

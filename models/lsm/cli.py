@@ -5,6 +5,11 @@
 
     spikesim lsm --dataset mnist --data ../shared/datasets/mnist5k --mode nalsm \\
         --neurons 1000 --seed 1 --json nalsm.json
+
+On the full MNIST files (and without ``--samples``) the default ``--protocol`` is
+``paper``: the authors' model and readout (see ``pipeline.PROTOCOLS``); elsewhere
+it is ``spikesim``. Single flags (``--hop-ms``, ``--[no-]same-step-pairs``,
+``--[no-]init-keeps-traces``, ``--readout``, ``--weight-scale``) override the protocol's values.
 """
 from __future__ import annotations
 
@@ -42,8 +47,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="ms per sample (default 250; N-MNIST 300)")
     p.add_argument("--time-bins", type=number("--time-bins", int, 1), default=None,
                    help="count liquid spikes in this many parts of a sample (default 1; FSDD 5)")
-    p.add_argument("--weight-scale", type=number("--weight-scale", float, 0.0, False), default=1.0,
-                   help="lsm mode: |w| = 3 x this")
+    p.add_argument("--weight-scale", type=number("--weight-scale", float, 0.0, False),
+                   default=None, help="lsm mode: |w| = 3 x this (default 1; --protocol paper: 0.2, "
+                                      "the scale validation chose on full MNIST)")
     p.add_argument("--w-a", type=number("--w-a", float, 0.0, False), default=None,
                    help="astrocyte weight w_A (default 0.015 (1000/N)^(1/3))")
     p.add_argument("--astro-density", type=number("--astro-density", float, 0.1), default=1.0,
@@ -51,22 +57,29 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--inh-update-ms", type=number("--inh-update-ms", int, 1), default=1,
                    help="nalsm with --astro-density < 1: ms between updates of the A factors "
                         "(1 = exact timing; the full-density astrocyte is linked in the kernel)")
-    p.add_argument("--hop-ms", type=int, choices=(1, 2), default=2,
-                   help="ms from a spike to its targets' membrane: 2 (NEST's order, default) or "
+    p.add_argument("--protocol", choices=("paper", "spikesim"), default=None,
+                   help="paper: the authors' model and readout (--hop-ms 1, no same-step STDP "
+                        "pairs, W_INI keeps the traces, --readout paper, lsm --weight-scale 0.2); "
+                        "spikesim: --hop-ms 2, same-step pairs, traces cleared, --readout ours, "
+                        "--weight-scale 1. Default: paper on the full MNIST files without "
+                        "--samples, spikesim otherwise. Each of those flags, given, overrides "
+                        "its item")
+    p.add_argument("--hop-ms", type=int, choices=(1, 2), default=None,
+                   help="ms from a spike to its targets' membrane: 2 (NEST's order) or "
                         "1 (the authors' code)")
-    p.add_argument("--no-same-step-pairs", dest="same_step_pairs", action="store_false",
-                   help="STDP does not pair a pre and a post spike emitted in the same step "
-                        "(the authors' code; default: they pair)")
-    p.add_argument("--init-keeps-traces", action="store_true",
+    p.add_argument("--same-step-pairs", action=argparse.BooleanOptionalAction, default=None,
+                   help="STDP pairs a pre and a post spike emitted in the same step "
+                        "(--no-same-step-pairs: they do not, as in the authors' code)")
+    p.add_argument("--init-keeps-traces", action=argparse.BooleanOptionalAction, default=None,
                    help="keep the STDP traces from one W_INI sample to the next (the authors' "
-                        "code; default: cleared with the state)")
+                        "code; --no-init-keeps-traces: cleared with the state)")
     p.add_argument("--bf-samples", type=number("--bf-samples", int, 0), default=50,
                    help="test samples whose branching factor is measured")
     p.add_argument("--cache", default=None,
                    help="folder for W_INI and liquid features, so that a stopped run resumes "
                         "(default $SPIKESIM_CACHE/lsm, i.e. ~/.cache/spikesim/lsm)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--readout", choices=("ours", "paper"), default="ours",
+    p.add_argument("--readout", choices=("ours", "paper"), default=None,
                    help="ours: softmax regression on standardised counts, Adam, L2 chosen on "
                         "validation; paper: the authors' readout (batch-max scaling, soft "
                         "targets, Adadelta, mini-batches of 250, pass chosen on validation)")
@@ -80,20 +93,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     """Handler of ``spikesim lsm``."""
     from .liquid import LSMParams
-    from .pipeline import run_lsm
+    from .pipeline import PROTOCOLS, default_protocol, run_lsm
 
     if args.astro_density > 1.0:
         raise ValueError(f"--astro-density must be in [0.1, 1], got {args.astro_density!r}")
-    params = LSMParams(weight_scale=args.weight_scale, w_A=args.w_a, astro_density=args.astro_density,
-                       inh_update_ms=args.inh_update_ms, hop_ms=args.hop_ms,
-                       same_step_pairs=args.same_step_pairs,
-                       init_keeps_traces=args.init_keeps_traces)
+    protocol = args.protocol or default_protocol(args.dataset, args.data, args.samples)
+    chosen = {k: v if getattr(args, k) is None else getattr(args, k)
+              for k, v in PROTOCOLS[protocol].items()}
+    if not args.quiet:
+        items = ", ".join(f"{k}={v}" for k, v in chosen.items())
+        print(f"spikesim lsm: protocol {protocol} ({items})")
+    params = LSMParams(weight_scale=chosen["weight_scale"], w_A=args.w_a, astro_density=args.astro_density,
+                       inh_update_ms=args.inh_update_ms, hop_ms=chosen["hop_ms"],
+                       same_step_pairs=chosen["same_step_pairs"],
+                       init_keeps_traces=chosen["init_keeps_traces"])
     bins = args.time_bins or (5 if args.dataset == "fsdd" else 1)
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
                   workers=args.workers, json_path=args.json, params=params, n_samples=args.samples,
                   init_samples=args.init_samples, duration_ms=args.duration_ms, time_bins=bins,
                   n_bf=args.bf_samples, log=None if args.quiet else print, split_seed=args.split_seed,
-                  cache=False if args.no_cache else (args.cache or True), readout=args.readout,
+                  cache=False if args.no_cache else (args.cache or True), readout=chosen["readout"],
                   readout_passes=args.readout_passes)
     if args.quiet:
         print(json.dumps({k: res[k] for k in ("mode", "accuracy", "branching_factor", "mean_rate_hz",
