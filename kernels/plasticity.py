@@ -151,12 +151,6 @@ def table_exp(tab, rate, steps):
 
 
 @jit
-def decay(pl, q, c, steps):
-    """``exp(-steps * dt / tau)`` of projection ``q``'s trace ``c`` (r1, r2, o1, o2)."""
-    return table_exp(pl.tab[4 * q + c], pl.rate[q, c], steps)
-
-
-@jit
 def newest_trace(h_last, hn, u, tab, rate, strict):
     """Presynaptic ``r1`` at step ``u`` from the newest emission record ``h_last[hn]``
     (:func:`pre_trace`'s fast path over plain arrays, for the inner loops): 0 before any
@@ -171,19 +165,43 @@ def newest_trace(h_last, hn, u, tab, rate, strict):
 
 
 @jit
-def _history_entry(pl, q, i, u, strict):
-    """Index in ``h_step`` / ``h_x`` of the newest history entry of presynaptic neuron ``i``
-    of projection ``q`` emitted ``<= u`` (``< u`` if ``strict``), or -1."""
-    h_len = pl.h_len[q]
-    base = pl.h_off[q] + i * h_len
-    hn = pl.hn_off[q] + i
-    e = pl.h_head[hn]
-    for _ in range(pl.h_cnt[hn]):
-        te = pl.h_step[base + e]
+def history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict):
+    """Index in ``h_step`` / ``h_x`` of the newest history entry (record ``hn``, ring at
+    ``base`` of length ``h_len``) emitted ``<= u`` (``< u`` if ``strict``), or -1."""
+    e = h_head[hn]
+    for _ in range(h_cnt[hn]):
+        te = h_step[base + e]
         if te < u or (te == u and not strict):
             return base + e
         e = e - 1 if e > 0 else h_len - 1
     return np.int64(-1)
+
+
+@jit
+def pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, u, tab, rate, c, strict):
+    """:func:`pre_trace` over plain arrays: presynaptic record ``hn`` (history ring at
+    ``base``, length ``h_len``), trace ``c`` with decay table ``tab`` and ``rate``.
+
+    The per-spike loops call this form: a call that takes ``pl`` counts references to
+    every array of the namedtuple, which cost more than the update itself."""
+    te = h_last[hn, 0]  # -1: no emission yet
+    if te < 0.0:
+        return 0.0
+    if te < u or (te == u and not strict):  # the newest emission: the usual case
+        return h_last[hn, 1 + c] * table_exp(tab, rate, u - np.int64(te))
+    k = history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict)
+    return 0.0 if k < 0 else h_x[k, c] * table_exp(tab, rate, u - h_step[k])
+
+
+@jit
+def last_emission_at(h_last, h_step, h_head, h_cnt, hn, base, h_len, u, strict):
+    """Step of the newest emission ``<= u`` (``< u`` if ``strict``) of presynaptic record
+    ``hn``, or -1 (arguments as :func:`pre_trace_at`)."""
+    te = np.int64(h_last[hn, 0])
+    if te < 0 or te < u or (te == u and not strict):
+        return te
+    k = history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict)
+    return np.int64(-1) if k < 0 else h_step[k]
 
 
 @jit
@@ -192,34 +210,10 @@ def pre_trace(pl, q, i, u, c, strict):
 
     Counts emissions ``<= u`` (``< u`` if ``strict``).
     """
-    hn = pl.hn_off[q] + i
-    te = pl.h_last[hn, 0]  # -1: no emission yet
-    if te < 0.0:
-        return 0.0
-    if te < u or (te == u and not strict):  # the newest emission: the usual case
-        return pl.h_last[hn, 1 + c] * decay(pl, q, c, u - np.int64(te))
-    k = _history_entry(pl, q, i, u, strict)
-    return 0.0 if k < 0 else pl.h_x[k, c] * decay(pl, q, c, u - pl.h_step[k])
-
-
-@jit
-def last_emission(pl, q, i, u, strict):
-    """Step of the newest emission ``<= u`` (``< u`` if ``strict``) of presynaptic neuron
-    ``i`` of projection ``q``, or -1."""
-    te = np.int64(pl.h_last[pl.hn_off[q] + i, 0])
-    if te < 0 or te < u or (te == u and not strict):
-        return te
-    k = _history_entry(pl, q, i, u, strict)
-    return np.int64(-1) if k < 0 else pl.h_step[k]
-
-
-@jit
-def post_trace(pl, q, slot, s, col):
-    """Postsynaptic trace in column ``col`` of ``po`` (1: o1, 2: o2) at step ``s``."""
-    last = pl.po[slot, 0]
-    if last < 0.0:
-        return 0.0
-    return pl.po[slot, col] * decay(pl, q, col + 1, s - np.int64(last))
+    h_len = pl.h_len[q]
+    return pre_trace_at(pl.h_last, pl.h_x, pl.h_step, pl.h_head, pl.h_cnt, pl.hn_off[q] + i,
+                        pl.h_off[q] + i * h_len, h_len, u, pl.tab[4 * q + c], pl.rate[q, c], c,
+                        strict)
 
 
 @jit
@@ -400,14 +394,27 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
         n_pre = pl.hn_off[q + 1] - hn0
         h_len = pl.h_len[q]
         h_off = pl.h_off[q]
+        tab0, rate0 = pl.tab[4 * q], pl.rate[q, 0]
+        tab1, rate1 = pl.tab[4 * q + 1], pl.rate[q, 1]
         for m in range(ns):
             i = spikes[m] - pre_lo
             if i < 0 or i >= n_pre:
                 continue
             hn = hn0 + i
             base = h_off + i * h_len
-            r1n = pre_trace(pl, q, i, s, np.int64(0), np.bool_(True))
-            r2n = pre_trace(pl, q, i, s, np.int64(1), np.bool_(True))
+            te = h_last[hn, 0]
+            if te < s:  # pre_trace_at(..., s, c, True) written out: its calls counted
+                # references to five arrays per spike; the newest emission is before s
+                r1n = 0.0
+                r2n = 0.0
+                if te >= 0.0:
+                    r1n = h_last[hn, 1] * table_exp(tab0, rate0, s - np.int64(te))
+                    r2n = h_last[hn, 2] * table_exp(tab1, rate1, s - np.int64(te))
+            else:
+                r1n = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, s,
+                                   tab0, rate0, np.int64(0), np.bool_(True))
+                r2n = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, s,
+                                   tab1, rate1, np.int64(1), np.bool_(True))
             if nearest:
                 r1n = 1.0
                 r2n = 1.0
