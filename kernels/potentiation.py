@@ -190,6 +190,9 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
     for q in range(pl.pj.shape[0]):
         if pl.dendritic[q] == 1:
             continue
+        plo = pj_post_lo[pl.pj[q]]  # a call only when one of its targets fired
+        if _next_in(spikes, np.int64(0), ns, plo, plo + pl.n_post[q]) == ns:
+            continue
         _projection_posts(s, s, False, spikes, ns, q, np.int64(0), pl, pj_post_lo, pj_d, delay,
                           astro_A)
 
@@ -212,7 +215,9 @@ def potentiate_delayed(s, pl, pj_post_lo, pj_d, delay, astro_A):
             if src < 0:
                 continue
             a_slot = src & (n_slots - 1)
-            if pl.ar_cnt[a_slot] == 0:
+            plo = pj_post_lo[pl.pj[q]]
+            if _next_in(pl.ar_ids[a_slot], np.int64(0), pl.ar_cnt[a_slot], plo,
+                        plo + pl.n_post[q]) == pl.ar_cnt[a_slot]:
                 continue
             _projection_posts(s + 1, s + 1 + d, True, pl.ar_ids[a_slot], pl.ar_cnt[a_slot], q,
                               np.int64(di), pl, pj_post_lo, pj_d, delay, astro_A)
