@@ -72,6 +72,23 @@ def test_load_mnist_standard_files_and_a_single_pair(tmp_path):
         D.load_mnist(tmp_path / "pair")
 
 
+def test_standard_train_count_reads_the_header_only(tmp_path):
+    from spikesim.datasets.mnist import standard_train_count
+
+    std = _mnist_dir(tmp_path / "std", n_train=7)
+    assert standard_train_count(std) == 7 == D.load_mnist(std).n_train
+    assert standard_train_count(_mnist_dir(tmp_path / "pair", standard=False)) is None
+    assert standard_train_count(tmp_path / "nothing") is None
+    # the header decides: the body of the file is not read
+    img = std / "train-images-idx3-ubyte.gz"
+    head = gzip.decompress(img.read_bytes())[:16]
+    img.write_bytes(gzip.compress(head[:4] + (60000).to_bytes(4, "big") + head[8:]))
+    assert standard_train_count(std) == 60000
+    img.write_bytes(gzip.compress(b"\x12\x34\x56\x78rest"))
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz.*not an IDX file"):
+        standard_train_count(std)
+
+
 def test_download_verifies_checksums(tmp_path, monkeypatch):
     src = _mnist_dir(tmp_path / "mirror")
     sums = {n: hashlib.md5((src / n).read_bytes()).hexdigest() for n in mnist.MNIST_FILES}

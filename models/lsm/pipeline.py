@@ -62,9 +62,9 @@ def default_protocol(dataset: str, data_dir, n_samples: int | None = None) -> st
     V.choice("dataset", dataset, DATASETS)
     if dataset != "mnist" or n_samples:
         return "spikesim"
-    from spikesim import datasets as D
+    from spikesim.datasets.mnist import standard_train_count
 
-    return "paper" if D.load_mnist(data_dir).n_train == 60000 else "spikesim"
+    return "paper" if standard_train_count(data_dir) == 60000 else "spikesim"
 
 
 class Source:

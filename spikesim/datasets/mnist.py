@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MNIST_FILES", "Digits", "download_mnist", "load_mnist", "nalsm_rates", "read_idx"]
+__all__ = ["MNIST_FILES", "Digits", "download_mnist", "load_mnist", "nalsm_rates", "read_idx",
+           "standard_train_count"]
 
 # standard file name -> MD5 of the gzipped file (as published with the database)
 MNIST_FILES = {
@@ -87,6 +88,25 @@ def _pair(images: pathlib.Path, labels: pathlib.Path) -> tuple[np.ndarray, np.nd
         raise ValueError(f"{str(images)!r} and {str(labels)!r} do not form an image/label pair "
                          f"(shapes {x.shape} and {y.shape})")
     return x.astype(np.uint8), y.astype(np.int64)
+
+
+def standard_train_count(directory) -> int | None:
+    """Number of training digits that :func:`load_mnist` gives for ``directory`` (60,000
+    for the MNIST database), read from the training file's IDX header alone; ``None`` when
+    the directory does not hold the four standard files."""
+    d = pathlib.Path(directory)
+    std = [_find(d, n[:-3]) for n in MNIST_FILES] if d.is_dir() else [None]
+    if any(p is None for p in std):
+        return None
+    opener = gzip.open if std[0].suffix == ".gz" else open
+    try:
+        with opener(std[0], "rb") as f:
+            head = f.read(8)
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{str(std[0])!r} is not a readable IDX file: {exc}") from None
+    if len(head) < 8 or head[:2] != b"\0\0" or head[3] == 0:
+        raise ValueError(f"{str(std[0])!r} is not an IDX file (header {head.hex()!r})")
+    return int.from_bytes(head[4:8], "big")
 
 
 def load_mnist(directory) -> Digits:
