@@ -151,17 +151,17 @@ def table_exp(tab, rate, steps):
 
 
 @jit
-def newest_trace(h_last, hn, u, tab, rate, strict):
-    """Presynaptic ``r1`` at step ``u`` from the newest emission record ``h_last[hn]``
-    (:func:`pre_trace`'s fast path over plain arrays, for the inner loops): 0 before any
-    emission, -1 when the newest emission is after ``u`` (at ``u`` too if ``strict``:
-    then the history is needed)."""
+def newest_trace(h_last, hn, u, tab, rate, strict, c=0):
+    """Presynaptic trace ``c`` at step ``u`` from the newest emission record ``h_last[hn]``
+    (:func:`pre_trace_at`'s fast path, for the inner loops): 0 before any emission, -1 when
+    the newest emission is after ``u`` (at ``u`` too if ``strict``: then the history is
+    needed)."""
     te = h_last[hn, 0]
     if te < 0.0:
         return 0.0
     if te > u or (strict and te == u):
         return -1.0
-    return h_last[hn, 1] * table_exp(tab, rate, u - np.int64(te))
+    return h_last[hn, 1 + c] * table_exp(tab, rate, u - np.int64(te))
 
 
 @jit
@@ -179,16 +179,15 @@ def history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict):
 
 @jit
 def pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, u, tab, rate, c, strict):
-    """:func:`pre_trace` over plain arrays: presynaptic record ``hn`` (history ring at
-    ``base``, length ``h_len``), trace ``c`` with decay table ``tab`` and ``rate``.
+    """Presynaptic trace ``c`` at step ``u`` of record ``hn`` (history ring at ``base``,
+    length ``h_len``), with decay table ``tab`` and ``rate``: of the emissions ``<= u``
+    (``< u`` if ``strict``).
 
-    The per-spike loops call this form: a call that takes ``pl`` counts references to
-    every array of the namedtuple, which cost more than the update itself."""
-    te = h_last[hn, 0]  # -1: no emission yet
-    if te < 0.0:
-        return 0.0
-    if te < u or (te == u and not strict):  # the newest emission: the usual case
-        return h_last[hn, 1 + c] * table_exp(tab, rate, u - np.int64(te))
+    Plain arrays rather than :class:`Plastic`: a call that takes the namedtuple counts
+    references to every one of its arrays, which cost more than the lookup itself."""
+    r = newest_trace(h_last, hn, u, tab, rate, strict, c)
+    if r >= 0.0:  # before any emission, or from the newest one: the usual cases
+        return r
     k = history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict)
     return 0.0 if k < 0 else h_x[k, c] * table_exp(tab, rate, u - h_step[k])
 
@@ -202,18 +201,6 @@ def last_emission_at(h_last, h_step, h_head, h_cnt, hn, base, h_len, u, strict):
         return te
     k = history_entry(h_step, h_head, h_cnt, hn, base, h_len, u, strict)
     return np.int64(-1) if k < 0 else h_step[k]
-
-
-@jit
-def pre_trace(pl, q, i, u, c, strict):
-    """Presynaptic trace ``c`` of neuron ``i`` of projection ``q`` at step ``u``.
-
-    Counts emissions ``<= u`` (``< u`` if ``strict``).
-    """
-    h_len = pl.h_len[q]
-    return pre_trace_at(pl.h_last, pl.h_x, pl.h_step, pl.h_head, pl.h_cnt, pl.hn_off[q] + i,
-                        pl.h_off[q] + i * h_len, h_len, u, pl.tab[4 * q + c], pl.rate[q, c], c,
-                        strict)
 
 
 @jit
@@ -314,6 +301,8 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         scale = par[SCALE]
         tab2 = pl.tab[4 * q + 2]
         rate2 = pl.rate[q, 2]
+        tab1, rate1 = pl.tab[4 * q + 1], pl.rate[q, 1]  # r2 of the triplet rule
+        hn0, h_off, h_len = pl.hn_off[q], pl.h_off[q], pl.h_len[q]
         w_q = pl.w[lo_syn:]
         run_q = pl.wrun[lo_syn:] if dendritic else w_q  # the weights the rule updates
         for di in range(pl.dl_ptr[q], pl.dl_ptr[q + 1]):
@@ -330,7 +319,11 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                 i = pl.ar_ids[a_slot, m] - pre_lo
                 if i < 0 or i >= n_pre:
                     continue
-                r2 = pre_trace(pl, q, i, u, np.int64(1), np.bool_(True)) if triplet else 0.0
+                r2 = 0.0
+                if triplet:
+                    r2 = pre_trace_at(pl.h_last, pl.h_x, pl.h_step, pl.h_head, pl.h_cnt,
+                                      hn0 + i, h_off + i * h_len, h_len, u, tab1, rate1,
+                                      np.int64(1), np.bool_(True))
                 amp = par[A2M] + par[A3M] * r2
                 row = pj_row_off[pj] + i
                 k0 = cut[row, part]
@@ -402,15 +395,9 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
                 continue
             hn = hn0 + i
             base = h_off + i * h_len
-            te = h_last[hn, 0]
-            if te < s:  # pre_trace_at(..., s, c, True) written out: its calls counted
-                # references to five arrays per spike; the newest emission is before s
-                r1n = 0.0
-                r2n = 0.0
-                if te >= 0.0:
-                    r1n = h_last[hn, 1] * table_exp(tab0, rate0, s - np.int64(te))
-                    r2n = h_last[hn, 2] * table_exp(tab1, rate1, s - np.int64(te))
-            else:
+            r1n = newest_trace(h_last, hn, s, tab0, rate0, True, 0)
+            r2n = newest_trace(h_last, hn, s, tab1, rate1, True, 1)
+            if r1n < 0.0:  # an emission in step s already (not in the usual engine order)
                 r1n = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, s,
                                    tab0, rate0, np.int64(0), np.bool_(True))
                 r2n = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, s,

@@ -16,15 +16,6 @@ from .prefetch import AHEAD, prefetch, prefetch_read
 # of a NALSM liquid's run time. So :func:`_post_spikes` is called once per projection and
 # step, with plain arrays, and writes its per-spike work out in its own body.
 @jit
-def _prefetch_row_start(e0, e1, ncp, ncs, h_last, hn0, w_q):
-    """Prefetch the first :data:`AHEAD` incoming synapses ``e0:e1`` of a postsynaptic
-    spike (the inner loops prefetch the rest, :data:`AHEAD` ahead of use)."""
-    for e in range(e0, min(e0 + AHEAD, e1)):
-        prefetch_read(h_last, hn0 + ncp[e])
-        prefetch(w_q, ncs[e])
-
-
-@jit
 def _next_in(spikes, m, ns, lo, hi):
     """Index of the first of ``spikes[m:ns]`` in ``[lo, hi)``, or ``ns``."""
     while m < ns and (spikes[m] < lo or spikes[m] >= hi):
@@ -60,25 +51,26 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     tab1, rate1 = tab[4 * q + 2], rate[q, 2]  # o1
     tab2, rate2 = tab[4 * q + 3], rate[q, 3]  # o2
     phi = plo + n_post
-    m = _next_in(posts, np.int64(0), n, plo, phi)
-    if m < n:
-        j = posts[m] - plo
-        _prefetch_row_start(col_ptr[cbase + j], col_ptr[cbase + j + 1], ncp, ncs, h_last, hn0,
-                            w_q)
-    while m < n:
-        j = posts[m] - plo
-        m += 1
+    cur = np.int64(-1)  # the spike being updated; ``j``: the next one, whose rows load now
+    m = np.int64(0)
+    while True:
         while m < n and (posts[m] < plo or posts[m] >= phi):
             m += 1
-        e0 = col_ptr[cbase + j]
-        e1 = col_ptr[cbase + j + 1]
-        if m < n:  # the next spike's first synapses load while this one's are updated
-            jn = posts[m] - plo
-            for e in range(col_ptr[cbase + jn], min(col_ptr[cbase + jn] + AHEAD,
-                                                    col_ptr[cbase + jn + 1])):
+        j = np.int64(posts[m] - plo) if m < n else np.int64(-1)
+        m += 1
+        if j >= 0:  # the next spike's first synapses load while this one's are updated
+            for e in range(col_ptr[cbase + j], min(col_ptr[cbase + j] + AHEAD,
+                                                   col_ptr[cbase + j + 1])):
                 prefetch_read(h_last, hn0 + ncp[e])
                 prefetch(w_q, ncs[e])
-        slot = po0 + j
+        if cur < 0:  # the first spike: only its rows were loaded
+            if j < 0:
+                break
+            cur = j
+            continue
+        e0 = col_ptr[cbase + cur]
+        e1 = col_ptr[cbase + cur + 1]
+        slot = po0 + cur
         last = po[slot, 0]  # the traces at s, before this spike's jump
         o1b = 0.0
         o2b = 0.0
@@ -146,6 +138,9 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
         po[slot, 1] = o1n
         po[slot, 2] = o2n
         po[slot, 3] = o1b
+        if j < 0:
+            break
+        cur = j
 
 
 @jit
