@@ -257,7 +257,7 @@ def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod
         ring[post_lo + j] += w
 
 
-@jit
+@jit(inline="always")
 def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
                      pj_syn, pj_d, cut, post, delay, part, emitted):
     """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``
@@ -367,7 +367,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     ring[post_lo + j] += w
 
 
-@jit
+@jit(inline="always")
 def push_emissions(s, spikes, ns, pl, pj_pre_lo):
     """Record the presynaptic emissions of step ``s``: the arrival ring and the trace histories."""
     h_last, h_step, h_x, h_head, h_cnt = pl.h_last, pl.h_step, pl.h_x, pl.h_head, pl.h_cnt
@@ -422,7 +422,7 @@ def push_emissions(s, spikes, ns, pl, pj_pre_lo):
             h_last[hn, 2] = r2n
 
 
-@jit
+@jit(inline="always")
 def step_modulators(pl, plus, minus):
     """Multiply the potentiation (``plus``) and/or depression (``minus``) factors by their decay."""
     for q in range(pl.mod.shape[0]):

@@ -14,7 +14,9 @@ from .prefetch import AHEAD, prefetch, prefetch_read
 # every array of the namedtuple. A per-synapse trace lookup that took ``pl`` measured
 # ~330 ns instead of ~35 ns, and a call per postsynaptic spike that took ``pl`` about half
 # of a NALSM liquid's run time. So :func:`_post_spikes` is called once per projection and
-# step, with plain arrays, and writes its per-spike work out in its own body.
+# step, with plain arrays, and writes its per-spike work out in its own body. The per-step
+# entry points that take ``pl`` (here and in :mod:`.plasticity`) are inlined into the
+# engine's step loop (``inline="always"``), so each step does not pay those counts per call.
 @jit
 def _next_in(spikes, m, ns, lo, hi):
     """Index of the first of ``spikes[m:ns]`` in ``[lo, hi)``, or ``ns``."""
@@ -143,7 +145,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
         cur = j
 
 
-@jit
+@jit(inline="always")
 def _projection_posts(s, s_pre, dendritic, posts, n, q, di, pl, pj_post_lo, pj_d, delay,
                       astro_A):
     """:func:`_post_spikes` for projection ``q`` (delay index ``di``), its arrays cut from
@@ -170,7 +172,7 @@ def _projection_posts(s, s_pre, dendritic, posts, n, q, di, pl, pj_post_lo, pj_d
                  pl.h_cnt, pl.hn_off[q], pl.h_off[q], h_len)
 
 
-@jit
+@jit(inline="always")
 def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
     """Potentiate the incoming plastic synapses of the postsynaptic spikes of step ``s``
     (axonal projections; dendritic ones wait for :func:`potentiate_delayed`).
@@ -192,7 +194,7 @@ def potentiate(s, spikes, ns, pl, pj_post_lo, pj_d, delay, astro_A):
                           astro_A)
 
 
-@jit
+@jit(inline="always")
 def potentiate_delayed(s, pl, pj_post_lo, pj_d, delay, astro_A):
     """End of step ``s``, dendritic projections: the postsynaptic spikes of step ``p = s + 1
     - d`` (from the spike ring, filled by :func:`push_emissions`) act at their synapses
