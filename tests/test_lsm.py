@@ -501,7 +501,7 @@ def test_default_protocol_is_the_papers_on_full_mnist_only(tmp_path):
     assert default_protocol("mnist", full, n_samples=500) == "spikesim"
 
 
-def test_cli_protocol_sets_the_authors_model_and_flags_override_it(tmp_path):
+def test_cli_protocol_sets_the_authors_model_and_flags_override_it(tmp_path, capsys):
     from spikesim.models.lsm.cli import add_parser
 
     parser = argparse.ArgumentParser(prog="spikesim")
@@ -528,6 +528,14 @@ def test_cli_protocol_sets_the_authors_model_and_flags_override_it(tmp_path):
         assert args.func(args) == 0
         scales.append(json.loads(out.read_text())["params"]["weight_scale"])
     assert scales == [0.2, 0.5, 1.0]
+    capsys.readouterr()
+    loud = [a for a in base if a != "--quiet"] + ["--protocol", "paper", "--json", str(out)]
+    for mode in ("stdp", "lsm"):  # the weight scale is named only where it acts
+        args = parser.parse_args(loud + ["--mode", mode])
+        assert args.func(args) == 0
+        line = capsys.readouterr().out.splitlines()[0]
+        assert line.startswith("spikesim lsm: protocol paper (hop_ms=1,")
+        assert ("weight_scale=0.2" in line) == (mode == "lsm")
     with pytest.raises(SystemExit):
         parser.parse_args(base + ["--protocol", "nest"])
 

@@ -101,7 +101,8 @@ def run(args) -> int:
     chosen = {k: v if getattr(args, k) is None else getattr(args, k)
               for k, v in PROTOCOLS[protocol].items()}
     if not args.quiet:
-        items = ", ".join(f"{k}={v}" for k, v in chosen.items())
+        items = ", ".join(f"{k}={v}" for k, v in chosen.items()
+                          if k != "weight_scale" or args.mode == "lsm")  # acts in lsm only
         print(f"spikesim lsm: protocol {protocol} ({items})")
     params = LSMParams(weight_scale=chosen["weight_scale"], w_A=args.w_a,
                        astro_density=args.astro_density, inh_update_ms=args.inh_update_ms, hop_ms=chosen["hop_ms"],
