@@ -51,6 +51,12 @@ class Digits(NamedTuple):
     n_train: int | None
 
 
+def _check_magic(path, data: bytes) -> None:
+    """Refuse ``data`` (the first bytes of ``path``) unless it starts with an IDX magic number."""
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES or data[3] == 0:
+        raise ValueError(f"{str(path)!r} is not an IDX file (magic number {data[:4].hex()!r})")
+
+
 def read_idx(path) -> np.ndarray:
     """Read one IDX file (optionally gzipped) into a numpy array of its stored shape."""
     path = pathlib.Path(path)
@@ -60,11 +66,10 @@ def read_idx(path) -> np.ndarray:
             data = f.read()
     except (OSError, EOFError) as exc:
         raise ValueError(f"{str(path)!r} is not a readable IDX file: {exc}") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
-        raise ValueError(f"{str(path)!r} is not an IDX file (magic number {data[:4].hex()!r})")
+    _check_magic(path, data)
     ndim = data[3]
     head = 4 + 4 * ndim
-    if ndim == 0 or len(data) < head:
+    if len(data) < head:
         raise ValueError(f"{str(path)!r}: truncated IDX header")
     shape = tuple(int.from_bytes(data[4 + 4 * k:8 + 4 * k], "big") for k in range(ndim))
     dtype = np.dtype(_IDX_TYPES[data[2]])
@@ -104,8 +109,9 @@ def standard_train_count(directory) -> int | None:
             head = f.read(8)
     except (OSError, EOFError) as exc:
         raise ValueError(f"{str(std[0])!r} is not a readable IDX file: {exc}") from None
-    if len(head) < 8 or head[:2] != b"\0\0" or head[3] == 0:
-        raise ValueError(f"{str(std[0])!r} is not an IDX file (header {head.hex()!r})")
+    _check_magic(std[0], head)
+    if len(head) < 8:
+        raise ValueError(f"{str(std[0])!r}: truncated IDX header")
     return int.from_bytes(head[4:8], "big")
 
 
