@@ -528,14 +528,17 @@ def test_cli_protocol_sets_the_authors_model_and_flags_override_it(tmp_path, cap
         assert args.func(args) == 0
         scales.append(json.loads(out.read_text())["params"]["weight_scale"])
     assert scales == [0.2, 0.5, 1.0]
-    capsys.readouterr()
+    assert "liquid" not in capsys.readouterr().err  # --quiet: no progress bars
     loud = [a for a in base if a != "--quiet"] + ["--protocol", "paper", "--json", str(out)]
     for mode in ("stdp", "lsm"):  # the weight scale is named only where it acts
         args = parser.parse_args(loud + ["--mode", mode])
         assert args.func(args) == 0
-        line = capsys.readouterr().out.splitlines()[0]
+        got = capsys.readouterr()
+        line = got.out.splitlines()[0]
         assert line.startswith("spikesim lsm: protocol paper (hop_ms=1,")
         assert ("weight_scale=0.2" in line) == (mode == "lsm")
+        # tqdm bars: W_INI (plastic modes only) and the liquid
+        assert f"{mode} liquid" in got.err and (f"{mode} W_INI" in got.err) == (mode != "lsm")
     with pytest.raises(SystemExit):
         parser.parse_args(base + ["--protocol", "nest"])
 

@@ -157,17 +157,27 @@ def load_dataset(dataset: str, data_dir, seed: int, n_samples: int | None = None
 
 
 def initialise(src: Source, tr, mode: str, P: LSMParams, seed: int, n_init: int,
-               init_ms: int) -> tuple[dict, dict]:
+               init_ms: int, progress: bool = False) -> tuple[dict, dict]:
     """W_INI: ``n_init`` random training samples (of ``tr``) x ``init_ms``, plasticity on,
     weights carried over, no learning-rate decay. Returns the weights and, per projection,
-    their mean, initial mean and fraction at 0."""
+    their mean, initial mean and fraction at 0. ``progress``: a tqdm bar with an ETA."""
     rng = np.random.default_rng([seed, 1])
     pick = rng.choice(tr, size=n_init, replace=n_init > len(tr))
     starts = rng.integers(0, src.duration_ms - init_ms + 1, size=n_init)
     L0 = Liquid(src.n_inputs, mode, init_params(P), seed)
     w0 = L0.get_weights()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_init, unit="sample", desc=f"  {mode} W_INI", mininterval=2.0,
+                   dynamic_ncols=True)
     for a in range(0, n_init, 500):
         L0.initialise(src.spikes(pick[a:a + 500], 1, init_ms, starts[a:a + 500]), init_ms)
+        if bar is not None:
+            bar.update(min(500, n_init - a))
+    if bar is not None:
+        bar.close()
     w_ini = L0.get_weights()
     return w_ini, {k: dict(mean=float(w.mean()), mean_initial=float(w0[k].mean()),
                            at_zero=float(np.mean(w == 0.0))) for k, w in w_ini.items()}
@@ -297,6 +307,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     readout_passes = V.count("readout_passes", readout_passes, 2)
     workers = V.count("workers", workers, 1)
     time_bins = V.count("time_bins", time_bins, 1)
+    show = log is not None  # progress bars too
     log = log or (lambda *a: None)
     t_start = time.perf_counter()
     load0 = os.getloadavg()
@@ -330,7 +341,8 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
         w_ini, init_stats = cached
         log(f"  W_INI loaded from {store.dir}")
     elif mode != "lsm":
-        w_ini, init_stats = initialise(src, tr, mode, P, seed, n_init, data["init_ms"])
+        w_ini, init_stats = initialise(src, tr, mode, P, seed, n_init, data["init_ms"],
+                                       progress=show)
         if store is not None:
             store.save_w_ini(w_ini, init_stats)
         log(f"  W_INI from {n_init} samples x {data['init_ms']} ms: {time.perf_counter() - t0:.1f} s")
@@ -338,7 +350,7 @@ def run_lsm(dataset: str, data_dir, mode: str = "nalsm", neurons: int = 1000, se
     # liquid features of every sample
     t0 = time.perf_counter()
     counts, bfs, cpu_sim = simulate(src, order, mode, P, seed, w_ini, workers, time_bins, bf_samples,
-                                    log, store)
+                                    log if show else None, store)
     t_sim = time.perf_counter() - t0
     if features_path:
         np.savez_compressed(features_path, counts=counts.astype(np.int32), labels=y[order],
