@@ -70,10 +70,12 @@ class Network:
         if self.dt < MIN_DT:
             raise ValueError(f"dt must be at least {MIN_DT} ms, got {dt!r}")
         try:
-            self.dtype = np.dtype(dtype)
+            self.dtype = np.dtype(dtype) if dtype is not None else None
         except TypeError:
             self.dtype = None
-        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        # not ``in``: numpy compares a dtype equal to None (float64), so a name it cannot
+        # parse would pass
+        if self.dtype is None or self.dtype.type not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         if threads != "auto":
             threads = V.count("threads", threads, 1)

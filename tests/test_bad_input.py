@@ -156,6 +156,8 @@ def test_bad_dt_type(bad):
 @pytest.mark.parametrize("kw, param, bad", [
     (dict(seed=-1), "seed", -1), (dict(seed=1.5), "seed", 1.5), (dict(seed="1"), "seed", "1"),
     (dict(dtype="int32"), "dtype", "int32"), (dict(dtype="float16"), "dtype", "float16"),
+    # names numpy cannot parse: np.dtype(None) is float64, so these once passed as None
+    (dict(dtype="--n_scaling"), "dtype", "--n_scaling"), (dict(dtype=None), "dtype", None),
     (dict(threads=0), "threads", 0), (dict(threads=-2), "threads", -2),
 ])
 def test_bad_network_arguments(kw, param, bad):
