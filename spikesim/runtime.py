@@ -409,8 +409,10 @@ class Runtime:
 
     def _window_steps(self) -> int:
         """Steps per kernel window: CHUNK_STEPS, fewer when Poisson sources above one spike
-        per step would otherwise hold more than MAX_EVENTS events at once."""
-        per = sum(getattr(s, "per_step", 0.0) for s in self.sources.values())
+        per step would otherwise hold more than MAX_EVENTS events at once. A muted source
+        (its input delivered as counts, :mod:`spikesim.pynn.poisson_fold`) holds none."""
+        per = sum(getattr(s, "per_step", 0.0) for s in self.sources.values()
+                  if not getattr(getattr(s, "pop", None), "events_muted", False))
         return int(max(1, min(CHUNK_STEPS, MAX_EVENTS // max(per, 1.0))))
 
     def _tick_groups(self, step: int) -> None:

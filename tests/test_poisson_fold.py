@@ -111,6 +111,21 @@ def test_recording_or_a_second_projection_keeps_the_events():
         sim.end()
 
 
+@pytest.mark.parametrize("mode", ["counts", "events"])
+def test_a_folded_source_does_not_shorten_the_kernel_windows(mode):
+    """Events of busy Poisson sources shorten the runtime's windows (MAX_EVENTS held at once);
+    a folded source emits none, so it must not (sPyNNaker's microcircuit: 32-step windows)."""
+    from spikesim.runtime import CHUNK_STEPS
+
+    _pynn_drive(mode, n=5000, rate=20000.0)             # two spikes per source and step
+    try:
+        sim.run(1.0)
+        steps = sim.simulator.state.net._runtime._window_steps()
+    finally:
+        sim.end()
+    assert (steps == CHUNK_STEPS) == (mode == "counts")
+
+
 def test_set_rate_between_runs_replaces_the_drive():
     src, cells = _pynn_drive("counts", n=20)
     try:
