@@ -41,18 +41,26 @@ PLASTIC_SYNAPSES_PER_UPDATE = 40.0  # incoming plastic synapses that cost one ne
 # measured no faster on 80k neurons, so 40 stays)
 
 
-def _balanced_bounds(n: int, n_parts: int, plastic) -> np.ndarray:
+def _balanced_bounds(n: int, n_parts: int, plastic, sources=()) -> np.ndarray:
     """Neuron boundaries of the per-thread parts, ``(n_parts + 1,)`` int64.
 
-    Equal numbers of neurons, unless there are plastic projections: a thread
-    also depresses and potentiates the plastic synapses onto its neurons, so
-    the parts then get equal estimated cost (one update per neuron plus
-    ``1 / PLASTIC_SYNAPSES_PER_UPDATE`` per incoming plastic synapse). Any split
-    gives the same results (tested); only the speed changes.
+    Equal numbers of neurons that have dynamics: the spike sources (``sources``, their
+    ``(first, size)`` ranges) are neither updated nor targeted, so they count for
+    nothing. A PyNN script that gives each neuron its own ``SpikeSourcePoisson`` holds as
+    many sources as neurons, and an equal split of all indices left one thread with all of
+    sPyNNaker's microcircuit. With plastic projections a thread also depresses and
+    potentiates the plastic synapses onto its neurons, so the parts then get equal
+    estimated cost (one update per neuron plus ``1 / PLASTIC_SYNAPSES_PER_UPDATE`` per
+    incoming plastic synapse). Any split gives the same results (tested); only the speed
+    changes.
     """
-    if n_parts <= 1 or not plastic:
+    if n_parts <= 1 or not (plastic or sources):
         return np.linspace(0, n, n_parts + 1).astype(np.int64)
     cost = np.ones(n)
+    for first, size in sources:
+        cost[first:first + size] = 0.0
+    if not cost.any():
+        return np.linspace(0, n, n_parts + 1).astype(np.int64)
     for j in plastic:
         lo = j.post_population.first
         cost[lo:lo + j.post_population.size] += (
@@ -158,7 +166,8 @@ class Runtime:
         self.pj_w = _offsets([w.shape[0] for w in main_w])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
         self.n_parts = self._parts(n)
-        self.bounds = _balanced_bounds(n, self.n_parts, plastic)
+        self.bounds = _balanced_bounds(n, self.n_parts, plastic,
+                                       [(p.first, p.size) for p in pops if p.celltype.kind == 0])
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
         self.conv = kernel_conv(projs, self.bounds, dtype)  # None without convolutions

@@ -189,3 +189,35 @@ def test_other_simulators_do_not_inherit_spikesims_wait_settings(monkeypatch, tm
     assert all(seen["spikesim"][k] == v for k, v in ours.items())
     for sim in ("brian2", "nest"):
         assert not any(k in seen[sim] for k in ours)
+
+
+def test_spike_sources_count_for_nothing_in_the_thread_split(monkeypatch):
+    """A PyNN script that gives each neuron its own SpikeSourcePoisson holds as many sources as
+    neurons; split by index, one thread got every neuron (sPyNNaker's microcircuit ran no
+    faster on two threads). Sources are not updated and receive nothing: they weigh 0."""
+    from spikesim.runtime import ThreadGovernor, _balanced_bounds
+
+    assert list(_balanced_bounds(10, 2, [])) == [0, 5, 10]
+    assert list(_balanced_bounds(10, 2, [], [(0, 10)])) == [0, 5, 10]  # nothing else to weigh
+    b = _balanced_bounds(1000, 2, [], [(400, 600)])                   # 400 neurons, then sources
+    assert b[0] == 0 and b[2] == 1000 and abs(int(b[1]) - 200) <= 1
+
+    def run(threads):
+        monkeypatch.setattr(ThreadGovernor, "threaded", lambda self: self.n_parts > 1)
+        net = ss.Network(dt=0.1, seed=3, threads=threads)
+        cells = net.add_population(2000, ss.IF_curr_exp(), label="cells")
+        src = net.add_population(2000, ss.SpikeSourcePoisson(rate=3000.0), label="bg")
+        net.connect(src, cells, ss.OneToOne(), weight=0.3, delay=0.5)
+        net.connect(cells, cells, ss.FixedProbability(0.01), weight=0.1, delay=1.0)
+        rec = net.record(cells, "spikes")
+        net.run(50.0, progress=False)
+        monkeypatch.undo()
+        return net._runtime, rec.spikes
+
+    rt2, s2 = run(2)
+    rt1, s1 = run(1)
+    if rt2.n_parts < 2:
+        pytest.skip("no threaded engine here (threading layer without OpenMP/TBB)")
+    assert abs(int(rt2.bounds[1]) - 1000) <= 1          # the 2,000 cells split in halves
+    assert len(s1) > 100
+    assert np.array_equal(s1.times, s2.times) and np.array_equal(s1.senders, s2.senders)
