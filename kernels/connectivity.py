@@ -55,14 +55,16 @@ def sort_rows_find_duplicates(indptr, cols):
     return dup
 
 
+@jit
 def row_cuts(indptr, post, post_lo, bounds):
     """Split every CSR row at global neuron boundaries, for per-thread delivery.
 
     Rows must be sorted by target. For row ``r`` and part ``p``,
     ``cut[r, p]:cut[r, p+1]`` are the synapses whose global target
-    ``post_lo + post[k]`` lies in ``[bounds[p], bounds[p+1])``.
-    Plain NumPy (one pass over ``post`` per inner boundary), so it adds
-    nothing to the first-call JIT time.
+    ``post_lo + post[k]`` lies in ``[bounds[p], bounds[p+1])``: a binary search in
+    each row per inner boundary. (The NumPy form it replaces, one cumulative sum over
+    all of ``post`` per boundary, took 2.7 s for the full-scale microcircuit's 0.3
+    billion synapses.)
 
     Parameters
     ----------
@@ -71,17 +73,24 @@ def row_cuts(indptr, post, post_lo, bounds):
     post_lo : int, global index of the target population's neuron 0
     bounds : int64 (n_parts + 1,), ``bounds[0] = 0``, ``bounds[-1] = n_neurons``
     """
-    indptr = np.asarray(indptr, np.int64)
+    n_rows = indptr.shape[0] - 1
     n_parts = bounds.shape[0] - 1
-    cut = np.empty((indptr.shape[0] - 1, n_parts + 1), np.int64)
-    cut[:, 0] = indptr[:-1]
-    cut[:, n_parts] = indptr[1:]
-    below = np.zeros(post.shape[0] + 1, np.int64)
-    for p in range(1, n_parts):
-        # rows are sorted, so the synapses of row r below the boundary are its first
-        # (number below in [indptr[r], indptr[r+1])) entries
-        np.cumsum(post < bounds[p] - post_lo, out=below[1:])
-        cut[:, p] = indptr[:-1] + below[indptr[1:]] - below[indptr[:-1]]
+    cut = np.empty((n_rows, n_parts + 1), np.int64)
+    for r in range(n_rows):
+        lo = np.int64(indptr[r])
+        hi = np.int64(indptr[r + 1])
+        cut[r, 0] = lo
+        cut[r, n_parts] = hi
+        for p in range(1, n_parts):
+            x = bounds[p] - post_lo  # the first local target of part p
+            a, b = lo, hi            # first k in [lo, hi) with post[k] >= x
+            while a < b:
+                m = (a + b) >> 1
+                if post[m] < x:
+                    a = m + 1
+                else:
+                    b = m
+            cut[r, p] = a
     return cut
 
 

@@ -263,9 +263,11 @@ def test_connectivity_kernels_match_twins():
     np.testing.assert_array_equal(c1, c2)
     assert KC.rows_sorted(ip, c1) and connectivity_ref.rows_sorted(ip, c1)
     assert not KC.rows_sorted(ip, cols) and not connectivity_ref.rows_sorted(ip, cols)
-    bounds = np.array([0, 17, 40, 60, 100], np.int64)
-    np.testing.assert_array_equal(KC.row_cuts(ip, c1, 20, bounds),
-                                  connectivity_ref.row_cuts(ip, c1, 20, bounds))
+    for lo, b in ((20, [0, 17, 40, 60, 100]), (0, [0, 0, 15, 15, 100]), (70, [0, 50, 100]),
+                  (0, [0, 100]), (5, [0, 5, 6, 34, 35, 100])):
+        bounds = np.array(b, np.int64)  # empty parts, parts outside the targets, one part
+        np.testing.assert_array_equal(KC.row_cuts(ip, c1, lo, bounds),
+                                      connectivity_ref.row_cuts(ip, c1, lo, bounds))
 
 
 def test_scan_fired_ignores_stale_flags():
