@@ -7,9 +7,6 @@ buffers, progress updates); every step inside a chunk runs in
 from __future__ import annotations
 
 import bisect
-import functools
-import sys
-import warnings
 
 import numpy as np
 
@@ -21,7 +18,7 @@ from .kernels.synapses import LIBRARY as DYNAMICS
 from .kernels.connectivity import row_cuts
 from . import plastic_runtime
 from .kernels.engine import BLOCK, Dynamics
-from .threads import ThreadGovernor
+from .threads import PARALLEL_MIN_NEURONS, ThreadGovernor, balanced_bounds, parallel_ok
 from .rewiring_runtime import build_kernel as build_rewiring
 from .lazy_rules import is_lazy, warn_lost, build as build_lazy
 from .fusion import fold_ring, fold_state, fused_populations, plane
@@ -32,44 +29,6 @@ EVENT_LIST = 1 << 15  # each thread's list of static synaptic events (kernels.de
 
 CHUNK_STEPS = 1000
 DRIVE_WINDOW = 128  # steps of Poisson-input counts added into the ring at once (aligned windows)
-PARALLEL_MIN_NEURONS = 20000
-
-
-PLASTIC_SYNAPSES_PER_UPDATE = 40.0  # incoming plastic synapses that cost one neuron update
-# (CUBA + STDP at ~6 Hz, one thread, before the prefetching kernel: ~10 us per neuron and
-# ~0.25 us per plastic synapse per simulated second; with it the busy times suggest ~75, which
-# measured no faster on 80k neurons, so 40 stays)
-
-
-def _balanced_bounds(n: int, n_parts: int, plastic, sources=()) -> np.ndarray:
-    """Neuron boundaries of the per-thread parts, ``(n_parts + 1,)`` int64.
-
-    Equal numbers of neurons that have dynamics: the spike sources (``sources``, their
-    ``(first, size)`` ranges) are neither updated nor targeted, so they count for
-    nothing. A PyNN script that gives each neuron its own ``SpikeSourcePoisson`` holds as
-    many sources as neurons, and an equal split of all indices left one thread with all of
-    sPyNNaker's microcircuit. With plastic projections a thread also depresses and
-    potentiates the plastic synapses onto its neurons, so the parts then get equal
-    estimated cost (one update per neuron plus ``1 / PLASTIC_SYNAPSES_PER_UPDATE`` per
-    incoming plastic synapse). Any split gives the same results (tested); only the speed
-    changes.
-    """
-    if n_parts <= 1 or not (plastic or sources):
-        return np.linspace(0, n, n_parts + 1).astype(np.int64)
-    cost = np.ones(n)
-    for first, size in sources:
-        cost[first:first + size] = 0.0
-    if not cost.any():
-        return np.linspace(0, n, n_parts + 1).astype(np.int64)
-    for j in plastic:
-        lo = j.post_population.first
-        cost[lo:lo + j.post_population.size] += (
-            np.bincount(j.post, minlength=j.post_population.size) / PLASTIC_SYNAPSES_PER_UPDATE)
-    cum = np.cumsum(cost)
-    inner = np.searchsorted(cum, cum[-1] * np.arange(1, n_parts) / n_parts)
-    return np.concatenate([[0], inner, [n]]).astype(np.int64)
-
-
 class Runtime:
     """Kernel-ready arrays of one network; rebuilt when the network's structure changes."""
 
@@ -166,8 +125,8 @@ class Runtime:
         self.pj_w = _offsets([w.shape[0] for w in main_w])
         self.pj_d = _offsets([j._delay.shape[0] for j in projs])
         self.n_parts = self._parts(n)
-        self.bounds = _balanced_bounds(n, self.n_parts, plastic,
-                                       [(p.first, p.size) for p in pops if p.celltype.kind == 0])
+        self.bounds = balanced_bounds(n, self.n_parts, plastic,
+                                      [(p.first, p.size) for p in pops if p.celltype.kind == 0])
         self.cut = _cat([row_cuts(j.indptr, j.post, j.post_population.first, self.bounds)
                          for j in projs], np.int64, (0, self.n_parts + 1))
         self.conv = kernel_conv(projs, self.bounds, dtype)  # None without convolutions
@@ -334,12 +293,12 @@ class Runtime:
             return 1  # so do dopamine events (spikesim.lazy_rules)
         threads = self.net.threads
         if threads == "auto":
-            if n < PARALLEL_MIN_NEURONS or not _parallel_ok():
+            if n < PARALLEL_MIN_NEURONS or not parallel_ok():
                 return 1
             import numba
 
             return max(1, min(numba.config.NUMBA_NUM_THREADS, 8))
-        if threads > 1 and not _parallel_ok():
+        if threads > 1 and not parallel_ok():
             return 1
         return threads
 
@@ -418,10 +377,9 @@ class Runtime:
 
     def _window_steps(self) -> int:
         """Steps per kernel window: CHUNK_STEPS, fewer when Poisson sources above one spike
-        per step would otherwise hold more than MAX_EVENTS events at once. A muted source
-        (its input delivered as counts, :mod:`spikesim.pynn.poisson_fold`) holds none."""
-        per = sum(getattr(s, "per_step", 0.0) for s in self.sources.values()
-                  if not getattr(getattr(s, "pop", None), "events_muted", False))
+        per step would otherwise hold more than MAX_EVENTS events at once (a muted source
+        holds none)."""
+        per = sum(getattr(s, "held_per_step", 0.0) for s in self.sources.values())
         return int(max(1, min(CHUNK_STEPS, MAX_EVENTS // max(per, 1.0))))
 
     def _tick_groups(self, step: int) -> None:
@@ -532,44 +490,6 @@ class Runtime:
                 r._store.flush()
             t += done
             net.step = t
-
-
-def _parallel_ok() -> bool:
-    """Threads pay off only with a low-overhead threading layer (OpenMP or TBB).
-
-    Not after NEST was imported while Numba's threads were not yet started: NEST's pip wheel
-    carries its own OpenMP runtime, and starting Numba's OpenMP layer beside it makes NEST's
-    next ``ResetKernel`` crash the process (seen with NEST 3.10). spikesim then runs on one
-    thread and says so once. Started the other way round, both work.
-    """
-    from numba.np.ufunc import parallel as _p
-
-    if "nest" in sys.modules and not getattr(_p, "_is_initialized", True):
-        if not _warned_nest:
-            _warned_nest.append(True)
-            warnings.warn("NEST is loaded in this process and Numba's threads were not started "
-                          "before it: spikesim runs on one thread (two OpenMP runtimes in one "
-                          "process crash NEST); start a threaded spikesim run before importing "
-                          "NEST to use threads", RuntimeWarning, stacklevel=4)
-        return False
-    return _launch_layer()
-
-
-_warned_nest: list = []
-
-
-@functools.cache
-def _launch_layer() -> bool:
-    import numba
-
-    try:
-        numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
-        from numba.np.ufunc import parallel as _p
-
-        _p._launch_threads()
-        return numba.threading_layer() in ("omp", "tbb")
-    except Exception:  # noqa: BLE001 - no usable layer: run serially
-        return False
 
 
 def _offsets(sizes) -> np.ndarray:

@@ -80,6 +80,12 @@ class PoissonEvents:
                   0.0 if ch is None else float(np.max(ch[1], initial=0.0)))
         return self.pop.size * max(1.0, top * self.dt * 1e-3)
 
+    @property
+    def held_per_step(self) -> float:
+        """Events per step the runtime's window must make room for: :attr:`per_step`, or 0
+        while muted (its input delivered as counts, :mod:`spikesim.pynn.poisson_fold`)."""
+        return 0.0 if getattr(self.pop, "events_muted", False) else self.per_step
+
     def _block_size(self) -> int:
         """Steps per block, so that a block holds about MAX_EVENTS events at most (the draws
         are counter-based: the block size never changes the spikes)."""

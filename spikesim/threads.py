@@ -19,12 +19,21 @@ spin-then-sleep barrier a run on 2 threads next to one busy process was measured
    is faster per step now. The two engines give bit-identical results (each thread
    delivers into its own targets in spike order, and a window ends with all spikes
    delivered), so switching between windows changes the speed only.
+
+And which threads there are: :func:`parallel_ok` (a threading layer that pays off, and not
+beside NEST's own OpenMP runtime) and :func:`balanced_bounds` (where the threads split the
+neurons).
 """
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import time
+import warnings
 from collections import deque
+
+import numpy as np
 
 
 #: The OpenMP settings spikesim makes at import when the user has made none
@@ -178,3 +187,78 @@ class ThreadGovernor:
             self.next_probe = self.windows + self.interval
         elif self.next_probe <= self.windows:  # warm-up done: schedule the first probe
             self.next_probe = self.windows + self.interval
+
+
+# ------------------------------------------------ how many threads, and where they split
+PARALLEL_MIN_NEURONS = 20000  # threads="auto": one thread below this many neurons
+PLASTIC_SYNAPSES_PER_UPDATE = 40.0  # incoming plastic synapses that cost one neuron update
+# (CUBA + STDP at ~6 Hz, one thread, before the prefetching kernel: ~10 us per neuron and
+# ~0.25 us per plastic synapse per simulated second; with it the busy times suggest ~75, which
+# measured no faster on 80k neurons, so 40 stays)
+
+
+def balanced_bounds(n: int, n_parts: int, plastic, sources=()) -> np.ndarray:
+    """Neuron boundaries of the per-thread parts, ``(n_parts + 1,)`` int64.
+
+    Equal numbers of neurons that have dynamics: the spike sources (``sources``, their
+    ``(first, size)`` ranges) are neither updated nor targeted, so they count for
+    nothing. A PyNN script that gives each neuron its own ``SpikeSourcePoisson`` holds as
+    many sources as neurons, and an equal split of all indices left one thread with all of
+    sPyNNaker's microcircuit. With plastic projections a thread also depresses and
+    potentiates the plastic synapses onto its neurons, so the parts then get equal
+    estimated cost (one update per neuron plus ``1 / PLASTIC_SYNAPSES_PER_UPDATE`` per
+    incoming plastic synapse). Any split gives the same results (tested); only the speed
+    changes.
+    """
+    if n_parts <= 1 or not (plastic or sources):
+        return np.linspace(0, n, n_parts + 1).astype(np.int64)
+    cost = np.ones(n)
+    for first, size in sources:
+        cost[first:first + size] = 0.0
+    if not cost.any():
+        return np.linspace(0, n, n_parts + 1).astype(np.int64)
+    for j in plastic:
+        lo = j.post_population.first
+        cost[lo:lo + j.post_population.size] += (
+            np.bincount(j.post, minlength=j.post_population.size) / PLASTIC_SYNAPSES_PER_UPDATE)
+    cum = np.cumsum(cost)
+    inner = np.searchsorted(cum, cum[-1] * np.arange(1, n_parts) / n_parts)
+    return np.concatenate([[0], inner, [n]]).astype(np.int64)
+
+
+def parallel_ok() -> bool:
+    """Threads pay off only with a low-overhead threading layer (OpenMP or TBB).
+
+    Not after NEST was imported while Numba's threads were not yet started: NEST's pip wheel
+    carries its own OpenMP runtime, and starting Numba's OpenMP layer beside it makes NEST's
+    next ``ResetKernel`` crash the process (seen with NEST 3.10). spikesim then runs on one
+    thread and says so once. Started the other way round, both work.
+    """
+    from numba.np.ufunc import parallel as _p
+
+    if "nest" in sys.modules and not getattr(_p, "_is_initialized", True):
+        if not _warned_nest:
+            _warned_nest.append(True)
+            warnings.warn("NEST is loaded in this process and Numba's threads were not started "
+                          "before it: spikesim runs on one thread (two OpenMP runtimes in one "
+                          "process crash NEST); start a threaded spikesim run before importing "
+                          "NEST to use threads", RuntimeWarning, stacklevel=4)
+        return False
+    return launch_layer()
+
+
+_warned_nest: list = []
+
+
+@functools.cache
+def launch_layer() -> bool:
+    import numba
+
+    try:
+        numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
+        from numba.np.ufunc import parallel as _p
+
+        _p._launch_threads()
+        return numba.threading_layer() in ("omp", "tbb")
+    except Exception:  # noqa: BLE001 - no usable layer: run serially
+        return False

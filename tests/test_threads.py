@@ -195,11 +195,11 @@ def test_spike_sources_count_for_nothing_in_the_thread_split(monkeypatch):
     """A PyNN script that gives each neuron its own SpikeSourcePoisson holds as many sources as
     neurons; split by index, one thread got every neuron (sPyNNaker's microcircuit ran no
     faster on two threads). Sources are not updated and receive nothing: they weigh 0."""
-    from spikesim.runtime import ThreadGovernor, _balanced_bounds
+    from spikesim.threads import ThreadGovernor, balanced_bounds
 
-    assert list(_balanced_bounds(10, 2, [])) == [0, 5, 10]
-    assert list(_balanced_bounds(10, 2, [], [(0, 10)])) == [0, 5, 10]  # nothing else to weigh
-    b = _balanced_bounds(1000, 2, [], [(400, 600)])                   # 400 neurons, then sources
+    assert list(balanced_bounds(10, 2, [])) == [0, 5, 10]
+    assert list(balanced_bounds(10, 2, [], [(0, 10)])) == [0, 5, 10]  # nothing else to weigh
+    b = balanced_bounds(1000, 2, [], [(400, 600)])                   # 400 neurons, then sources
     assert b[0] == 0 and b[2] == 1000 and abs(int(b[1]) - 200) <= 1
 
     def run(threads):

@@ -105,8 +105,8 @@ def run(args) -> int:
                           if k != "weight_scale" or args.mode == "lsm")  # acts in lsm only
         print(f"spikesim lsm: protocol {protocol} ({items})")
     params = LSMParams(weight_scale=chosen["weight_scale"], w_A=args.w_a,
-                       astro_density=args.astro_density, inh_update_ms=args.inh_update_ms, hop_ms=chosen["hop_ms"],
-                       same_step_pairs=chosen["same_step_pairs"],
+                       astro_density=args.astro_density, inh_update_ms=args.inh_update_ms,
+                       hop_ms=chosen["hop_ms"], same_step_pairs=chosen["same_step_pairs"],
                        init_keeps_traces=chosen["init_keeps_traces"])
     bins = args.time_bins or (5 if args.dataset == "fsdd" else 1)
     res = run_lsm(args.dataset, args.data, args.mode, neurons=args.neurons, seed=args.seed,
