@@ -111,7 +111,7 @@ def test_izhikevich_closed_form_in_spynnaker_style():
     Izhikevich (2007): c = A+ e^{-4/10} decays to 1601, then dw/dt = c D integrates to 2400."""
     import spikesim.pynn.spynnaker as sim
 
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, dtype="float64")  # the closed form to 1e-12
     pre = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1500, 2400]})
     reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1600]}, label="reward")
     stim = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1502]})

@@ -129,7 +129,7 @@ def test_front_end_hop_is_the_delay(delay):
 
 def test_front_end_records_v_before_and_input_of_the_tick():
     """sPyNNaker records, at tick t, v before the tick's update and the synaptic input used in it."""
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, dtype="float64")  # compared with the closed form to 1e-12
     try:
         src = sim.Population(1, sim.SpikeSourceArray([2.0]), label="src")
         pop = sim.Population(1, sim.IF_curr_exp(), label="pop")

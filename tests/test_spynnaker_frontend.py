@@ -221,3 +221,28 @@ def test_delays_below_one_step_are_clipped_up_as_spynnaker_does():
         pynn.Projection(a, b, pynn.AllToAllConnector(), pynn.StaticSynapse(weight=1.0, delay=0.2))
     pynn.end()
     sim.setup(timestep=1.0)
+
+
+def test_front_end_computes_in_float32_unless_asked_for_float64():
+    """The sPyNNaker front end defaults to float32 (SpiNNaker's own arithmetic is 32-bit
+    fixed point, coarser than float32 in the ranges of v and of the weights); a script's
+    ``setup(dtype="float64")`` still gives float64. The two agree to float32's rounding."""
+    from spikesim.pynn import simulator
+
+    def run(**kw):
+        sim.setup(timestep=0.1, **kw)
+        src = sim.Population(1, sim.SpikeSourceArray([2.0, 9.0, 11.5]), label="src")
+        pop = sim.Population(2, sim.IF_curr_exp(tau_syn_E=2.0), label="pop")
+        proj = sim.Projection(src, pop, sim.AllToAllConnector(),
+                              sim.StaticSynapse(weight=0.7, delay=1.0))
+        pop.record("v")
+        sim.run(30.0)
+        v = np.asarray(pop.get_data().segments[0].filter(name="v")[0])[:, 0]
+        return simulator.state.net.dtype, v, proj.get("weight", "list")[0][2]
+
+    d32, v32, w32 = run()
+    d64, v64, w64 = run(dtype="float64")
+    assert (np.dtype(d32), np.dtype(d64)) == (np.float32, np.float64)
+    assert w64 == 0.7 and w32 == float(np.float32(0.7)) != 0.7
+    assert np.ptp(v64) > 2.0  # three inputs moved v
+    np.testing.assert_allclose(v32, v64, rtol=1e-5, atol=1e-4)

@@ -18,7 +18,9 @@ from spikesim.pynn.spynnaker.utilities import neo_compare, neo_convertor
 
 @pytest.fixture(autouse=True)
 def fresh():
-    sim.setup(timestep=1.0)
+    # closed forms compared at float64 precision (the front end's default is float32:
+    # tests/test_spynnaker_frontend.py)
+    sim.setup(timestep=1.0, dtype="float64")
     yield
     sim.end()
 

@@ -103,7 +103,15 @@ class SpikeSourceArray(_backend.SpikeSourceArray):
 
 
 def setup(timestep=0.1, min_delay="auto", max_delay="auto", **extra_params):
-    """:func:`spikesim.pynn.setup` with ``conventions="spynnaker"`` by default.
+    """:func:`spikesim.pynn.setup` with ``conventions="spynnaker"`` and ``dtype="float32"`` by
+    default.
+
+    float32, not PyNN's float64: SpiNNaker itself computes in 32-bit fixed point (s16.15,
+    a step of 3e-5 mV) and stores weights in 16 bits, both coarser than float32 over the
+    ranges of membrane potentials and weights, and float32 halves the memory and traffic
+    of the synapses (sPyNNaker's full-scale microcircuit script: "Simulation took" 19.4 s
+    in float64, 12.8 s in float32, benchmarks/README.md). ``setup(dtype="float64")``
+    still gives double precision.
 
     sPyNNaker's ``n_chips_required`` / ``n_boards_required`` / ``time_scale_factor``
     options size or slow down the machine: accepted, and they change nothing here.
@@ -111,6 +119,7 @@ def setup(timestep=0.1, min_delay="auto", max_delay="auto", **extra_params):
     for key in ("n_chips_required", "n_boards_required", "time_scale_factor"):
         extra_params.pop(key, None)
     extra_params.setdefault("conventions", "spynnaker")
+    extra_params.setdefault("dtype", "float32")
     return _backend.setup(timestep, min_delay, max_delay, **extra_params)
 
 
