@@ -1,4 +1,6 @@
 """Event-driven spike delivery into per-target ring buffers."""
+import numpy as np
+
 from ._config import jit
 from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d
 
@@ -54,10 +56,24 @@ def gather_row(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 
             deliver_events(flat, addr, wv, m)
             m = 0
         c = min(stop - k, cap - m)
-        for j in range(k, k + c):
-            addr[m] = (base + ((t + delay[j & dmask]) & slot_mask)) * n + post_lo + post[j]
-            wv[m] = weight[j & wmask]
-            m += 1
+        if wmask != 0 and dmask != 0:
+            # a weight and a delay per synapse: unsigned indices, which Numba does not wrap
+            # around (a signed index may be negative, so every access would become a gather
+            # or scatter); the loop then vectorises with plain loads and stores. Replayed on
+            # the full-scale microcircuit: 5.0 instead of 6.0 ns per delivered event
+            # (benchmarks/README.md)
+            ku = np.uint64(k)
+            mu = np.uint64(m)
+            for i in range(np.uint64(c)):
+                j = ku + i
+                addr[mu + i] = (base + ((t + delay[j]) & slot_mask)) * n + post_lo + post[j]
+                wv[mu + i] = weight[j]
+            m += c
+        else:
+            for j in range(k, k + c):
+                addr[m] = (base + ((t + delay[j & dmask]) & slot_mask)) * n + post_lo + post[j]
+                wv[m] = weight[j & wmask]
+                m += 1
         k += c
     return m
 
