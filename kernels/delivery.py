@@ -92,14 +92,19 @@ def add_row_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 
     (benchmarks/README.md). Rows with a delay per synapse are long enough that the slices
     do not matter, and :func:`gather_row` on slices gathers them faster than offset indexing.
     """
-    base = (rec * n_slots + ((t + delay[do]) & slot_mask)) * n + post_lo
+    # unsigned indices: Numba does not wrap them around (see gather_row); 0.92 instead of
+    # 1.12-1.27 ns per event for rows of 80 synapses in isolation, same sums (in CUBA 20k's
+    # loop, where events are a third of the time, the difference is within the noise)
+    base = np.uint64((rec * n_slots + ((t + delay[do]) & slot_mask)) * n + post_lo)
+    su = np.uint64(so)
     if wn == 1:
         w = weight[wo]
-        for k in range(start, stop):
-            flat[base + post[so + k]] += w
+        for k in range(np.uint64(start), np.uint64(stop)):
+            flat[base + np.uint64(post[su + k])] += w
     else:
-        for k in range(start, stop):
-            flat[base + post[so + k]] += weight[wo + k]
+        wu = np.uint64(wo)
+        for k in range(np.uint64(start), np.uint64(stop)):
+            flat[base + np.uint64(post[su + k])] += weight[wu + k]
 
 
 @jit
