@@ -90,7 +90,9 @@ def add_row_at(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 
     the per-spike cost down: every slice is an array view whose reference count Numba
     updates with atomic instructions, which costs more than a short row's additions
     (benchmarks/README.md). Rows with a delay per synapse are long enough that the slices
-    do not matter, and :func:`gather_row` on slices gathers them faster than offset indexing.
+    do not matter: :func:`gather_row` indexing the whole arrays at offsets (unsigned) ran the
+    full-scale microcircuit no faster than on slices (3.05 / 3.15 s against 3.19 / 3.12 s of
+    kernel windows on two threads, alternated; not kept).
     """
     # unsigned indices: Numba does not wrap them around (see gather_row); 0.92 instead of
     # 1.12-1.27 ns per event for rows of 80 synapses in isolation, same sums (in CUBA 20k's
