@@ -110,7 +110,7 @@ def setup(timestep=0.1, min_delay="auto", max_delay="auto", **extra_params):
     a step of 3e-5 mV) and stores weights in 16 bits, both coarser than float32 over the
     ranges of membrane potentials and weights, and float32 halves the memory and traffic
     of the synapses (sPyNNaker's full-scale microcircuit script: "Simulation took" 19.4 s
-    in float64, 12.8 s in float32, benchmarks/README.md). ``setup(dtype="float64")``
+    in float64, 12.3-14.6 s in float32, benchmarks/README.md). ``setup(dtype="float64")``
     still gives double precision.
 
     sPyNNaker's ``n_chips_required`` / ``n_boards_required`` / ``time_scale_factor``
