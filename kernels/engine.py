@@ -65,8 +65,9 @@ def driver(fn=None, parallel=False):
 #             indptr, post, weight, delay  (projection pj owns post[pj_syn[pj]:pj_syn[pj+1]],
 #             weight[pj_w[pj]:pj_w[pj+1]] (length 1 if uniform), delay[pj_d[pj]:...],
 #             and rows indptr[pj_row_off[pj]:] counted from its own first synapse)
-#   events:  ev_addr (int64), ev_w (weight dtype), (n_parts, length): each thread's list of
-#            its step's static synaptic events (kernels.delivery.gather_row), any length >= 1
+#   events:  ev_addr (int32; int64 for rings of 2**31 cells or more), ev_w (weight dtype),
+#            (n_parts, length): each thread's list of its step's static synaptic events
+#            (kernels.delivery.gather_row), any length >= 1
 #   sources: ev_step, ev_id (sorted by step), ev_pos
 #   records: rec_mask, rec_max_per_step, spk_step, spk_id, n_spk, counts (n_steps, n_pop),
 #            sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out

@@ -26,6 +26,7 @@ from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 EVENT_LIST = 1 << 15  # each thread's list of static synaptic events (kernels.delivery.gather_row)
+EVENT_INDEX32_CELLS = 2 ** 31  # rings with fewer cells index their events with int32
 
 CHUNK_STEPS = 1000
 DRIVE_WINDOW = 128  # steps of Poisson-input counts added into the ring at once (aligned windows)
@@ -186,7 +187,10 @@ class Runtime:
         self.spikes = np.empty(max(n, 1), np.int64)
         self.part_spikes = np.empty((self.n_parts, max(part, 1)), np.int64)
         self.part_n = np.zeros(self.n_parts, np.int64)
-        self.ev_addr = np.empty((self.n_parts, EVENT_LIST), np.int64)
+        # flat ring indices: int32 while the ring has fewer than 2**31 cells (4 bytes less per
+        # event written and read back: full-scale microcircuit replay 5.0 -> 4.6 ns per event)
+        self.ev_addr = np.empty((self.n_parts, EVENT_LIST),
+                                np.int32 if self.buf.size < EVENT_INDEX32_CELLS else np.int64)
         self.ev_w = np.empty((self.n_parts, EVENT_LIST), dtype)
         self.rate_recs = [r for r in net.recorders if "rate" in r.variables]
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]

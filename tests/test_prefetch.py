@@ -1,5 +1,6 @@
 """The prefetch hint compiles to LLVM's prefetch and never changes a result."""
 import numpy as np
+import pytest
 from numba import njit
 
 from spikesim.kernels.prefetch import AHEAD, prefetch, prefetch_2d, prefetch_read
@@ -86,11 +87,12 @@ def test_prefetch_2d_is_emitted_and_changes_nothing():
     assert "call void @llvm.prefetch" in ir and "i32 1, i32 3, i32 1)" in ir
 
 
-def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit():
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit(index):
     """kernels.delivery.gather_row + deliver_events (the engine's static delivery): rows of
     several projections, two planes, per-synapse and uniform weights and delays, event lists
-    shorter than a row (delivered whenever full): the ring equals the twin's, which adds one
-    synapse at a time in row order."""
+    shorter than a row (delivered whenever full), ring indices of either type the runtime
+    uses: the ring equals the twin's, which adds one synapse at a time in row order."""
     from spikesim.kernels.delivery import deliver_events, gather_row
     from spikesim.kernels.prefetch import DELIVERY_AHEAD
 
@@ -107,7 +109,7 @@ def test_gathered_delivery_equals_the_row_by_row_twin_bit_for_bit():
     for cap in (1, 37, DELIVERY_AHEAD + 3, 10_000):
         got = np.zeros((2, slots, n), np.float32)
         want = got.copy()
-        addr, wv = np.zeros(cap, np.int64), np.zeros(cap, np.float32)
+        addr, wv = np.zeros(cap, index), np.zeros(cap, np.float32)
         flat = got.reshape(got.size)
         m = 0
         for rec, lo, post, weight, delay in rows * 2:  # each row twice: sums onto sums
@@ -166,3 +168,34 @@ def test_delivery_on_concatenated_arrays_equals_the_twin_bit_for_bit():
                 want[rec, (t + d) & (slots - 1), lo + post[so + k]] += w
         assert np.array_equal(got, want), cap
         assert np.count_nonzero(want) > 150
+
+
+def test_engine_events_use_int32_indices_below_the_limit_and_int64_above(monkeypatch):
+    """A network with a delay per synapse (gathered delivery) gives the same spikes whether
+    its event lists hold int32 ring indices (the ring has fewer than 2**31 cells) or int64
+    ones (forced here by lowering the limit), on one and two threads; the runtime picks the
+    type from the ring's size."""
+    import spikesim as ss
+    from spikesim import runtime
+
+    def spikes(threads):
+        net = ss.Network(dt=0.1, seed=4, threads=threads)
+        pop = net.add_population(400, ss.IF_curr_exp(i_offset=1.2, tau_refrac=2.0))
+        for receptor, w in (("excitatory", (0.0, 0.3)), ("inhibitory", (-0.3, 0.0))):
+            net.connect(pop, pop, ss.FixedProbability(0.1), receptor_type=receptor,
+                        weight=ss.RandomDistribution("uniform", low=w[0], high=w[1]),
+                        delay=ss.RandomDistribution("uniform", low=0.1, high=4.0))
+        rec = net.record(pop, "spikes")
+        net.run(200.0, progress=False)
+        st = rec.spikes
+        return net._runtime.ev_addr.dtype, st.times, st.senders
+
+    for threads in (1, 2):
+        dt32, t32, s32 = spikes(threads)
+        monkeypatch.setattr(runtime, "EVENT_INDEX32_CELLS", 0)
+        dt64, t64, s64 = spikes(threads)
+        monkeypatch.undo()
+        assert (dt32, dt64) == (np.int32, np.int64)
+        assert len(t32) > 1000
+        np.testing.assert_array_equal(t32, t64)
+        np.testing.assert_array_equal(s32, s64)
