@@ -81,16 +81,9 @@ def row_cuts(indptr, post, post_lo, bounds):
         hi = np.int64(indptr[r + 1])
         cut[r, 0] = lo
         cut[r, n_parts] = hi
-        for p in range(1, n_parts):
-            x = bounds[p] - post_lo  # the first local target of part p
-            a, b = lo, hi            # first k in [lo, hi) with post[k] >= x
-            while a < b:
-                m = (a + b) >> 1
-                if post[m] < x:
-                    a = m + 1
-                else:
-                    b = m
-            cut[r, p] = a
+        row = post[lo:hi]
+        for p in range(1, n_parts):  # the first synapse onto part p (local target >= x)
+            cut[r, p] = lo + np.searchsorted(row, bounds[p] - post_lo)
     return cut
 
 

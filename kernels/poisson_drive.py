@@ -23,7 +23,7 @@ import numpy as np
 from numba import prange
 
 from ._config import jit
-from .synapses import uniform
+from .synapses import mix64, uniform
 
 LAM_SWITCH = 10.0
 _STREAM = np.uint64(0x632BE59BD9B4E019)  # seed offset of the j-th extra uniform of a draw
@@ -87,10 +87,7 @@ def cdf_table(lam):
 @jit
 def _x(base, key):
     """The uniform of :func:`~spikesim.kernels.synapses.uniform` with ``base = seed ^ u * C2``."""
-    z = base ^ (np.uint64(key) * np.uint64(0x9E3779B97F4A7C15))
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
+    z = mix64(base ^ (np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)))
     return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
@@ -110,11 +107,8 @@ def _counts8(base, kb, m, kk, a0, a1, a2, a3, a4, a5, a6, a7):
     g = np.uint64(0x9E3779B97F4A7C15)
     kg = np.uint64(kb) * g
     for q in range(m):
-        z = base ^ kg
+        x = mix64(base ^ kg) >> np.uint64(11)
         kg += g
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        x = (z ^ (z >> np.uint64(31))) >> np.uint64(11)
         kk[q] = (np.int32(x > a0) + np.int32(x > a1) + np.int32(x > a2) + np.int32(x > a3)
                  + np.int32(x > a4) + np.int32(x > a5) + np.int32(x > a6) + np.int32(x > a7))
 

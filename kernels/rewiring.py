@@ -68,6 +68,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._config import jit
+from .synapses import mix64
 
 # columns of Rewiring.stats
 (ST_ATTEMPTS, ST_NO_PARTNER, ST_ROW_FULL, ST_PAIR_EXISTS, ST_FORM_TRIALS, ST_FORMED,
@@ -133,10 +134,7 @@ def draw(seed, c, q):
     finaliser of ``seed ^ c * golden ^ (q + 1) * C2`` (counter-based; Salmon et al. 2011)."""
     z = np.uint64(seed) ^ (np.uint64(c) * np.uint64(0x9E3779B97F4A7C15)) \
         ^ (np.uint64(q + 1) * np.uint64(0xC2B2AE3D27D4EB4F))
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return z >> np.uint64(32)
+    return mix64(z) >> np.uint64(32)
 
 
 @jit

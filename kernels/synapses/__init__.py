@@ -34,6 +34,16 @@ LIBRARY = ("tsodyks", "tsodyks2", "bernoulli")
 
 
 @jit
+def mix64(z):
+    """splitmix64's finaliser (Steele, Lea & Flood 2014): a bijection of uint64 whose output
+    bits each depend on every input bit; the counter-based draws of the kernels hash their
+    counters with it."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@jit
 def uniform(seed, k, t):
     """A uniform number in [0, 1) from (seed, synapse k, step t): splitmix64's finaliser.
 
@@ -42,7 +52,4 @@ def uniform(seed, k, t):
     """
     z = np.uint64(seed) ^ (np.uint64(k) * np.uint64(0x9E3779B97F4A7C15)) \
         ^ (np.uint64(t) * np.uint64(0xC2B2AE3D27D4EB4F))
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return np.float64(mix64(z) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
