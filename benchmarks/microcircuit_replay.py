@@ -118,6 +118,25 @@ def _source_major(neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_off, 
     return P, W, D, new_cut
 
 
+def recorded_spikes(net, info: dict, t_start: float, n_steps: int):
+    """The spikes the model's recorders hold after ``t_start`` (ms), by emission step.
+
+    Returns ``(sp_ptr, ids)``: the global ids of the spikes emitted in step ``t`` (counted
+    from ``t_start``) are ``ids[sp_ptr[t]:sp_ptr[t + 1]]``, in increasing order, as the
+    engine delivers them."""
+    ids, steps = [], []
+    s0 = int(round(t_start / net.dt))
+    for name, rec in info["recorders"].items():
+        sp = rec.get("spikes")
+        keep = sp.times > t_start + 1e-9
+        ids.append(np.asarray(sp.senders)[keep] + info["populations"][name].first)
+        steps.append(np.rint(sp.times[keep] / net.dt).astype(np.int64) - 1 - s0)  # emission step
+    ids, steps = np.concatenate(ids), np.concatenate(steps)
+    order = np.lexsort((ids, steps))
+    ids, steps = ids[order], steps[order]
+    return np.searchsorted(steps, np.arange(n_steps + 1)).astype(np.int64), ids
+
+
 def _timed_loop(net, ms: float) -> dict:
     """``net.run(ms)`` with the time in the Poisson drive and in the kernel windows."""
     rt = net._runtime
@@ -161,18 +180,8 @@ def main(argv=None) -> int:
     t_start = net.t
     out["loop"] = _timed_loop(net, a.record_ms)
     rt = net._runtime
-    ids, steps = [], []
-    s0 = int(round(t_start / net.dt))
-    for name, rec in info["recorders"].items():
-        sp = rec.get("spikes")
-        keep = sp.times > t_start + 1e-9
-        ids.append(np.asarray(sp.senders)[keep] + info["populations"][name].first)
-        steps.append(np.rint(sp.times[keep] / net.dt).astype(np.int64) - 1 - s0)  # emission step
-    ids, steps = np.concatenate(ids), np.concatenate(steps)
-    order = np.lexsort((ids, steps))
-    ids, steps = ids[order], steps[order]
     n_steps = int(round(a.record_ms / net.dt))
-    sp_ptr = np.searchsorted(steps, np.arange(n_steps + 1)).astype(np.int64)
+    sp_ptr, ids = recorded_spikes(net, info, t_start, n_steps)
     cut = rt.cut_one
     events = int(_count_events(ids, rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj,
                                rt.pj_pre_lo, rt.pj_row_off, cut))
