@@ -23,47 +23,59 @@ Layout (``n_rec`` ring planes, ``n_parts`` parts at ``bounds``):
 - the history holds the spikes of the last steps: those of step ``s`` are
   ``hist[s & hmask, :hist_n[s & hmask]]`` when ``hist_t[s & hmask] == s``.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from ._config import jit
 from .prefetch import prefetch_read
 
 
+#: What the engine needs to deliver at arrival (None when no projection is delivered so)
+Arrival = namedtuple("Arrival", [
+    "bounds",     # int64 (n_parts + 1,): the parts of the targets (the threads', or finer)
+    "groups",     # int64 (threads + 1,): thread p's parts are groups[p]:groups[p + 1]
+    "targets",    # uint16 or int32: target of each synapse, from its part's first neuron
+    "weights",    # weight of each synapse (the ring's dtype)
+    "off",        # int64 (n * n_rec * n_parts, max_delay + 2): start of every piece
+    "n_rec",      # int64: ring planes
+    "max_delay",  # int64: longest delay, steps
+    "hist",       # int32 (2**k > max_delay, spikes per step): the last steps' spikes
+    "hist_n",     # int64 (2**k,): their number
+    "hist_t",     # int64 (2**k,): their step (-1: none)
+])
+
+
 @jit
-def arrival_sweep(sel, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec,
-                  pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay, bounds, n_rec,
-                  off, targets, weights):
-    """Visit the synapses of the projections with ``sel[pj]``, each source's in the engine's
-    order (its outgoing projections, then row order). Row ``row`` of projection ``pj`` is
-    ``cut[row, 0]:cut[row, -1]`` of its part of ``post`` (from ``pj_syn[pj]``), ``weight``
-    (``pj_w``) and ``delay`` (``pj_d``); both have a value per synapse.
+def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_rec, off,
+                  targets, weights):
+    """Visit one projection's synapses in row order: row ``r`` (source ``pre_lo + r``) is
+    ``indptr[r]:indptr[r + 1]`` of ``post`` (targets from ``post_lo``), ``weight`` (or one
+    value for all) and ``delay`` (one per synapse); ``rec`` is its ring plane.
 
     With ``targets`` empty, count each synapse into ``off[b, d]`` (its block and delay);
-    otherwise write it at ``off[b, d]``, which then advances (pass the pieces' starts)."""
+    otherwise write it at ``off[b, d]``, which then advances (pass the pieces' starts).
+    Called for the projections in the engine's order (per source population, its outgoing
+    projections in turn), the pieces keep the order in which delivery at emission adds."""
     n_parts = bounds.shape[0] - 1
     place = targets.shape[0] > 0
-    last = cut.shape[1] - 1
-    for j in range(neuron_pop.shape[0]):
-        p = neuron_pop[j]
-        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
-            pj = pop_out_proj[o]
-            if not sel[pj]:
-                continue
-            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            for k in range(cut[row, 0], cut[row, last]):
-                i = pj_post_lo[pj] + post[pj_syn[pj] + k]
-                part = 0
-                while i >= bounds[part + 1]:
-                    part += 1
-                b = (j * n_rec + pj_rec[pj]) * n_parts + part
-                d = delay[pj_d[pj] + k]
-                if place:
-                    m = off[b, d]
-                    off[b, d] = m + 1
-                    targets[m] = i - bounds[part]
-                    weights[m] = weight[pj_w[pj] + k]
-                else:
-                    off[b, d] += 1
+    wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
+    for r in range(indptr.shape[0] - 1):
+        j = pre_lo + r
+        for k in range(indptr[r], indptr[r + 1]):
+            i = post_lo + post[k]
+            part = 0
+            while i >= bounds[part + 1]:
+                part += 1
+            b = (j * n_rec + rec) * n_parts + part
+            d = delay[k]
+            if place:
+                m = off[b, d]
+                off[b, d] = m + 1
+                targets[m] = i - bounds[part]
+                weights[m] = weight[k & wmask]
+            else:
+                off[b, d] += 1
 
 
 @jit
@@ -130,3 +142,14 @@ def flush_arrivals(t, bounds, flat, n_slots, slot_mask, hist, hist_n, hist_t, ta
                             flat[base + targets[k]] += weights[k]
     hist_t[:] = -1
     hist_n[:] = 0
+
+
+@jit
+def arrive(t, thread, arr, buf, slot_mask):
+    """:func:`deliver_arrivals` of step ``t`` into every part of thread ``thread`` (``arr``:
+    an :data:`Arrival`; ``buf``: the ring, ``(n_rec, n_slots, n)``)."""
+    flat = buf.reshape(buf.size)
+    for part in range(arr.groups[thread], arr.groups[thread + 1]):
+        deliver_arrivals(t, part, arr.bounds, flat, buf.shape[1], slot_mask, arr.hist,
+                         arr.hist_n, arr.hist_t, arr.targets, arr.weights, arr.off, arr.n_rec,
+                         arr.max_delay)

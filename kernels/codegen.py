@@ -225,6 +225,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              'import numpy as np',
              'from numba import prange',
              f'from {__package__}._config import jit',
+             f'from {__package__}.arrival import arrive, push_history',
              f'from {__package__}.convolution import deliver_conv',
              f'from {__package__}.delivery import add_row_at, deliver_events, gather_row',
              f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record,',

@@ -33,6 +33,7 @@ import numpy as np
 from numba import prange
 
 from ._config import jit
+from .arrival import arrive, push_history
 from .convolution import deliver_conv
 from .delivery import add_row_at, deliver_events, gather_row
 from .lazy_rules import lazy_step
@@ -271,7 +272,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-              fired, spikes, rw=None, lazy=None):
+              fired, spikes, rw=None, lazy=None, arr=None):
     """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
 
     ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
@@ -283,6 +284,8 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
     (:class:`.rewiring.Rewiring`, attempts at the end of each step) or None (not compiled).
     ``lazy``: sPyNNaker's lazily updated rules (:class:`.lazy_stdp.LazySTDP`; their synapses'
     weights are updated in ``weight`` before the step's spikes are delivered) or None.
+    ``arr``: the projections delivered at arrival (:class:`.arrival.Arrival`; the events
+    arriving at step ``t`` are added into its slot before the update) or None.
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -292,12 +295,17 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
+        if arr is not None:
+            for th in range(arr.groups.shape[0] - 1):
+                arrive(t, th, arr, buf, slot_mask)
         ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
                           het, fired, spikes, zero)
         flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
+        if arr is not None:
+            push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
         if lazy is not None:
             lazy_step(t, spikes, ns, lazy, weight)
         deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
@@ -319,7 +327,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                        ev_step, ev_id, ev_pos,
                        rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                        counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                       fired, spikes, bounds, part_spikes, part_n):
+                       fired, spikes, bounds, part_spikes, part_n, arr=None):
     """As :func:`run_chunk`, with neurons split at ``bounds`` into one part per thread.
 
     ``cut`` has shape ``(n_rows, n_parts + 1)`` (:func:`.connectivity.row_cuts`);
@@ -346,6 +354,8 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                            pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
                            ev_w)
             if not last:
+                if arr is not None:  # the events arriving now into the thread's targets
+                    arrive(t, p, arr, buf, slot_mask)
                 part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                          seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
                                          part_spikes[p], zero)
@@ -360,6 +370,8 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
+        if arr is not None:
+            push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
         # delivery only writes ring slots, so sampling before it sees the same state
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

@@ -105,6 +105,7 @@ def _write(net, f) -> None:
     for name in ("S", "S0", "ref"):
         g.create_dataset(name, data=getattr(st, name))
     rt = net._runtime
+    rt.settle()  # events still to arrive (spikesim.arrival_runtime) into the ring
     if rt.buf is not None:
         g.create_dataset("ring", data=rt.buf, compression="gzip", compression_opts=1)
     if getattr(rt, "_ar", None) is not None:

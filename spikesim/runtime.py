@@ -25,6 +25,8 @@ from .fusion import fold_ring, fold_state, fused_populations, plane
 from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
+from .kernels.arrival import flush_arrivals
+from . import arrival_runtime
 EVENT_LIST = 1 << 15  # each thread's list of static synaptic events (kernels.delivery.gather_row)
 EVENT_INDEX32_CELLS = 2 ** 31  # rings with fewer cells index their events with int32
 
@@ -44,9 +46,21 @@ class Runtime:
         self.ev_repeat = 0         # most source events in one step of the current window
         self._drive_seen = 0       # inputs whose counts have been added so far
         self.fused = frozenset()   # indices of the populations run fused (spikesim.fusion)
+        self.at_arrival = None     # delivery at arrival (spikesim.arrival_runtime), or None
 
     def invalidate(self) -> None:
+        self.settle()
         self.valid = False
+
+    def settle(self) -> None:
+        """Add the events still to arrive from spikes in the history of delivery at arrival
+        into their ring slots, as delivery at emission would have (the history is emptied).
+        Called before anything reads or changes the ring or the network."""
+        a = self.at_arrival
+        if a is not None and self.buf is not None and (a.hist_t >= 0).any():
+            flush_arrivals(self.net.step, a.bounds, self.buf.reshape(-1), self.buf.shape[1],
+                           self.slot_mask, a.hist, a.hist_n, a.hist_t, a.targets, a.weights,
+                           a.off, a.n_rec, a.max_delay)
 
     # ------------------------------------------------------------------ assembly
     def _build(self) -> None:
@@ -111,7 +125,12 @@ class Runtime:
         # lazily updated STDP delivers as static projections do (kernels.lazy_stdp updates the
         # weights first); reward and punishment projections deliver nothing
         pl_idx = {j.index for j in plastic}
-        out = [[j.index for j in projs if j.pre is p and j.index not in pl_idx
+        # static projections delivered at arrival (spikesim.arrival_runtime) are not routed
+        # at emission and not concatenated into the kernel's arrays
+        self.at_arrival = None
+        arr = arrival_runtime.eligible(self, projs, pl_idx | {j.index for j in projs if isinstance(
+            j, KernelRows)}, n, n_rec, dtype)
+        out = [[j.index for j in projs if j.pre is p and j.index not in pl_idx | arr
                 and j.receptor_type not in MODULATORY] for p in pops]
         self.pop_out_ptr = np.zeros(npop + 1, np.int64)
         np.cumsum([len(o) for o in out], out=self.pop_out_ptr[1:])
@@ -121,10 +140,11 @@ class Runtime:
         self.pj_rec = np.array([plane(j.post_population, j.receptor_type, self.fused)
                                 if j.receptor_type not in MODULATORY else 0 for j in projs], np.int64)
         self.pj_row_off = _offsets([j.indptr.shape[0] - 1 for j in projs])[:-1]
-        self.pj_syn = _offsets([j.post.shape[0] for j in projs])  # storage (structural: capacity)
+        # storage (structural: capacity); none for the projections delivered at arrival
+        self.pj_syn = _offsets([0 if j.index in arr else j.post.shape[0] for j in projs])
         main_w = [np.zeros(1, dtype) if j.index in pl_idx else j._weight for j in projs]
-        self.pj_w = _offsets([w.shape[0] for w in main_w])
-        self.pj_d = _offsets([j._delay.shape[0] for j in projs])
+        self.pj_w = _offsets([0 if j.index in arr else w.shape[0] for j, w in zip(projs, main_w)])
+        self.pj_d = _offsets([0 if j.index in arr else j._delay.shape[0] for j in projs])
         self.n_parts = self._parts(n)
         self.bounds = balanced_bounds(n, self.n_parts, plastic,
                                       [(p.first, p.size) for p in pops if p.celltype.kind == 0])
@@ -137,10 +157,11 @@ class Runtime:
         self.governor = ThreadGovernor(self.n_parts)
         # concatenated one projection at a time, each projection's arrays then becoming views
         # into the kernel's: the synapses are held once, at a peak of one projection more
-        self.post = _cat_views(projs, "post", np.int32, self.pj_syn)
-        self.weight = _cat(main_w, dtype) if plastic else _cat_views(projs, "_weight", dtype,
-                                                                      self.pj_w)
-        self.delay = _cat_views(projs, "_delay", np.uint16, self.pj_d)
+        emitted = [j for j in projs if j.index not in arr]
+        self.post = _cat_views(emitted, "post", np.int32, self.pj_syn)
+        self.weight = _cat(main_w, dtype) if plastic else _cat_views(emitted, "_weight", dtype,
+                                                                         self.pj_w)
+        self.delay = _cat_views(emitted, "_delay", np.uint16, self.pj_d)
         max_delay = max([int(j._delay.max(initial=1)) for j in projs] + [1])
         self.drive = drive_arrays(net, net.poisson_inputs, self.n_parts, self.fused)
         if self.drive is not None:  # the ring also holds a window of pre-drawn input counts
@@ -196,6 +217,9 @@ class Runtime:
         self.spike_recs = [r for r in net.recorders if "spikes" in r.variables]
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
         self.lazy = build_lazy(self, projs)  # spikesim.lazy_rules, or None
+        if arr:
+            self.at_arrival = arrival_runtime.build(self, projs, arr, pops, n_rec, dtype,
+                                                    self.spikes.shape[0])
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:
@@ -428,6 +452,7 @@ class Runtime:
         n = self.net.n_neurons
         if self.spikes.shape[0] < n + most:
             self.spikes = np.empty(n + most, np.int64)
+            self.at_arrival = arrival_runtime.grow_history(self.at_arrival, n + most)
         if self.spk_step.shape[0] < 2 * (self.rec_max + most):
             self.spk_step = np.empty(2 * (self.rec_max + most), np.int64)
             self.spk_id = np.empty(2 * (self.rec_max + most), np.int64)
@@ -471,10 +496,11 @@ class Runtime:
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif not threaded:
                 done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw,
-                                                         self.lazy)
+                                                    self.lazy, self.at_arrival)
             else:
-                done, n_spk, ev_pos = eng.run_chunk_parallel(*args, self.fired, self.spikes, self.bounds,
-                                                         self.part_spikes, self.part_n)
+                done, n_spk, ev_pos = eng.run_chunk_parallel(
+                    *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
+                    self.at_arrival)
             self.governor.done(done)
             if self.lazy is not None:
                 warn_lost(self.net)
@@ -505,14 +531,16 @@ def _offsets(sizes) -> np.ndarray:
 def _cat_views(projs, name: str, dtype, offsets) -> np.ndarray:
     """``_cat`` of attribute ``name`` of every projection; each then holds a view into the result.
 
-    A part whose dtype differs from ``dtype`` (never for arrays spikesim built) is copied,
-    not viewed. Returns ``zeros(1)`` without projections, as ``_cat``.
+    ``offsets`` are indexed by projection index (projections absent from ``projs``, those
+    delivered at arrival, have empty parts). A part whose dtype differs from ``dtype``
+    (never for arrays spikesim built) is copied, not viewed. Returns ``zeros(1)`` without
+    projections, as ``_cat``.
     """
     if len(projs) <= 1 or any(getattr(j, name).dtype != np.dtype(dtype) for j in projs):
         return _cat([getattr(j, name) for j in projs], dtype)
     out = np.empty(int(offsets[-1]), dtype)
-    for q, j in enumerate(projs):
-        a, b = int(offsets[q]), int(offsets[q + 1])
+    for j in projs:
+        a, b = int(offsets[j.index]), int(offsets[j.index + 1])
         out[a:b] = getattr(j, name)
         setattr(j, name, out[a:b])
     return out

@@ -20,25 +20,28 @@ def _network(rng, sizes=(17, 9, 23), max_delay=7, n_rec=2):
     out = [[k for k, (a, _) in enumerate(pairs) if a == p] for p in range(len(sizes))]
     pop_out_ptr = np.concatenate([[0], np.cumsum([len(o) for o in out])]).astype(np.int64)
     pop_out_proj = np.array([k for o in out for k in o], np.int64)
-    posts, weights, delays, rows, row_off, syn = [], [], [], [], [0], [0]
+    posts, weights, delays, rows, row_off, syn, own = [], [], [], [], [0], [0], []
     for a, b in pairs:
         counts = rng.integers(0, 12, sizes[a])
         indptr = np.concatenate([[0], np.cumsum(counts)])
         posts.append(rng.integers(0, sizes[b], indptr[-1]).astype(np.int32))
-        weights.append(rng.normal(0, 1, indptr[-1]).astype(np.float32))
+        # the second projection has one weight for all its synapses
+        weights.append(rng.normal(0, 1, 1 if len(weights) == 1 else indptr[-1]).astype(np.float32))
         delays.append(rng.integers(1, max_delay + 1, indptr[-1]).astype(np.uint16))
         rows.append(np.stack([indptr[:-1], indptr[1:]], axis=1))
         row_off.append(row_off[-1] + sizes[a])
         syn.append(syn[-1] + indptr[-1])
+        own.append((indptr, posts[-1], weights[-1], delays[-1]))
     arrays = dict(
         neuron_pop=neuron_pop, pop_out_ptr=pop_out_ptr, pop_out_proj=pop_out_proj,
         pj_pre_lo=np.array([first[a] for a, _ in pairs], np.int64),
         pj_post_lo=np.array([first[b] for _, b in pairs], np.int64),
         pj_rec=rng.integers(0, n_rec, len(pairs)).astype(np.int64),
         pj_row_off=np.array(row_off[:-1], np.int64), pj_syn=np.array(syn, np.int64),
-        pj_w=np.array(syn, np.int64), pj_d=np.array(syn, np.int64),
+        pj_w=np.concatenate([[0], np.cumsum([w.shape[0] for w in weights])]).astype(np.int64),
+        pj_d=np.array(syn, np.int64),
         cut=np.concatenate(rows).astype(np.int64), post=np.concatenate(posts),
-        weight=np.concatenate(weights), delay=np.concatenate(delays))
+        weight=np.concatenate(weights), delay=np.concatenate(delays), own=own)
     return n, arrays
 
 
@@ -46,16 +49,23 @@ ORDER = ("neuron_pop", "pop_out_ptr", "pop_out_proj", "pj_pre_lo", "pj_post_lo",
          "pj_row_off", "pj_syn", "pj_w", "pj_d", "cut", "post", "weight", "delay")
 
 
-def _blocks(sel, arrays, bounds, n_rec, max_delay, tdtype):
-    args = [arrays[k] for k in ORDER]
-    off = np.zeros((arrays["neuron_pop"].shape[0] * n_rec * (bounds.shape[0] - 1),
-                    max_delay + 2), np.int64)
-    arrival_sweep(sel, *args, bounds, n_rec, off, np.zeros(0, tdtype), np.zeros(0, np.float32))
+def _blocks(arrays, bounds, n_rec, max_delay, tdtype):
+    """Count every projection's synapses, then place them, projections in the engine's order."""
+    a = arrays
+    off = np.zeros((a["neuron_pop"].shape[0] * n_rec * (bounds.shape[0] - 1), max_delay + 2),
+                   np.int64)
+
+    def sweep(off, targets, weights):
+        for pj in a["pop_out_proj"]:  # grouped by source population, in each one's order
+            arrival_sweep(a["pj_pre_lo"][pj], a["pj_post_lo"][pj], a["pj_rec"][pj],
+                          *a["own"][pj], bounds, n_rec, off, targets, weights)
+
+    sweep(off, np.zeros(0, tdtype), np.zeros(0, np.float32))
     start = np.zeros(off.size, np.int64)
     np.cumsum(off.ravel()[:-1], out=start[1:])
     targets = np.empty(int(off.sum()), tdtype)
     weights = np.empty(targets.shape[0], np.float32)
-    arrival_sweep(sel, *args, bounds, n_rec, start.reshape(off.shape).copy(), targets, weights)
+    sweep(start.reshape(off.shape).copy(), targets, weights)
     return targets, weights, start.reshape(off.shape)
 
 
@@ -66,14 +76,14 @@ def test_arrivals_equal_the_twin_and_delivery_at_emission_bit_for_bit(n_parts, t
     n, arrays = _network(rng, n_rec=n_rec, max_delay=max_delay)
     sel = np.ones(arrays["pj_rec"].shape[0], np.bool_)
     bounds = np.linspace(0, n, n_parts + 1).round().astype(np.int64)
-    blocks = _blocks(sel, arrays, bounds, n_rec, max_delay, tdtype)
+    blocks = _blocks(arrays, bounds, n_rec, max_delay, tdtype)
     assert blocks[0].shape[0] == arrays["post"].shape[0]  # every synapse once
     table = arrival_ref.synapse_table(sel, *[arrays[k] for k in ORDER])
     spikes = {t: np.sort(rng.choice(n, rng.integers(0, 12), replace=False)) for t in range(steps)}
     ring = np.zeros((n_rec, slots, n), np.float32)  # arrivals, kernel
     twin = np.zeros_like(ring)
     emit = np.zeros_like(ring)  # delivery at emission (gather_row + deliver_events)
-    hist = np.zeros((8, n), np.int64)
+    hist = np.zeros((8, n), np.int32)
     hist_n = np.zeros(8, np.int64)
     hist_t = np.full(8, -1, np.int64)
     addr, wv = np.zeros(64, np.int64), np.zeros(64, np.float32)  # short: fills mid-row
@@ -97,10 +107,11 @@ def test_arrivals_equal_the_twin_and_delivery_at_emission_bit_for_bit(n_parts, t
             p = a["neuron_pop"][j]
             for pj in a["pop_out_proj"][a["pop_out_ptr"][p]:a["pop_out_ptr"][p + 1]]:
                 row = a["pj_row_off"][pj] + j - a["pj_pre_lo"][pj]
-                s0, s1, w0, w1 = a["pj_syn"][pj], a["pj_syn"][pj + 1], a["pj_w"][pj], a["pj_w"][pj + 1]
+                s0, s1 = a["pj_syn"][pj], a["pj_syn"][pj + 1]
+                w0, w1 = a["pj_w"][pj], a["pj_w"][pj + 1]
                 m = gather_row(emit.reshape(-1), slots, n, a["pj_rec"][pj], a["cut"][row, 0],
                                a["cut"][row, 1], a["pj_post_lo"][pj], t, slots - 1,
-                               a["post"][s0:s1], a["weight"][w0:w1], a["delay"][w0:w1], addr,
+                               a["post"][s0:s1], a["weight"][w0:w1], a["delay"][s0:s1], addr,
                                wv, m)
         deliver_events(emit.reshape(-1), addr, wv, m)
     assert np.count_nonzero(emit) == 0 and np.count_nonzero(ring) == 0
@@ -114,12 +125,12 @@ def test_flush_puts_pending_arrivals_where_emission_would_have():
     n, a = _network(rng, n_rec=n_rec, max_delay=max_delay)
     sel = np.ones(a["pj_rec"].shape[0], np.bool_)
     bounds = np.array([0, n // 2, n], np.int64)
-    blocks = _blocks(sel, a, bounds, n_rec, max_delay, np.uint16)
+    blocks = _blocks(a, bounds, n_rec, max_delay, np.uint16)
     table = arrival_ref.synapse_table(sel, *[a[k] for k in ORDER])
     spikes = {t: np.sort(rng.choice(n, rng.integers(0, 12), replace=False)) for t in range(steps)}
     ring = np.zeros((n_rec, slots, n), np.float32)
     emit = np.zeros_like(ring)
-    hist, hist_n, hist_t = np.zeros((8, n), np.int64), np.zeros(8, np.int64), np.full(8, -1)
+    hist, hist_n, hist_t = np.zeros((8, n), np.int32), np.zeros(8, np.int64), np.full(8, -1)
 
     def at_emission(x, t):
         for j in spikes.get(t, ()):

@@ -343,6 +343,7 @@ def fixed_point_run(net, duration: float, neurons_per_core: int = 256, board="sp
 def _pending(net, curr) -> dict:
     """Static-projection input already in the float ring buffer, per future tick (s16.15)."""
     rt = net._runtime
+    rt.settle()  # events still to arrive (spikesim.arrival_runtime) into the ring
     if net.step == 0 or rt.buf is None:
         return {}
     out = {}

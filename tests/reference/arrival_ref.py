@@ -19,8 +19,9 @@ def synapse_table(sel, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_post
                 continue
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
             for k in range(cut[row, 0], cut[row, -1]):
+                w = weight[pj_w[pj]] if pj_w[pj + 1] - pj_w[pj] == 1 else weight[pj_w[pj] + k]
                 rows.append((int(pj_rec[pj]), int(pj_post_lo[pj] + post[pj_syn[pj] + k]),
-                             int(delay[pj_d[pj] + k]), weight[pj_w[pj] + k]))
+                             int(delay[pj_d[pj] + k]), w))
         table[j] = rows
     return table
 

@@ -1,0 +1,118 @@
+"""Which static projections the runtime delivers at arrival time (:mod:`.kernels.arrival`).
+
+Delivery at emission adds each synapse into ring slot ``(t + delay) & mask`` of its target.
+When the slots a step's events can reach (``max_delay`` of them, every neuron, every plane)
+hold more than :data:`ARRIVAL_MIN_BYTES`, those additions miss the second-level cache, and
+the static projections with a delay per synapse are delivered at arrival instead: each
+source's synapses are copied into blocks sorted by delay, and before the update of step
+``t`` the events arriving at ``t`` are added into slot ``t`` only. Every ring cell receives
+these projections' inputs in the same order as at emission (the same bits when nothing else
+adds into the ring; Poisson-drive counts and other projections may be summed in another
+order). The projections keep their own arrays; the copies cost 6 bytes per synapse (8 when
+a part of the targets has more than 65,536 neurons), and the kernel then holds no
+concatenated copy of these projections' arrays.
+
+Between runs the spikes whose events are still to arrive stay in the kernel's spike history,
+so that splitting a run changes nothing. Whatever reads the ring as the input in flight (a
+checkpoint, an export) or changes the network (every ``Runtime.invalidate``) first calls
+:meth:`spikesim.runtime.Runtime.settle`, which adds those events into their ring slots as
+delivery at emission would have; a reset drops them with the ring.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .kernels.arrival import Arrival, arrival_sweep
+from .neuromodulation import MODULATORY
+
+#: Delivery at arrival when the slots one step's events can reach hold more bytes than this
+#: (the second-level cache of this machine's cores is 2 MB; the full-scale microcircuit's
+#: 59 slots x 77,169 neurons are 18 MB: 3.1 instead of 4.7 ns per event,
+#: benchmarks/microcircuit_arrival.py). ``SPIKESIM_ARRIVAL_MIN_BYTES`` in the environment
+#: overrides it (0: always where possible; a huge value: never).
+ARRIVAL_MIN_BYTES = int(os.environ.get("SPIKESIM_ARRIVAL_MIN_BYTES", 8 << 20))
+#: Targets are stored as uint16 offsets: parts of the targets hold at most this many neurons
+PART_MAX = 1 << 16
+
+
+def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
+    """Indices of the projections to deliver at arrival (empty: all at emission).
+
+    Static projections with a delay per synapse, no synapse dynamics, no convolution and
+    no modulatory receptor qualify, in networks without plastic engines or rewiring (those
+    change the synapses inside the kernel); ``excluded`` lists others. Used when the slots
+    a step reaches exceed :data:`ARRIVAL_MIN_BYTES` and the copies fit in half of the free
+    memory."""
+    net = rt.net
+    if rt.use_plastic or getattr(net, "_rewiring", None):
+        return set()
+    chosen = [j for j in projs if j.index not in excluded and not j.plastic and j._conv is None
+              and j._dstate is None and j.receptor_type not in MODULATORY
+              and j._delay.shape[0] > 1 and j.post.shape[0] > 0]
+    if not chosen:
+        return set()
+    max_delay = max(int(j._delay.max()) for j in chosen)
+    if n_rec * max_delay * n * np.dtype(dtype).itemsize <= ARRIVAL_MIN_BYTES:
+        return set()
+    need = sum(j.post.shape[0] for j in chosen) * (4 + np.dtype(dtype).itemsize)
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):  # not reported: assume it fits
+        free = 2 * need
+    return {j.index for j in chosen} if need <= free // 2 else set()
+
+
+def storage_bounds(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The thread parts at ``bounds`` split so that each holds at most :data:`PART_MAX`
+    neurons; returns ``(parts, groups)``: thread part ``p`` is storage parts
+    ``groups[p]:groups[p + 1]``."""
+    parts, groups = [int(bounds[0])], [0]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        k = max(1, -(-(int(hi) - int(lo)) // PART_MAX))
+        parts += [int(lo) + (int(hi) - int(lo)) * (i + 1) // k for i in range(k)]
+        groups.append(groups[-1] + k)
+    return np.array(parts, np.int64), np.array(groups, np.int64)
+
+
+def build(rt, projs, chosen: set, pops, n_rec: int, dtype, spikes_cap: int) -> Arrival:
+    """The blocks of the ``chosen`` projections (:mod:`.kernels.arrival`) and an empty
+    spike history of ``spikes_cap`` spikes per step."""
+    parts, groups = storage_bounds(rt.bounds)
+    max_delay = max(int(projs[i]._delay.max()) for i in chosen)
+    n = rt.neuron_pop.shape[0]
+    off = np.zeros((n * n_rec * (parts.shape[0] - 1), max_delay + 2), np.int64)
+    # the engine's order: per source population, its outgoing projections in turn
+    order = [j for p in pops for j in projs if j.pre is p and j.index in chosen]
+
+    def sweep(pieces, targets, weights):
+        for j in order:
+            arrival_sweep(j.pre.first, j.post_population.first, int(rt.pj_rec[j.index]),
+                          j.indptr, j.post, j._weight, j._delay, parts, n_rec, pieces,
+                          targets, weights)
+
+    tdtype = np.uint16 if np.diff(parts).max(initial=0) <= PART_MAX else np.int32
+    sweep(off, np.zeros(0, tdtype), np.zeros(0, dtype))
+    counts = off.reshape(-1)
+    start = np.zeros_like(counts)
+    np.cumsum(counts[:-1], out=start[1:])
+    total = int(start[-1] + counts[-1]) if counts.size else 0
+    targets, weights = np.empty(total, tdtype), np.empty(total, dtype)
+    start = start.reshape(off.shape)
+    sweep(start.copy(), targets, weights)
+    size = 1
+    while size <= max_delay:
+        size *= 2
+    return Arrival(parts, groups, targets, weights, start, n_rec, max_delay,
+                   np.zeros((size, spikes_cap), np.int32), np.zeros(size, np.int64),
+                   np.full(size, -1, np.int64))
+
+
+def grow_history(arr: Arrival, spikes_cap: int) -> Arrival:
+    """``arr`` with room for ``spikes_cap`` spikes per step in its history (kept)."""
+    if arr is None or arr.hist.shape[1] >= spikes_cap:
+        return arr
+    hist = np.zeros((arr.hist.shape[0], spikes_cap), np.int32)
+    hist[:, :arr.hist.shape[1]] = arr.hist
+    return arr._replace(hist=hist)

@@ -1,0 +1,130 @@
+"""Delivery at arrival time in the runtime (spikesim.arrival_runtime): the same spikes as
+delivery at emission, whatever the threads, run splits, changes, resets and checkpoints."""
+import numpy as np
+import pytest
+
+import spikesim as ss
+from spikesim import arrival_runtime
+
+from .test_network import assert_same_spikes, spikes_of
+
+
+def delayed(threads=1, n=1200, seed=2, dtype="float32"):
+    """Tonically driven excitatory and inhibitory LIF neurons, normal weights and delays
+    (1.5 +- 0.75 ms, one per synapse): every projection qualifies for delivery at arrival,
+    and nothing else adds into the ring, so both deliveries give the same bits."""
+    net = ss.Network(dt=0.1, seed=seed, dtype=dtype, threads=threads)
+    cell = ss.IF_curr_exp(tau_m=20.0, v_rest=-49.0, v_reset=-60.0, v_thresh=-50.0,
+                          tau_refrac=2.0, tau_syn_E=0.5, tau_syn_I=0.5)
+    init = ss.RandomDistribution("uniform", low=-60.0, high=-50.0)
+    exc = net.add_population(int(n * 0.8), cell, label="exc", initial_v=init)
+    inh = net.add_population(n - int(n * 0.8), cell, label="inh", initial_v=init)
+    delay = ss.RandomDistribution("normal_clipped", mu=1.5, sigma=0.75, low=0.1, high=6.0)
+    for pre, w, r in ((exc, 0.3, "excitatory"), (inh, -1.2, "inhibitory")):
+        weight = ss.RandomDistribution("normal", mu=w, sigma=abs(w) * 0.1)
+        for post in (exc, inh):
+            net.connect(pre, post, ss.FixedProbability(0.1), weight=weight, delay=delay,
+                        receptor_type=r)
+    return net, [net.record(p, "spikes") for p in net.populations]
+
+
+@pytest.fixture
+def at_arrival(monkeypatch):
+    """Deliver at arrival whatever the network's size."""
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+
+
+def _emission(monkeypatch, build, ms):
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
+    net, recs = build()
+    net.run(ms)
+    assert net._runtime.at_arrival is None
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+    return net, spikes_of(recs)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_arrival_gives_the_spikes_and_state_of_emission(monkeypatch, threads):
+    ref, want = _emission(monkeypatch, lambda: delayed(threads=threads), 150.0)
+    assert sum(len(t) for t, _ in want) > 1000
+    net, recs = delayed(threads=threads)
+    net.run(60.0)
+    arr = net._runtime.at_arrival
+    assert arr is not None and arr.targets.shape[0] == sum(j.n_synapses for j in net.projections)
+    assert arr.targets.dtype == np.uint16  # parts of at most 65,536 neurons
+    assert net._runtime.post.shape[0] <= 1  # not concatenated into the kernel's arrays
+    net.run(90.0)
+    assert_same_spikes(spikes_of(recs), want)
+    np.testing.assert_array_equal(net._state.v, ref._state.v)
+
+
+def test_arrival_threads_give_identical_results(at_arrival):
+    outs = []
+    for threads in (1, 2):
+        net, recs = delayed(threads=threads)
+        net.run(100.0)
+        assert net._runtime.at_arrival is not None
+        outs.append(spikes_of(recs))
+    assert_same_spikes(*outs)
+
+
+def test_changes_between_runs_flush_the_events_in_flight(monkeypatch):
+    """A new recorder and new weights between runs rebuild the runtime: the events still to
+    arrive are added into the ring first, with the weights they were sent with."""
+    def scenario(net, recs):
+        net.run(40.0)
+        net.record(net.populations[0], "v")
+        net.run(30.0)
+        j = net.projections[0]
+        j.set_weights(np.asarray(j.weight) * 1.5)
+        net.run(40.0)
+        return spikes_of(recs)
+
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
+    want = scenario(*delayed())
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+    net, recs = delayed()
+    got = scenario(net, recs)
+    assert net._runtime.at_arrival is not None
+    assert_same_spikes(got, want)
+
+
+def test_settle_leaves_the_ring_as_emission_does(monkeypatch):
+    ref, _ = _emission(monkeypatch, delayed, 33.3)
+    net, _ = delayed()
+    net.run(33.3)
+    rt = net._runtime
+    assert (rt.at_arrival.hist_t >= 0).any()
+    rt.settle()
+    assert (rt.at_arrival.hist_t == -1).all()
+    np.testing.assert_array_equal(rt.buf.view(np.int32), ref._runtime.buf.view(np.int32))
+
+
+def test_resets_drop_the_events_in_flight(monkeypatch):
+    def scenario(net, recs):
+        net.run(50.0)
+        net.reset_state()  # time goes on; the input in flight is dropped
+        net.run(30.0)
+        net.reset()
+        net.run(40.0)
+        return spikes_of(recs)
+
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
+    want = scenario(*delayed())
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+    net, recs = delayed()
+    assert_same_spikes(scenario(net, recs), want)
+    assert net._runtime.at_arrival is not None
+
+
+def test_checkpoint_holds_the_events_in_flight(tmp_path, at_arrival):
+    whole, recs = delayed()
+    whole.run(80.0)
+    net, _ = delayed()
+    net.run(40.0)
+    net.save(tmp_path / "mid.h5")
+    back = ss.load(tmp_path / "mid.h5")
+    rec = [back.record(p, "spikes") for p in back.populations]
+    back.run(40.0)
+    late = [(t[t > 40.0 + 1e-9], s[t > 40.0 + 1e-9]) for t, s in spikes_of(recs)]
+    assert_same_spikes(spikes_of(rec), late)
