@@ -18,9 +18,11 @@ This script builds the model (:func:`spikesim.examples.microcircuit`, one thread
 runs ``--warmup-ms`` and ``--record-ms``, and replays the recorded spikes through:
 
 - ``emission``: the engine's own delivery (``microcircuit_replay._replay``);
-- ``arrival``: the blocks above, targets as int32;
-- ``arrival_u16``: the same with targets as uint16 offsets from the part's first neuron
-  (6 instead of 8 bytes per synapse; each part must hold at most 65,536 neurons).
+- ``arrival``: the runtime's own delivery at arrival (:mod:`spikesim.kernels.arrival`, blocks
+  built by :func:`spikesim.arrival_runtime.build`): parts of at most 65,536 neurons, targets
+  as uint16 offsets from the part's first neuron (6 bytes per synapse);
+- ``arrival_whole``: the same with one part per thread whatever its size (int32 targets
+  above 65,536 neurons, 8 bytes per synapse).
 
 ``--parts P`` splits the targets into ``P`` parts as ``P`` threads would (every part is
 replayed in turn on one thread, so the times are CPU time summed over threads). The slot
@@ -39,91 +41,31 @@ import numba as nb
 import numpy as np
 
 from microcircuit_replay import _count_events, _replay, recorded_spikes
+from spikesim import arrival_runtime
 from spikesim.examples import microcircuit
-from spikesim.kernels.prefetch import prefetch_read
-
-
-@nb.njit
-def _sweep(neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_post_lo, pj_row_off, pj_syn,
-           pj_w, pj_d, cut, post, weight, delay, bounds, off, targets, weights):
-    """Every synapse, each source's in the engine's order: with ``targets`` empty, count it
-    into its piece ``off[j * n_parts + part, d]``; otherwise place it at ``off`` (advanced)."""
-    n_parts = bounds.shape[0] - 1
-    place = targets.shape[0] > 0
-    for j in range(neuron_pop.shape[0]):
-        p = neuron_pop[j]
-        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
-            pj = pop_out_proj[o]
-            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            for k in range(cut[row, 0], cut[row, 1]):
-                i = pj_post_lo[pj] + post[pj_syn[pj] + k]
-                part = 0
-                while i >= bounds[part + 1]:
-                    part += 1
-                b = j * n_parts + part
-                d = delay[pj_d[pj] + k]
-                if place:
-                    m = off[b, d]
-                    off[b, d] = m + 1
-                    targets[m] = i - bounds[part]
-                    weights[m] = weight[pj_w[pj] + k]
-                else:
-                    off[b, d] += 1
-
-
-def _blocks(rt, cut, bounds, max_delay: int, target_dtype):
-    """Each source's synapses per part of the targets, sorted by delay (stable).
-
-    Piece ``(j, part, d)`` is ``off[j * n_parts + part, d]:off[j * n_parts + part, d + 1]``
-    of the returned target (offset from ``bounds[part]``) and weight arrays."""
-    n_parts = bounds.shape[0] - 1
-    off = np.zeros((rt.neuron_pop.shape[0] * n_parts, max_delay + 2), np.int64)
-    arrays = (rt.neuron_pop, rt.pop_out_ptr, rt.pop_out_proj, rt.pj_pre_lo, rt.pj_post_lo,
-              rt.pj_row_off, rt.pj_syn, rt.pj_w, rt.pj_d, cut, rt.post, rt.weight, rt.delay,
-              bounds)
-    _sweep(*arrays, off, np.zeros(0, target_dtype), np.zeros(0, rt.weight.dtype))
-    counts = off.ravel()
-    start = np.zeros_like(counts)
-    np.cumsum(counts[:-1], out=start[1:])
-    total = int(counts.sum())
-    targets = np.empty(total, target_dtype)
-    weights = np.empty(total, rt.weight.dtype)
-    fill = start.reshape(off.shape).copy()
-    _sweep(*arrays, fill, targets, weights)
-    return targets, weights, start.reshape(off.shape)
+from spikesim.kernels.arrival import arrive, push_history
 
 
 @nb.njit(nogil=True)
-def _replay_arrival(sp_ptr, ids, inp, targets, weights, off, bounds, max_delay, spikes):
-    """Steps ``0 .. n_steps + max_delay - 1``: before the update of step ``t`` add the pieces of
-    delay ``d`` (longest first) of the spikes of step ``t - d`` into ``inp``; then read and
-    clear ``inp`` as the update does. Returns the sum of what was read."""
+def _replay_arrival(sp_ptr, ids, buf, arr, max_delay, spikes):
+    """Steps ``0 .. n_steps + max_delay - 1``: add the events arriving at step ``t`` into
+    ``buf``'s one slot (:func:`spikesim.kernels.arrival.arrive`, every part), read and clear
+    it as the neuron update does, then keep step ``t``'s spikes in the history. Returns the
+    sum of what was read."""
     n_steps = sp_ptr.shape[0] - 1
-    n_parts = bounds.shape[0] - 1
+    inp = buf[0, 0]
     check = 0.0
     for t in range(n_steps + max_delay):
-        for part in range(n_parts):
-            row = inp[bounds[part]:bounds[part + 1]]
-            for d in range(max_delay, 0, -1):
-                te = t - d
-                if not spikes or te < 0 or te >= n_steps:
-                    continue
-                q0, q1 = sp_ptr[te], sp_ptr[te + 1]
-                for q in range(q0, q1):
-                    if q + 2 < q1:  # the piece two spikes ahead: its first lines
-                        b2 = ids[q + 2] * n_parts + part
-                        prefetch_read(targets, off[b2, d])
-                        prefetch_read(weights, off[b2, d])
-                        prefetch_read(targets, off[b2, d] + 16)
-                        prefetch_read(weights, off[b2, d] + 16)
-                    b = ids[q] * n_parts + part
-                    for k in range(np.uint64(off[b, d]), np.uint64(off[b, d + 1])):
-                        row[np.uint64(targets[k])] += weights[k]
+        for th in range(arr.groups.shape[0] - 1):
+            arrive(t, th, arr, buf, 0)
         total = 0.0  # read and clear, as microcircuit_delivery_bound._consume does
         for i in range(inp.shape[0]):
             total += inp[i]
             inp[i] = 0.0
         check += total
+        q0 = sp_ptr[min(t, n_steps)] if spikes else 0
+        q1 = sp_ptr[min(t + 1, n_steps)] if spikes else 0
+        push_history(t, ids[q0:q1], q1 - q0, arr.hist, arr.hist_n, arr.hist_t)
     return check
 
 
@@ -153,6 +95,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"--{name.replace('_', '-')} must be positive, got {getattr(a, name)}")
     if a.warmup_ms < 0:
         raise SystemExit(f"--warmup-ms must be >= 0, got {a.warmup_ms}")
+    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62  # the engine delivers at emission here
     net, info = microcircuit(scale=a.scale, seed=a.seed, threads=1)
     net.run(a.warmup_ms, progress=False)
     t_start = net.t
@@ -191,19 +134,25 @@ def main(argv=None) -> int:
         return _replay(p, ids, buf, rt.slot_mask, *args, addr, wv, True)
 
     runs = {"emission": (_best(lambda: emission(none), a.repeats)[0], lambda: emission(ptr))}
-    inp = np.zeros(n, rt.buf.dtype)
-    for name, tdtype in (("arrival", np.int32), ("arrival_u16", np.uint16)):
-        if tdtype == np.uint16 and np.diff(bounds).max() > 65536:
-            continue
+    most = int(np.diff(sp_ptr).max(initial=1))
+    one = np.zeros((rt.buf.shape[0], 1, n), rt.buf.dtype)  # the slot being read
+    projs = net.projections
+    # as the runtime stores them (parts of at most 65,536 neurons, uint16 targets), and
+    # with one part per thread whatever its size (int32 targets above 65,536 neurons)
+    for name, part_max in (("arrival", arrival_runtime.PART_MAX), ("arrival_whole", 1 << 40)):
+        arrival_runtime.PART_MAX = part_max
         t0 = time.perf_counter()
-        blocks = _blocks(rt, cut, bounds, max_delay, tdtype)
+        arr = arrival_runtime.build(projs, {j.index for j in projs}, net.populations, rt.pj_rec,
+                                    n, bounds, rt.buf.shape[0], rt.buf.dtype, most)
         out[f"{name}_copy_s"] = time.perf_counter() - t0
-        out[f"{name}_bytes"] = int(sum(x.nbytes for x in blocks))
+        out[f"{name}_bytes"] = int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes)
+        out[f"{name}_target_dtype"] = str(arr.targets.dtype)
 
-        def arrival(spikes, blocks=blocks):
-            return _replay_arrival(sp_ptr, ids, inp, *blocks, bounds, max_delay, spikes)
+        def arrival(spikes, arr=arr):
+            arr.hist_t[:] = -1
+            return _replay_arrival(sp_ptr, ids, one, arr, max_delay, spikes)
 
-        runs[name] = (_best(lambda: arrival(False), a.repeats)[0], lambda f=arrival: f(True))
+        runs[name] = (_best(lambda f=arrival: f(False), a.repeats)[0], lambda f=arrival: f(True))
     for name, (clear_s, fn) in runs.items():
         best, check = _best(fn, a.repeats)
         ns = (best - clear_s) * 1e9 / max(events, 1)

@@ -38,6 +38,7 @@ import numba as nb
 import numpy as np
 
 from microcircuit_delivery_bound import _consume  # read and clear a ring slot
+from spikesim import arrival_runtime
 from spikesim.examples import microcircuit
 from spikesim.kernels.delivery import deliver_events, gather_row
 
@@ -175,6 +176,7 @@ def main(argv=None) -> int:
     out = dict(scale=a.scale, warmup_ms=a.warmup_ms, record_ms=a.record_ms, threads=1,
                command=" ".join(["python", *sys.argv]))
 
+    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62  # the engine's delivery at emission is replayed
     net, info = microcircuit(scale=a.scale, seed=a.seed, threads=1)
     net.run(a.warmup_ms, progress=False)
     t_start = net.t

@@ -57,11 +57,24 @@ def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
     if n_rec * max_delay * n * np.dtype(dtype).itemsize <= ARRIVAL_MIN_BYTES:
         return set()
     need = sum(j.post.shape[0] for j in chosen) * (4 + np.dtype(dtype).itemsize)
+    free = available_bytes()
+    return {j.index for j in chosen} if free is None or need <= free // 2 else set()
+
+
+def available_bytes() -> int | None:
+    """Memory available to new allocations (Linux ``MemAvailable``: free memory plus what the
+    page cache would give back), or None where it is not reported."""
     try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError):  # not reported: assume it fits
-        free = 2 * need
-    return {j.index for j in chosen} if need <= free // 2 else set()
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def storage_bounds(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,23 +89,24 @@ def storage_bounds(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(parts, np.int64), np.array(groups, np.int64)
 
 
-def build(rt, projs, chosen: set, pops, n_rec: int, dtype, spikes_cap: int) -> Arrival:
-    """The blocks of the ``chosen`` projections (:mod:`.kernels.arrival`) and an empty
-    spike history of ``spikes_cap`` spikes per step."""
-    parts, groups = storage_bounds(rt.bounds)
+def build(projs, chosen: set, pops, pj_rec, n: int, bounds: np.ndarray, n_rec: int, dtype,
+          spikes_cap: int) -> Arrival:
+    """The blocks of the ``chosen`` projections (:mod:`.kernels.arrival`; ``pj_rec``: the
+    ring plane of each projection; ``n`` neurons; ``bounds``: the threads' parts) and an
+    empty spike history of ``spikes_cap`` spikes per step."""
+    parts, groups = storage_bounds(bounds)
     max_delay = max(int(projs[i]._delay.max()) for i in chosen)
-    n = rt.neuron_pop.shape[0]
     off = np.zeros((n * n_rec * (parts.shape[0] - 1), max_delay + 2), np.int64)
     # the engine's order: per source population, its outgoing projections in turn
     order = [j for p in pops for j in projs if j.pre is p and j.index in chosen]
 
     def sweep(pieces, targets, weights):
         for j in order:
-            arrival_sweep(j.pre.first, j.post_population.first, int(rt.pj_rec[j.index]),
+            arrival_sweep(j.pre.first, j.post_population.first, int(pj_rec[j.index]),
                           j.indptr, j.post, j._weight, j._delay, parts, n_rec, pieces,
                           targets, weights)
 
-    tdtype = np.uint16 if np.diff(parts).max(initial=0) <= PART_MAX else np.int32
+    tdtype = np.uint16 if np.diff(parts).max(initial=0) <= 1 << 16 else np.int32
     sweep(off, np.zeros(0, tdtype), np.zeros(0, dtype))
     counts = off.reshape(-1)
     start = np.zeros_like(counts)

@@ -218,8 +218,8 @@ class Runtime:
         self.rw = build_rewiring(self)  # synaptic rewiring (spikesim.rewiring), or None
         self.lazy = build_lazy(self, projs)  # spikesim.lazy_rules, or None
         if arr:
-            self.at_arrival = arrival_runtime.build(self, projs, arr, pops, n_rec, dtype,
-                                                    self.spikes.shape[0])
+            self.at_arrival = arrival_runtime.build(projs, arr, pops, self.pj_rec, n, self.bounds,
+                                                    n_rec, dtype, self.spikes.shape[0])
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:

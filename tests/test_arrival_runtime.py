@@ -128,3 +128,32 @@ def test_checkpoint_holds_the_events_in_flight(tmp_path, at_arrival):
     back.run(40.0)
     late = [(t[t > 40.0 + 1e-9], s[t > 40.0 + 1e-9]) for t, s in spikes_of(recs)]
     assert_same_spikes(spikes_of(rec), late)
+
+
+def test_which_projections_are_delivered_at_arrival(at_arrival, monkeypatch):
+    """Static projections with a delay per synapse; not one delay for all, not plastic ones
+    (nor anything in a network that runs the plastic engine), and nothing when the copies
+    would not fit in half of the available memory."""
+    net, _ = delayed(n=300)
+    exc, inh = net.populations
+    net.connect(exc, inh, ss.FixedProbability(0.1), weight=0.2, delay=1.0)  # one delay
+    net.run(1.0)
+    arr = net._runtime.at_arrival
+    assert arr is not None
+    per_synapse = [j for j in net.projections if j._delay.shape[0] > 1]
+    assert arr.targets.shape[0] == sum(j.n_synapses for j in per_synapse)
+    assert len(per_synapse) == 4 and net._runtime.post.shape[0] == net.projections[4].n_synapses
+
+    monkeypatch.setattr(arrival_runtime, "available_bytes", lambda: 1000)
+    net, _ = delayed(n=300)
+    net.run(1.0)
+    assert net._runtime.at_arrival is None
+    monkeypatch.undo()
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+
+    net, _ = delayed(n=300)
+    exc, inh = net.populations
+    net.connect(exc, exc, ss.FixedProbability(0.1), weight=0.2, delay=1.5,
+                synapse=ss.STDP(ss.TripletRule(), ss.AdditiveWeightDependence(0.0, 1.0)))
+    net.run(1.0)
+    assert net._runtime.at_arrival is None  # the plastic engine delivers everything
