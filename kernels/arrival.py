@@ -26,6 +26,7 @@ Layout (``n_rec`` ring planes, ``n_parts`` parts at ``bounds``):
 from collections import namedtuple
 
 import numpy as np
+from numba import prange
 
 from ._config import jit
 from .prefetch import prefetch_read
@@ -46,9 +47,9 @@ Arrival = namedtuple("Arrival", [
 ])
 
 
-@jit
+@jit(parallel=True)
 def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_rec, off,
-                  targets, weights):
+                  targets, weights, threads=1):
     """Visit one projection's synapses in row order: row ``r`` (source ``pre_lo + r``) is
     ``indptr[r]:indptr[r + 1]`` of ``post`` (targets from ``post_lo``), ``weight`` (or one
     value for all) and ``delay`` (one per synapse); ``rec`` is its ring plane.
@@ -56,26 +57,37 @@ def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_r
     With ``targets`` empty, count each synapse into ``off[b, d]`` (its block and delay);
     otherwise write it at ``off[b, d]``, which then advances (pass the pieces' starts).
     Called for the projections in the engine's order (per source population, its outgoing
-    projections in turn), the pieces keep the order in which delivery at emission adds."""
+    projections in turn), the pieces keep the order in which delivery at emission adds.
+    ``threads`` contiguous ranges of rows run in parallel (row ``r`` writes only source
+    ``pre_lo + r``'s blocks, so the result does not depend on it)."""
     n_parts = bounds.shape[0] - 1
     place = targets.shape[0] > 0
     wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
-    for r in range(indptr.shape[0] - 1):
-        j = pre_lo + r
-        for k in range(indptr[r], indptr[r + 1]):
-            i = post_lo + post[k]
-            part = 0
-            while i >= bounds[part + 1]:
-                part += 1
-            b = (j * n_rec + rec) * n_parts + part
-            d = delay[k]
-            if place:
-                m = off[b, d]
-                off[b, d] = m + 1
-                targets[m] = i - bounds[part]
-                weights[m] = weight[k & wmask]
-            else:
-                off[b, d] += 1
+    rows = indptr.shape[0] - 1
+    for c in prange(threads):
+        for r in range(rows * c // threads, rows * (c + 1) // threads):
+            _sweep_row(pre_lo + r, indptr[r], indptr[r + 1], post_lo, rec, post, weight,
+                       delay, bounds, n_rec, n_parts, off, targets, weights, place, wmask)
+
+
+@jit
+def _sweep_row(j, k0, k1, post_lo, rec, post, weight, delay, bounds, n_rec, n_parts, off,
+               targets, weights, place, wmask):
+    """:func:`arrival_sweep` for the synapses ``k0:k1`` of source ``j``."""
+    for k in range(k0, k1):
+        i = post_lo + post[k]
+        part = 0
+        while i >= bounds[part + 1]:
+            part += 1
+        b = (j * n_rec + rec) * n_parts + part
+        d = delay[k]
+        if place:
+            m = off[b, d]
+            off[b, d] = m + 1
+            targets[m] = i - bounds[part]
+            weights[m] = weight[k & wmask]
+        else:
+            off[b, d] += 1
 
 
 @jit

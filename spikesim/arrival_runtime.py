@@ -104,7 +104,7 @@ def build(projs, chosen: set, pops, pj_rec, n: int, bounds: np.ndarray, n_rec: i
         for j in order:
             arrival_sweep(j.pre.first, j.post_population.first, int(pj_rec[j.index]),
                           j.indptr, j.post, j._weight, j._delay, parts, n_rec, pieces,
-                          targets, weights)
+                          targets, weights, bounds.shape[0] - 1)
 
     tdtype = np.uint16 if np.diff(parts).max(initial=0) <= 1 << 16 else np.int32
     sweep(off, np.zeros(0, tdtype), np.zeros(0, dtype))

@@ -49,7 +49,7 @@ ORDER = ("neuron_pop", "pop_out_ptr", "pop_out_proj", "pj_pre_lo", "pj_post_lo",
          "pj_row_off", "pj_syn", "pj_w", "pj_d", "cut", "post", "weight", "delay")
 
 
-def _blocks(arrays, bounds, n_rec, max_delay, tdtype):
+def _blocks(arrays, bounds, n_rec, max_delay, tdtype, threads=1):
     """Count every projection's synapses, then place them, projections in the engine's order."""
     a = arrays
     off = np.zeros((a["neuron_pop"].shape[0] * n_rec * (bounds.shape[0] - 1), max_delay + 2),
@@ -58,7 +58,7 @@ def _blocks(arrays, bounds, n_rec, max_delay, tdtype):
     def sweep(off, targets, weights):
         for pj in a["pop_out_proj"]:  # grouped by source population, in each one's order
             arrival_sweep(a["pj_pre_lo"][pj], a["pj_post_lo"][pj], a["pj_rec"][pj],
-                          *a["own"][pj], bounds, n_rec, off, targets, weights)
+                          *a["own"][pj], bounds, n_rec, off, targets, weights, threads)
 
     sweep(off, np.zeros(0, tdtype), np.zeros(0, np.float32))
     start = np.zeros(off.size, np.int64)
@@ -78,6 +78,8 @@ def test_arrivals_equal_the_twin_and_delivery_at_emission_bit_for_bit(n_parts, t
     bounds = np.linspace(0, n, n_parts + 1).round().astype(np.int64)
     blocks = _blocks(arrays, bounds, n_rec, max_delay, tdtype)
     assert blocks[0].shape[0] == arrays["post"].shape[0]  # every synapse once
+    for x, y in zip(blocks, _blocks(arrays, bounds, n_rec, max_delay, tdtype, threads=3)):
+        assert np.array_equal(x, y)  # rows swept in parallel: the same blocks
     table = arrival_ref.synapse_table(sel, *[arrays[k] for k in ORDER])
     spikes = {t: np.sort(rng.choice(n, rng.integers(0, 12), replace=False)) for t in range(steps)}
     ring = np.zeros((n_rec, slots, n), np.float32)  # arrivals, kernel

@@ -105,12 +105,16 @@ def run_spikesim(cfg: dict) -> dict:
     sizes = {name: p.size for name, p in info["populations"].items()}
     syn = sum(p.n_synapses for p in net.projections)
     conn = sum(p.nbytes for p in net.projections)
+    arr = net._runtime.at_arrival  # the copies delivered at arrival (spikesim.arrival_runtime)
+    copy = 0 if arr is None else int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes)
     return _result("spikesim", cfg, build_s=build_s, jit_s=init_s + jit_s, warmup_s=warmup_s,
                    loop_s=loop_s, synapses=syn, neurons=net.n_neurons,
                    stats=_stats(per_pop, sizes, t_a, t_b), version=ss.__version__,
                    threads=net._runtime.n_parts, precision=str(np.dtype(net.dtype)),
                    import_s=import_s, build_peak_rss_mb=build_rss, connectivity_bytes=conn,
                    bytes_per_synapse=conn / syn if syn else None,
+                   arrival_copy_bytes=copy,
+                   bytes_per_synapse_with_copies=(conn + copy) / syn if syn else None,
                    ring_buffer_bytes=int(net._runtime.buf.nbytes),
                    fused_populations=len(net._runtime.fused))
 
