@@ -8,9 +8,11 @@ source's synapses are copied into blocks sorted by delay, and before the update 
 ``t`` the events arriving at ``t`` are added into slot ``t`` only. Every ring cell receives
 these projections' inputs in the same order as at emission (the same bits when nothing else
 adds into the ring; Poisson-drive counts and other projections may be summed in another
-order). The projections keep their own arrays; the copies cost 6 bytes per synapse (8 when
-a part of the targets has more than 65,536 neurons), and the kernel then holds no
-concatenated copy of these projections' arrays.
+order). The projections keep their own arrays, and the kernel holds no concatenated copy of
+them; the blocks cost 6 bytes per synapse in float32 (uint16 targets: the parts of the
+targets are split to at most 65,536 neurons; 10 bytes in float64) and 8 bytes per source,
+plane, part and delay for the pieces' starts. A network whose pieces would be mostly empty
+(fewer synapses than those starts) stays at emission.
 
 Between runs the spikes whose events are still to arrive stay in the kernel's spike history,
 so that splitting a run changes nothing. Whatever reads the ring as the input in flight (a
@@ -31,7 +33,7 @@ from .neuromodulation import MODULATORY
 #: (the second-level cache of this machine's cores is 2 MB; the full-scale microcircuit's
 #: 59 slots x 77,169 neurons are 18 MB: 3.1 instead of 4.7 ns per event,
 #: benchmarks/microcircuit_arrival.py). ``SPIKESIM_ARRIVAL_MIN_BYTES`` in the environment
-#: overrides it (0: always where possible; a huge value: never).
+#: overrides it (0: wherever possible, however sparse the pieces; a huge value: never).
 ARRIVAL_MIN_BYTES = int(os.environ.get("SPIKESIM_ARRIVAL_MIN_BYTES", 8 << 20))
 #: Targets are stored as uint16 offsets: parts of the targets hold at most this many neurons
 PART_MAX = 1 << 16
@@ -43,8 +45,9 @@ def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
     Static projections with a delay per synapse, no synapse dynamics, no convolution and
     no modulatory receptor qualify, in networks without plastic engines or rewiring (those
     change the synapses inside the kernel); ``excluded`` lists others. Used when the slots
-    a step reaches exceed :data:`ARRIVAL_MIN_BYTES` and the copies fit in half of the free
-    memory."""
+    a step reaches exceed :data:`ARRIVAL_MIN_BYTES`, the synapses outnumber the pieces'
+    starts (else most pieces would be empty, and visiting them would cost more than the
+    cache misses saved) and the copies fit in half of the available memory."""
     net = rt.net
     if rt.use_plastic or getattr(net, "_rewiring", None):
         return set()
@@ -56,7 +59,12 @@ def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
     max_delay = max(int(j._delay.max()) for j in chosen)
     if n_rec * max_delay * n * np.dtype(dtype).itemsize <= ARRIVAL_MIN_BYTES:
         return set()
-    need = sum(j.post.shape[0] for j in chosen) * (4 + np.dtype(dtype).itemsize)
+    n_syn = sum(j.post.shape[0] for j in chosen)
+    parts = rt._parts(n) + -(-n // PART_MAX)  # at most, once split for uint16 targets
+    starts = n * n_rec * parts * (max_delay + 2)
+    if n_syn < starts and ARRIVAL_MIN_BYTES > 0:  # 0: wherever possible, sparse or not
+        return set()
+    need = n_syn * (2 + np.dtype(dtype).itemsize) + 8 * starts
     free = available_bytes()
     return {j.index for j in chosen} if free is None or need <= free // 2 else set()
 

@@ -157,3 +157,16 @@ def test_which_projections_are_delivered_at_arrival(at_arrival, monkeypatch):
                 synapse=ss.STDP(ss.TripletRule(), ss.AdditiveWeightDependence(0.0, 1.0)))
     net.run(1.0)
     assert net._runtime.at_arrival is None  # the plastic engine delivers everything
+
+
+def test_sparse_pieces_stay_at_emission(monkeypatch):
+    """Above the size threshold, a network with fewer synapses than pieces' starts (most
+    pieces empty) is delivered at emission; with the threshold at 0 it is not."""
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1)
+    net, _ = delayed(n=1200)  # 144,000 synapses; 1,200 x 2 planes x 2 parts x 62 starts
+    net.run(1.0)
+    assert net._runtime.at_arrival is None
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+    net, _ = delayed(n=1200)
+    net.run(1.0)
+    assert net._runtime.at_arrival is not None
