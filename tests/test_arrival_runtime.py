@@ -170,3 +170,35 @@ def test_sparse_pieces_stay_at_emission(monkeypatch):
     net, _ = delayed(n=1200)
     net.run(1.0)
     assert net._runtime.at_arrival is not None
+
+
+def test_switching_engines_between_windows_keeps_the_arrivals(monkeypatch):
+    """Windows alternate between the threaded and the one-thread engine (forced, as the thread
+    governor does under load); the events in flight cross from one to the other and the
+    spikes equal a one-thread run bit for bit."""
+    import itertools
+
+    import spikesim.runtime as rt
+
+    def run(forced):
+        monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+        used = []
+        if forced:
+            cycle = itertools.cycle([True, False, False, True])
+            monkeypatch.setattr(rt, "CHUNK_STEPS", 16)  # windows shorter than the delays
+            monkeypatch.setattr(rt.ThreadGovernor, "threaded",
+                                lambda self: used.append(next(cycle)) or used[-1])
+        net, recs = delayed(threads=2 if forced else 1)
+        net.run(80.0, progress=False)
+        parts, arr = net._runtime.n_parts, net._runtime.at_arrival
+        monkeypatch.undo()
+        return parts, arr, spikes_of(recs), used
+
+    parts, arr, forced, used = run(True)
+    one, arr_one, want, _ = run(False)
+    if parts < 2:
+        pytest.skip("no threaded engine here (threading layer without OpenMP/TBB)")
+    assert arr is not None and arr_one is not None
+    assert used.count(True) >= 4 and used.count(False) >= 4
+    assert sum(len(t) for t, _ in want) > 500
+    assert_same_spikes(forced, want)
