@@ -32,7 +32,6 @@ clearing (the same loop without spikes) is subtracted from every figure.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -40,9 +39,9 @@ import time
 import numba as nb
 import numpy as np
 
-from microcircuit_replay import _count_events, _replay, recorded_spikes
+from microcircuit_replay import (_count_events, _replay, recorded_spikes, replay_args,
+                                 warmed_up_model)
 from spikesim import arrival_runtime
-from spikesim.examples import microcircuit
 from spikesim.kernels.arrival import arrive, push_history
 
 
@@ -81,23 +80,8 @@ def _best(fn, repeats: int):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--warmup-ms", type=float, default=100.0)
-    ap.add_argument("--record-ms", type=float, default=200.0)
-    ap.add_argument("--parts", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=55)
-    ap.add_argument("--json", default=None)
-    a = ap.parse_args(argv)
-    for name in ("scale", "record_ms", "parts", "repeats"):
-        if not getattr(a, name) > 0:
-            raise SystemExit(f"--{name.replace('_', '-')} must be positive, got {getattr(a, name)}")
-    if a.warmup_ms < 0:
-        raise SystemExit(f"--warmup-ms must be >= 0, got {a.warmup_ms}")
-    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62  # the engine delivers at emission here
-    net, info = microcircuit(scale=a.scale, seed=a.seed, threads=1)
-    net.run(a.warmup_ms, progress=False)
+    a = replay_args(argv, __doc__, record_ms=200.0, repeats=3, parts=2)
+    net, info = warmed_up_model(a)
     t_start = net.t
     net.run(a.record_ms, progress=False)
     rt = net._runtime

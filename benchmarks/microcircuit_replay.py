@@ -159,26 +159,41 @@ def _timed_loop(net, ms: float) -> dict:
     return acc
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def replay_args(argv, doc: str, record_ms: float, repeats: int, parts: int | None = None):
+    """The options of the replay scripts (``--parts`` too when ``parts`` gives its default);
+    sizes must be positive and the warm-up at least 0."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--warmup-ms", type=float, default=100.0)
-    ap.add_argument("--record-ms", type=float, default=300.0)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--record-ms", type=float, default=record_ms)
+    if parts is not None:
+        ap.add_argument("--parts", type=int, default=parts)
+    ap.add_argument("--repeats", type=int, default=repeats)
     ap.add_argument("--seed", type=int, default=55)
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
-    for name in ("scale", "record_ms", "repeats"):
+    for name in ("scale", "record_ms", "repeats") + (("parts",) if parts is not None else ()):
         if not getattr(a, name) > 0:
             raise SystemExit(f"--{name.replace('_', '-')} must be positive, got {getattr(a, name)}")
     if a.warmup_ms < 0:
         raise SystemExit(f"--warmup-ms must be >= 0, got {a.warmup_ms}")
-    out = dict(scale=a.scale, warmup_ms=a.warmup_ms, record_ms=a.record_ms, threads=1,
-               command=" ".join(["python", *sys.argv]))
+    return a
 
-    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62  # the engine's delivery at emission is replayed
+
+def warmed_up_model(a):
+    """The model of options ``a`` on one thread, delivering at emission (the engine these
+    scripts replay), after ``--warmup-ms``: ``(net, info)``."""
+    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62
     net, info = microcircuit(scale=a.scale, seed=a.seed, threads=1)
     net.run(a.warmup_ms, progress=False)
+    return net, info
+
+
+def main(argv=None) -> int:
+    a = replay_args(argv, __doc__, record_ms=300.0, repeats=2)
+    out = dict(scale=a.scale, warmup_ms=a.warmup_ms, record_ms=a.record_ms, threads=1,
+               command=" ".join(["python", *sys.argv]))
+    net, info = warmed_up_model(a)
     t_start = net.t
     out["loop"] = _timed_loop(net, a.record_ms)
     rt = net._runtime

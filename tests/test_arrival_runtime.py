@@ -34,6 +34,18 @@ def at_arrival(monkeypatch):
     monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
 
 
+def _same_as_emission(monkeypatch, scenario):
+    """``scenario(net, recs)`` (returns spikes) on :func:`delayed` at emission, then at arrival:
+    the same spikes; returns the arrival run's network."""
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
+    want = scenario(*delayed())
+    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
+    net, recs = delayed()
+    assert_same_spikes(scenario(net, recs), want)
+    assert net._runtime.at_arrival is not None
+    return net
+
+
 def _emission(monkeypatch, build, ms):
     monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
     net, recs = build()
@@ -80,13 +92,7 @@ def test_changes_between_runs_flush_the_events_in_flight(monkeypatch):
         net.run(40.0)
         return spikes_of(recs)
 
-    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
-    want = scenario(*delayed())
-    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
-    net, recs = delayed()
-    got = scenario(net, recs)
-    assert net._runtime.at_arrival is not None
-    assert_same_spikes(got, want)
+    _same_as_emission(monkeypatch, scenario)
 
 
 def test_settle_leaves_the_ring_as_emission_does(monkeypatch):
@@ -109,12 +115,7 @@ def test_resets_drop_the_events_in_flight(monkeypatch):
         net.run(40.0)
         return spikes_of(recs)
 
-    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 1 << 62)
-    want = scenario(*delayed())
-    monkeypatch.setattr(arrival_runtime, "ARRIVAL_MIN_BYTES", 0)
-    net, recs = delayed()
-    assert_same_spikes(scenario(net, recs), want)
-    assert net._runtime.at_arrival is not None
+    _same_as_emission(monkeypatch, scenario)
 
 
 def test_checkpoint_holds_the_events_in_flight(tmp_path, at_arrival):
