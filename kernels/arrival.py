@@ -90,6 +90,41 @@ def _sweep_row(j, k0, k1, post_lo, rec, post, weight, delay, bounds, n_rec, n_pa
             off[b, d] += 1
 
 
+@jit(parallel=True)
+def arrival_gather(pre_lo, post_lo, post_n, rec, indptr, bounds, n_rec, off, targets, weights,
+                   post, weight, delay, bad, threads=1):
+    """The inverse of :func:`arrival_sweep` for one projection whose synapses are the only
+    ones from its sources into neurons ``post_lo:post_lo + post_n`` of plane ``rec``: write
+    row ``r``'s synapses at ``indptr[r]:indptr[r + 1]`` of ``post`` (from ``post_lo``),
+    ``weight`` and ``delay`` (steps), per part of the targets, then by delay, then in
+    block order. ``bad[c]`` counts the rows of range ``c`` whose blocks hold another number
+    of such synapses than their row (0 when the blocks are this projection's; a row never
+    writes beyond its end)."""
+    n_parts = bounds.shape[0] - 1
+    rows = indptr.shape[0] - 1
+    hi = post_lo + post_n
+    for c in prange(threads):
+        got = 0
+        for r in range(rows * c // threads, rows * (c + 1) // threads):
+            k, k1 = indptr[r], indptr[r + 1]
+            for part in range(n_parts):
+                if bounds[part + 1] <= post_lo or bounds[part] >= hi:
+                    continue
+                b = ((pre_lo + r) * n_rec + rec) * n_parts + part
+                for d in range(off.shape[1] - 1):
+                    for m in range(off[b, d], off[b, d + 1]):
+                        i = bounds[part] + np.int64(targets[m])
+                        if i >= post_lo and i < hi:
+                            if k < k1:
+                                post[k] = i - post_lo
+                                weight[k] = weights[m]
+                                delay[k] = d
+                            k += 1
+            if k != k1:
+                got += 1
+        bad[c] = got
+
+
 @jit
 def push_history(t, spikes, ns, hist, hist_n, hist_t):
     """Keep the ``ns`` spikes of step ``t`` (``spikes[:ns]``, global ids) in the history."""

@@ -43,6 +43,7 @@ class Projection:
         self._conv = None        # a spikesim.convolution.Convolution, or None (CSR)
         self._kernel = None      # its kernel, flat, in the network's dtype
         self._csr = [indptr, targets, _compress(weight)]  # a convolution's: computed on first use
+        self._restore = None     # set while the kernel's blocks alone hold the synapses
         self._delay = _compress(delay)
         self.label = label
         self.synapse = None     # an STDP synapse type, or None (static)
@@ -55,6 +56,8 @@ class Projection:
 
     def _csr_part(i: int):
         def get(self):
+            if i and self._restore is not None:  # delivered at arrival: read the blocks
+                self._read_back()
             if self._csr[i] is None:  # a convolution's synapses, for exporters and inspection
                 pre, post, w = self._conv.synapses()
                 indptr = np.zeros(self.pre.size + 1, np.int64)
@@ -63,6 +66,8 @@ class Projection:
             return self._csr[i]
 
         def put(self, value):
+            if i and self._restore is not None:
+                self._read_back()
             self._csr[i] = value
         return property(get, put)
 
@@ -70,6 +75,36 @@ class Projection:
     post = _csr_part(1)
     _weight = _csr_part(2)
     del _csr_part
+
+    @property
+    def _delay(self) -> np.ndarray:
+        if self._restore is not None:
+            self._read_back()
+        return self._delay_a
+
+    @_delay.setter
+    def _delay(self, value) -> None:
+        if getattr(self, "_restore", None) is not None:
+            self._read_back()
+        self._delay_a = value
+
+    def _release(self, restore, keep_weight: bool) -> None:
+        """Drop the targets, the delays and (unless ``keep_weight``) the weights, which the
+        kernel's blocks of delivery at arrival hold (spikesim.arrival_runtime.release);
+        ``restore(self)`` gives them back as ``(post, weight, delay)`` when next read."""
+        self._restore = restore
+        self._csr[1] = None
+        if not keep_weight:
+            self._csr[2] = None
+        self._delay_a = None
+
+    def _read_back(self) -> None:
+        post, weight, delay = self._restore(self)  # the indptr is kept
+        self._restore = None
+        self._csr[1] = post
+        if self._csr[2] is None:
+            self._csr[2] = weight
+        self._delay_a = delay
 
     @property
     def convolution(self):
@@ -128,6 +163,8 @@ class Projection:
 
     @property
     def n_synapses(self) -> int:
+        if self._restore is not None:
+            return int(self._csr[0][-1])
         return int(self.post.shape[0])
 
     def __len__(self) -> int:
@@ -142,6 +179,8 @@ class Projection:
         """Bytes of connectivity storage (indptr, targets, weights, delays)."""
         if self._conv is not None:  # the kernel and the delay: no synapse is stored
             return int(self._kernel.nbytes + self._delay.nbytes)
+        if self._restore is not None:  # in the blocks of delivery at arrival (not counted)
+            return int(sum(a.nbytes for a in self._csr if a is not None))
         return int(self.indptr.nbytes + self.post.nbytes + self._weight.nbytes + self._delay.nbytes)
 
     def connections(self) -> tuple[np.ndarray, np.ndarray]:

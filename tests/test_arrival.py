@@ -3,8 +3,8 @@ emission (kernels.delivery), bit for bit."""
 import numpy as np
 import pytest
 
-from spikesim.kernels.arrival import (arrival_sweep, deliver_arrivals, flush_arrivals,
-                                      push_history)
+from spikesim.kernels.arrival import (arrival_gather, arrival_sweep, deliver_arrivals,
+                                      flush_arrivals, push_history)
 from spikesim.kernels.delivery import deliver_events, gather_row
 
 from .reference import arrival_ref
@@ -158,3 +158,42 @@ def test_flush_puts_pending_arrivals_where_emission_would_have():
             push_history(t, fired, fired.shape[0], hist, hist_n, hist_t)
         else:
             at_emission(ring, t)
+
+
+@pytest.mark.parametrize("n_parts,tdtype,threads", [(1, np.int32, 1), (3, np.uint16, 2),
+                                                    (2, np.uint16, 3)])
+def test_gather_gives_back_each_projection_from_the_blocks(n_parts, tdtype, threads):
+    """Every projection read back from the shared blocks equals its own synapses listed per
+    row by part, delay and row order (the twin sorts the projection's arrays); a projection
+    that is not alone in its blocks (another one into the same targets and plane) is
+    reported, not read back wrong."""
+    rng = np.random.default_rng(11)
+    n_rec, max_delay = 2, 7
+    n, a = _network(rng, n_rec=n_rec, max_delay=max_delay)
+    bounds = np.linspace(0, n, n_parts + 1).astype(np.int64)
+    targets, weights, off = _blocks(a, bounds, n_rec, max_delay, tdtype)
+    sizes = np.bincount(a["neuron_pop"])
+    for pj, (indptr, post, weight, delay) in enumerate(a["own"]):
+        got = (np.full(post.shape[0], -1, np.int32), np.zeros(post.shape[0], np.float32),
+               np.zeros(post.shape[0], np.uint16))
+        post_lo = a["pj_post_lo"][pj]
+        bad = np.zeros(threads, np.int64)
+        arrival_gather(a["pj_pre_lo"][pj], post_lo, sizes[a["neuron_pop"][post_lo]],
+                       a["pj_rec"][pj], indptr, bounds, n_rec, off, targets, weights, *got,
+                       bad, threads)
+        assert bad.sum() == 0
+        want = arrival_ref.gathered(indptr, post, weight, delay, post_lo, bounds)
+        for g, w in zip(got, want):
+            assert np.array_equal(g, w), pj
+    # a second projection in the same blocks: the rows no longer add up
+    pj = next(k for k, o in enumerate(a["own"]) if o[0][-1] > 0)
+    lo, post_lo = a["pj_pre_lo"][pj], a["pj_post_lo"][pj]
+    twin = dict(a, pop_out_proj=np.append(a["pop_out_proj"], pj))
+    targets, weights, off = _blocks(twin, bounds, n_rec, max_delay, tdtype)
+    indptr, post = a["own"][pj][:2]
+    bad = np.zeros(threads, np.int64)
+    arrival_gather(lo, post_lo, sizes[a["neuron_pop"][post_lo]], a["pj_rec"][pj], indptr,
+                   bounds, n_rec, off, targets, weights, np.zeros_like(post),
+                   np.zeros(post.shape[0], np.float32), np.zeros(post.shape[0], np.uint16),
+                   bad, threads)
+    assert bad.sum() == np.count_nonzero(np.diff(indptr))

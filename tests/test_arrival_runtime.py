@@ -6,6 +6,7 @@ import pytest
 import spikesim as ss
 from spikesim import arrival_runtime
 
+from .reference import arrival_ref
 from .test_network import assert_same_spikes, spikes_of
 
 
@@ -203,3 +204,40 @@ def test_switching_engines_between_windows_keeps_the_arrivals(monkeypatch):
     assert used.count(True) >= 4 and used.count(False) >= 4
     assert sum(len(t) for t, _ in want) > 500
     assert_same_spikes(forced, want)
+
+
+def test_the_blocks_alone_hold_the_synapses_and_give_them_back(monkeypatch):
+    """Once delivered at arrival, the projections keep only their row starts (the blocks are
+    their storage) and read their synapses back when asked: per source, by part of the
+    targets, then delay, then storage order (the twin sorts the arrays they had). Reading
+    them back and running on gives the spikes of delivery at emission."""
+    ref, want = _emission(monkeypatch, delayed, 100.0)
+    net, recs = delayed()
+    before = [(j.indptr.copy(), j.post.copy(), j.weight.copy(), j.delay.copy())
+              for j in net.projections]
+    net.run(50.0)
+    bounds = net._runtime.at_arrival.bounds
+    for j, (indptr, post, w, d) in zip(net.projections, before):
+        assert j._restore is not None and j.nbytes == indptr.nbytes
+        assert j.n_synapses == post.shape[0] and j._restore is not None  # without reading
+        got = (j.post, j.weight, j.delay)
+        assert j._restore is None
+        for g, x in zip(got, arrival_ref.gathered(indptr, post, w, d, j.post_population.first,
+                                                  bounds)):
+            np.testing.assert_array_equal(g, x)
+            assert g.dtype == x.dtype
+    net.run(50.0)
+    assert_same_spikes(spikes_of(recs), want)
+
+
+def test_projections_sharing_their_blocks_keep_their_arrays(at_arrival):
+    """Two projections with the same source, target and receptor fill the same blocks, which
+    cannot tell them apart: both keep their arrays; the others drop theirs."""
+    net, _ = delayed(n=300)
+    exc = net.populations[0]
+    net.connect(exc, exc, ss.FixedProbability(0.05), weight=0.2,
+                delay=ss.RandomDistribution("uniform", low=0.5, high=2.0))
+    net.run(5.0)
+    assert net._runtime.at_arrival is not None
+    kept = [j.index for j in net.projections if j._restore is None]
+    assert kept == [0, 4]
