@@ -49,7 +49,7 @@ Arrival = namedtuple("Arrival", [
 
 @jit(parallel=True)
 def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_rec, off,
-                  targets, weights, threads=1):
+                  targets, weights, slots, threads=1):
     """Visit one projection's synapses in row order: row ``r`` (source ``pre_lo + r``) is
     ``indptr[r]:indptr[r + 1]`` of ``post`` (targets from ``post_lo``), ``weight`` (or one
     value for all) and ``delay`` (one per synapse); ``rec`` is its ring plane.
@@ -59,7 +59,9 @@ def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_r
     Called for the projections in the engine's order (per source population, its outgoing
     projections in turn), the pieces keep the order in which delivery at emission adds.
     ``threads`` contiguous ranges of rows run in parallel (row ``r`` writes only source
-    ``pre_lo + r``'s blocks, so the result does not depend on it)."""
+    ``pre_lo + r``'s blocks, so the result does not depend on it). When placing with
+    ``slots`` not empty (uint16 or int32, like ``targets``), each synapse's place in its row
+    is written there too (:func:`arrival_gather` puts it back there)."""
     n_parts = bounds.shape[0] - 1
     place = targets.shape[0] > 0
     wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses
@@ -67,12 +69,13 @@ def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_r
     for c in prange(threads):
         for r in range(rows * c // threads, rows * (c + 1) // threads):
             _sweep_row(pre_lo + r, indptr[r], indptr[r + 1], post_lo, rec, post, weight,
-                       delay, bounds, n_rec, n_parts, off, targets, weights, place, wmask)
+                       delay, bounds, n_rec, n_parts, off, targets, weights, place, wmask,
+                       slots)
 
 
 @jit
 def _sweep_row(j, k0, k1, post_lo, rec, post, weight, delay, bounds, n_rec, n_parts, off,
-               targets, weights, place, wmask):
+               targets, weights, place, wmask, slots):
     """:func:`arrival_sweep` for the synapses ``k0:k1`` of source ``j``."""
     for k in range(k0, k1):
         i = post_lo + post[k]
@@ -86,27 +89,29 @@ def _sweep_row(j, k0, k1, post_lo, rec, post, weight, delay, bounds, n_rec, n_pa
             off[b, d] = m + 1
             targets[m] = i - bounds[part]
             weights[m] = weight[k & wmask]
+            if slots.shape[0] > 0:
+                slots[m] = k - k0
         else:
             off[b, d] += 1
 
 
 @jit(parallel=True)
 def arrival_gather(pre_lo, post_lo, post_n, rec, indptr, bounds, n_rec, off, targets, weights,
-                   post, weight, delay, bad, threads=1):
+                   slots, post, weight, delay, bad, threads=1):
     """The inverse of :func:`arrival_sweep` for one projection whose synapses are the only
-    ones from its sources into neurons ``post_lo:post_lo + post_n`` of plane ``rec``: write
-    row ``r``'s synapses at ``indptr[r]:indptr[r + 1]`` of ``post`` (from ``post_lo``),
-    ``weight`` and ``delay`` (steps), per part of the targets, then by delay, then in
-    block order. ``bad[c]`` counts the rows of range ``c`` whose blocks hold another number
-    of such synapses than their row (0 when the blocks are this projection's; a row never
-    writes beyond its end)."""
+    ones from its sources into neurons ``post_lo:post_lo + post_n`` of plane ``rec``: each
+    synapse of source ``pre_lo + r`` goes back to ``indptr[r] + slots[m]`` (its place when
+    the blocks were filled) of ``post`` (from ``post_lo``), ``weight`` and ``delay``
+    (steps). ``bad[c]`` counts the rows of range ``c`` of rows whose blocks hold another
+    number of such synapses than the row, or a place outside it (0 when the blocks are
+    this projection's alone; nothing is written outside a row)."""
     n_parts = bounds.shape[0] - 1
     rows = indptr.shape[0] - 1
     hi = post_lo + post_n
     for c in prange(threads):
-        got = 0
+        wrong = 0
         for r in range(rows * c // threads, rows * (c + 1) // threads):
-            k, k1 = indptr[r], indptr[r + 1]
+            k0, n_row, got, out = indptr[r], indptr[r + 1] - indptr[r], 0, 0
             for part in range(n_parts):
                 if bounds[part + 1] <= post_lo or bounds[part] >= hi:
                     continue
@@ -115,14 +120,17 @@ def arrival_gather(pre_lo, post_lo, post_n, rec, indptr, bounds, n_rec, off, tar
                     for m in range(off[b, d], off[b, d + 1]):
                         i = bounds[part] + np.int64(targets[m])
                         if i >= post_lo and i < hi:
-                            if k < k1:
-                                post[k] = i - post_lo
-                                weight[k] = weights[m]
-                                delay[k] = d
-                            k += 1
-            if k != k1:
-                got += 1
-        bad[c] = got
+                            k = np.int64(slots[m])
+                            if k < n_row:
+                                post[k0 + k] = i - post_lo
+                                weight[k0 + k] = weights[m]
+                                delay[k0 + k] = d
+                            else:
+                                out += 1
+                            got += 1
+            if got != n_row or out:
+                wrong += 1
+        bad[c] = wrong
 
 
 @jit

@@ -8,11 +8,14 @@ source's synapses are copied into blocks sorted by delay, and before the update 
 ``t`` the events arriving at ``t`` are added into slot ``t`` only. Every ring cell receives
 these projections' inputs in the same order as at emission (the same bits when nothing else
 adds into the ring; Poisson-drive counts and other projections may be summed in another
-order). The projections keep their own arrays, and the kernel holds no concatenated copy of
-them; the blocks cost 6 bytes per synapse in float32 (uint16 targets: the parts of the
-targets are split to at most 65,536 neurons; 10 bytes in float64) and 8 bytes per source,
-plane, part and delay for the pieces' starts. A network whose pieces would be mostly empty
-(fewer synapses than those starts) stays at emission.
+order). The blocks are then these projections' storage (:func:`lenders`): each keeps its row
+starts and drops its targets, delays and weights, and reads them back from the blocks, in
+their order, the first time something asks for them. The blocks cost 6 bytes per synapse in
+float32 (uint16 targets: the parts of the targets are split to at most 65,536 neurons; 10
+bytes in float64), 2 for the synapse's place in its row and 8 bytes per source, plane, part
+and delay for the pieces' starts: 8.3 bytes per synapse at the full-scale microcircuit,
+against 10 in the projections' own arrays. A network whose
+pieces would be mostly empty (fewer synapses than those starts) stays at emission.
 
 Between runs the spikes whose events are still to arrive stay in the kernel's spike history,
 so that splitting a run changes nothing. Whatever reads the ring as the input in flight (a
@@ -23,7 +26,7 @@ delivery at emission would have; a reset drops them with the ring.
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, namedtuple
 from functools import partial
 
 import numba
@@ -67,7 +70,7 @@ def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
     starts = n * n_rec * parts * (max_delay + 2)
     if n_syn < starts and ARRIVAL_MIN_BYTES > 0:  # 0: wherever possible, sparse or not
         return set()
-    need = n_syn * (2 + np.dtype(dtype).itemsize) + 8 * starts
+    need = n_syn * (4 + np.dtype(dtype).itemsize) + 8 * starts  # targets, places, weights
     free = available_bytes()
     return {j.index for j in chosen} if free is None or need <= free // 2 else set()
 
@@ -104,28 +107,41 @@ def build(projs, chosen: set, pops, pj_rec, n: int, bounds: np.ndarray, n_rec: i
           spikes_cap: int) -> Arrival:
     """The blocks of the ``chosen`` projections (:mod:`.kernels.arrival`; ``pj_rec``: the
     ring plane of each projection; ``n`` neurons; ``bounds``: the threads' parts) and an
-    empty spike history of ``spikes_cap`` spikes per step."""
+    empty spike history of ``spikes_cap`` spikes per step. The projections that can lend
+    their synapses to the blocks (:func:`lenders`) drop their arrays as soon as the blocks
+    hold them."""
     parts, groups = storage_bounds(bounds)
     max_delay = max(int(projs[i]._delay.max()) for i in chosen)
     off = np.zeros((n * n_rec * (parts.shape[0] - 1), max_delay + 2), np.int64)
     # the engine's order: per source population, its outgoing projections in turn
     order = [j for p in pops for j in projs if j.pre is p and j.index in chosen]
+    lend = lenders(projs, chosen, pj_rec, dtype)
 
-    def sweep(pieces, targets, weights):
+    def sweep(pieces, targets, weights, slots, then=lambda j: None):
         for j in order:
             arrival_sweep(j.pre.first, j.post_population.first, int(pj_rec[j.index]),
                           j.indptr, j.post, j._weight, j._delay, parts, n_rec, pieces,
-                          targets, weights, bounds.shape[0] - 1)
+                          targets, weights, slots, bounds.shape[0] - 1)
+            then(j)
 
     tdtype = np.uint16 if np.diff(parts).max(initial=0) <= 1 << 16 else np.int32
-    sweep(off, np.zeros(0, tdtype), np.zeros(0, dtype))
+    sweep(off, np.zeros(0, tdtype), np.zeros(0, dtype), np.zeros(0, np.uint16))
     counts = off.reshape(-1)
     start = np.zeros_like(counts)
     np.cumsum(counts[:-1], out=start[1:])
     total = int(start[-1] + counts[-1]) if counts.size else 0
     targets, weights = np.empty(total, tdtype), np.empty(total, dtype)
     start = start.reshape(off.shape)
-    sweep(start.copy(), targets, weights)
+    longest = max([int(np.diff(projs[i].indptr).max(initial=0)) for i in lend] + [0])
+    slots = np.empty(total if lend else 0, np.uint16 if longest <= 1 << 16 else np.int32)
+    lent = Lent(parts, start, targets, weights, slots, n_rec)
+
+    def release(j):
+        if j.index in lend:
+            j._release(partial(restore, lent, int(pj_rec[j.index]), j.post.dtype,
+                               j._delay.dtype), keep_weight=j._weight.shape[0] == 1)
+
+    sweep(start.copy(), targets, weights, slots, release)
     size = 1
     while size <= max_delay:
         size *= 2
@@ -143,36 +159,36 @@ def grow_history(arr: Arrival, spikes_cap: int) -> Arrival:
     return arr._replace(hist=hist)
 
 
-def release(projs, chosen: set, arr: Arrival, pj_rec) -> None:
-    """Let the blocks alone hold the synapses of the ``chosen`` projections: each drops its
-    targets, delays and weights (a weight per synapse in the blocks' dtype; one weight for
-    all is kept), and reads them back from ``arr`` when next asked for (:func:`restore`),
-    per source by part of the targets, then delay, then storage order. A projection that
-    shares its source population, target population and ring plane with another is kept
-    (the blocks do not tell their synapses apart). The blocks then cost 6 bytes per synapse
-    in float32 instead of 6 more than the projections' 10."""
+#: What a projection that lent its synapses to the blocks reads them back from
+Lent = namedtuple("Lent", "bounds off targets weights slots n_rec")
+
+
+def lenders(projs, chosen: set, pj_rec, dtype) -> set:
+    """The ``chosen`` projections whose synapses the blocks alone can hold: not one that shares
+    its source population, target population and ring plane with another (the blocks do not
+    tell their synapses apart), and only with a weight per synapse in ``dtype`` (the blocks')
+    or one weight for all (kept). They drop their targets, delays and weights and read them
+    back, in their order, when next asked for (:func:`restore`): the blocks then cost 6 bytes
+    per synapse in float32 and 2 more for each synapse's place in its row, instead of 6 more
+    than the projections' 10."""
     key = {j.index: (id(j.pre), id(j.post_population), int(pj_rec[j.index])) for j in projs}
     shared = Counter(key[i] for i in chosen)
-    for j in projs:
-        if j.index not in chosen or shared[key[j.index]] > 1 or j._restore is not None:
-            continue
-        one = j._weight.shape[0] == 1
-        if not one and j._weight.dtype != arr.weights.dtype:
-            continue
-        j._release(partial(restore, arr, int(pj_rec[j.index]), j.post.dtype, j._delay.dtype),
-                   keep_weight=one)
+    return {j.index for j in projs if j.index in chosen and shared[key[j.index]] == 1
+            and j._restore is None
+            and (j._weight.shape[0] == 1 or j._weight.dtype == np.dtype(dtype))}
 
 
-def restore(arr: Arrival, plane: int, post_dtype, delay_dtype, j) -> tuple:
-    """Projection ``j``'s ``(post, weight, delay)`` read back from the blocks of ``arr``
-    (:func:`release`; ``plane``: its ring plane)."""
+def restore(lent: Lent, plane: int, post_dtype, delay_dtype, j) -> tuple:
+    """Projection ``j``'s ``(post, weight, delay)`` read back from the blocks (:func:`build`;
+    ``plane``: its ring plane), each synapse at its place."""
     indptr = j._csr[0]
     m = int(indptr[-1])
-    out = (np.empty(m, post_dtype), np.empty(m, arr.weights.dtype), np.empty(m, delay_dtype))
+    out = (np.empty(m, post_dtype), np.empty(m, lent.weights.dtype), np.empty(m, delay_dtype))
     threads = max(1, min(numba.get_num_threads(), indptr.shape[0] - 1))
     bad = np.zeros(threads, np.int64)
     arrival_gather(j.pre.first, j.post_population.first, j.post_population.size, plane, indptr,
-                   arr.bounds, arr.n_rec, arr.off, arr.targets, arr.weights, *out, bad, threads)
+                   lent.bounds, lent.n_rec, lent.off, lent.targets, lent.weights, lent.slots,
+                   *out, bad, threads)
     if bad.any():
         raise RuntimeError(f"the blocks of delivery at arrival do not hold the synapses of "
                            f"{j!r} alone ({int(bad.sum())} rows differ); please report this")

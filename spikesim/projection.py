@@ -32,6 +32,10 @@ class Projection:
     post : int32 array (n_synapses), target index within ``post``
     weight : float array (n_synapses), read-only view
     delay : uint16 array (n_synapses), in steps of ``dt``, read-only view
+
+    A static projection that the runtime delivers at arrival time lends its synapses to the
+    kernel's blocks (``spikesim.arrival_runtime.lenders``) and reads them back, in their
+    order, on first use.
     """
 
     def __init__(self, index: int, pre, post, receptor_type: str, indptr, targets, weight, delay,
@@ -90,7 +94,7 @@ class Projection:
 
     def _release(self, restore, keep_weight: bool) -> None:
         """Drop the targets, the delays and (unless ``keep_weight``) the weights, which the
-        kernel's blocks of delivery at arrival hold (spikesim.arrival_runtime.release);
+        kernel's blocks of delivery at arrival hold (spikesim.arrival_runtime.build);
         ``restore(self)`` gives them back as ``(post, weight, delay)`` when next read."""
         self._restore = restore
         self._csr[1] = None

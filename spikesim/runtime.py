@@ -220,7 +220,6 @@ class Runtime:
         if arr:
             self.at_arrival = arrival_runtime.build(projs, arr, pops, self.pj_rec, n, self.bounds,
                                                     n_rec, dtype, self.spikes.shape[0])
-            arrival_runtime.release(projs, arr, self.at_arrival, self.pj_rec)
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:

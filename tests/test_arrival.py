@@ -49,24 +49,26 @@ ORDER = ("neuron_pop", "pop_out_ptr", "pop_out_proj", "pj_pre_lo", "pj_post_lo",
          "pj_row_off", "pj_syn", "pj_w", "pj_d", "cut", "post", "weight", "delay")
 
 
-def _blocks(arrays, bounds, n_rec, max_delay, tdtype, threads=1):
-    """Count every projection's synapses, then place them, projections in the engine's order."""
+def _blocks(arrays, bounds, n_rec, max_delay, tdtype, threads=1, with_slots=False):
+    """Count every projection's synapses, then place them, projections in the engine's order
+    (``with_slots``: also each synapse's place in its row, returned last)."""
     a = arrays
     off = np.zeros((a["neuron_pop"].shape[0] * n_rec * (bounds.shape[0] - 1), max_delay + 2),
                    np.int64)
 
-    def sweep(off, targets, weights):
+    def sweep(off, targets, weights, slots):
         for pj in a["pop_out_proj"]:  # grouped by source population, in each one's order
             arrival_sweep(a["pj_pre_lo"][pj], a["pj_post_lo"][pj], a["pj_rec"][pj],
-                          *a["own"][pj], bounds, n_rec, off, targets, weights, threads)
+                          *a["own"][pj], bounds, n_rec, off, targets, weights, slots, threads)
 
-    sweep(off, np.zeros(0, tdtype), np.zeros(0, np.float32))
+    sweep(off, np.zeros(0, tdtype), np.zeros(0, np.float32), np.zeros(0, tdtype))
     start = np.zeros(off.size, np.int64)
     np.cumsum(off.ravel()[:-1], out=start[1:])
     targets = np.empty(int(off.sum()), tdtype)
     weights = np.empty(targets.shape[0], np.float32)
-    sweep(start.reshape(off.shape).copy(), targets, weights)
-    return targets, weights, start.reshape(off.shape)
+    slots = np.empty(targets.shape[0] if with_slots else 0, tdtype)
+    sweep(start.reshape(off.shape).copy(), targets, weights, slots)
+    return (targets, weights, start.reshape(off.shape)) + ((slots,) if with_slots else ())
 
 
 @pytest.mark.parametrize("n_parts,tdtype", [(1, np.int32), (3, np.uint16), (2, np.int32)])
@@ -163,37 +165,36 @@ def test_flush_puts_pending_arrivals_where_emission_would_have():
 @pytest.mark.parametrize("n_parts,tdtype,threads", [(1, np.int32, 1), (3, np.uint16, 2),
                                                     (2, np.uint16, 3)])
 def test_gather_gives_back_each_projection_from_the_blocks(n_parts, tdtype, threads):
-    """Every projection read back from the shared blocks equals its own synapses listed per
-    row by part, delay and row order (the twin sorts the projection's arrays); a projection
-    that is not alone in its blocks (another one into the same targets and plane) is
-    reported, not read back wrong."""
+    """Every projection read back from the shared blocks equals its own arrays, synapse for
+    synapse in its order (a weight per synapse where it had one for all); a projection that
+    is not alone in its blocks (another one into the same targets and plane) is reported,
+    not read back wrong."""
     rng = np.random.default_rng(11)
     n_rec, max_delay = 2, 7
     n, a = _network(rng, n_rec=n_rec, max_delay=max_delay)
     bounds = np.linspace(0, n, n_parts + 1).astype(np.int64)
-    targets, weights, off = _blocks(a, bounds, n_rec, max_delay, tdtype)
+    blocks = _blocks(a, bounds, n_rec, max_delay, tdtype, threads, with_slots=True)
     sizes = np.bincount(a["neuron_pop"])
-    for pj, (indptr, post, weight, delay) in enumerate(a["own"]):
+
+    def gather(pj, blocks):
+        indptr, post = a["own"][pj][:2]
         got = (np.full(post.shape[0], -1, np.int32), np.zeros(post.shape[0], np.float32),
                np.zeros(post.shape[0], np.uint16))
         post_lo = a["pj_post_lo"][pj]
         bad = np.zeros(threads, np.int64)
         arrival_gather(a["pj_pre_lo"][pj], post_lo, sizes[a["neuron_pop"][post_lo]],
-                       a["pj_rec"][pj], indptr, bounds, n_rec, off, targets, weights, *got,
-                       bad, threads)
-        assert bad.sum() == 0
-        want = arrival_ref.gathered(indptr, post, weight, delay, post_lo, bounds)
-        for g, w in zip(got, want):
-            assert np.array_equal(g, w), pj
+                       a["pj_rec"][pj], indptr, bounds, n_rec, blocks[2], blocks[0], blocks[1],
+                       blocks[3], *got, bad, threads)
+        return got, bad.sum()
+
+    for pj, (indptr, post, weight, delay) in enumerate(a["own"]):
+        got, bad = gather(pj, blocks)
+        assert bad == 0
+        np.testing.assert_array_equal(got[0], post)
+        np.testing.assert_array_equal(got[1], np.broadcast_to(weight, post.shape))
+        np.testing.assert_array_equal(got[2], delay)
     # a second projection in the same blocks: the rows no longer add up
     pj = next(k for k, o in enumerate(a["own"]) if o[0][-1] > 0)
-    lo, post_lo = a["pj_pre_lo"][pj], a["pj_post_lo"][pj]
     twin = dict(a, pop_out_proj=np.append(a["pop_out_proj"], pj))
-    targets, weights, off = _blocks(twin, bounds, n_rec, max_delay, tdtype)
-    indptr, post = a["own"][pj][:2]
-    bad = np.zeros(threads, np.int64)
-    arrival_gather(lo, post_lo, sizes[a["neuron_pop"][post_lo]], a["pj_rec"][pj], indptr,
-                   bounds, n_rec, off, targets, weights, np.zeros_like(post),
-                   np.zeros(post.shape[0], np.float32), np.zeros(post.shape[0], np.uint16),
-                   bad, threads)
-    assert bad.sum() == np.count_nonzero(np.diff(indptr))
+    _, bad = gather(pj, _blocks(twin, bounds, n_rec, max_delay, tdtype, threads, True))
+    assert bad == np.count_nonzero(np.diff(a["own"][pj][0]))

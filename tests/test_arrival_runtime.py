@@ -6,7 +6,6 @@ import pytest
 import spikesim as ss
 from spikesim import arrival_runtime
 
-from .reference import arrival_ref
 from .test_network import assert_same_spikes, spikes_of
 
 
@@ -208,26 +207,32 @@ def test_switching_engines_between_windows_keeps_the_arrivals(monkeypatch):
 
 def test_the_blocks_alone_hold_the_synapses_and_give_them_back(monkeypatch):
     """Once delivered at arrival, the projections keep only their row starts (the blocks are
-    their storage) and read their synapses back when asked: per source, by part of the
-    targets, then delay, then storage order (the twin sorts the arrays they had). Reading
-    them back and running on gives the spikes of delivery at emission."""
-    ref, want = _emission(monkeypatch, delayed, 100.0)
-    net, recs = delayed()
-    before = [(j.indptr.copy(), j.post.copy(), j.weight.copy(), j.delay.copy())
-              for j in net.projections]
-    net.run(50.0)
-    bounds = net._runtime.at_arrival.bounds
-    for j, (indptr, post, w, d) in zip(net.projections, before):
-        assert j._restore is not None and j.nbytes == indptr.nbytes
-        assert j.n_synapses == post.shape[0] and j._restore is not None  # without reading
-        got = (j.post, j.weight, j.delay)
-        assert j._restore is None
-        for g, x in zip(got, arrival_ref.gathered(indptr, post, w, d, j.post_population.first,
-                                                  bounds)):
-            np.testing.assert_array_equal(g, x)
-            assert g.dtype == x.dtype
-    net.run(50.0)
-    assert_same_spikes(spikes_of(recs), want)
+    their storage) and read their synapses back, in their order, when asked. Reading them
+    back and running on gives the spikes of delivery at emission; so does a change made to
+    the weights read back."""
+    def scenario(net, recs):
+        before = [(j.indptr.copy(), j.post.copy(), j.weight.copy(), j.delay.copy())
+                  for j in net.projections]
+        net.run(50.0)
+        at = net._runtime.at_arrival is not None
+        for j, (indptr, post, w, d) in zip(net.projections, before):
+            assert (j._restore is not None) == at
+            assert j.n_synapses == post.shape[0] and (j._restore is not None) == at
+            if at:
+                assert j.nbytes == indptr.nbytes
+            got = (j.post, j.weight, j.delay)
+            assert j._restore is None
+            for g, x in zip(got, (post, w, d)):
+                np.testing.assert_array_equal(g, x)
+                assert g.dtype == x.dtype
+        net.run(30.0)
+        j = net.projections[2]
+        j.set_weights(np.asarray(j.weight) * 0.5)
+        net.run(30.0)
+        return spikes_of(recs)
+
+    net = _same_as_emission(monkeypatch, scenario)
+    assert all(j._restore is not None for j in net.projections)  # the rebuild lent again
 
 
 def test_projections_sharing_their_blocks_keep_their_arrays(at_arrival):

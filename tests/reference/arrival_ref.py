@@ -34,18 +34,3 @@ def deliver_arrivals(t, lo, hi, ring, slot_mask, table, spikes_by_step, max_dela
                 if dd == d and lo <= i < hi:
                     ring[r, t & slot_mask, i] += w
 
-
-def gathered(indptr, post, weight, delay, post_lo, bounds):
-    """One projection's synapses in the order the blocks list them: per row, by the part of
-    the targets (``bounds``, global ids; ``post`` from ``post_lo``), then by delay, then in
-    row order. Returns ``(post, weight, delay)``, a weight per synapse."""
-    out_p, out_w, out_d = [], [], []
-    for r in range(indptr.shape[0] - 1):
-        ks = list(range(indptr[r], indptr[r + 1]))
-        part = {k: int(np.searchsorted(bounds, post_lo + post[k], side="right")) for k in ks}
-        for k in sorted(ks, key=lambda k: (part[k], int(delay[k]))):  # sorted() is stable
-            out_p.append(post[k])
-            out_w.append(weight[k] if weight.shape[0] > 1 else weight[0])
-            out_d.append(delay[k])
-    return (np.array(out_p, post.dtype), np.array(out_w, weight.dtype),
-            np.array(out_d, delay.dtype))
