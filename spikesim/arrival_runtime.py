@@ -150,6 +150,16 @@ def build(projs, chosen: set, pops, pj_rec, n: int, bounds: np.ndarray, n_rec: i
                    np.full(size, -1, np.int64))
 
 
+def storage_bytes(arr: Arrival | None, projs) -> int:
+    """Bytes of the blocks of ``arr`` (targets, weights, pieces' starts) and of the places
+    kept for the projections that lent their synapses to them."""
+    if arr is None:
+        return 0
+    lent = {id(j._restore.args[0]): j._restore.args[0].slots.nbytes for j in projs
+            if isinstance(j._restore, partial) and j._restore.func is restore}
+    return int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes + sum(lent.values()))
+
+
 def grow_history(arr: Arrival, spikes_cap: int) -> Arrival:
     """``arr`` with room for ``spikes_cap`` spikes per step in its history (kept)."""
     if arr is None or arr.hist.shape[1] >= spikes_cap:

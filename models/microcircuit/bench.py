@@ -77,6 +77,7 @@ def run_spikesim(cfg: dict) -> dict:
     import numpy as np
 
     import spikesim as ss
+    from spikesim.arrival_runtime import storage_bytes
     from spikesim.bench.cuba import _numba_init
     from spikesim.models.microcircuit import microcircuit
     import_s = time.perf_counter() - t0
@@ -105,16 +106,17 @@ def run_spikesim(cfg: dict) -> dict:
     sizes = {name: p.size for name, p in info["populations"].items()}
     syn = sum(p.n_synapses for p in net.projections)
     conn = sum(p.nbytes for p in net.projections)
-    arr = net._runtime.at_arrival  # the copies delivered at arrival (spikesim.arrival_runtime)
-    copy = 0 if arr is None else int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes)
+    # the blocks of delivery at arrival (spikesim.arrival_runtime; the projections that lent
+    # their synapses to them hold only their row starts, counted in conn)
+    copy = storage_bytes(net._runtime.at_arrival, net.projections)
     return _result("spikesim", cfg, build_s=build_s, jit_s=init_s + jit_s, warmup_s=warmup_s,
                    loop_s=loop_s, synapses=syn, neurons=net.n_neurons,
                    stats=_stats(per_pop, sizes, t_a, t_b), version=ss.__version__,
                    threads=net._runtime.n_parts, precision=str(np.dtype(net.dtype)),
-                   import_s=import_s, build_peak_rss_mb=build_rss, connectivity_bytes=conn,
-                   bytes_per_synapse=conn / syn if syn else None,
-                   arrival_copy_bytes=copy,
-                   bytes_per_synapse_with_copies=(conn + copy) / syn if syn else None,
+                   import_s=import_s, build_peak_rss_mb=build_rss,
+                   connectivity_bytes=conn + copy, projection_bytes=conn,
+                   arrival_block_bytes=copy,
+                   bytes_per_synapse=(conn + copy) / syn if syn else None,
                    ring_buffer_bytes=int(net._runtime.buf.nbytes),
                    fused_populations=len(net._runtime.fused))
 
@@ -400,6 +402,7 @@ def format_table(out: dict) -> str:
     row("loop (s)", "loop_s")
     row("real-time factor", "real_time_factor")
     row("peak memory (MB)", "peak_rss_mb", "{:.0f}")
+    row("bytes per synapse", "bytes_per_synapse")
     for s in sims:
         if s != "spikesim" and res["spikesim"].get("status") == "ok":
             a, b = res["spikesim"]["loop_s"], res[s]["loop_s"]
