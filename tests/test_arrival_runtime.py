@@ -251,3 +251,46 @@ def test_projections_sharing_their_blocks_keep_their_arrays(at_arrival):
     assert net._runtime.at_arrival is not None
     kept = [j.index for j in net.projections if j._restore is None]
     assert kept == [0, 4]
+
+
+def test_pynn_projections_read_their_lent_synapses_back(at_arrival):
+    """Through spikesim.pynn: after a run delivered at arrival, ``get`` lists the same
+    connections, weights and delays as before it (in the same order); ``set`` then changes
+    the weights the next run uses, as at emission."""
+    sim = pytest.importorskip("spikesim.pynn")
+    from pyNN.random import NumpyRNG, RandomDistribution
+
+    from spikesim.pynn import simulator
+
+    def run(scale_after):
+        sim.setup(timestep=0.1, min_delay=0.1)
+        cells = sim.Population(400, sim.IF_curr_exp(tau_refrac=2.0, i_offset=1.0),
+                               initial_values={"v": RandomDistribution(
+                                   "uniform", (-65.0, -50.0), rng=NumpyRNG(seed=3))})
+        syn = sim.StaticSynapse(weight=RandomDistribution("normal", (0.3, 0.05),
+                                                          rng=NumpyRNG(seed=4)),
+                                delay=RandomDistribution("uniform", (0.1, 3.0),
+                                                         rng=NumpyRNG(seed=5)))
+        prj = sim.Projection(cells, cells, sim.FixedProbabilityConnector(
+            0.1, rng=NumpyRNG(seed=6)), syn)
+        cells.record("spikes")
+        before = np.array(prj.get(["weight", "delay"], format="list"))
+        sim.run(30.0)
+        lent = [j._restore is not None for j in simulator.state.net.projections]
+        after = np.array(prj.get(["weight", "delay"], format="list"))
+        prj.set(weight=np.asarray(prj.get("weight", format="array")) * scale_after)
+        sim.run(30.0)
+        spikes = cells.get_data().segments[0].spiketrains
+        out = (before, after, lent, [np.asarray(s) for s in spikes])
+        sim.end()
+        return out
+
+    before, after, lent, spikes = run(0.2)
+    np.testing.assert_array_equal(after, before)
+    assert lent == [True]
+    arrival_runtime.ARRIVAL_MIN_BYTES = 1 << 62  # the fixture restores it
+    *_, lent, want = run(0.2)
+    assert lent == [False]
+    assert sum(len(s) for s in want) > 100
+    for a, b in zip(spikes, want):
+        np.testing.assert_array_equal(a, b)
