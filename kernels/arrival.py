@@ -60,8 +60,9 @@ def arrival_sweep(pre_lo, post_lo, rec, indptr, post, weight, delay, bounds, n_r
     projections in turn), the pieces keep the order in which delivery at emission adds.
     ``threads`` contiguous ranges of rows run in parallel (row ``r`` writes only source
     ``pre_lo + r``'s blocks, so the result does not depend on it). When placing with
-    ``slots`` not empty (uint16 or int32, like ``targets``), each synapse's place in its row
-    is written there too (:func:`arrival_gather` puts it back there)."""
+    ``slots`` not empty (uint16 while rows hold at most 65,536 synapses, else int32), each
+    synapse's place in its row is written there too (:func:`arrival_gather` puts it back
+    there)."""
     n_parts = bounds.shape[0] - 1
     place = targets.shape[0] > 0
     wmask = 0 if weight.shape[0] == 1 else -1  # k & 0 = 0: one value for all synapses

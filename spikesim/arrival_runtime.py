@@ -14,8 +14,8 @@ their order, the first time something asks for them. The blocks cost 6 bytes per
 float32 (uint16 targets: the parts of the targets are split to at most 65,536 neurons; 10
 bytes in float64), 2 for the synapse's place in its row and 8 bytes per source, plane, part
 and delay for the pieces' starts: 8.3 bytes per synapse at the full-scale microcircuit,
-against 10 in the projections' own arrays. A network whose
-pieces would be mostly empty (fewer synapses than those starts) stays at emission.
+against 10 in the projections' own arrays. A network whose pieces would be mostly empty
+(fewer synapses than those starts) stays at emission.
 
 Between runs the spikes whose events are still to arrive stay in the kernel's spike history,
 so that splitting a run changes nothing. Whatever reads the ring as the input in flight (a
@@ -43,6 +43,8 @@ from .neuromodulation import MODULATORY
 ARRIVAL_MIN_BYTES = int(os.environ.get("SPIKESIM_ARRIVAL_MIN_BYTES", 8 << 20))
 #: Targets are stored as uint16 offsets: parts of the targets hold at most this many neurons
 PART_MAX = 1 << 16
+#: What a projection that lent its synapses to the blocks reads them back from (:func:`restore`)
+Lent = namedtuple("Lent", "bounds off targets weights slots n_rec")
 
 
 def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
@@ -167,10 +169,6 @@ def grow_history(arr: Arrival, spikes_cap: int) -> Arrival:
     hist = np.zeros((arr.hist.shape[0], spikes_cap), np.int32)
     hist[:, :arr.hist.shape[1]] = arr.hist
     return arr._replace(hist=hist)
-
-
-#: What a projection that lent its synapses to the blocks reads them back from
-Lent = namedtuple("Lent", "bounds off targets weights slots n_rec")
 
 
 def lenders(projs, chosen: set, pj_rec, dtype) -> set:

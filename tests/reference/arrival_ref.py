@@ -33,4 +33,3 @@ def deliver_arrivals(t, lo, hi, ring, slot_mask, table, spikes_by_step, max_dela
             for r, i, dd, w in table[j]:
                 if dd == d and lo <= i < hi:
                     ring[r, t & slot_mask, i] += w
-
