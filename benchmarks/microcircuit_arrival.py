@@ -129,7 +129,7 @@ def main(argv=None) -> int:
         arr = arrival_runtime.build(projs, {j.index for j in projs}, net.populations, rt.pj_rec,
                                     n, bounds, rt.buf.shape[0], rt.buf.dtype, most)
         out[f"{name}_copy_s"] = time.perf_counter() - t0
-        out[f"{name}_bytes"] = arrival_runtime.storage_bytes(arr, projs)  # with the places
+        out[f"{name}_bytes"] = arrival_runtime.storage_bytes(arr)  # with the places
         out[f"{name}_target_dtype"] = str(arr.targets.dtype)
 
         def arrival(spikes, arr=arr):

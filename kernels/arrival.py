@@ -39,6 +39,7 @@ Arrival = namedtuple("Arrival", [
     "targets",    # uint16 or int32: target of each synapse, from its part's first neuron
     "weights",    # weight of each synapse (the ring's dtype)
     "off",        # int64 (n * n_rec * n_parts, max_delay + 2): start of every piece
+    "slots",      # uint16 or int32: each synapse's place in its row (empty: none kept)
     "n_rec",      # int64: ring planes
     "max_delay",  # int64: longest delay, steps
     "hist",       # int32 (2**k > max_delay, spikes per step): the last steps' spikes
@@ -106,32 +107,40 @@ def arrival_gather(pre_lo, post_lo, post_n, rec, indptr, bounds, n_rec, off, tar
     (steps). ``bad[c]`` counts the rows of range ``c`` of rows whose blocks hold another
     number of such synapses than the row, or a place outside it (0 when the blocks are
     this projection's alone; nothing is written outside a row)."""
-    n_parts = bounds.shape[0] - 1
     rows = indptr.shape[0] - 1
-    hi = post_lo + post_n
     for c in prange(threads):
         wrong = 0
         for r in range(rows * c // threads, rows * (c + 1) // threads):
-            k0, n_row, got, out = indptr[r], indptr[r + 1] - indptr[r], 0, 0
-            for part in range(n_parts):
-                if bounds[part + 1] <= post_lo or bounds[part] >= hi:
-                    continue
-                b = ((pre_lo + r) * n_rec + rec) * n_parts + part
-                for d in range(off.shape[1] - 1):
-                    for m in range(off[b, d], off[b, d + 1]):
-                        i = bounds[part] + np.int64(targets[m])
-                        if i >= post_lo and i < hi:
-                            k = np.int64(slots[m])
-                            if k < n_row:
-                                post[k0 + k] = i - post_lo
-                                weight[k0 + k] = weights[m]
-                                delay[k0 + k] = d
-                            else:
-                                out += 1
-                            got += 1
-            if got != n_row or out:
-                wrong += 1
+            wrong += _gather_row(pre_lo + r, indptr[r], indptr[r + 1], post_lo, post_lo + post_n,
+                                 rec, bounds, n_rec, off, targets, weights, slots, post, weight,
+                                 delay)
         bad[c] = wrong
+
+
+@jit
+def _gather_row(j, k0, k1, post_lo, post_hi, rec, bounds, n_rec, off, targets, weights, slots,
+                post, weight, delay):
+    """:func:`arrival_gather` for source ``j``, whose row is ``k0:k1``: 1 when its blocks do
+    not hold exactly the row's synapses into ``post_lo:post_hi``, else 0."""
+    n_parts = bounds.shape[0] - 1
+    n_row, got = k1 - k0, 0
+    for part in range(n_parts):
+        if bounds[part + 1] <= post_lo or bounds[part] >= post_hi:
+            continue
+        b = (j * n_rec + rec) * n_parts + part
+        for d in range(off.shape[1] - 1):
+            for m in range(off[b, d], off[b, d + 1]):
+                i = bounds[part] + np.int64(targets[m])
+                if i < post_lo or i >= post_hi:
+                    continue
+                k = np.int64(slots[m])
+                if k >= n_row:
+                    return 1
+                post[k0 + k] = i - post_lo
+                weight[k0 + k] = weights[m]
+                delay[k0 + k] = d
+                got += 1
+    return int(got != n_row)
 
 
 @jit

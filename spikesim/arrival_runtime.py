@@ -26,7 +26,7 @@ delivery at emission would have; a reset drops them with the ring.
 from __future__ import annotations
 
 import os
-from collections import Counter, namedtuple
+from collections import Counter
 from functools import partial
 
 import numba
@@ -43,8 +43,6 @@ from .neuromodulation import MODULATORY
 ARRIVAL_MIN_BYTES = int(os.environ.get("SPIKESIM_ARRIVAL_MIN_BYTES", 8 << 20))
 #: Targets are stored as uint16 offsets: parts of the targets hold at most this many neurons
 PART_MAX = 1 << 16
-#: What a projection that lent its synapses to the blocks reads them back from (:func:`restore`)
-Lent = namedtuple("Lent", "bounds off targets weights slots n_rec")
 
 
 def eligible(rt, projs, excluded: set, n: int, n_rec: int, dtype) -> set:
@@ -136,30 +134,28 @@ def build(projs, chosen: set, pops, pj_rec, n: int, bounds: np.ndarray, n_rec: i
     start = start.reshape(off.shape)
     longest = max([int(np.diff(projs[i].indptr).max(initial=0)) for i in lend] + [0])
     slots = np.empty(total if lend else 0, np.uint16 if longest <= 1 << 16 else np.int32)
-    lent = Lent(parts, start, targets, weights, slots, n_rec)
-
-    def release(j):
-        if j.index in lend:
-            j._release(partial(restore, lent, int(pj_rec[j.index]), j.post.dtype,
-                               j._delay.dtype), keep_weight=j._weight.shape[0] == 1)
-
-    sweep(start.copy(), targets, weights, slots, release)
     size = 1
     while size <= max_delay:
         size *= 2
-    return Arrival(parts, groups, targets, weights, start, n_rec, max_delay,
-                   np.zeros((size, spikes_cap), np.int32), np.zeros(size, np.int64),
-                   np.full(size, -1, np.int64))
+    arr = Arrival(parts, groups, targets, weights, start, slots, n_rec, max_delay,
+                  np.zeros((size, spikes_cap), np.int32), np.zeros(size, np.int64),
+                  np.full(size, -1, np.int64))
+
+    def release(j):
+        if j.index in lend:
+            j._release(partial(restore, arr, int(pj_rec[j.index]), j.post.dtype,
+                               j._delay.dtype), keep_weight=j._weight.shape[0] == 1)
+
+    sweep(start.copy(), targets, weights, slots, release)
+    return arr
 
 
-def storage_bytes(arr: Arrival | None, projs) -> int:
-    """Bytes of the blocks of ``arr`` (targets, weights, pieces' starts) and of the places
-    kept for the projections that lent their synapses to them."""
+def storage_bytes(arr: Arrival | None) -> int:
+    """Bytes of the blocks of ``arr``: targets, weights, pieces' starts and the places kept
+    for the projections that lent their synapses to them."""
     if arr is None:
         return 0
-    lent = {id(j._restore.args[0]): j._restore.args[0].slots.nbytes for j in projs
-            if isinstance(j._restore, partial) and j._restore.func is restore}
-    return int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes + sum(lent.values()))
+    return int(arr.targets.nbytes + arr.weights.nbytes + arr.off.nbytes + arr.slots.nbytes)
 
 
 def grow_history(arr: Arrival, spikes_cap: int) -> Arrival:
@@ -186,17 +182,17 @@ def lenders(projs, chosen: set, pj_rec, dtype) -> set:
             and (j._weight.shape[0] == 1 or j._weight.dtype == np.dtype(dtype))}
 
 
-def restore(lent: Lent, plane: int, post_dtype, delay_dtype, j) -> tuple:
-    """Projection ``j``'s ``(post, weight, delay)`` read back from the blocks (:func:`build`;
-    ``plane``: its ring plane), each synapse at its place."""
+def restore(arr: Arrival, plane: int, post_dtype, delay_dtype, j) -> tuple:
+    """Projection ``j``'s ``(post, weight, delay)`` read back from the blocks of ``arr``
+    (:func:`build`; ``plane``: its ring plane), each synapse at its place."""
     indptr = j._csr[0]
     m = int(indptr[-1])
-    out = (np.empty(m, post_dtype), np.empty(m, lent.weights.dtype), np.empty(m, delay_dtype))
+    out = (np.empty(m, post_dtype), np.empty(m, arr.weights.dtype), np.empty(m, delay_dtype))
     threads = max(1, min(numba.get_num_threads(), indptr.shape[0] - 1))
     bad = np.zeros(threads, np.int64)
     arrival_gather(j.pre.first, j.post_population.first, j.post_population.size, plane, indptr,
-                   lent.bounds, lent.n_rec, lent.off, lent.targets, lent.weights, lent.slots,
-                   *out, bad, threads)
+                   arr.bounds, arr.n_rec, arr.off, arr.targets, arr.weights, arr.slots, *out,
+                   bad, threads)
     if bad.any():
         raise RuntimeError(f"the blocks of delivery at arrival do not hold the synapses of "
                            f"{j!r} alone ({int(bad.sum())} rows differ); please report this")

@@ -88,7 +88,7 @@ class Projection:
 
     @_delay.setter
     def _delay(self, value) -> None:
-        if getattr(self, "_restore", None) is not None:
+        if self._restore is not None:
             self._read_back()
         self._delay_a = value
 

@@ -215,10 +215,10 @@ def test_the_blocks_alone_hold_the_synapses_and_give_them_back(monkeypatch):
                   for j in net.projections]
         net.run(50.0)
         at = net._runtime.at_arrival is not None
-        if at:  # the blocks and each synapse's place (uint16), counted once
+        if at:  # the blocks and each synapse's place (uint16)
             a = net._runtime.at_arrival
             n_syn = sum(p[1].shape[0] for p in before)
-            assert arrival_runtime.storage_bytes(a, net.projections) == (
+            assert arrival_runtime.storage_bytes(a) == (
                 a.targets.nbytes + a.weights.nbytes + a.off.nbytes + 2 * n_syn)
         for j, (indptr, post, w, d) in zip(net.projections, before):
             assert (j._restore is not None) == at

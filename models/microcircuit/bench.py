@@ -108,15 +108,15 @@ def run_spikesim(cfg: dict) -> dict:
     conn = sum(p.nbytes for p in net.projections)
     # the blocks of delivery at arrival (spikesim.arrival_runtime; the projections that lent
     # their synapses to them hold only their row starts, counted in conn)
-    copy = storage_bytes(net._runtime.at_arrival, net.projections)
+    blocks = storage_bytes(net._runtime.at_arrival)
     return _result("spikesim", cfg, build_s=build_s, jit_s=init_s + jit_s, warmup_s=warmup_s,
                    loop_s=loop_s, synapses=syn, neurons=net.n_neurons,
                    stats=_stats(per_pop, sizes, t_a, t_b), version=ss.__version__,
                    threads=net._runtime.n_parts, precision=str(np.dtype(net.dtype)),
                    import_s=import_s, build_peak_rss_mb=build_rss,
-                   connectivity_bytes=conn + copy, projection_bytes=conn,
-                   arrival_block_bytes=copy,
-                   bytes_per_synapse=(conn + copy) / syn if syn else None,
+                   connectivity_bytes=conn + blocks, projection_bytes=conn,
+                   arrival_block_bytes=blocks,
+                   bytes_per_synapse=(conn + blocks) / syn if syn else None,
                    ring_buffer_bytes=int(net._runtime.buf.nbytes),
                    fused_populations=len(net._runtime.fused))
 
