@@ -35,7 +35,7 @@ from numba import prange
 from ._config import jit
 from .arrival import arrive, push_history
 from .convolution import deliver_conv
-from .delivery import add_row_at, deliver_events, gather_row
+from .delivery import add_row_at, deliver_events, gather_row, prefetch_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -172,9 +172,9 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
                    cut, post, weight, delay, dyn, conv, ev_addr, ev_w):
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
-    A first pass touches the start of every row the step needs, so their
-    cache misses overlap instead of being paid one row at a time. Returns a
-    checksum of the touched values (only so the pass cannot be optimised away).
+    A first pass asks for the lines of every row the step needs
+    (:func:`.delivery.prefetch_row`: targets, and weights and delays where they are per
+    synapse), so their cache misses overlap instead of being paid one row at a time.
     ``dyn`` (a :class:`Dynamics`, or None when no projection has synapse
     dynamics: Numba then compiles the static path only) gives the projections
     whose spikes pass a synapse dynamic (``deliver_dynamic``, generated). ``conv``
@@ -195,7 +195,6 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     addr = ev_addr[part]
     wv = ev_w[part]
     m = 0
-    touched = 0
     for q in range(ns):
         j = spikes[q]
         p = neuron_pop[j]
@@ -203,8 +202,13 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
             a = cut[row, part]
-            if a < cut[row, part + 1]:
-                touched += post[pj_syn[pj] + a]
+            b = cut[row, part + 1]
+            if a < b:
+                prefetch_row(post, pj_syn[pj] + a, pj_syn[pj] + b)
+                if pj_w[pj + 1] - pj_w[pj] > 1:
+                    prefetch_row(weight, pj_w[pj] + a, pj_w[pj] + b)
+                if pj_d[pj + 1] - pj_d[pj] > 1:
+                    prefetch_row(delay, pj_d[pj] + a, pj_d[pj] + b)
     for q in range(ns):
         j = spikes[q]
         p = neuron_pop[j]
@@ -237,7 +241,6 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
                                weight[pj_w[pj]:pj_w[pj + 1]], delay[pj_d[pj]:pj_d[pj + 1]],
                                addr, wv, m)
     deliver_events(flat, addr, wv, m)
-    return touched
 
 
 # Synapse dynamics of the static projections (kernels.synapses), one entry per projection
