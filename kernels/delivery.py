@@ -4,11 +4,6 @@ import numpy as np
 from ._config import jit
 from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d
 
-#: Cache lines of a row's arrays that :func:`prefetch_row` asks for (the CPU's own prefetcher
-#: follows a longer row once it is under way)
-ROW_LINES = 8
-
-
 @jit
 def deliver_row(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
     """Add synapses ``start:stop`` of one CSR row into ``ring[slot, target]``.
@@ -80,20 +75,6 @@ def gather_row(flat, n_slots, n, rec, start, stop, post_lo, t, slot_mask, post, 
                 m += 1
         k += c
     return m
-
-
-@jit
-def prefetch_row(arr, a, b):
-    """Hint that ``arr[a:b]`` will be read: its first :data:`ROW_LINES` cache lines.
-
-    Called for every row of a step before any is delivered, so the rows' cache misses
-    overlap. Only touching a row's first value left the rest of it to miss during delivery:
-    CUBA 20k at one thread spent 39 ms of its 1 s loop delivering 219,160 rows of 40
-    synapses that way, 15 ms with whole rows prefetched (rdtsc around the two passes, same
-    spikes)."""
-    step = max(64 // arr.itemsize, 1)
-    for k in range(a, min(b, a + ROW_LINES * step), step):
-        prefetch(arr, k)
 
 
 @jit

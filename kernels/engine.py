@@ -35,7 +35,8 @@ from numba import prange
 from ._config import jit
 from .arrival import arrive, push_history
 from .convolution import deliver_conv
-from .delivery import add_row_at, deliver_events, gather_row, prefetch_row
+from .delivery import add_row_at, deliver_events, gather_row
+from .prefetch import prefetch_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -173,7 +174,7 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
     A first pass asks for the lines of every row the step needs
-    (:func:`.delivery.prefetch_row`: targets, and weights and delays where they are per
+    (:func:`.prefetch.prefetch_row`: targets, and weights and delays where they are per
     synapse), so their cache misses overlap instead of being paid one row at a time.
     ``dyn`` (a :class:`Dynamics`, or None when no projection has synapse
     dynamics: Numba then compiles the static path only) gives the projections

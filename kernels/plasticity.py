@@ -93,7 +93,7 @@ import numpy as np
 
 from ._config import jit
 from .nalsm_astro import Astro, step_astrocytes  # noqa: F401 (the drivers' names)
-from .prefetch import AHEAD, prefetch_read
+from .prefetch import AHEAD, prefetch_read, prefetch_row
 
 # columns of Plastic.par
 A2P, A3P, A2M, A3M, WMIN, WMAX, SCALE, SGN_POST, SGN_PRE, WDEP, NEAREST, TRIPLET, A0M = range(13)
@@ -315,6 +315,13 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
             if u < 0:
                 continue
             a_slot = u & (pl.ar_ids.shape[0] - 1)
+            for m in range(pl.ar_cnt[a_slot]):  # every arrival's row loads at once
+                i = pl.ar_ids[a_slot, m] - pre_lo
+                if i >= 0 and i < n_pre:
+                    k0 = cut[pj_row_off[pj] + i, part]
+                    k1 = cut[pj_row_off[pj] + i, part + 1]
+                    prefetch_row(tg, k0, k1)
+                    prefetch_row(run_q, k0, k1)
             for m in range(pl.ar_cnt[a_slot]):
                 i = pl.ar_ids[a_slot, m] - pre_lo
                 if i < 0 or i >= n_pre:

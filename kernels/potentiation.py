@@ -6,7 +6,7 @@ from ._config import jit
 from .plasticity import (A2P, A3P, NEAREST, SCALE, SGN_POST, TRIPLET, WDEP, WMAX, WMIN,
                          apply_change, clip, last_emission_at, newest_trace, pre_trace_at,
                          table_exp)
-from .prefetch import AHEAD, prefetch, prefetch_read
+from .prefetch import AHEAD, prefetch, prefetch_read, prefetch_row
 
 
 # Calls in the per-spike and per-synapse loops cost reference counts: Numba counts a
@@ -53,6 +53,11 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     tab1, rate1 = tab[4 * q + 2], rate[q, 2]  # o1
     tab2, rate2 = tab[4 * q + 3], rate[q, 3]  # o2
     phi = plo + n_post
+    for m in range(n):  # every spike's column loads at once (see prefetch_row)
+        if posts[m] >= plo and posts[m] < phi:
+            c0, c1 = col_ptr[cbase + posts[m] - plo], col_ptr[cbase + posts[m] - plo + 1]
+            prefetch_row(ncp, c0, c1)
+            prefetch_row(ncs, c0, c1)
     cur = np.int64(-1)  # the spike being updated; ``j``: the next one, whose rows load now
     m = np.int64(0)
     while True:
