@@ -276,3 +276,19 @@ def test_scan_fired_ignores_stale_flags():
     out = np.zeros(24, np.int64)
     n = KE.scan_fired(fired, fired.view(np.uint64), 10, 100, out, 0)
     assert list(out[:n]) == [101, 107, 109]
+
+
+def test_scan_fired_matches_flatnonzero_across_its_word_groups():
+    # flags in skipped groups of 16 words, in the tail after the last whole group, and
+    # stale flags past n in the last word; n on and off word and group boundaries
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 7, 8, 127, 128, 129, 1000, 8191, 8192):
+        for dense in (0.0, 0.002, 0.3):
+            fired = rng.random(8200) < dense
+            fired[n:] |= rng.random(8200 - n) < 0.5
+            want = np.flatnonzero(fired[:n]) + 9
+            out = np.full(8200, -1, np.int64)
+            got = KE.scan_fired(fired, fired.view(np.uint64), n, 9, out, 2)
+            assert got == 2 + want.size
+            np.testing.assert_array_equal(out[2:got], want)
+            assert not fired[n:(n + 7) & ~7].any()
