@@ -68,6 +68,9 @@ def bench(args) -> int:
 
     against = [s.strip() for s in args.against.split(",") if s.strip()] if args.against else []
     if args.network == "microcircuit":
+        if args.repeat != 1:
+            raise SystemExit(f"spikesim bench: --repeat is for cuba and stdp, got --repeat "
+                             f"{args.repeat} with microcircuit (it has --realisations)")
         # a published model (models/microcircuit): the CLI reaches it as for ca3/hlop/lsm
         from .models.microcircuit.bench import run_microcircuit_bench
 
@@ -84,7 +87,7 @@ def bench(args) -> int:
     run(neurons=args.neurons, duration_ms=args.duration_ms, against=against,
         json_path=args.json, seed=1 if args.seed is None else args.seed, threads=args.threads,
         fresh_numba_cache=args.fresh_numba_cache, timeout_s=args.timeout_s,
-        precision=args.precision)
+        precision=args.precision, repeat=args.repeat)
     return 0
 
 
@@ -188,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="JIT spikesim into an empty Numba cache (first-call compile time)")
     p.add_argument("--timeout-s", type=number("--timeout-s", float, 0, inclusive=False), default=None,
                    help="kill a simulator's child process after this many seconds")
+    p.add_argument("--repeat", type=number("--repeat", int, 0, inclusive=False), default=1,
+                   help="cuba, stdp: rounds of side-by-side runs; each column is the simulator's "
+                        "median round, and the table lists the loop ratio of every round")
     p.set_defaults(func=bench)
 
     p = sub.add_parser("export", help="export a saved network (net.save) to PyNN, NIR or SpiNNaker")

@@ -170,13 +170,14 @@ def test_cli_parses_bench_stdp(monkeypatch):
     assert cli_main(["bench", "stdp", "--neurons", "800", "--duration-ms", "20", "--against",
                      "brian2", "--json", "x.json", "--fresh-numba-cache", "--timeout-s", "9"]) == 0
     assert cli_main(["bench", "cuba", "--against", "", "--threads", "2", "--precision",
-                     "float64"]) == 0
+                     "float64", "--repeat", "3"]) == 0
     (name, kw), (name2, kw2) = calls
     assert name == "stdp" and name2 == "cuba"
     assert kw == dict(neurons=800, duration_ms=20.0, against=["brian2"], json_path="x.json",
                       seed=1, threads="auto", fresh_numba_cache=True, timeout_s=9.0,
-                      precision=None)
+                      precision=None, repeat=1)
     assert kw2["against"] == [] and kw2["threads"] == 2 and kw2["fresh_numba_cache"] is False
+    assert kw2["repeat"] == 3
     assert kw2["precision"] == "float64"
 
 
@@ -267,3 +268,44 @@ def test_threads_and_precision_reach_every_simulator(tmp_path, monkeypatch):
     assert out["config"]["reference_threads"] == 1 and out["config"]["equal_threads"] is False
     with pytest.raises(ValueError, match="precision must be 'float32' or 'float64', got 'half'"):
         runner.run_cuba_bench(1000, 10.0, [], None, precision="half", verbose=False)
+
+
+def test_repeat_runs_rounds_side_by_side_and_keeps_the_median_round(monkeypatch):
+    """--repeat K: K rounds of every simulator in turn; each column is the round with the median
+    loop, and the loop ratio of every round is kept (a failed round is None, not a ratio)."""
+    import spikesim.bench.runner as runner
+
+    loops = {"spikesim": [1.0, 3.0, 2.0, 5.0], "brian2": [4.0, 6.0, None, 20.0]}
+    order = []
+
+    def fake_child(sim, config, tmp, fresh, timeout_s, module=None):
+        k = sum(1 for s in order if s == sim)
+        order.append(sim)
+        x = loops[sim][k]
+        if x is None:
+            return dict(simulator=sim, status="crashed", error="killed")
+        return dict(simulator=sim, status="ok", loop_s=x, spikes=k, threads=1,
+                    precision="float32")
+
+    monkeypatch.setattr(runner, "_run_child", fake_child)
+    monkeypatch.setattr(runner, "_rows",
+                        lambda res, benchmark="cuba": [("x", {s: "" for s in res})])
+    out = runner.run_cuba_bench(1000, 10.0, ["brian2"], None, threads=1, precision="float32",
+                                verbose=False, repeat=4)
+    assert order == ["spikesim", "brian2"] * 4
+    ss, b2 = out["results"]["spikesim"], out["results"]["brian2"]
+    assert (ss["round"], ss["loop_s"], ss["spikes"]) == (2, 2.0, 2)  # 1, 2, 3, 5: lower middle
+    assert (b2["round"], b2["loop_s"]) == (1, 6.0)  # 4, 6, 20 (round 2 crashed)
+    assert ss["loop_s_rounds"] == [1.0, 3.0, 2.0, 5.0]
+    assert b2["loop_s_rounds"] == [4.0, 6.0, None, 20.0]
+    assert b2["loop_ratio_rounds"] == [4.0, 2.0, None, 4.0]
+    assert b2["loop_ratio_median"] == 4.0 and b2["vs_spikesim"]["loop_s"] == 3.0
+    assert out["config"]["repeat"] == 4
+    assert "brian2 loop / spikesim's, round by round: 4.00x, 2.00x, -, 4.00x" in out["table"]
+    with pytest.raises(ValueError, match="repeat must be >= 1"):
+        runner.run_cuba_bench(1000, 10.0, [], None, verbose=False, repeat=0)
+
+
+def test_cli_repeat_is_refused_for_the_microcircuit(capsys):
+    with pytest.raises(SystemExit, match="--repeat is for cuba and stdp, got --repeat 3"):
+        cli_main(["bench", "microcircuit", "--repeat", "3", "--against", ""])

@@ -40,7 +40,7 @@ STDP_RATIO_KEYS = RATIO_KEYS + ("plastic_weight_mean",)
 def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
                    seed: int = 1, threads="auto", *, fresh_numba_cache: bool = False,
                    timeout_s: float | None = None, verbose: bool = True,
-                   precision: str | None = None) -> dict:
+                   precision: str | None = None, repeat: int = 1) -> dict:
     """Run CUBA in spikesim and in each simulator of ``against``, print a table, optionally write JSON.
 
     The network (Vogels & Abbott 2005, as in Brian2's CUBA example) has
@@ -75,6 +75,13 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
         Floating-point precision of spikesim and Brian2 (``prefs.core.default_float_dtype``);
         NEST computes in float64 whatever is asked. None: spikesim float32, Brian2 float64.
         Every result states its ``threads`` and ``precision``.
+    repeat : int
+        Rounds (>= 1): every simulator runs once per round, in the same order, so each
+        round is a side-by-side measurement. Each simulator's result is its round with the
+        median loop time (the lower of the two middle ones for an even number), and the
+        loops of all rounds are kept (``loop_s_rounds``, and per reference simulator the
+        loop ratio of every round, ``loop_ratio_rounds``): on a shared machine one run
+        varies by 15-30 %.
     fresh_numba_cache : bool
         Point ``NUMBA_CACHE_DIR`` of the spikesim child at an empty temporary
         folder, so ``compile_s`` is the first-call JIT cost with an empty
@@ -137,17 +144,21 @@ def run_cuba_bench(neurons: int, duration_ms: float, against: list[str], json_pa
               events_per_s, peak_rss_mb, rate_hz, spikes``; ``None`` where
               either figure is missing. ``loop_s`` 3.0 means spikesim's
               loop was 3x faster.
+            - ``round`` (which round this result is, from 0), ``loop_s_rounds`` (the loop
+              of every round, None where it failed); reference simulators also
+              ``loop_ratio_rounds`` (their loop / spikesim's, round by round) and
+              ``loop_ratio_median``
         ``table``
             The printed table, as text.
     """
     return _run_bench("cuba", neurons, duration_ms, against, json_path, seed, threads,
-                      fresh_numba_cache, timeout_s, verbose, precision)
+                      fresh_numba_cache, timeout_s, verbose, precision, repeat)
 
 
 def run_stdp_bench(neurons: int, duration_ms: float, against: list[str], json_path: str | None,
                    seed: int = 1, threads="auto", *, fresh_numba_cache: bool = False,
                    timeout_s: float | None = None, verbose: bool = True,
-                   precision: str | None = None) -> dict:
+                   precision: str | None = None, repeat: int = 1) -> dict:
     """Run CUBA with STDP on its excitatory-to-excitatory synapses, as :func:`run_cuba_bench` does CUBA.
 
     The plastic synapses learn by additive pair STDP (``tau_plus =
@@ -170,11 +181,11 @@ def run_stdp_bench(neurons: int, duration_ms: float, against: list[str], json_pa
       per static synapse)
     """
     return _run_bench("stdp", neurons, duration_ms, against, json_path, seed, threads,
-                      fresh_numba_cache, timeout_s, verbose, precision)
+                      fresh_numba_cache, timeout_s, verbose, precision, repeat)
 
 
 def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, threads,
-               fresh_numba_cache, timeout_s, verbose, precision=None) -> dict:
+               fresh_numba_cache, timeout_s, verbose, precision=None, repeat=1) -> dict:
     from .._validate import count, time_to_steps
 
     mod = BENCHMARKS[benchmark]
@@ -184,6 +195,7 @@ def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, thread
     duration_ms = float(duration_ms)
     if threads != "auto":
         threads = count("threads", threads, 1)
+    repeat = count("repeat", repeat, 1)
     if precision not in (None, "float32", "float64"):
         raise ValueError(f"precision must be 'float32' or 'float64', got {precision!r}")
     if isinstance(against, str):
@@ -200,29 +212,41 @@ def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, thread
                   dt_ms=cuba.DT_MS, seed=int(seed), threads=threads,
                   reference_threads=1 if threads == "auto" else threads, precision=precision,
                   equal_threads=threads != "auto",
-                  fresh_numba_cache=bool(fresh_numba_cache))
+                  fresh_numba_cache=bool(fresh_numba_cache), repeat=repeat)
     if benchmark == "stdp":
         config["stdp"] = dict(stdp.RULE)
-    results = {}
+    results, rounds = {}, {}
+    for sim in ["spikesim"] + names:
+        if sim not in mod.SIMULATORS:
+            known = ", ".join(REFERENCE_SIMULATORS)
+            results[sim] = dict(simulator=sim, status="unknown",
+                                error=f"unknown simulator {sim!r} (known: {known})")
+            _say(verbose, f"{sim}: unknown simulator, skipped (known: {known})")
+        else:
+            rounds[sim] = []
     with tempfile.TemporaryDirectory(prefix="spikesim-bench-") as tmp:
-        for sim in ["spikesim"] + names:
-            if sim not in mod.SIMULATORS:
-                known = ", ".join(REFERENCE_SIMULATORS)
-                results[sim] = dict(simulator=sim, status="unknown",
-                                    error=f"unknown simulator {sim!r} (known: {known})")
-                _say(verbose, f"{sim}: unknown simulator, skipped (known: {known})")
-                continue
-            _say(verbose, f"running {sim} ({neurons} neurons, {duration_ms:g} ms) ...")
-            results[sim] = _run_child(sim, config, tmp, fresh_numba_cache, timeout_s)
-            r = results[sim]
-            _say(verbose, f"{sim}: " + (f"loop {r['loop_s']:.3f} s, {r['spikes']} spikes"
-                                        if r["status"] == "ok" else r["error"]))
+        for k in range(repeat):
+            for sim in rounds:
+                of = f", round {k + 1} of {repeat}" if repeat > 1 else ""
+                _say(verbose, f"running {sim} ({neurons} neurons, {duration_ms:g} ms{of}) ...")
+                r = _run_child(sim, config, tmp, fresh_numba_cache, timeout_s)
+                rounds[sim].append(r)
+                _say(verbose, f"{sim}: " + (f"loop {r['loop_s']:.3f} s, {r['spikes']} spikes"
+                                            if r["status"] == "ok" else r["error"]))
+    for sim, runs in rounds.items():
+        results[sim] = _median_round(runs)
+    results = {sim: results[sim] for sim in ["spikesim"] + names}  # the order asked for
     base = results["spikesim"]
     keys = STDP_RATIO_KEYS if benchmark == "stdp" else RATIO_KEYS
     for sim in names:
         if results[sim].get("status") == "ok":
             results[sim]["vs_spikesim"] = {k: _ratio(results[sim].get(k), base.get(k))
                                            for k in keys}
+            per = [_ratio(a, b) for a, b in zip(results[sim]["loop_s_rounds"],
+                                                base.get("loop_s_rounds", []))]
+            results[sim]["loop_ratio_rounds"] = per
+            ok = sorted(x for x in per if _finite(x))
+            results[sim]["loop_ratio_median"] = ok[(len(ok) - 1) // 2] if ok else None
     out = dict(benchmark=benchmark, config=config, machine=_machine(), results=results)
     out["table"] = format_table(out)
     if verbose:
@@ -231,6 +255,16 @@ def _run_bench(benchmark, neurons, duration_ms, against, json_path, seed, thread
         _write_json(json_path, out)
         _say(verbose, f"wrote {json_path}")
     return out
+
+
+def _median_round(runs: list[dict]) -> dict:
+    """The run with the median loop time among the ok ones (the lower middle one for an even
+    number), marked with its ``round`` and every round's loop (``loop_s_rounds``, None where
+    a run failed); the first run when none is ok."""
+    loops = [r["loop_s"] if r.get("status") == "ok" else None for r in runs]
+    ok = sorted((x, k) for k, x in enumerate(loops) if x is not None)
+    k = ok[(len(ok) - 1) // 2][1] if ok else 0
+    return dict(runs[k], round=k, loop_s_rounds=loops)
 
 
 def _say(verbose: bool, text: str) -> None:
@@ -439,6 +473,14 @@ def format_table(out: dict) -> str:
     text.append("")
     text.append("(Nx) = that simulator's figure / spikesim's. Times and memory: N > 1 means "
                 "spikesim is faster / smaller; events/s: N < 1 means spikesim is faster.")
+    if c.get("repeat", 1) > 1:
+        text.append(f"{c['repeat']} rounds, each simulator once per round; every column is its "
+                    "round with the median loop.")
+        for sim, r in results.items():
+            if r.get("loop_ratio_rounds"):
+                per = ", ".join(f"{x:.2f}x" if _finite(x) else "-" for x in r["loop_ratio_rounds"])
+                text.append(f"{sim} loop / spikesim's, round by round: {per} (median "
+                            f"{_num(r['loop_ratio_median'])}x)")
     for sim, r in results.items():
         if r.get("status") != "ok":
             text.append(f"{sim}: {r.get('error', r.get('status'))}")
