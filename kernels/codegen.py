@@ -53,23 +53,27 @@ def planes(m, fused: bool) -> tuple:
                  for r in m.RECEPTORS)
 
 
-def _block_loop(m, k: int, het: bool, fused: bool = False) -> str:
+def _block_loop(m, k: int, het: bool, fused: bool = False, dry: bool = False) -> str:
     """Source of one model's block loop (homogeneous or per-neuron parameters).
 
     ``fused``: the ``FUSE`` receptor's input is already in its partner's plane, so
     the loop passes 0 for it and the other receptors read their planes (:func:`planes`).
+    ``dry``: no receptor reads the ring (every input is 0; :mod:`.direct` adds the input
+    into the model's ``INPUT_STATE`` rows after the update); named ``..._dry``.
     """
     ns, nr = len(m.STATE), len(m.RECEPTORS)
     gone = m.RECEPTORS.index(m.FUSE["receptor"]) if fused else -1
     plane = planes(m, fused)
     cols = m.COLUMNS
     sig = "het" if het else "par"
-    lines = ["@jit", f"def m{k}_{'het' if het else 'hom'}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
-    lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors{', fused' if fused else ''}")
+    name = f"m{k}_{'het' if het else 'hom'}{'_dry' if dry else ''}"
+    lines = ["@jit", f"def {name}(lo, hi, S, ref, buf, slot, fired, {sig}):"]
+    lines.append(f"    # {m.NAME}: {ns} state rows, {nr} receptors{', fused' if fused else ''}"
+                 f"{', no ring' if dry else ''}")
     for s in range(ns):
         lines.append(f"    x{s} = S[{s}, lo:hi]")
     for q in range(nr):
-        if q != gone:
+        if q != gone and not dry:
             lines.append(f"    in{q} = buf[{plane[q]}, slot, lo:hi]")
     lines.append("    r_ = ref[lo:hi]")
     lines.append("    z = S.dtype.type(0)")
@@ -92,7 +96,7 @@ def _block_loop(m, k: int, het: bool, fused: bool = False) -> str:
     def body(indent, fixed):
         pad = " " * indent
         args = [f"x{s}[i]" for s in range(ns)] + ["r_[i]"] + [
-            "z" if q == gone else f"in{q}[i]" for q in range(nr)]
+            "z" if q == gone or dry else f"in{q}[i]" for q in range(nr)]
         for i, c in enumerate(cols):
             if het:
                 args.append(f"{col(c, i)} != 0" if c in m.SWITCH_COLUMNS else col(c, i))
@@ -105,7 +109,7 @@ def _block_loop(m, k: int, het: bool, fused: bool = False) -> str:
                f"{pad}    {', '.join(outs)} = _m{k}.step({', '.join(args)})"]
         out += [f"{pad}    x{s}[i] = a{s}" for s in range(ns)]
         out += [f"{pad}    r_[i] = r"]
-        out += [f"{pad}    in{q}[i] = z" for q in range(nr) if q != gone]
+        out += [f"{pad}    in{q}[i] = z" for q in range(nr) if q != gone and not dry]
         # whether any neuron fired, as an OR: a count (an int64 sum) kept the loop at four
         # lanes and cost a third of the update (benchmarks/README.md)
         out += [f"{pad}    fired[i] = s", f"{pad}    any_fired |= s"]
@@ -125,9 +129,13 @@ def _block_loop(m, k: int, het: bool, fused: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _update_range(n_models: int) -> str:
+def _update_range(n_models: int, dry: bool = False) -> str:
+    """``update_range``, or with ``dry`` ``update_range_dry``, which calls the models'
+    ``_dry`` loops (those without a ring; :mod:`.direct`)."""
+    x = "_dry" if dry else ""
     lines = ['@jit',
-             'def update_range(a, b, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,',
+             f'def update_range{x}(a, b, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,',
+             '                 seg_par,',
              '                 het, fired, spikes, ns):',
              '    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.',
              '',
@@ -151,9 +159,9 @@ def _update_range(n_models: int) -> str:
         kw = "if" if k == 0 else "elif"
         lines += [f'            {kw} kind == {k}:',
                   '                if het is not None and het_s:',
-                  f'                    nf = m{k}_het(lo, hi, S, ref, buf, slot, fired, het)',
+                  f'                    nf = m{k}_het{x}(lo, hi, S, ref, buf, slot, fired, het)',
                   '                else:',
-                  f'                    nf = m{k}_hom(lo, hi, S, ref, buf, slot, fired, par)']
+                  f'                    nf = m{k}_hom{x}(lo, hi, S, ref, buf, slot, fired, par)']
     lines += ['            if nf:',
               '                ns = scan_fired(fired, fired_words, hi - lo, lo, spikes, ns)',
               '    return ns']
@@ -228,6 +236,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              f'from {__package__}.arrival import arrive, push_history',
              f'from {__package__}.convolution import deliver_conv',
              f'from {__package__}.delivery import add_row_at, deliver_events, gather_row',
+             f'from {__package__}.direct import deliver_direct, push_spikes',
              f'from {__package__}.prefetch import prefetch_row',
              f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record,',
              '                                   flush_subnormal, sample_state, scan_fired,',
@@ -246,7 +255,10 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
         fused = names[k].endswith(FUSED)
         parts.append(_block_loop(m, k, het=False, fused=fused))
         parts.append(_block_loop(m, k, het=True, fused=fused))
+        parts.append(_block_loop(m, k, het=False, fused=fused, dry=True))
+        parts.append(_block_loop(m, k, het=True, fused=fused, dry=True))
     parts.append(_update_range(len(mods)))
+    parts.append(_update_range(len(mods), dry=True))
     parts.append(_dynamics(len(dmods)))
     for fn in (engine.deliver_spikes, engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
                plastic_engine.run_chunk_plastic_parallel):

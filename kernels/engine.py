@@ -14,6 +14,10 @@ One call advances the whole network by up to ``n_steps`` steps. Per step ``t``:
    receptor buffer;
 4. state recorders due at this step sample ``v`` or a synaptic variable.
 
+Where every projection has one delay, the same for all (:mod:`.direct`), the update reads
+no ring slot: right after it, the spikes of step ``t - delay`` are added straight into the
+synaptic state, and step 3 only keeps the step's spikes for that.
+
 A spike emitted in step ``t`` is stamped at time ``(t + 1) * dt`` (end of
 the step, as NEST does). With delay ``d`` steps it is added to the synaptic
 state during step ``t + d``, after the membrane has been propagated, so it
@@ -36,6 +40,7 @@ from ._config import jit
 from .arrival import arrive, push_history
 from .convolution import deliver_conv
 from .delivery import add_row_at, deliver_events, gather_row
+from .direct import deliver_direct, push_spikes
 from .prefetch import prefetch_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
@@ -288,6 +293,11 @@ def update_range(*args):
     raise RuntimeError("update_range exists only in a generated engine (spikesim.kernels.codegen)")
 
 
+def update_range_dry(*args):
+    """As ``update_range`` without reading the ring (:mod:`.direct`): generated."""
+    raise RuntimeError("update_range_dry exists only in a generated engine")
+
+
 @driver
 def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
@@ -297,7 +307,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               ev_step, ev_id, ev_pos,
               rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
               counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-              fired, spikes, rw=None, lazy=None, arr=None):
+              fired, spikes, rw=None, lazy=None, arr=None, direct=None):
     """Advance the network from step ``t0`` by at most ``n_steps`` steps (one thread).
 
     ``cut`` has shape ``(n_rows, 2)``: the start and stop of every CSR row.
@@ -311,6 +321,9 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
     weights are updated in ``weight`` before the step's spikes are delivered) or None.
     ``arr``: the projections delivered at arrival (:class:`.arrival.Arrival`; the events
     arriving at step ``t`` are added into its slot before the update) or None.
+    ``direct``: delivery into the state (:class:`.direct.Direct`; after the update of step
+    ``t`` the spikes of step ``t - delay`` are added into the state, and the update reads no
+    ring slot from step ``direct.ring_until`` on) or None (ring buffer).
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
@@ -323,8 +336,16 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         if arr is not None:
             for th in range(arr.groups.shape[0] - 1):
                 arrive(t, th, arr, buf, slot_mask)
-        ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                          het, fired, spikes, zero)
+        if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
+            ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                              seg_par, het, fired, spikes, zero)
+        else:
+            ns = update_range_dry(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                                  seg_par, het, fired, spikes, zero)
+        if direct is not None:
+            deliver_direct(t, direct, zero, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                           pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight,
+                           delay)
         flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
@@ -333,9 +354,13 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
             push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
         if lazy is not None:
             lazy_step(t, spikes, ns, lazy, weight)
-        deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
-                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
+        if direct is not None:
+            push_spikes(t, spikes, ns, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj,
+                        pj_pre_lo, pj_row_off, pj_syn, cut, post)
+        else:
+            deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
+                           pj_d, cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
         if rw is not None:
             rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
                         weight, rw.slot_e, rw.slot_e)
@@ -352,7 +377,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                        ev_step, ev_id, ev_pos,
                        rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                        counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                       fired, spikes, bounds, part_spikes, part_n, arr=None):
+                       fired, spikes, bounds, part_spikes, part_n, arr=None, direct=None):
     """As :func:`run_chunk`, with neurons split at ``bounds`` into one part per thread.
 
     ``cut`` has shape ``(n_rows, n_parts + 1)`` (:func:`.connectivity.row_cuts`);
@@ -374,16 +399,26 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
         # then updates its own neurons (which read only its own ring-buffer slots)
         for pu in prange(n_parts):
             p = np.int64(pu)
-            deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
-                           ev_w)
+            if direct is None:
+                deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                               pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                               pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
+                               ev_w)
             if not last:
                 if arr is not None:  # the events arriving now into the thread's targets
                     arrive(t, p, arr, buf, slot_mask)
-                part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
-                                         seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
-                                         part_spikes[p], zero)
+                if direct is None or t < direct.ring_until[0]:
+                    part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
+                                             seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
+                                             part_spikes[p], zero)
+                else:
+                    part_n[p] = update_range_dry(bounds[p], bounds[p + 1], S, ref, buf, slot,
+                                                 seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                                                 fired[p], part_spikes[p], zero)
+                if direct is not None:  # into the thread's own targets, after their update
+                    deliver_direct(t, direct, p, S, neuron_pop, pop_out_ptr, pop_out_proj,
+                                   pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                                   cut, post, weight, delay)
                 flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if last:
             return k, n_spk, ev_pos
@@ -397,6 +432,9 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         if arr is not None:
             push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
+        if direct is not None:
+            push_spikes(t, spikes, ns, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj,
+                        pj_pre_lo, pj_row_off, pj_syn, cut, post)
         # delivery only writes ring slots, so sampling before it sees the same state
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

@@ -14,9 +14,10 @@ def clear_state(net, keep_traces: bool = False) -> None:
     rt = net._runtime
     if rt.buf is not None:
         rt.buf[:] = 0
-    if rt.at_arrival is not None:  # spikes whose events were still to arrive: dropped too
-        rt.at_arrival.hist_t[:] = -1
-        rt.at_arrival.hist_n[:] = 0
+    for h in (rt.at_arrival, rt.direct):  # spikes whose input was still to come: dropped too
+        if h is not None:
+            h.hist_t[:] = -1
+            h.hist_n[:] = 0
     rt.drive_filled = None  # the pre-drawn Poisson-input counts went with the ring
     if getattr(rt, "_ar", None) is not None:
         rt._ar[1][:] = 0

@@ -26,7 +26,7 @@ from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 from .kernels.arrival import flush_arrivals
-from . import arrival_runtime
+from . import arrival_runtime, direct_runtime
 EVENT_LIST = 1 << 15  # each thread's list of static synaptic events (kernels.delivery.gather_row)
 EVENT_INDEX32_CELLS = 2 ** 31  # rings with fewer cells index their events with int32
 
@@ -47,6 +47,7 @@ class Runtime:
         self._drive_seen = 0       # inputs whose counts have been added so far
         self.fused = frozenset()   # indices of the populations run fused (spikesim.fusion)
         self.at_arrival = None     # delivery at arrival (spikesim.arrival_runtime), or None
+        self.direct = None         # delivery into the state (spikesim.direct_runtime), or None
 
     def invalidate(self) -> None:
         self.settle()
@@ -56,6 +57,7 @@ class Runtime:
         """Add the events still to arrive from spikes in the history of delivery at arrival
         into their ring slots, as delivery at emission would have (the history is emptied).
         Called before anything reads or changes the ring or the network."""
+        direct_runtime.settle(self)
         a = self.at_arrival
         if a is not None and self.buf is not None and (a.hist_t >= 0).any():
             flush_arrivals(self.net.step, a.bounds, self.buf.reshape(-1), self.buf.shape[1],
@@ -220,6 +222,7 @@ class Runtime:
         if arr:
             self.at_arrival = arrival_runtime.build(projs, arr, pops, self.pj_rec, n, self.bounds,
                                                     n_rec, dtype, self.spikes.shape[0])
+        self.direct = direct_runtime.build(self, models, n_rec)
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:
@@ -453,6 +456,7 @@ class Runtime:
         if self.spikes.shape[0] < n + most:
             self.spikes = np.empty(n + most, np.int64)
             self.at_arrival = arrival_runtime.grow_history(self.at_arrival, n + most)
+            self.direct = direct_runtime.grow(self.direct, n + most)
         if self.spk_step.shape[0] < 2 * (self.rec_max + most):
             self.spk_step = np.empty(2 * (self.rec_max + most), np.int64)
             self.spk_id = np.empty(2 * (self.rec_max + most), np.int64)
@@ -496,11 +500,11 @@ class Runtime:
                     r._add(wsmp[k][:got], wr_out[wstart[k]:wstart[k] + got * ncol].reshape(got, ncol))
             elif not threaded:
                 done, n_spk, ev_pos = eng.run_chunk(*args, self.fired[0], self.spikes, self.rw,
-                                                    self.lazy, self.at_arrival)
+                                                    self.lazy, self.at_arrival, self.direct)
             else:
                 done, n_spk, ev_pos = eng.run_chunk_parallel(
                     *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
-                    self.at_arrival)
+                    self.at_arrival, self.direct)
             self.governor.done(done)
             if self.lazy is not None:
                 warn_lost(self.net)

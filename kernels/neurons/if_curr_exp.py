@@ -55,6 +55,9 @@ FLAGS = ("integrate_refractory", "reset_subtract")
 INITIAL = dict(v="v_rest", isyn_exc=0.0, isyn_inh=0.0)
 # non-standard flags: a target that cannot hold them refuses the network (rule in the exporter)
 EXTENSIONS = ("integrate_refractory", "reset_subtract")
+# each receptor's input is added to this state variable as the step's last operation (``step``
+# below), so it can be added after the update instead (kernels.direct: no ring buffer)
+INPUT_STATE = ("isyn_exc", "isyn_inh")
 # Network(fuse_receptors=True): where tau_syn_E == tau_syn_I the two currents obey the same
 # linear equation, so their sum does too: the inhibitory input then shares the excitatory
 # ring plane and the summed current lives in isyn_exc (kernels.codegen, spikesim.fusion)
