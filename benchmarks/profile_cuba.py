@@ -11,8 +11,10 @@ For the CUBA network (float32, spikesim's defaults) at ``--neurons`` on ``--thre
   own: CUBA's resting potential lies above threshold) against the same held silent, per
   spike: what a spike costs before any synaptic event;
 - **bytes per step**: what the loop must move at least: each neuron's state rows read
-  and written, the ring-buffer slot read and cleared, and per synaptic event the target
-  index (4 B), weight (4 B), delay (2 B) and a read-modify-write of the ring (8 B);
+  and written, the ring-buffer slot read and cleared (not when spikes are delivered into
+  the state, ``spikesim.kernels.direct``: ``direct`` in the output), and per synaptic event
+  the target index (4 B), weight (4 B), delay (2 B) and a read-modify-write of the ring or
+  state (8 B);
 - **copy bandwidth**: ``numpy.copyto`` of a 256 MB float32 array (read + write, main
   memory) and of an array of one step's working set (mostly cache-resident), best of 5;
   the memory-bound limit of a step is bytes per step / bandwidth.
@@ -75,7 +77,8 @@ def timed_run(n: int, threads: int, duration_ms: float, silent: bool, seed: int 
     st = net._state
     return dict(loop_s=loop, spikes=int(spikes), synapses=int(n_syn),
                 state_rows=int(st.S.shape[0]), state_bytes=int(st.S.itemsize),
-                steps=int(round(duration_ms / net.dt)), parts=int(net._runtime.n_parts))
+                steps=int(round(duration_ms / net.dt)), parts=int(net._runtime.n_parts),
+                direct=net._runtime.direct is not None)
 
 
 def main(argv=None) -> int:
@@ -100,7 +103,9 @@ def main(argv=None) -> int:
     ns_neuron = 1e9 * bare["loop_s"] / (n * steps)
     ns_event = 1e9 * max(full["loop_s"] - bare["loop_s"], 0.0) / max(events, 1.0)
     state = 2 * full["state_rows"] * full["state_bytes"] * n  # read + write per step
-    ring = 2 * 2 * full["state_bytes"] * n  # two receptors: read + clear
+    # two receptors: read + clear; none when spikes are delivered into the state
+    # (spikesim.kernels.direct), whose events then add into the state instead
+    ring = 0 if full["direct"] else 2 * 2 * full["state_bytes"] * n
     per_event = 4 + 4 + 2 + 8
     bytes_step = state + ring + per_event * events / steps
     bw = copy_bandwidth()
@@ -117,7 +122,8 @@ def main(argv=None) -> int:
                cache_limit_s_per_step=bytes_step / bw_cache,
                loop_s_per_step=full["loop_s"] / steps,
                fraction_of_memory_limit=limit / (full["loop_s"] / steps))
-    print(f"CUBA {n} neurons, {args.threads} thread(s), float32, {args.duration_ms:g} ms:")
+    print(f"CUBA {n} neurons, {args.threads} thread(s), float32, {args.duration_ms:g} ms"
+          f"{', delivered into the state' if full['direct'] else ', ring buffer'}:")
     print(f"  loop {full['loop_s']:.3f} s with synapses, {bare['loop_s']:.3f} s without")
     print(f"  {ns_neuron:.2f} ns per neuron update, {ns_event:.2f} ns per synaptic event "
           f"({events:.3g} events)")

@@ -236,7 +236,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
              f'from {__package__}.arrival import arrive, push_history',
              f'from {__package__}.convolution import deliver_conv',
              f'from {__package__}.delivery import add_row_at, deliver_events, gather_row',
-             f'from {__package__}.direct import deliver_direct, push_spikes',
+             f'from {__package__}.direct import deliver_direct, prefetch_direct, push_spikes',
              f'from {__package__}.prefetch import prefetch_row',
              f'from {__package__}.engine import (BLOCK, PARALLEL, count_and_record,',
              '                                   flush_subnormal, sample_state, scan_fired,',

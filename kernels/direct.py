@@ -66,19 +66,28 @@ def deliver_direct(t, direct, part, S, neuron_pop, pop_out_ptr, pop_out_proj, pj
 
 
 @jit
-def push_spikes(t, spikes, ns, direct, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                pj_row_off, pj_syn, cut, post):
-    """Keep the spikes of step ``t`` in the history and ask for their rows (thread ``part``'s
-    part of them), which are delivered ``delay`` steps later: the updates in between hide
-    the rows' cache misses."""
-    h = t & (direct.hist_t.shape[0] - 1)
-    for q in range(ns):
-        j = spikes[q]
-        direct.hist[h, q] = j
+def prefetch_direct(t, direct, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                    pj_row_off, pj_syn, cut, post):
+    """Before the update of step ``t``: ask for the rows (thread ``part``'s part of them) that
+    :func:`deliver_direct` adds after it, so that the update hides their cache misses."""
+    s = t - direct.delay[0]
+    h = s & (direct.hist_t.shape[0] - 1)
+    if s < 0 or direct.hist_t[h] != s:
+        return
+    for q in range(direct.hist_n[h]):
+        j = direct.hist[h, q]
         p = neuron_pop[j]
         for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
             pj = pop_out_proj[o]
             row = pj_row_off[pj] + (j - pj_pre_lo[pj])
             prefetch_row(post, pj_syn[pj] + cut[row, part], pj_syn[pj] + cut[row, part + 1])
+
+
+@jit
+def push_spikes(t, spikes, ns, direct):
+    """Keep the spikes of step ``t`` in the history (delivered ``delay`` steps later)."""
+    h = t & (direct.hist_t.shape[0] - 1)
+    for q in range(ns):
+        direct.hist[h, q] = spikes[q]
     direct.hist_n[h] = ns
     direct.hist_t[h] = t

@@ -40,7 +40,7 @@ from ._config import jit
 from .arrival import arrive, push_history
 from .convolution import deliver_conv
 from .delivery import add_row_at, deliver_events, gather_row
-from .direct import deliver_direct, push_spikes
+from .direct import deliver_direct, prefetch_direct, push_spikes
 from .prefetch import prefetch_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
@@ -336,6 +336,9 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         if arr is not None:
             for th in range(arr.groups.shape[0] - 1):
                 arrive(t, th, arr, buf, slot_mask)
+        if direct is not None:
+            prefetch_direct(t, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                            pj_row_off, pj_syn, cut, post)
         if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
             ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
                               seg_par, het, fired, spikes, zero)
@@ -355,8 +358,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         if lazy is not None:
             lazy_step(t, spikes, ns, lazy, weight)
         if direct is not None:
-            push_spikes(t, spikes, ns, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj,
-                        pj_pre_lo, pj_row_off, pj_syn, cut, post)
+            push_spikes(t, spikes, ns, direct)
         else:
             deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr,
                            pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
@@ -407,6 +409,9 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
             if not last:
                 if arr is not None:  # the events arriving now into the thread's targets
                     arrive(t, p, arr, buf, slot_mask)
+                if direct is not None:
+                    prefetch_direct(t, direct, p, neuron_pop, pop_out_ptr, pop_out_proj,
+                                    pj_pre_lo, pj_row_off, pj_syn, cut, post)
                 if direct is None or t < direct.ring_until[0]:
                     part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                              seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
@@ -433,8 +438,7 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
         if arr is not None:
             push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
         if direct is not None:
-            push_spikes(t, spikes, ns, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj,
-                        pj_pre_lo, pj_row_off, pj_syn, cut, post)
+            push_spikes(t, spikes, ns, direct)
         # delivery only writes ring slots, so sampling before it sees the same state
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)
         k += 1

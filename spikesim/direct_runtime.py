@@ -5,7 +5,9 @@ every projection is static, without synapse dynamics or convolution, and has one
 same for all; there is no plastic projection, rewiring, lazily updated rule, delivery at
 arrival, Poisson drive into the ring or fused receptors; and every neuron model says into
 which state variable each receptor's input goes (``INPUT_STATE``), the same for all models.
-``SPIKESIM_DIRECT=0`` in the environment keeps the ring everywhere.
+The spike history (steps up to the delay x spikes per step, 8 bytes each) must not outweigh
+the ring beyond :data:`HISTORY_MAX_BYTES`. ``SPIKESIM_DIRECT=0`` in the environment keeps the
+ring everywhere.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import os
 import numpy as np
 
 from .kernels.direct import Direct
+
+#: The spike history may take this much memory, or as much as the ring, if more
+HISTORY_MAX_BYTES = 64 << 20
 
 
 def build(rt, models, n_rec: int) -> Direct | None:
@@ -45,6 +50,8 @@ def build(rt, models, n_rec: int) -> Direct | None:
         return None
     delay = delays.pop() if delays else 1
     depth = 1 << int(delay).bit_length()  # a power of two > delay
+    if depth * rt.spikes.shape[0] * 8 > max(HISTORY_MAX_BYTES, rt.buf.nbytes):
+        return None  # long delays in a large network: the history would outweigh the ring
     return Direct(delay=np.array([delay], np.int64), rows=np.maximum(rows, 0),
                   hist=np.zeros((depth, rt.spikes.shape[0]), np.int64),
                   hist_n=np.zeros(depth, np.int64), hist_t=np.full(depth, -1, np.int64),

@@ -77,6 +77,14 @@ def test_direct_is_used_where_it_applies_only(monkeypatch):
             net.add_poisson_input(a, rate=1000.0, weight=0.1)
         net.run(0.1)
         assert net._runtime.direct is None, change
+    # the history may not outweigh the ring beyond the bound: delay 16 steps, a history of 32
+    # steps x 340 spikes x 8 B = 87,040 B, a ring of 2 x 16 x 340 values (43,520 / 87,040 B)
+    import spikesim.direct_runtime as dr
+    monkeypatch.setattr(dr, "HISTORY_MAX_BYTES", 0)
+    for dtype, used in (("float32", False), ("float64", True)):
+        net, _ = _net(delay=1.6, dtype=dtype)
+        net.run(0.1)
+        assert (net._runtime.direct is not None) == used, dtype
     monkeypatch.setenv("SPIKESIM_DIRECT", "0")
     net, _ = _net()
     net.run(0.1)
