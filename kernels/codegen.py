@@ -135,8 +135,7 @@ def _update_range(n_models: int, dry: bool = False) -> str:
     x = "_dry" if dry else ""
     lines = ['@jit',
              f'def update_range{x}(a, b, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,',
-             '                 seg_par,',
-             '                 het, fired, spikes, ns):',
+             '                 seg_par, het, fired, spikes, ns):',
              '    """Update neurons ``a:b`` (any segments they span); append spikers to ``spikes``.',
              '',
              '    Neurons are updated in blocks of ``BLOCK``; only blocks in which some',

@@ -4,6 +4,7 @@ import numpy as np
 from ._config import jit
 from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d
 
+
 @jit
 def deliver_row(ring, start, stop, post_lo, t, slot_mask, post, weight, delay):
     """Add synapses ``start:stop`` of one CSR row into ``ring[slot, target]``.
