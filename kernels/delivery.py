@@ -2,7 +2,7 @@
 import numpy as np
 
 from ._config import jit
-from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d
+from .prefetch import DELIVERY_AHEAD, prefetch, prefetch_2d, prefetch_row
 
 
 @jit
@@ -128,3 +128,26 @@ def deliver_events(flat, addr, wv, m):
         flat[addr[i]] += wv[i]
     for i in range(max(m - DELIVERY_AHEAD, 0), m):
         flat[addr[i]] += wv[i]
+
+
+@jit
+def prefetch_rows(spikes, ns, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                  pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay):
+    """Ask for the rows that ``spikes[:ns]`` deliver (thread ``part``'s synapses
+    ``cut[row, part]:cut[row, part + 1]``): targets, and weights and delays where they are per
+    synapse (:func:`.prefetch.prefetch_row`), all before any is delivered, so that their
+    cache misses overlap instead of being paid one row at a time."""
+    for q in range(ns):
+        j = spikes[q]
+        p = neuron_pop[j]
+        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
+            pj = pop_out_proj[o]
+            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
+            a = cut[row, part]
+            b = cut[row, part + 1]
+            if a < b:
+                prefetch_row(post, pj_syn[pj] + a, pj_syn[pj] + b)
+                if pj_w[pj + 1] - pj_w[pj] > 1:
+                    prefetch_row(weight, pj_w[pj] + a, pj_w[pj] + b)
+                if pj_d[pj + 1] - pj_d[pj] > 1:
+                    prefetch_row(delay, pj_d[pj] + a, pj_d[pj] + b)

@@ -25,8 +25,7 @@ from collections import namedtuple
 import numpy as np
 
 from ._config import jit
-from .delivery import add_row_at
-from .prefetch import prefetch_row
+from .delivery import add_row_at, prefetch_rows
 
 #: What the engine needs to deliver into the state (None: the ring buffer is used)
 Direct = namedtuple("Direct", [
@@ -40,15 +39,23 @@ Direct = namedtuple("Direct", [
 
 
 @jit
+def _arriving(t, direct):
+    """Row of the history holding the spikes of step ``t - delay`` (delivered after the
+    update of step ``t``), or -1 when there are none."""
+    s = t - direct.delay[0]
+    h = s & (direct.hist_t.shape[0] - 1)
+    return h if s >= 0 and direct.hist_t[h] == s else np.int64(-1)
+
+
+@jit
 def deliver_direct(t, direct, part, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
                    pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay):
     """After the update of step ``t``: add the rows of the spikes of step ``t - delay`` (the
     synapses ``cut[row, part]:cut[row, part + 1]``: thread ``part``'s targets) into the
     state rows ``direct.rows[plane]`` of their targets (:func:`.delivery.add_row_at` on the
     state instead of a ring slot)."""
-    s = t - direct.delay[0]
-    h = s & (direct.hist_t.shape[0] - 1)
-    if s < 0 or direct.hist_t[h] != s:
+    h = _arriving(t, direct)
+    if h < 0:
         return
     n = S.shape[1]
     flat = S.reshape(S.size)
@@ -67,20 +74,14 @@ def deliver_direct(t, direct, part, S, neuron_pop, pop_out_ptr, pop_out_proj, pj
 
 @jit
 def prefetch_direct(t, direct, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                    pj_row_off, pj_syn, cut, post):
+                    pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay):
     """Before the update of step ``t``: ask for the rows (thread ``part``'s part of them) that
     :func:`deliver_direct` adds after it, so that the update hides their cache misses."""
-    s = t - direct.delay[0]
-    h = s & (direct.hist_t.shape[0] - 1)
-    if s < 0 or direct.hist_t[h] != s:
-        return
-    for q in range(direct.hist_n[h]):
-        j = direct.hist[h, q]
-        p = neuron_pop[j]
-        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
-            pj = pop_out_proj[o]
-            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            prefetch_row(post, pj_syn[pj] + cut[row, part], pj_syn[pj] + cut[row, part + 1])
+    h = _arriving(t, direct)
+    if h >= 0:
+        prefetch_rows(direct.hist[h], direct.hist_n[h], part, neuron_pop, pop_out_ptr,
+                      pop_out_proj, pj_pre_lo, pj_row_off, pj_syn, pj_w, pj_d, cut, post,
+                      weight, delay)
 
 
 @jit

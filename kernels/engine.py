@@ -39,9 +39,8 @@ from numba import prange
 from ._config import jit
 from .arrival import arrive, push_history
 from .convolution import deliver_conv
-from .delivery import add_row_at, deliver_events, gather_row
+from .delivery import add_row_at, deliver_events, gather_row, prefetch_rows
 from .direct import deliver_direct, prefetch_direct, push_spikes
-from .prefetch import prefetch_row
 from .lazy_rules import lazy_step
 from .rewiring import rewire_step
 
@@ -200,8 +199,7 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     """Deliver the step's spikes, the synapses ``cut[row, part]:cut[row, part + 1]`` of each row.
 
     A first pass asks for the lines of every row the step needs
-    (:func:`.prefetch.prefetch_row`: targets, and weights and delays where they are per
-    synapse), so their cache misses overlap instead of being paid one row at a time.
+    (:func:`.delivery.prefetch_rows`), so their cache misses overlap.
     ``dyn`` (a :class:`Dynamics`, or None when no projection has synapse
     dynamics: Numba then compiles the static path only) gives the projections
     whose spikes pass a synapse dynamic (``deliver_dynamic``, generated). ``conv``
@@ -222,20 +220,8 @@ def deliver_spikes(t, spikes, ns, part, slot_mask, buf, neuron_pop, pop_out_ptr,
     addr = ev_addr[part]
     wv = ev_w[part]
     m = 0
-    for q in range(ns):
-        j = spikes[q]
-        p = neuron_pop[j]
-        for o in range(pop_out_ptr[p], pop_out_ptr[p + 1]):
-            pj = pop_out_proj[o]
-            row = pj_row_off[pj] + (j - pj_pre_lo[pj])
-            a = cut[row, part]
-            b = cut[row, part + 1]
-            if a < b:
-                prefetch_row(post, pj_syn[pj] + a, pj_syn[pj] + b)
-                if pj_w[pj + 1] - pj_w[pj] > 1:
-                    prefetch_row(weight, pj_w[pj] + a, pj_w[pj] + b)
-                if pj_d[pj + 1] - pj_d[pj] > 1:
-                    prefetch_row(delay, pj_d[pj] + a, pj_d[pj] + b)
+    prefetch_rows(spikes, ns, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_row_off,
+                  pj_syn, pj_w, pj_d, cut, post, weight, delay)
     for q in range(ns):
         j = spikes[q]
         p = neuron_pop[j]
@@ -338,7 +324,7 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                 arrive(t, th, arr, buf, slot_mask)
         if direct is not None:
             prefetch_direct(t, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                            pj_row_off, pj_syn, cut, post)
+                            pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
         if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
             ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
                               seg_par, het, fired, spikes, zero)
@@ -411,7 +397,8 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
                     arrive(t, p, arr, buf, slot_mask)
                 if direct is not None:
                     prefetch_direct(t, direct, p, neuron_pop, pop_out_ptr, pop_out_proj,
-                                    pj_pre_lo, pj_row_off, pj_syn, cut, post)
+                                    pj_pre_lo, pj_row_off, pj_syn, pj_w, pj_d, cut, post,
+                                    weight, delay)
                 if direct is None or t < direct.ring_until[0]:
                     part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
                                              seg_hi, seg_kind, seg_het, seg_par, het, fired[p],

@@ -55,9 +55,9 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     phi = plo + n_post
     for m in range(n):  # every spike's column loads at once (see prefetch_row)
         if posts[m] >= plo and posts[m] < phi:
-            c0, c1 = col_ptr[cbase + posts[m] - plo], col_ptr[cbase + posts[m] - plo + 1]
-            prefetch_row(ncp, c0, c1)
-            prefetch_row(ncs, c0, c1)
+            c = cbase + posts[m] - plo
+            prefetch_row(ncp, col_ptr[c], col_ptr[c + 1])
+            prefetch_row(ncs, col_ptr[c], col_ptr[c + 1])
     cur = np.int64(-1)  # the spike being updated; ``j``: the next one, whose rows load now
     m = np.int64(0)
     while True:

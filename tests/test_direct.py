@@ -5,10 +5,9 @@ import pytest
 import spikesim as ss
 from spikesim.examples import cuba
 from spikesim.kernels.codegen import model_module
-from spikesim.sources import merged_window
 
 from .reference import engine_ref
-from .test_kernel_twins import SPK_ID, SPK_STEP, _names, _snapshot
+from .test_kernel_twins import SPK_ID, SPK_STEP, _names, _prepare, _snapshot
 
 MODELS_WITH_INPUT_STATE = ["if_curr_exp"]
 
@@ -91,21 +90,11 @@ def test_direct_is_used_where_it_applies_only(monkeypatch):
     assert net._runtime.direct is None
 
 
-def _prepare(net, n):
-    rt = net._runtime
-    t0 = net.step
-    ev_step, ev_id = merged_window(list(rt.sources.values()), t0, t0 + n)
-    counts = np.zeros((n, len(net.populations)), np.int32)
-    args = rt.kernel_args(t0, n, ev_step, ev_id, 0, counts, np.zeros(0, np.int64),
-                          np.zeros(0, np.float64), threaded=False)
-    return rt, args
-
-
 def test_run_chunk_with_direct_matches_numpy_twin():
     net, _ = _net(delay=0.3)
     net.run(2.0)
     net._runtime.settle()  # the spikes still to be delivered into the ring: read for 3 steps
-    rt, args = _prepare(net, 300)
+    rt, args = _prepare(net, net.step, 300)  # one thread: the whole rows
     d = rt.direct
     assert d is not None and d.ring_until[0] == net.step + 3 and (rt.buf != 0).any()
     ref_args = _snapshot(args)
