@@ -5,6 +5,8 @@ Per step ``t`` (compare :mod:`.engine`):
 1. plastic synapses whose presynaptic spike arrives in step ``t`` are depressed
    and deliver their new weight into slot ``t`` (:func:`.plasticity.process_arrivals`);
 2. neurons are updated and the step's spikes gathered, counted and recorded;
+   with delivery into the state (:mod:`.direct`), 1 follows the update and adds into
+   the state, and static projections deliver the spikes of step ``t - delay`` there;
 3. postsynaptic spikes potentiate their incoming plastic synapses
    (:func:`.potentiation.potentiate`), presynaptic emissions enter the
    trace histories (:func:`.plasticity.push_emissions`); dendritic-delay synapses
@@ -19,7 +21,8 @@ from numba import prange
 
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
 from .engine import (count_and_record, deliver_spikes, driver, flush_subnormal,  # noqa: F401
-                     sample_state, take_events, update_range)
+                     sample_state, take_events, update_range, update_range_dry)
+from .direct import deliver_direct, prefetch_direct, push_spikes  # noqa: F401
 from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 from .potentiation import potentiate, potentiate_delayed  # noqa: F401
@@ -37,7 +40,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                       rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                       counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
                       fired, spikes, pl, ast, wr_idx, wr_lo, wr_hi, wr_every, wr_ptr, wr_out,
-                      rw=None, lazy=None):
+                      rw=None, lazy=None, direct=None):
     """As :func:`.engine.run_chunk`, plus plasticity (``pl``, a :class:`.plasticity.Plastic`),
     NALSM astrocytes (``ast``, a :class:`.plasticity.Astro`) and weight recorders
     (``wr_*``, laid out like the state recorders over indices into ``pl.w``).
@@ -47,20 +50,38 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     ``rw``: synaptic rewiring (:class:`.rewiring.Rewiring`), or None (not compiled); its
     attempts run at the end of each step, after plasticity, before the recorders sample.
     ``lazy``: sPyNNaker's lazily updated rules (:mod:`.lazy_stdp`), or None (not compiled).
+    ``direct``: delivery into the state (:class:`.direct.Direct`, as in
+    :func:`.engine.run_chunk`; the plastic arrivals of step ``t`` are added into the state
+    after its update), or None (ring buffer).
     """
     cap = spk_step.shape[0]
     n = S.shape[1]
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
     yes, no = np.bool_(True), np.bool_(False)  # likewise: not Literal[bool]
+    rows = np.zeros(1, np.int64) if direct is None else direct.rows
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
         slot = t & slot_mask
-        process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay, zero, no)
-        ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het, seg_par,
-                          het, fired, spikes, zero)
+        if direct is None:
+            process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                             pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no, S, rows, no)
+        else:
+            prefetch_direct(t, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                            pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
+        if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
+            ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                              seg_par, het, fired, spikes, zero)
+        else:
+            ns = update_range_dry(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                                  seg_par, het, fired, spikes, zero)
+        if direct is not None:  # the traces and modulators are still those before step t
+            process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                             pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no, S, rows, yes)
+            deliver_direct(t, direct, zero, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                           pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight,
+                           delay)
         flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
@@ -68,13 +89,17 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
         potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay, ast.A)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
         process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay, zero, yes)  # dendritic: at emission
+                         pj_syn, pj_d, cut, post, delay, zero, yes, S, rows,
+                         no)  # dendritic: at emission
         potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
         if lazy is not None:
             lazy_step(t, spikes, ns, lazy, weight)
-        deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj,
-                       pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                       cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
+        if direct is not None:
+            push_spikes(t, spikes, ns, direct)
+        else:
+            deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr,
+                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
+                           pj_d, cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
         if rw is not None:
@@ -95,7 +120,8 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
                                ev_step, ev_id, ev_pos,
                                rec_mask, rec_max_per_step, spk_step, spk_id, n_spk,
                                counts, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out,
-                               fired, spikes, bounds, part_spikes, part_n, pl, ast):
+                               fired, spikes, bounds, part_spikes, part_n, pl, ast,
+                               direct=None):
     """As :func:`run_chunk_plastic`, with the neurons split at ``bounds``, one part per thread.
 
     Each thread owns the synapses onto its own neurons. One parallel region
@@ -106,12 +132,15 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
     ``t``'s emissions are written between regions (one thread); potentiation
     only reads emissions of earlier steps, so the result is bit-identical to
     :func:`run_chunk_plastic`. Weight recorders are not supported here (the
-    runtime uses the one-thread loop when there are any).
+    runtime uses the one-thread loop when there are any). ``direct``: as in
+    :func:`run_chunk_plastic`; each thread adds the arrivals of step ``t`` and the static
+    spikes of step ``t - delay`` into its own neurons' state after their update.
     """
     cap = spk_step.shape[0]
     n_parts = bounds.shape[0] - 1
     zero = np.int64(0)
     yes, no = np.bool_(True), np.bool_(False)
+    rows = np.zeros(1, np.int64) if direct is None else direct.rows
     ns = zero
     k = zero
     while True:
@@ -120,21 +149,41 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
         slot = t & slot_mask
         for pu in prange(n_parts):
             p = np.int64(pu)
-            deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
-                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
-                           pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
-                           ev_w)
+            if direct is None:
+                deliver_spikes(t - 1, spikes, ns, p, slot_mask, buf, neuron_pop, pop_out_ptr,
+                               pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn,
+                               pj_w, pj_d, cut, post, weight, delay, dyn, conv, ev_addr,
+                               ev_w)
             if k > 0:
                 # one step late: the astrocytes have already taken step t - 1, A_prev is
                 # their A after step t - 2, as the one-thread loop's potentiation sees it
                 potentiate(t - 1, part_spikes[p], part_n[p], pl, pj_post_lo, pj_d, delay,
                            ast.A_prev)
             if not last:
-                process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
-                                 pj_row_off, pj_syn, pj_d, cut, post, delay, p, no)
-                part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
-                                         seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
-                                         part_spikes[p], zero)
+                if direct is None:
+                    process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                                     pj_row_off, pj_syn, pj_d, cut, post, delay, p, no, S, rows,
+                                     no)
+                else:
+                    prefetch_direct(t, direct, p, neuron_pop, pop_out_ptr, pop_out_proj,
+                                    pj_pre_lo, pj_row_off, pj_syn, pj_w, pj_d, cut, post,
+                                    weight, delay)
+                if direct is None or t < direct.ring_until[0]:
+                    part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
+                                             seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
+                                             part_spikes[p], zero)
+                else:
+                    part_n[p] = update_range_dry(bounds[p], bounds[p + 1], S, ref, buf, slot,
+                                                 seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                                                 fired[p], part_spikes[p], zero)
+                if direct is not None:  # potentiation of t - 1 and astrocytes of t - 1 done:
+                    # the traces, modulators and A are those the one-thread loop reads
+                    process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                                     pj_row_off, pj_syn, pj_d, cut, post, delay, p, no, S, rows,
+                                     yes)
+                    deliver_direct(t, direct, p, S, neuron_pop, pop_out_ptr, pop_out_proj,
+                                   pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
+                                   cut, post, weight, delay)
                 flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
             step_modulators(pl, yes, no)
@@ -149,6 +198,8 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
                                  spk_id, n_spk)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
+        if direct is not None:
+            push_spikes(t, spikes, ns, direct)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, no, yes)
         sample_state(t, S, sv_var, sv_idx, sr_lo, sr_hi, sr_every, sr_ptr, sv_out)

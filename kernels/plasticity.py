@@ -259,7 +259,7 @@ def _depress_uniform_additive(s, k0, k1, tg, po, po0, tab2, rate2, sgn, amp, mod
 
 @jit(inline="always")
 def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                     pj_syn, pj_d, cut, post, delay, part, emitted):
+                     pj_syn, pj_d, cut, post, delay, part, emitted, S, rows, into_state):
     """Depress and deliver every plastic synapse whose presynaptic spike arrives in step ``s``
     (``emitted`` False: the axonal projections, before the neurons are updated) or, for
     the dendritic ones (``emitted`` True, after the step's emissions are pushed), every
@@ -270,6 +270,10 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
     Projections without same-step pairs (``pl.dendritic[q] == 2``, delay one step: the
     spike arriving in ``s`` was emitted in ``s - 1``) leave out a postsynaptic spike of
     step ``s - 1``: their ``o1`` is the trace of the spikes before ``s - 1``, at ``s``.
+
+    ``into_state`` (axonal projections only): add the weights straight into the state rows
+    ``S[rows[plane]]`` instead of ring slot ``s`` (:mod:`.direct`; called after the update
+    of step ``s``, before its potentiation, so that the traces read are the same).
     """
     slot = s & slot_mask
     for q in range(pl.pj.shape[0]):
@@ -288,7 +292,7 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         tg = post[pj_syn[pj]:pj_syn[pj + 1]]
         dd = delay[pj_d[pj]:pj_d[pj + 1]]
         uniform = dd.shape[0] == 1
-        ring = buf[pj_rec[pj], slot]
+        ring = S[rows[pj_rec[pj]]] if into_state else buf[pj_rec[pj], slot]
         post_lo = pj_post_lo[pj]
         pre_lo = pj_pre_lo[pj]
         n_pre = pl.hn_off[q + 1] - pl.hn_off[q]

@@ -1,9 +1,11 @@
 """Whether the runtime delivers spikes straight into the synaptic state (:mod:`.kernels.direct`).
 
-It does where the ring buffer holds nothing but the static projections' input of one delay:
-every projection is static, without synapse dynamics or convolution, and has one delay, the
-same for all; there is no plastic projection, rewiring, lazily updated rule, delivery at
-arrival, Poisson drive into the ring or fused receptors; and every neuron model says into
+It does where the ring buffer holds nothing but the static projections' input of one delay
+and the plastic projections' input at arrival: every static projection is without synapse
+dynamics or convolution and has one delay, the same for all; no plastic projection has
+dendritic delays (they deliver into later steps); there is no rewiring, lazily updated
+rule, delivery at arrival, Poisson drive into the ring or fused receptors; and every
+neuron model says into
 which state variable each receptor's input goes (``INPUT_STATE``), the same for all models.
 The spike history (steps up to the delay x spikes per step, 8 bytes each) must not outweigh
 the ring beyond :data:`HISTORY_MAX_BYTES`. ``SPIKESIM_DIRECT=0`` in the environment keeps the
@@ -26,10 +28,15 @@ def build(rt, models, n_rec: int) -> Direct | None:
     built; ``models``: the engine's model modules, ``n_rec`` ring planes), or None."""
     if os.environ.get("SPIKESIM_DIRECT", "1") == "0":
         return None
-    if (rt.use_plastic or rt.rw is not None or rt.lazy is not None or rt.dyn is not None
+    if (rt.rw is not None or rt.lazy is not None or rt.dyn is not None
             or rt.conv is not None or rt.at_arrival is not None or rt.drive is not None
             or rt.fused):
         return None
+    plastic = np.zeros(0, np.int64)
+    if rt.use_plastic:
+        if (rt.pl.dendritic == 1).any():
+            return None
+        plastic = rt.pl.pj
     routed = np.unique(rt.pop_out_proj)
     if ((rt.pj_d[routed + 1] - rt.pj_d[routed]) != 1).any():  # a delay per synapse
         return None
@@ -46,7 +53,7 @@ def build(rt, models, n_rec: int) -> Direct | None:
             if rows[q] not in (-1, r):  # two models add this plane into different variables
                 return None
             rows[q] = r
-    if (rows[rt.pj_rec[routed]] < 0).any():
+    if (rows[rt.pj_rec[np.concatenate([routed, plastic]).astype(np.int64)]] < 0).any():
         return None
     delay = delays.pop() if delays else 1
     depth = 1 << int(delay).bit_length()  # a power of two > delay

@@ -483,7 +483,7 @@ class Runtime:
             if self.use_plastic and threaded:
                 done, n_spk, ev_pos = eng.run_chunk_plastic_parallel(
                     *args, self.fired, self.spikes, self.bounds, self.part_spikes, self.part_n,
-                    self.pl, self.ast)
+                    self.pl, self.ast, self.direct)
             elif self.use_plastic:
                 wsmp = [(t + np.arange(n))[((t + np.arange(n) + 1) % r.every) == 0]
                         for r in self.w_recs]
@@ -493,7 +493,7 @@ class Runtime:
                 wr_out = np.empty(int(sum(wsz)), self.pl.w.dtype)
                 done, n_spk, ev_pos = eng.run_chunk_plastic(
                     *args, self.fired[0], self.spikes, self.pl, self.ast, self.wr_idx, self.wr_lo,
-                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw, self.lazy)
+                    self.wr_hi, self.wr_every, wr_ptr, wr_out, self.rw, self.lazy, self.direct)
                 for k, r in enumerate(self.w_recs):
                     ncol = r.synapses.shape[0]
                     got = (wr_ptr[k] - wstart[k]) // ncol if ncol else 0
