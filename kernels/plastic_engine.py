@@ -59,6 +59,7 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
     zero = np.int64(0)  # int64, not Literal[0]: the callees compile once for both drivers
     yes, no = np.bool_(True), np.bool_(False)  # likewise: not Literal[bool]
     rows = np.zeros(1, np.int64) if direct is None else direct.rows
+    dendritic = (pl.dendritic == 1).any()  # else their calls are skipped (~0.4 us a step)
     for k in range(n_steps):
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
@@ -88,10 +89,10 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         potentiate(t, spikes, ns, pl, pj_post_lo, pj_d, delay, ast.A)
         push_emissions(t, spikes, ns, pl, pj_pre_lo)
-        process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
-                         pj_syn, pj_d, cut, post, delay, zero, yes, S, rows,
-                         no)  # dendritic: at emission
-        potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
+        if dendritic:  # depressed and delivered at emission
+            process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
+                             pj_row_off, pj_syn, pj_d, cut, post, delay, zero, yes, S, rows, no)
+            potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
         if lazy is not None:
             lazy_step(t, spikes, ns, lazy, weight)
         if direct is not None:
