@@ -5,8 +5,8 @@ and the plastic projections' input at arrival: every static projection is withou
 dynamics or convolution and has one delay, the same for all; no plastic projection has
 dendritic delays (they deliver into later steps); there is no rewiring, lazily updated
 rule, delivery at arrival, Poisson drive into the ring or fused receptors; and every
-neuron model says into
-which state variable each receptor's input goes (``INPUT_STATE``), the same for all models.
+neuron model says into which state variable each receptor's input goes (``INPUT_STATE``),
+the same for all models.
 The spike history (steps up to the delay x spikes per step, 8 bytes each) must not outweigh
 the ring beyond :data:`HISTORY_MAX_BYTES`. ``SPIKESIM_DIRECT=0`` in the environment keeps the
 ring everywhere.
