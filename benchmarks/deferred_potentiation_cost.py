@@ -36,6 +36,13 @@ AH = 16  # synapses prefetched ahead, as in the kernels
 
 
 @njit
+def jump(rec, j, s, tab):
+    """The all-to-all trace of record ``j`` (step, value) jumps by 1 at step ``s``."""
+    rec[j, 1] = rec[j, 1] * tab[min(s - max(np.int64(rec[j, 0]), 0), 4095)] + 1.0
+    rec[j, 0] = s
+
+
+@njit
 def now(w, isyn, po, h, sp, sp_ptr, post, row_ptr, ncp, ncs, col_ptr, tab):
     for s in range(1, sp_ptr.shape[0] - 1):
         # depression: arrivals of step s - 1's spikes (delay 1)
@@ -64,12 +71,10 @@ def now(w, isyn, po, h, sp, sp_ptr, post, row_ptr, ncp, ncs, col_ptr, tab):
                 if te >= 0:
                     k = ncs[e]
                     w[k] = min(w[k] + 0.01 * h[i, 1] * tab[min(s - np.int64(te), 4095)], 0.16)
-            po[j, 1] = po[j, 1] * tab[min(s - max(np.int64(po[j, 0]), 0), 4095)] + 1.0
-            po[j, 0] = s
+            jump(po, j, s, tab)
         for m in range(sp_ptr[s], sp_ptr[s + 1]):
             i = sp[m]
-            h[i, 1] = h[i, 1] * tab[min(s - max(np.int64(h[i, 0]), 0), 4095)] + 1.0
-            h[i, 0] = s
+            jump(h, i, s, tab)
 
 
 @njit
@@ -101,16 +106,14 @@ def deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr, tab):
                 isyn[j] += ww
         for m in range(sp_ptr[s], sp_ptr[s + 1]):
             j = sp[m]
-            pr[j, 1] = pr[j, 1] * tab[min(s - max(np.int64(pr[j, 0]), 0), 4095)] + 1.0
-            pr[j, 0] = s
+            jump(pr, j, s, tab)
             for q in range(4, 0, -1):
                 pr[j, 3 + q] = pr[j, 2 + q]
             pr[j, 3] = s
             pr[j, 2] = min(pr[j, 2] + 1, 5)
         for m in range(sp_ptr[s], sp_ptr[s + 1]):
             i = sp[m]
-            h[i, 1] = h[i, 1] * tab[min(s - max(np.int64(h[i, 0]), 0), 4095)] + 1.0
-            h[i, 0] = s
+            jump(h, i, s, tab)
 
 
 def fresh():

@@ -209,7 +209,9 @@ def _driver_source(fn) -> str:
     head, _, rest = src.partition("\n")
     if not head.startswith("@driver"):
         raise RuntimeError(f"{fn.__name__} is not marked @driver")
-    deco = "@jit" if head.strip() == "@driver" else "@jit(parallel=PARALLEL)"
+    kind = getattr(fn, "__spikesim_driver__", "serial")
+    deco = {"serial": "@jit", "parallel": "@jit(parallel=PARALLEL)",
+            "inline": '@jit(inline="always")'}[kind]
     return deco + "\n" + rest
 
 
@@ -259,7 +261,7 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
     parts.append(_update_range(len(mods)))
     parts.append(_update_range(len(mods), dry=True))
     parts.append(_dynamics(len(dmods)))
-    for fn in (engine.deliver_spikes, engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
+    for fn in (engine.deliver_spikes, engine.update_part, engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
                plastic_engine.run_chunk_plastic_parallel):
         parts.append(_driver_source(fn))
     return "\n\n".join(parts)

@@ -48,14 +48,15 @@ PARALLEL = dict(prange=True, fusion=False, comprehension=False, reduction=False,
                 inplace_binop=False, setitem=False, numpy=False, stencil=False)
 
 
-def driver(fn=None, parallel=False):
+def driver(fn=None, parallel=False, inline=False):
     """Mark a loop driver: a template that :mod:`.codegen` copies into each generated engine.
 
     The drivers call ``update_range``, which exists only in a generated engine
     (it dispatches to the network's neuron models), so they are not compiled here.
+    ``inline``: a piece of the drivers, inlined into them (``inline="always"``).
     """
     def mark(f):
-        f.__spikesim_driver__ = "parallel" if parallel else "serial"
+        f.__spikesim_driver__ = "parallel" if parallel else "inline" if inline else "serial"
         return f
 
     return mark(fn) if fn is not None else mark
@@ -284,6 +285,38 @@ def update_range_dry(*args):
     raise RuntimeError("update_range_dry exists only in a generated engine")
 
 
+@driver(inline=True)
+def update_part(t, lo, hi, part, S, ref, buf, seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                fired, spikes, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo, pj_post_lo,
+                pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay, direct):
+    """Update neurons ``lo:hi`` (thread ``part``'s) in step ``t``; return how many fired
+    (their indices in ``spikes``).
+
+    ``direct`` None: ``update_range``, which reads the ring's slot of step ``t`` (its slots
+    are a power of two, as ``slot_mask = buf.shape[1] - 1`` in the drivers; 30 arguments at
+    most: a call with more is compiled as ``f(*args)``, which Numba does not inline). Otherwise
+    (:mod:`.direct`) the rows delivered after the update are asked for before it, the update
+    reads no ring slot from step ``direct.ring_until`` on, and the spikes of step
+    ``t - delay`` are then added into the part's targets.
+    """
+    zero = np.int64(0)
+    slot = t & (buf.shape[1] - 1)
+    if direct is None:
+        return update_range(lo, hi, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                            seg_par, het, fired, spikes, zero)
+    prefetch_direct(t, direct, part, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                    pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
+    if t < direct.ring_until[0]:  # the ring may still hold input added before
+        ns = update_range(lo, hi, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                          seg_par, het, fired, spikes, zero)
+    else:
+        ns = update_range_dry(lo, hi, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
+                              seg_par, het, fired, spikes, zero)
+    deliver_direct(t, direct, part, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                   pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
+    return ns
+
+
 @driver
 def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
@@ -318,23 +351,13 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
-        slot = t & slot_mask
         if arr is not None:
             for th in range(arr.groups.shape[0] - 1):
                 arrive(t, th, arr, buf, slot_mask)
-        if direct is not None:
-            prefetch_direct(t, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                            pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
-        if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
-            ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
-                              seg_par, het, fired, spikes, zero)
-        else:
-            ns = update_range_dry(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
-                                  seg_par, het, fired, spikes, zero)
-        if direct is not None:
-            deliver_direct(t, direct, zero, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                           pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight,
-                           delay)
+        ns = update_part(t, zero, n, zero, S, ref, buf, seg_lo, seg_hi, seg_kind, seg_het,
+                         seg_par, het, fired, spikes, neuron_pop, pop_out_ptr, pop_out_proj,
+                         pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut,
+                         post, weight, delay, direct)
         flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
@@ -382,7 +405,6 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
         # the region after the last step (or before a step the spike record has no room
         # for) only delivers; a single parallel loop keeps the compiled code small
         last = k == n_steps or n_spk + rec_max_per_step > cap
-        slot = t & slot_mask
         # each thread first delivers the previous step's spikes into its own targets,
         # then updates its own neurons (which read only its own ring-buffer slots)
         for pu in prange(n_parts):
@@ -395,22 +417,12 @@ def run_chunk_parallel(t0, n_steps, slot_mask, S, ref, buf,
             if not last:
                 if arr is not None:  # the events arriving now into the thread's targets
                     arrive(t, p, arr, buf, slot_mask)
-                if direct is not None:
-                    prefetch_direct(t, direct, p, neuron_pop, pop_out_ptr, pop_out_proj,
-                                    pj_pre_lo, pj_row_off, pj_syn, pj_w, pj_d, cut, post,
-                                    weight, delay)
-                if direct is None or t < direct.ring_until[0]:
-                    part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
-                                             seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
-                                             part_spikes[p], zero)
-                else:
-                    part_n[p] = update_range_dry(bounds[p], bounds[p + 1], S, ref, buf, slot,
-                                                 seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
-                                                 fired[p], part_spikes[p], zero)
-                if direct is not None:  # into the thread's own targets, after their update
-                    deliver_direct(t, direct, p, S, neuron_pop, pop_out_ptr, pop_out_proj,
-                                   pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                                   cut, post, weight, delay)
+                # with direct: into the thread's own targets, after their update
+                part_n[p] = update_part(t, bounds[p], bounds[p + 1], p, S, ref, buf,
+                                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                                        fired[p], part_spikes[p], neuron_pop, pop_out_ptr,
+                                        pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
+                                        pj_syn, pj_w, pj_d, cut, post, weight, delay, direct)
                 flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if last:
             return k, n_spk, ev_pos

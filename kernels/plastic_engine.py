@@ -21,8 +21,8 @@ from numba import prange
 
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
 from .engine import (count_and_record, deliver_spikes, driver, flush_subnormal,  # noqa: F401
-                     sample_state, take_events, update_range, update_range_dry)
-from .direct import deliver_direct, prefetch_direct, push_spikes  # noqa: F401
+                     sample_state, take_events, update_part)
+from .direct import push_spikes  # noqa: F401
 from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 from .potentiation import potentiate, potentiate_delayed  # noqa: F401
@@ -64,25 +64,17 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
         if n_spk + rec_max_per_step > cap:
             return k, n_spk, ev_pos
         t = t0 + k
-        slot = t & slot_mask
-        if direct is None:
+        into_state = direct is not None  # then depression follows the update (below)
+        if not into_state:
             process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                              pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no, S, rows, no)
-        else:
-            prefetch_direct(t, direct, zero, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                            pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay)
-        if direct is None or t < direct.ring_until[0]:  # None: no dry loop is compiled
-            ns = update_range(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
-                              seg_par, het, fired, spikes, zero)
-        else:
-            ns = update_range_dry(zero, n, S, ref, buf, slot, seg_lo, seg_hi, seg_kind, seg_het,
-                                  seg_par, het, fired, spikes, zero)
-        if direct is not None:  # the traces and modulators are still those before step t
+        ns = update_part(t, zero, n, zero, S, ref, buf, seg_lo, seg_hi, seg_kind, seg_het,
+                         seg_par, het, fired, spikes, neuron_pop, pop_out_ptr, pop_out_proj,
+                         pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut,
+                         post, weight, delay, direct)
+        if into_state:  # the traces and modulators are still those before step t
             process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                              pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no, S, rows, yes)
-            deliver_direct(t, direct, zero, S, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
-                           pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight,
-                           delay)
         flush_subnormal(t, S, zero, n)
         ev_pos, ns = take_events(t, ev_step, ev_id, ev_pos, spikes, ns)
         n_spk = count_and_record(k, t, spikes, ns, neuron_pop, counts, rec_mask, spk_step,
@@ -147,7 +139,6 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
     while True:
         t = t0 + k
         last = k == n_steps or n_spk + rec_max_per_step > cap
-        slot = t & slot_mask
         for pu in prange(n_parts):
             p = np.int64(pu)
             if direct is None:
@@ -161,30 +152,21 @@ def run_chunk_plastic_parallel(t0, n_steps, slot_mask, S, ref, buf,
                 potentiate(t - 1, part_spikes[p], part_n[p], pl, pj_post_lo, pj_d, delay,
                            ast.A_prev)
             if not last:
-                if direct is None:
+                into_state = direct is not None
+                if not into_state:
                     process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                                      pj_row_off, pj_syn, pj_d, cut, post, delay, p, no, S, rows,
                                      no)
-                else:
-                    prefetch_direct(t, direct, p, neuron_pop, pop_out_ptr, pop_out_proj,
-                                    pj_pre_lo, pj_row_off, pj_syn, pj_w, pj_d, cut, post,
-                                    weight, delay)
-                if direct is None or t < direct.ring_until[0]:
-                    part_n[p] = update_range(bounds[p], bounds[p + 1], S, ref, buf, slot, seg_lo,
-                                             seg_hi, seg_kind, seg_het, seg_par, het, fired[p],
-                                             part_spikes[p], zero)
-                else:
-                    part_n[p] = update_range_dry(bounds[p], bounds[p + 1], S, ref, buf, slot,
-                                                 seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
-                                                 fired[p], part_spikes[p], zero)
-                if direct is not None:  # potentiation of t - 1 and astrocytes of t - 1 done:
-                    # the traces, modulators and A are those the one-thread loop reads
+                part_n[p] = update_part(t, bounds[p], bounds[p + 1], p, S, ref, buf,
+                                        seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
+                                        fired[p], part_spikes[p], neuron_pop, pop_out_ptr,
+                                        pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off,
+                                        pj_syn, pj_w, pj_d, cut, post, weight, delay, direct)
+                if into_state:  # potentiation of t - 1 and astrocytes of t - 1 done: the
+                    # traces, modulators and A are those the one-thread loop reads
                     process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                                      pj_row_off, pj_syn, pj_d, cut, post, delay, p, no, S, rows,
                                      yes)
-                    deliver_direct(t, direct, p, S, neuron_pop, pop_out_ptr, pop_out_proj,
-                                   pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d,
-                                   cut, post, weight, delay)
                 flush_subnormal(t, S, bounds[p], bounds[p + 1])
         if k > 0:  # the potentiation of step t - 1 is done: its decay applies now
             step_modulators(pl, yes, no)
