@@ -140,9 +140,6 @@ Plastic = namedtuple("Plastic", [
                   # axonal without same-step pairs (one-step delays; see process_arrivals)
     "wrun",      # float (n_syn,) or (1,) when no projection is dendritic: running weights of
                  # the dendritic projections (``w`` then holds the reported ones)
-    "defer",     # int64 (nq,): 1 when projection q's potentiation waits for the next arrival
-    "pend",      # int64 (slots, deferred.PEND) or (1, PEND) when none defers: per postsynaptic
-                 # record, the count and steps of its spikes not yet potentiated (:mod:`.deferred`)
 ])
 
 @jit
@@ -277,7 +274,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
     ``into_state`` (axonal projections only): add the weights straight into the state rows
     ``S[rows[plane]]`` instead of ring slot ``s`` (:mod:`.direct`; called after the update
     of step ``s``, before its potentiation, so that the traces read are the same).
-    Projections with ``pl.defer[q]`` first take their pending potentiation (:mod:`.deferred`).
     """
     slot = s & slot_mask
     for q in range(pl.pj.shape[0]):
@@ -310,8 +306,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
         tab2 = pl.tab[4 * q + 2]
         rate2 = pl.rate[q, 2]
         tab1, rate1 = pl.tab[4 * q + 1], pl.rate[q, 1]  # r2 of the triplet rule
-        tab0, rate0 = pl.tab[4 * q], pl.rate[q, 0]  # r1, for deferred potentiation
-        amp_p = plus_amp(par, pl.mod[q, 0])
         hn0, h_off, h_len = pl.hn_off[q], pl.h_off[q], pl.h_len[q]
         w_q = pl.w[lo_syn:]
         run_q = pl.wrun[lo_syn:] if dendritic else w_q  # the weights the rule updates
@@ -352,14 +346,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                         for k in range(cut[row2, part], min(cut[row2, part] + AHEAD,
                                                             cut[row2, part + 1])):
                             prefetch_read(pl.po, po0 + tg[k])
-                if pl.defer[q]:  # the potentiation since the previous arrival, then as below
-                    u_prev, x_prev = emission_at_or_before(
-                        pl.h_last, pl.h_x, pl.h_step, pl.h_head, pl.h_cnt, hn0 + i,
-                        h_off + i * h_len, h_len, u, np.bool_(True))
-                    depress_deferred(s, k0, k1, tg, pl.po, po0, pl.pend, tab2, rate2, sgn, amp,
-                                     m_minus, scale, wmin, wmax, w_q, ring, post_lo, u_prev,
-                                     x_prev, np.int64(dd[0]), tab0, rate0, amp_p)
-                    continue
                 if uniform and additive and not dmasked and g < 0 and not const and \
                         not dendritic and not strict:
                     _depress_uniform_additive(s, k0, k1, tg, pl.po, po0, tab2, rate2,
@@ -390,10 +376,6 @@ def process_arrivals(s, pl, astro_A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_r
                     run_q[k] = w
                     w_q[k] = w  # dendritic: the reported weight changes at presynaptic spikes only
                     ring[post_lo + j] += w
-
-
-# deferred potentiation (after the names it imports from here)
-from .deferred import depress_deferred, emission_at_or_before, plus_amp  # noqa: E402
 
 
 @jit(inline="always")

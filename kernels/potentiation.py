@@ -7,7 +7,6 @@ from .plasticity import (A2P, A3P, NEAREST, SCALE, SGN_POST, TRIPLET, WDEP, WMAX
                          apply_change, clip, last_emission_at, newest_trace, pre_trace_at,
                          table_exp)
 from .prefetch import AHEAD, prefetch, prefetch_read, prefetch_row
-from .deferred import add_pending, plus_amp
 
 
 # Calls in the per-spike and per-synapse loops cost reference counts: Numba counts a
@@ -29,7 +28,7 @@ def _next_in(spikes, m, ns, lo, hi):
 @jit
 def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par, mod_plus, dd,
                  tab, rate, po, po0, col_ptr, cbase, ncp, ncs, w_q, pmasked, pm_q, g, sa_q,
-                 astro_A, h_last, h_x, h_step, h_head, h_cnt, hn0, h_off, h_len, defer, pend):
+                 astro_A, h_last, h_x, h_step, h_head, h_cnt, hn0, h_off, h_len):
     """The postsynaptic spikes ``posts[:n]`` that are targets ``j = post - plo`` of
     projection ``q`` (``0 <= j < n_post``) act at their synapses in step ``s``: potentiate
     them (delay ``d``: presynaptic traces at step ``s_pre - d``, of the emissions up to it;
@@ -44,9 +43,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     sPyNNaker's nearest pair) and the general one (any delays, weight dependence, mask and
     astrocyte group ``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if
     ``sa_q[k] >= 0``; ``NEAREST = 2``: no potentiation when the postsynaptic neuron's
-    previous spike came after the synapse's last presynaptic arrival).
-    ``defer``: no synapse loop; each spike joins its record's pending list ``pend``
-    (:mod:`.deferred`)."""
+    previous spike came after the synapse's last presynaptic arrival)."""
     triplet = par[TRIPLET] != 0.0
     uniform = dd.shape[0] == 1
     first_only = par[NEAREST] == 2.0
@@ -57,7 +54,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     tab2, rate2 = tab[4 * q + 3], rate[q, 3]  # o2
     phi = plo + n_post
     for m in range(n):  # every spike's column loads at once (see prefetch_row)
-        if not defer and posts[m] >= plo and posts[m] < phi:
+        if posts[m] >= plo and posts[m] < phi:
             c = cbase + posts[m] - plo
             prefetch_row(ncp, col_ptr[c], col_ptr[c + 1])
             prefetch_row(ncs, col_ptr[c], col_ptr[c + 1])
@@ -68,8 +65,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
             m += 1
         j = np.int64(posts[m] - plo) if m < n else np.int64(-1)
         m += 1
-        if j >= 0 and not defer:  # the next spike's first synapses load while this one's are
-            # updated
+        if j >= 0:  # the next spike's first synapses load while this one's are updated
             for e in range(col_ptr[cbase + j], min(col_ptr[cbase + j] + AHEAD,
                                                    col_ptr[cbase + j + 1])):
                 prefetch_read(h_last, hn0 + ncp[e])
@@ -89,11 +85,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
             o1b = po[slot, 1] * table_exp(tab1, rate1, s - np.int64(last))
             o2b = po[slot, 2] * table_exp(tab2, rate2, s - np.int64(last))
         amp = par[SGN_POST] * (par[A2P] + par[A3P] * (o2b if triplet else 0.0)) * mod_plus
-        if defer:
-            add_pending(s, pend, slot, e0, e1, ncp, ncs, w_q, np.int64(dd[0]), par,
-                        plus_amp(par, mod_plus), tab0, rate0, h_last, h_x, h_step, h_head,
-                        h_cnt, hn0, h_off, h_len)
-        elif lean:
+        if lean:
             u = s_pre - dd[0]
             for e in range(e0, e1):
                 if e + AHEAD < e1:
@@ -182,7 +174,7 @@ def _projection_posts(s, s_pre, dendritic, posts, n, q, di, pl, pj_post_lo, pj_d
                  pl.po_off[q] + di * pl.n_post[q], pl.col_ptr, pl.col_off[q],
                  pl.col_pre[lo_syn:], pl.col_syn[lo_syn:], w_q, pmasked, pm_q, g,
                  pl.syn_astro[lo_syn:], astro_A, pl.h_last, pl.h_x, pl.h_step, pl.h_head,
-                 pl.h_cnt, pl.hn_off[q], pl.h_off[q], h_len, pl.defer[q] != 0, pl.pend)
+                 pl.h_cnt, pl.hn_off[q], pl.h_off[q], h_len)
 
 
 @jit(inline="always")

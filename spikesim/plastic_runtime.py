@@ -7,12 +7,9 @@ projection (or astrocyte group) keeps *views* into it, so user access such as
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .kernels import plasticity as KP
-from .kernels.deferred import PEND
 from .projection import check_one_step
 
 
@@ -184,37 +181,10 @@ def build(rt, plastic, dtype) -> tuple:
         h_last=state["h_last"], po_off=po_off, po=state["po"], dl_ptr=dl_ptr, dl=cols["dl"],
         ar_ids=ar_ids, ar_cnt=ar_cnt, ar_watch=watch, astro=astro, astro_side=astro_side,
         syn_astro=syn_astro,
-        pmask=masks[0], dmask=masks[1], dendritic=dend, wrun=wrun,
-        defer=np.zeros(nq, np.int64), pend=np.zeros((1, PEND), np.int64))
+        pmask=masks[0], dmask=masks[1], dendritic=dend, wrun=wrun)
     for q, p in enumerate(plastic):
         p._pstate["mod"] = mod[q]
     return pl, ast
-
-
-def choose_deferred(rt) -> None:
-    """Let the projections of runtime ``rt`` that can defer their potentiation to the next
-    presynaptic arrival do so (:mod:`spikesim.kernels.deferred`; ``rt.pl`` gets its ``defer``
-    flags and pending lists). They must have one delay, additive bounds, the all-to-all pair
-    rule, axonal delay with same-step pairs and no mask, astrocyte, constant depression or
-    decaying potentiation modulator; the network no weight recorder, rewiring, lazily updated
-    rule or coarse-clock group (which may read weights between kernel windows).
-    ``SPIKESIM_DEFER=0`` in the environment turns it off."""
-    pl = rt.pl
-    if (os.environ.get("SPIKESIM_DEFER", "1") == "0" or rt.w_recs or rt.rw is not None
-            or rt.lazy is not None or rt.clock_groups or pl.pmask.shape[0] > 1
-            or pl.dmask.shape[0] > 1):
-        return
-    one_delay = (rt.pj_d[pl.pj + 1] - rt.pj_d[pl.pj]) == 1
-    par = pl.par
-    defer = (one_delay & (pl.dendritic == 0) & (pl.astro < 0) & (par[:, KP.WDEP] == 0.0)
-             & (par[:, KP.NEAREST] == 0.0) & (par[:, KP.TRIPLET] == 0.0)
-             & (par[:, KP.A0M] == 0.0) & (pl.mod[:, 2] == 1.0)).astype(np.int64)
-    if not defer.any():
-        return
-    n = pl.po.shape[0]
-    raw = np.zeros((n + 1) * PEND, np.int64)  # one record per cache line: 64-byte aligned
-    first = (-raw.ctypes.data % 64) // 8
-    rt.pl = pl._replace(defer=defer, pend=raw[first:first + n * PEND].reshape(n, PEND))
 
 
 def _astro_arrays(net, groups) -> KP.Astro:

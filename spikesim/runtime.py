@@ -24,7 +24,6 @@ from .lazy_rules import is_lazy, warn_lost, build as build_lazy
 from .fusion import fold_ring, fold_state, fused_populations, plane
 from .neuromodulation import MODULATORY
 from .sources import MAX_EVENTS, drive_args, drive_arrays, make_events, merged_window
-from .kernels.deferred import flush_rows
 from .kernels.poisson_drive import add_poisson_counts, add_poisson_counts_parallel
 from .kernels.arrival import flush_arrivals
 from . import arrival_runtime, direct_runtime
@@ -224,8 +223,6 @@ class Runtime:
             self.at_arrival = arrival_runtime.build(projs, arr, pops, self.pj_rec, n, self.bounds,
                                                     n_rec, dtype, self.spikes.shape[0])
         self.direct = direct_runtime.build(self, models, n_rec)
-        if self.use_plastic:
-            plastic_runtime.choose_deferred(self)
         self.valid = True
 
     def _fill_drive(self, arrays, s0: int, s1: int) -> None:
@@ -404,9 +401,6 @@ class Runtime:
                 if bar is not None:
                     bar.update((t1 - t0) * net.dt)
         finally:
-            if self.use_plastic and self.pl.defer.any():  # weights up to date for every reader
-                flush_rows(net.step, self.pl, self.pj_row_off, self.pj_syn, self.pj_d,
-                           self.cut_one, self.post, self.delay)
             if bar is not None:
                 bar.close()
             for f in net._files.values():
