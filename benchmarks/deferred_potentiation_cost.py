@@ -15,10 +15,10 @@ The ``deferred`` loop only models the memory traffic and arithmetic. It keeps at
 postsynaptic spikes and takes the previous emission for the previous arrival, so its weights are
 not the rule's. Run: ``python benchmarks/deferred_potentiation_cost.py [N]``.
 
-Built in the engine (commit 8bff724 and a later variant), the scheme saved ~10 % of the plastic
-work of CUBA+STDP 80k and lost it to the pass that brings the weights up to date at the end of
-a run: this model's random spikes and missing end-of-run pass overstate the gain
-(``benchmarks/README.md``)."""
+Built in the engine (commit 8bff724 and a later variant), the scheme did not make CUBA+STDP 80k
+faster: ~10 % less plastic work by cycle counters, lost to the pass that brings the weights up to
+date at the end of a run. This model's random spikes and missing end-of-run pass overstate the
+gain (``benchmarks/README.md``)."""
 import sys, time
 import numpy as np
 from numba import njit
