@@ -3,7 +3,7 @@
 The plastic work of CUBA+STDP per simulated second (1 s = 10,000 steps, ``N`` excitatory neurons,
 64 plastic synapses per row, random spikes at 5.5 Hz, delay one step, additive bounds), two ways:
 
-- ``now``: as spikesim's kernels do it. Depression in row order (each visit reads the postsynaptic
+- ``now`` (:func:`stdp_layout_cost.now`): as spikesim's kernels do it. Depression in row order (each visit reads the postsynaptic
   trace record, scattered); potentiation in column order at each postsynaptic spike (each visit
   reads the presynaptic trace record and read-modify-writes the weight, both scattered).
 - ``deferred``: NEST's scheme. A synapse is potentiated for the postsynaptic spikes since its last
@@ -22,7 +22,8 @@ gain (``benchmarks/README.md``)."""
 import sys, time
 import numpy as np
 from numba import njit
-from spikesim.kernels.prefetch import prefetch, prefetch_read
+from spikesim.kernels.prefetch import prefetch_read
+from stdp_layout_cost import decay, jump, now  # the present scheme, and its trace helpers
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 64000
 deg, steps, rate = 64, 10000, 5.5e-4
@@ -36,54 +37,11 @@ row_ptr = np.arange(N + 1, dtype=np.int64) * deg
 spk = [np.flatnonzero(rng.random(N) < rate) for _ in range(steps)]
 sp_ptr = np.zeros(steps + 1, np.int64); sp_ptr[1:] = np.cumsum([len(s) for s in spk])
 sp = np.concatenate(spk).astype(np.int64)
-tab = np.exp(-np.arange(4096) / 200.0)
 AH = 16  # synapses prefetched ahead, as in the kernels
 
 
 @njit
-def jump(rec, j, s, tab):
-    """The all-to-all trace of record ``j`` (step, value) jumps by 1 at step ``s``."""
-    rec[j, 1] = rec[j, 1] * tab[min(s - max(np.int64(rec[j, 0]), 0), 4095)] + 1.0
-    rec[j, 0] = s
-
-
-@njit
-def now(w, isyn, po, h, sp, sp_ptr, post, row_ptr, ncp, ncs, col_ptr, tab):
-    for s in range(1, sp_ptr.shape[0] - 1):
-        # depression: arrivals of step s - 1's spikes (delay 1)
-        for m in range(sp_ptr[s - 1], sp_ptr[s]):
-            i = sp[m]
-            k0, k1 = row_ptr[i], row_ptr[i + 1]
-            for k in range(k0, k1):
-                if k + AH < k1:
-                    prefetch_read(po, post[k + AH])
-                j = post[k]
-                last = po[j, 0]
-                ww = w[k]
-                if last >= 0:
-                    ww = max(ww - 0.0105 * po[j, 1] * tab[min(s - np.int64(last), 4095)], 0.0)
-                    w[k] = ww
-                isyn[j] += ww
-        # potentiation: post spikes of step s
-        for m in range(sp_ptr[s], sp_ptr[s + 1]):
-            j = sp[m]
-            for e in range(col_ptr[j], col_ptr[j + 1]):
-                if e + AH < col_ptr[j + 1]:
-                    prefetch_read(h, ncp[e + AH])
-                    prefetch(w, ncs[e + AH])
-                i = ncp[e]
-                te = h[i, 0]
-                if te >= 0:
-                    k = ncs[e]
-                    w[k] = min(w[k] + 0.01 * h[i, 1] * tab[min(s - np.int64(te), 4095)], 0.16)
-            jump(po, j, s, tab)
-        for m in range(sp_ptr[s], sp_ptr[s + 1]):
-            i = sp[m]
-            jump(h, i, s, tab)
-
-
-@njit
-def deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr, tab):
+def deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr):
     # pr[j]: [last, o1, n, t_0 .. t_4] (8 float64 = one cache line): the postsynaptic trace
     # and the steps of the last 5 spikes, newest first
     for s in range(1, sp_ptr.shape[0] - 1):
@@ -103,22 +61,22 @@ def deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr, tab):
                         tp = pr[j, 3 + q]
                         if tp < a_prev:
                             break
-                        ww = min(ww + 0.01 * r_prev * tab[min(np.int64(tp - a_prev), 4095)], 0.16)
+                        ww = min(ww + 0.01 * r_prev * decay(np.int64(tp - a_prev)), 0.16)
                 last = pr[j, 0]
                 if last >= 0:
-                    ww = max(ww - 0.0105 * pr[j, 1] * tab[min(s - np.int64(last), 4095)], 0.0)
+                    ww = max(ww - 0.0105 * pr[j, 1] * decay(s - np.int64(last)), 0.0)
                 w[k] = ww
                 isyn[j] += ww
         for m in range(sp_ptr[s], sp_ptr[s + 1]):
             j = sp[m]
-            jump(pr, j, s, tab)
+            jump(pr, j, s)
             for q in range(4, 0, -1):
                 pr[j, 3 + q] = pr[j, 2 + q]
             pr[j, 3] = s
             pr[j, 2] = min(pr[j, 2] + 1, 5)
         for m in range(sp_ptr[s], sp_ptr[s + 1]):
             i = sp[m]
-            jump(h, i, s, tab)
+            jump(h, i, s)
 
 
 def fresh():
@@ -129,13 +87,13 @@ def fresh():
 
 
 w, isyn, po, pr, h = fresh()
-now(w, isyn, po, h, sp[:10], sp_ptr[:3], post, row_ptr, ncp, ncs, col_ptr, tab)
-deferred(w, isyn, pr, h, sp[:10], sp_ptr[:3], post, row_ptr, tab)
+now(w, isyn, po, h, sp[:10], sp_ptr[:3], post, row_ptr, ncp, ncs, col_ptr)
+deferred(w, isyn, pr, h, sp[:10], sp_ptr[:3], post, row_ptr)
 for rep in range(3):
     w, isyn, po, pr, h = fresh()
-    t0 = time.perf_counter(); now(w, isyn, po, h, sp, sp_ptr, post, row_ptr, ncp, ncs, col_ptr, tab)
+    t0 = time.perf_counter(); now(w, isyn, po, h, sp, sp_ptr, post, row_ptr, ncp, ncs, col_ptr)
     a = time.perf_counter() - t0
     w, isyn, po, pr, h = fresh()
-    t0 = time.perf_counter(); deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr, tab)
+    t0 = time.perf_counter(); deferred(w, isyn, pr, h, sp, sp_ptr, post, row_ptr)
     b = time.perf_counter() - t0
     print("N %d: now %.3f s, deferred %.3f s (%.2fx)" % (N, a, b, a / b))

@@ -261,7 +261,8 @@ def source(names: tuple, dynamics: tuple = ()) -> str:
     parts.append(_update_range(len(mods)))
     parts.append(_update_range(len(mods), dry=True))
     parts.append(_dynamics(len(dmods)))
-    for fn in (engine.deliver_spikes, engine.update_part, engine.run_chunk, engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
+    for fn in (engine.deliver_spikes, engine.update_part, engine.pass_on, engine.run_chunk,
+               engine.run_chunk_parallel, plastic_engine.run_chunk_plastic,
                plastic_engine.run_chunk_plastic_parallel):
         parts.append(_driver_source(fn))
     return "\n\n".join(parts)

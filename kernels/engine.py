@@ -317,6 +317,23 @@ def update_part(t, lo, hi, part, S, ref, buf, seg_lo, seg_hi, seg_kind, seg_het,
     return ns
 
 
+@driver(inline=True)
+def pass_on(t, spikes, ns, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+            pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay, dyn,
+            conv, ev_addr, ev_w, lazy, direct):
+    """The one-thread drivers' spikes of step ``t`` move on: sPyNNaker's lazily updated
+    rules see them (``lazy``, or None), then they enter the spike history (:mod:`.direct`)
+    or are delivered into the ring."""
+    if lazy is not None:
+        lazy_step(t, spikes, ns, lazy, weight)
+    if direct is not None:
+        push_spikes(t, spikes, ns, direct)
+    else:
+        deliver_spikes(t, spikes, ns, np.int64(0), slot_mask, buf, neuron_pop, pop_out_ptr,
+                       pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
+                       pj_d, cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
+
+
 @driver
 def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
               seg_lo, seg_hi, seg_kind, seg_het, seg_par, het,
@@ -364,14 +381,9 @@ def run_chunk(t0, n_steps, slot_mask, S, ref, buf,
                                  spk_id, n_spk)
         if arr is not None:
             push_history(t, spikes, ns, arr.hist, arr.hist_n, arr.hist_t)
-        if lazy is not None:
-            lazy_step(t, spikes, ns, lazy, weight)
-        if direct is not None:
-            push_spikes(t, spikes, ns, direct)
-        else:
-            deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr,
-                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
-                           pj_d, cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
+        pass_on(t, spikes, ns, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay,
+                dyn, conv, ev_addr, ev_w, lazy, direct)
         if rw is not None:
             rewire_step(t, rw, spikes, ns, cut, post, weight, delay, pj_syn, pj_w, pj_d, weight,
                         weight, rw.slot_e, rw.slot_e)

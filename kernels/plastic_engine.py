@@ -21,12 +21,11 @@ from numba import prange
 
 # the names the drivers use; kernels.codegen imports the same ones into each generated engine
 from .engine import (count_and_record, deliver_spikes, driver, flush_subnormal,  # noqa: F401
-                     sample_state, take_events, update_part)
+                     pass_on, sample_state, take_events, update_part)
 from .direct import push_spikes  # noqa: F401
 from .plasticity import (process_arrivals, push_emissions, sample_weights,  # noqa: F401
                          step_astrocytes, step_modulators)
 from .potentiation import potentiate, potentiate_delayed  # noqa: F401
-from .lazy_rules import lazy_step  # noqa: F401
 from .rewiring import rewire_step  # noqa: F401
 
 
@@ -85,14 +84,9 @@ def run_chunk_plastic(t0, n_steps, slot_mask, S, ref, buf,
             process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,
                              pj_row_off, pj_syn, pj_d, cut, post, delay, zero, yes, S, rows, no)
             potentiate_delayed(t, pl, pj_post_lo, pj_d, delay, ast.A)
-        if lazy is not None:
-            lazy_step(t, spikes, ns, lazy, weight)
-        if direct is not None:
-            push_spikes(t, spikes, ns, direct)
-        else:
-            deliver_spikes(t, spikes, ns, zero, slot_mask, buf, neuron_pop, pop_out_ptr,
-                           pop_out_proj, pj_pre_lo, pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w,
-                           pj_d, cut, post, weight, delay, dyn, conv, ev_addr, ev_w)
+        pass_on(t, spikes, ns, slot_mask, buf, neuron_pop, pop_out_ptr, pop_out_proj, pj_pre_lo,
+                pj_post_lo, pj_rec, pj_row_off, pj_syn, pj_w, pj_d, cut, post, weight, delay,
+                dyn, conv, ev_addr, ev_w, lazy, direct)
         step_astrocytes(spikes, ns, ast)
         step_modulators(pl, yes, yes)
         if rw is not None:
