@@ -106,7 +106,8 @@ def build(rt, plastic, dtype) -> tuple:
     par = np.array([kernel_par(p.synapse) for p in plastic]).reshape(nq, KP.NPLPAR)
     taus = np.array([p.synapse.timing.kernel_params()["taus"] for p in plastic]).reshape(nq, 4)
     rate = dt / taus
-    tab = np.exp(-np.arange(KP.TAB_LEN)[None, :] * rate.reshape(-1, 1))
+    steps = np.concatenate([np.arange(KP.TAB_LEN), KP.TAB_LEN * np.arange(KP.HI_LEN)])
+    tab = np.exp(-steps[None, :] * rate.reshape(-1, 1))  # fine, then coarse (table_exp)
     h_len = np.array([p._pstate["h_len"] for p in plastic], np.int64)
     n_pre = np.array([p.pre.size for p in plastic], np.int64)
     n_post = np.array([p.post_population.size for p in plastic], np.int64)
