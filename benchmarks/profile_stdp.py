@@ -1,0 +1,214 @@
+"""Where the time of the CUBA+STDP loop goes, phase by phase, and how far its plastic work is
+from the machine's random-access limit (issue 17).
+
+The network is ``spikesim bench stdp``'s (CUBA, additive pair STDP on the excitatory-to-
+excitatory synapses, float32, one thread). The one-thread plastic driver of its generated
+engine (``spikesim.kernels.codegen``) is copied with cycle-counter reads
+(``llvm.readcyclecounter``) around each phase of a step; the copy computes what the engine
+does (the same calls in the same order), so its spikes are the engine's:
+
+- **depression**: the plastic arrivals of the step, depressed and added into the state;
+- **update**: the neuron update, then the static synapses' spikes added into the state;
+- **potentiation**: the excitatory spikes' columns of incoming plastic synapses;
+- **traces**: the presynaptic trace records of the step's spikes (``push_emissions``);
+- **other**: the rest of the step (spike record, lazy rules, recorders).
+
+Per phase: seconds per simulated second, and its unit cost: ns per neuron and step for the
+update, ns per synapse visited for depression and potentiation (an excitatory spike visits its
+row's plastic synapses at arrival and its column's at emission).
+
+**Random-access limit**: the same numbers of visits replayed as bare random accesses, each a
+read of a 32-byte trace record in an array the size of the network's and a read-modify-write
+of a float32 weight in an array the size of the plastic weights, 16 ahead prefetched as in the
+kernels. This is what one core's memory system allows for two scattered lines per visit.
+
+Usage::
+
+    python benchmarks/profile_stdp.py --neurons 80000 --duration-ms 1000 --rounds 3 \
+        --json benchmarks/results/profile_stdp_80000_t1.json
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import sys
+import time
+import types
+
+import numpy as np
+
+PHASES = ("depression", "update", "potentiation", "traces", "loop")
+_RDTSC = '''
+from llvmlite import ir as _ir
+from numba.core import types as _nt
+from numba.extending import intrinsic as _intrinsic
+
+
+@_intrinsic
+def _rdtsc(typingctx):
+    def codegen(context, builder, sig, args):
+        fn = builder.module.declare_intrinsic("llvm.readcyclecounter",
+                                              fnty=_ir.FunctionType(_ir.IntType(64), []))
+        return builder.call(fn, [])
+    return _nt.int64(), codegen
+'''
+
+
+def _statement(body: str, start: str) -> tuple[int, int, str]:
+    """Span (line start, end) and indentation of the statement of ``body`` beginning ``start``."""
+    i = body.index(start)
+    ls = body.rfind("\n", 0, i) + 1
+    ind = body[ls:i]
+    j = body.index("\n", i)
+    while body[j + 1:].startswith(ind + " ") or body[j + 1:].startswith(ind + ")"):
+        j = body.index("\n", j + 1)
+    return ls, j, ind
+
+
+def timed_engine(engine: types.ModuleType) -> types.ModuleType:
+    """A copy of ``engine`` whose ``run_chunk_plastic`` takes one more argument, ``tim``
+    (int64, at least 5): cycles of each of :data:`PHASES` are added to it."""
+    src = pathlib.Path(engine.__file__).read_text()
+    head = "from spikesim.kernels._config import jit"
+    if head not in src or "def run_chunk_plastic(" not in src:
+        raise RuntimeError(f"{engine.__file__}: not a generated engine with a plastic driver")
+    src = src.replace(head, head + "\n" + _RDTSC, 1)
+    a = src.index("def run_chunk_plastic(")
+    b = src.index("\n@jit", a)
+    body = src[a:b].replace("rw=None, lazy=None, direct=None):", "rw, lazy, direct, tim):", 1)
+    marks = [("process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,\n"
+              "                             pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no,"
+              " S, rows, no)", 0),
+             ("ns = update_part(", 1), ("process_arrivals(t, pl, ast.A, slot_mask, buf, "
+                                        "pj_pre_lo, pj_post_lo, pj_rec,\n                    "
+                                        "         pj_row_off, pj_syn, pj_d, cut, post, delay, "
+                                        "zero, no, S, rows, yes)", 0),
+             ("potentiate(t, spikes", 2), ("push_emissions(t, spikes", 3)]
+    for start, k in marks:
+        ls, j, ind = _statement(body, start)
+        body = (body[:ls] + f"{ind}_c0 = _rdtsc()\n{body[ls:j]}\n{ind}tim[{k}] += _rdtsc() - _c0"
+                + body[j:])
+    loop = "    for k in range(n_steps):"
+    end = "    return n_steps, n_spk, ev_pos"
+    if loop not in body or end not in body:
+        raise RuntimeError("the plastic driver's loop has changed; update profile_stdp.py")
+    body = body.replace(loop, "    _c9 = _rdtsc()\n" + loop, 1)
+    body = body.replace(end, "    tim[4] += _rdtsc() - _c9\n" + end, 1)
+    src = src[:a] + body + src[b:]
+    # a fixed place, so that Numba's cache of the copy is reused from run to run
+    out = pathlib.Path(os.path.expanduser("~/.cache/spikesim/profile"))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / (pathlib.Path(engine.__file__).stem + "_timed.py")
+    if not path.exists() or path.read_text() != src:
+        path.write_text(src)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = mod  # Numba's cache finds the module by name when it loads
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def random_limit(n_visits: int, n_records: int, n_weights: int, seed: int = 1) -> float:
+    """ns per visit of ``n_visits`` bare random visits (record read + weight read-modify-write,
+    16 ahead prefetched)."""
+    from numba import njit
+
+    from spikesim.kernels.prefetch import AHEAD, prefetch, prefetch_read
+
+    @njit(cache=False)
+    def visits(rec, w, ri, wi):
+        n = ri.shape[0]
+        for e in range(n):
+            if e + AHEAD < n:
+                prefetch_read(rec, ri[e + AHEAD])
+                prefetch(w, wi[e + AHEAD])
+            x = rec[ri[e], 1]
+            if rec[ri[e], 0] >= 0.0:
+                w[wi[e]] = min(w[wi[e]] + 0.01 * x, 1.0)
+
+    rng = np.random.default_rng(seed)
+    rec = np.zeros((n_records, 4))
+    w = np.zeros(n_weights, np.float32)
+    ri = rng.integers(0, n_records, n_visits).astype(np.int32)
+    wi = rng.integers(0, n_weights, n_visits).astype(np.int32)
+    visits(rec, w, ri[:1000], wi[:1000])
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        visits(rec, w, ri, wi)
+        best = min(best, time.perf_counter() - t0)
+    return 1e9 * best / n_visits
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--neurons", type=int, default=80000)
+    ap.add_argument("--duration-ms", type=float, default=1000.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    from spikesim.bench.cuba import SYNAPSES_PER_NEURON
+    from spikesim.examples import cuba
+
+    net, recs = cuba(args.neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=1, threads=1,
+                     stdp=True, dtype="float32", record=True)
+    rt = net._runtime
+    net.run(0.1, progress=False)
+    timed = timed_engine(rt.engine)
+    tim = np.zeros(5, np.int64)
+    proxy = types.SimpleNamespace(**vars(rt.engine))
+    proxy.run_chunk_plastic = lambda *a: timed.run_chunk_plastic(*a, tim)
+    rt.engine = proxy
+    net.run(20.0, progress=False)  # compiles the copy (or loads it), warms up
+    proj = next(p for p in net.projections if p.plastic)
+    row_len = np.diff(proj.indptr)
+    col_len = np.bincount(proj.post, minlength=proj.post_population.size)
+    steps = int(round(args.duration_ms / net.dt))
+    rounds = []
+    for _ in range(args.rounds):
+        s0 = len(recs[0].spikes)
+        tim[:] = 0
+        t0 = time.perf_counter()
+        net.run(args.duration_ms, progress=False)
+        wall = time.perf_counter() - t0
+        ids = np.asarray(recs[0].get("spikes").senders)[s0:]
+        ids = ids[ids < row_len.shape[0]]
+        per_s = tim[4] / wall  # cycle counter ticks per second
+        sec = {p: float(tim[k] / per_s) for k, p in enumerate(PHASES)}
+        sec["other"] = sec["loop"] - sum(sec[p] for p in PHASES[:4])
+        rounds.append(dict(wall_s=wall, seconds=sec, exc_spikes=int(ids.shape[0]),
+                           depression_visits=int(row_len[ids].sum()),
+                           potentiation_visits=int(col_len[ids].sum()) if ids.size else 0))
+    r = sorted(rounds, key=lambda x: x["wall_s"])[(len(rounds) - 1) // 2]
+    sec = r["seconds"]
+    n_upd = args.neurons * steps
+    unit = dict(update_ns_per_neuron_step=1e9 * sec["update"] / n_upd,
+                depression_ns_per_visit=1e9 * sec["depression"] / max(r["depression_visits"], 1),
+                potentiation_ns_per_visit=1e9 * sec["potentiation"]
+                / max(r["potentiation_visits"], 1))
+    limit = random_limit(r["potentiation_visits"], args.neurons, proj.n_synapses)
+    res = dict(benchmark="profile_stdp", neurons=args.neurons, threads=1, precision="float32",
+               duration_ms=args.duration_ms, rounds=rounds, median_round=r, **unit,
+               random_limit_ns_per_visit=limit)
+    print(f"CUBA+STDP {args.neurons} neurons, one thread, float32, {args.duration_ms:g} ms "
+          f"(median of {args.rounds} rounds, wall {r['wall_s']:.3f} s):")
+    for p in ("update", "depression", "potentiation", "traces", "other", "loop"):
+        print(f"  {p:13s} {sec[p]:7.3f} s  {100 * sec[p] / sec['loop']:5.1f} %")
+    print(f"  update {unit['update_ns_per_neuron_step']:.2f} ns per neuron and step; "
+          f"depression {unit['depression_ns_per_visit']:.1f} ns per visit "
+          f"({r['depression_visits']:,}); potentiation {unit['potentiation_ns_per_visit']:.1f} "
+          f"ns per visit ({r['potentiation_visits']:,})")
+    print(f"  random-access limit (a trace record read + a weight read-modify-write, both "
+          f"scattered): {limit:.1f} ns per visit")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(res, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
