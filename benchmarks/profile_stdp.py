@@ -34,6 +34,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import sys
 import time
 import types
@@ -72,10 +73,10 @@ def timed_engine(engine: types.ModuleType) -> types.ModuleType:
     """A copy of ``engine`` whose ``run_chunk_plastic`` takes one more argument, ``tim``
     (int64, at least 5): cycles of each of :data:`PHASES` are added to it."""
     src = pathlib.Path(engine.__file__).read_text()
-    head = "from spikesim.kernels._config import jit"
-    if head not in src or "def run_chunk_plastic(" not in src:
+    head = re.search(r"^from [\w.]+\._config import jit$", src, re.M)
+    if head is None or "def run_chunk_plastic(" not in src:
         raise RuntimeError(f"{engine.__file__}: not a generated engine with a plastic driver")
-    src = src.replace(head, head + "\n" + _RDTSC, 1)
+    src = src[:head.end()] + "\n" + _RDTSC + src[head.end():]
     a = src.index("def run_chunk_plastic(")
     b = src.index("\n@jit", a)
     body = src[a:b].replace("rw=None, lazy=None, direct=None):", "rw, lazy, direct, tim):", 1)

@@ -55,8 +55,8 @@ def _pair_flat(s, s_pre, dendritic, posts, n, plo, phi, par, mod_plus, d, tab, r
     synapse is in one column only, and the jumps change no presynaptic trace, so this gives
     the per-spike order's weights to the bit. One loop over the step's synapses keeps its
     scattered reads ``AHEAD`` in flight throughout; per spike, the loop restarted with its
-    column's first reads still to come (CUBA+STDP 80k one thread, in-process A/B over 10
-    alternations: potentiation -5 %)."""
+    column's first reads still to come. Gain at CUBA+STDP 80k one thread: potentiation 0 to
+    -5 % in three in-process A/B runs of 10-12 alternations (``benchmarks/kernel_ab.py``)."""
     amp = par[SGN_POST] * (par[A2P] + par[A3P] * 0.0) * mod_plus  # as the general loop's
     scale, wmin, wmax = par[SCALE], par[WMIN], par[WMAX]
     tab0, rate0 = tab[4 * q], rate[q, 0]
