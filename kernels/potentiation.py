@@ -114,7 +114,8 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
     One call per projection and step, with the per-spike and per-synapse work written out
     here rather than in calls that take arrays (see the note at the top of the module).
     Two synapse loops: the lean one (one delay, additive bounds, no mask, no astrocyte, not
-    sPyNNaker's nearest pair) and the general one (any delays, weight dependence, mask and
+    sPyNNaker's nearest pair; for the pair rule :func:`_pair_flat`, one loop over the step)
+    and the general one (any delays, weight dependence, mask and
     astrocyte group ``g >= 0``: synapse ``k`` is scaled by ``astro_A[g + sa_q[k]]`` if
     ``sa_q[k] >= 0``; ``NEAREST = 2``: no potentiation when the postsynaptic neuron's
     previous spike came after the synapse's last presynaptic arrival)."""
