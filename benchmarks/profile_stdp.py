@@ -11,9 +11,11 @@ does (the same calls in the same order), so its spikes are the engine's:
 - **update**: the neuron update, then the static synapses' spikes added into the state;
 - **potentiation**: the excitatory spikes' columns of incoming plastic synapses;
 - **traces**: the presynaptic trace records of the step's spikes (``push_emissions``);
-- **other**: the rest of the step (spike record, lazy rules, recorders).
+- **other**: the rest of the driver's loop (spike record, lazy rules, recorders);
+- **outside**: the run's wall time outside the driver (the runtime's Python between chunks).
 
-Per phase: seconds per simulated second, and its unit cost: ns per neuron and step for the
+The counter's rate is measured against ``time.perf_counter``. Per phase: seconds per run of
+``--duration-ms``, and its unit cost: ns per neuron and step for the
 update, ns per synapse visited for depression and potentiation (an excitatory spike visits its
 row's plastic synapses at arrival and its column's at emission).
 
@@ -58,20 +60,55 @@ def _rdtsc(typingctx):
 '''
 
 
-def _statement(body: str, start: str) -> tuple[int, int, str]:
-    """Span (line start, end) and indentation of the statement of ``body`` beginning ``start``."""
-    i = body.index(start)
-    ls = body.rfind("\n", 0, i) + 1
-    ind = body[ls:i]
-    j = body.index("\n", i)
-    while body[j + 1:].startswith(ind + " ") or body[j + 1:].startswith(ind + ")"):
-        j = body.index("\n", j + 1)
-    return ls, j, ind
+#: statements of the plastic driver that open each phase (index into :data:`PHASES`); the
+#: dendritic projections' depression at emission and delayed potentiation count there too
+MARKS = (("process_arrivals(", 0), ("ns = update_part(", 1), ("potentiate(", 2),
+         ("potentiate_delayed(", 2), ("push_emissions(", 3))
+
+
+def _cache_dir(sub: str) -> pathlib.Path:
+    """A fixed folder for generated copies (``$SPIKESIM_CACHE`` or ``~/.cache/spikesim``), so
+    that Numba's cache of a copy is reused from run to run."""
+    base = os.environ.get("SPIKESIM_CACHE") or os.path.expanduser("~/.cache/spikesim")
+    out = pathlib.Path(base) / sub
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _timed_driver(body: str) -> str:
+    """``run_chunk_plastic``'s source with counter reads around every statement that starts
+    a phase, and around the whole loop (both of its returns)."""
+    lines = body.split("\n")
+    out = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip()
+        ind = line[:len(line) - len(stripped)]
+        k = next((k for start, k in MARKS if stripped.startswith(start)), None)
+        if k is None:
+            if stripped.startswith("return ") and "n_spk, ev_pos" in stripped:
+                out.append(f"{ind}tim[4] += _rdtsc() - _c9")
+            elif stripped.startswith("for k in range(n_steps):"):
+                out.append(f"{ind}_c9 = _rdtsc()")
+            out.append(line)
+            i += 1
+            continue
+        j = i + 1  # the statement's continuation lines are indented further
+        while j < len(lines) and (lines[j].startswith(ind + " ") or
+                                  lines[j].startswith(ind + ")")):
+            j += 1
+        out += [f"{ind}_c0 = _rdtsc()", *lines[i:j], f"{ind}tim[{k}] += _rdtsc() - _c0"]
+        i = j
+    text = "\n".join(out)
+    if "_c9 = _rdtsc()" not in text or text.count("tim[4]") < 1 or "tim[2]" not in text:
+        raise RuntimeError("the plastic driver's loop has changed; update profile_stdp.py")
+    return text
 
 
 def timed_engine(engine: types.ModuleType) -> types.ModuleType:
     """A copy of ``engine`` whose ``run_chunk_plastic`` takes one more argument, ``tim``
-    (int64, at least 5): cycles of each of :data:`PHASES` are added to it."""
+    (int64, at least 5): counter ticks of each of :data:`PHASES` are added to it."""
     src = pathlib.Path(engine.__file__).read_text()
     head = re.search(r"^from [\w.]+\._config import jit$", src, re.M)
     if head is None or "def run_chunk_plastic(" not in src:
@@ -80,29 +117,8 @@ def timed_engine(engine: types.ModuleType) -> types.ModuleType:
     a = src.index("def run_chunk_plastic(")
     b = src.index("\n@jit", a)
     body = src[a:b].replace("rw=None, lazy=None, direct=None):", "rw, lazy, direct, tim):", 1)
-    marks = [("process_arrivals(t, pl, ast.A, slot_mask, buf, pj_pre_lo, pj_post_lo, pj_rec,\n"
-              "                             pj_row_off, pj_syn, pj_d, cut, post, delay, zero, no,"
-              " S, rows, no)", 0),
-             ("ns = update_part(", 1), ("process_arrivals(t, pl, ast.A, slot_mask, buf, "
-                                        "pj_pre_lo, pj_post_lo, pj_rec,\n                    "
-                                        "         pj_row_off, pj_syn, pj_d, cut, post, delay, "
-                                        "zero, no, S, rows, yes)", 0),
-             ("potentiate(t, spikes", 2), ("push_emissions(t, spikes", 3)]
-    for start, k in marks:
-        ls, j, ind = _statement(body, start)
-        body = (body[:ls] + f"{ind}_c0 = _rdtsc()\n{body[ls:j]}\n{ind}tim[{k}] += _rdtsc() - _c0"
-                + body[j:])
-    loop = "    for k in range(n_steps):"
-    end = "    return n_steps, n_spk, ev_pos"
-    if loop not in body or end not in body:
-        raise RuntimeError("the plastic driver's loop has changed; update profile_stdp.py")
-    body = body.replace(loop, "    _c9 = _rdtsc()\n" + loop, 1)
-    body = body.replace(end, "    tim[4] += _rdtsc() - _c9\n" + end, 1)
-    src = src[:a] + body + src[b:]
-    # a fixed place, so that Numba's cache of the copy is reused from run to run
-    out = pathlib.Path(os.path.expanduser("~/.cache/spikesim/profile"))
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / (pathlib.Path(engine.__file__).stem + "_timed.py")
+    src = src[:a] + _timed_driver(body) + src[b:]
+    path = _cache_dir("profile") / (pathlib.Path(engine.__file__).stem + "_timed.py")
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -110,6 +126,49 @@ def timed_engine(engine: types.ModuleType) -> types.ModuleType:
     sys.modules[path.stem] = mod  # Numba's cache finds the module by name when it loads
     spec.loader.exec_module(mod)
     return mod
+
+
+def ticks_per_second(mod: types.ModuleType, seconds: float = 0.2) -> float:
+    """The cycle counter's rate, against ``time.perf_counter`` over ``seconds``."""
+    from numba import njit
+
+    read = njit(lambda: mod._rdtsc())
+    read()
+    c0, t0 = read(), time.perf_counter()
+    time.sleep(seconds)
+    c1, t1 = read(), time.perf_counter()
+    return (c1 - c0) / (t1 - t0)
+
+
+def plastic_network(neurons: int):
+    """``spikesim bench stdp``'s CUBA+STDP network (float32, one thread), run for one step:
+    ``(net, recorders)``."""
+    from spikesim.bench.cuba import SYNAPSES_PER_NEURON
+    from spikesim.examples import cuba
+
+    net, recs = cuba(neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=1, threads=1,
+                     stdp=True, dtype="float32", record=True)
+    net.run(0.1, progress=False)
+    return net, recs
+
+
+def with_timed_driver(rt, timed: types.ModuleType, tim: np.ndarray) -> types.SimpleNamespace:
+    """A stand-in for runtime ``rt``'s engine whose plastic driver is ``timed``'s, counting
+    into ``tim``."""
+    proxy = types.SimpleNamespace(**vars(rt.engine))
+    proxy.run_chunk_plastic = lambda *a: timed.run_chunk_plastic(*a, tim)
+    return proxy
+
+
+def phase_seconds(tim: np.ndarray, per_s: float, wall: float) -> dict:
+    """Seconds of each of :data:`PHASES` from counter ticks ``tim``; ``other``: the rest of the
+    driver's loop; ``outside``: the run's wall time outside the driver (Python, recorders)."""
+    if tim[4] <= 0:
+        raise RuntimeError("the timed driver did not run (a threaded engine was used?)")
+    sec = {p: float(tim[k] / per_s) for k, p in enumerate(PHASES)}
+    sec["other"] = sec["loop"] - sum(sec[p] for p in PHASES[:4])
+    sec["outside"] = wall - sec["loop"]
+    return sec
 
 
 def random_limit(n_visits: int, n_records: int, n_weights: int, seed: int = 1) -> float:
@@ -152,21 +211,17 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     os.environ["NUMBA_NUM_THREADS"] = "1"
-    from spikesim.bench.cuba import SYNAPSES_PER_NEURON
-    from spikesim.examples import cuba
-
-    net, recs = cuba(args.neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=1, threads=1,
-                     stdp=True, dtype="float32", record=True)
+    net, recs = plastic_network(args.neurons)
     rt = net._runtime
-    net.run(0.1, progress=False)
     timed = timed_engine(rt.engine)
     tim = np.zeros(5, np.int64)
-    proxy = types.SimpleNamespace(**vars(rt.engine))
-    proxy.run_chunk_plastic = lambda *a: timed.run_chunk_plastic(*a, tim)
-    rt.engine = proxy
+    rt.engine = with_timed_driver(rt, timed, tim)
     net.run(20.0, progress=False)  # compiles the copy (or loads it), warms up
+    per_s = ticks_per_second(timed)
     proj = next(p for p in net.projections if p.plastic)
-    row_len = np.diff(proj.indptr)
+    if proj.pre is not proj.post_population or proj.pre is not recs[0].population:
+        raise RuntimeError("expected one plastic projection, excitatory to excitatory")
+    row_len = np.diff(proj.indptr)  # an excitatory spike's plastic row and column
     col_len = np.bincount(proj.post, minlength=proj.post_population.size)
     steps = int(round(args.duration_ms / net.dt))
     rounds = []
@@ -177,13 +232,10 @@ def main(argv=None) -> int:
         net.run(args.duration_ms, progress=False)
         wall = time.perf_counter() - t0
         ids = np.asarray(recs[0].get("spikes").senders)[s0:]
-        ids = ids[ids < row_len.shape[0]]
-        per_s = tim[4] / wall  # cycle counter ticks per second
-        sec = {p: float(tim[k] / per_s) for k, p in enumerate(PHASES)}
-        sec["other"] = sec["loop"] - sum(sec[p] for p in PHASES[:4])
-        rounds.append(dict(wall_s=wall, seconds=sec, exc_spikes=int(ids.shape[0]),
+        rounds.append(dict(wall_s=wall, seconds=phase_seconds(tim, per_s, wall),
+                           exc_spikes=int(ids.shape[0]),
                            depression_visits=int(row_len[ids].sum()),
-                           potentiation_visits=int(col_len[ids].sum()) if ids.size else 0))
+                           potentiation_visits=int(col_len[ids].sum())))
     r = sorted(rounds, key=lambda x: x["wall_s"])[(len(rounds) - 1) // 2]
     sec = r["seconds"]
     n_upd = args.neurons * steps
@@ -197,8 +249,8 @@ def main(argv=None) -> int:
                random_limit_ns_per_visit=limit)
     print(f"CUBA+STDP {args.neurons} neurons, one thread, float32, {args.duration_ms:g} ms "
           f"(median of {args.rounds} rounds, wall {r['wall_s']:.3f} s):")
-    for p in ("update", "depression", "potentiation", "traces", "other", "loop"):
-        print(f"  {p:13s} {sec[p]:7.3f} s  {100 * sec[p] / sec['loop']:5.1f} %")
+    for p in ("update", "depression", "potentiation", "traces", "other", "loop", "outside"):
+        print(f"  {p:13s} {sec[p]:7.3f} s  {100 * sec[p] / r['wall_s']:5.1f} %")
     print(f"  update {unit['update_ns_per_neuron_step']:.2f} ns per neuron and step; "
           f"depression {unit['depression_ns_per_visit']:.1f} ns per visit "
           f"({r['depression_visits']:,}); potentiation {unit['potentiation_ns_per_visit']:.1f} "

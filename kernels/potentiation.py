@@ -45,52 +45,89 @@ def _jump(po, slot, s, o1b, o2b, nearest):
     po[slot, 3] = o1b
 
 
+#: visits listed per pass of :func:`_pair_flat` (64 kB of scratch, whatever the step's count)
+VISITS = 4096
+
+
 @jit(inline="always")
-def _pair_flat(s, s_pre, dendritic, posts, n, plo, phi, par, mod_plus, d, tab, rate, q, po, po0,
-               col_ptr, cbase, ncp, ncs, w_q, h_last, h_x, h_step, h_head, h_cnt, hn0, h_off,
-               h_len):
-    """:func:`_post_spikes`'s lean loop for the pair rule, whose amount ``amp`` is the same for
-    every spike of the step: the columns of all of them are first copied into one list of
-    (presynaptic neuron, synapse), then potentiated in one loop, then the traces jump. A
-    synapse is in one column only, and the jumps change no presynaptic trace, so this gives
-    the per-spike order's weights to the bit. One loop over the step's synapses keeps its
-    scattered reads ``AHEAD`` in flight throughout; per spike, the loop restarted with its
-    column's first reads still to come. Gain at CUBA+STDP 80k one thread: potentiation 0 to
-    -5 % in three in-process A/B runs of 10-12 alternations (``benchmarks/kernel_ab.py``)."""
-    amp = par[SGN_POST] * (par[A2P] + par[A3P] * 0.0) * mod_plus  # as the general loop's
-    scale, wmin, wmax = par[SCALE], par[WMIN], par[WMAX]
-    tab0, rate0 = tab[4 * q], rate[q, 0]
-    nv = 0
-    for m in range(n):  # every spike's column loads at once (see prefetch_row)
+def _prefetch_columns(posts, n, plo, phi, cbase, col_ptr, ncp, ncs):
+    """Ask for the columns of every spike of ``posts[:n]`` in ``[plo, phi)`` at once (see
+    ``prefetch_row``); return how many synapses they hold."""
+    nv = np.int64(0)
+    for m in range(n):
         if posts[m] >= plo and posts[m] < phi:
             c = cbase + posts[m] - plo
             prefetch_row(ncp, col_ptr[c], col_ptr[c + 1])
             prefetch_row(ncs, col_ptr[c], col_ptr[c + 1])
             nv += col_ptr[c + 1] - col_ptr[c]
-    vis = np.empty((nv, 2), np.int64)
-    nv = 0
-    for m in range(n):
-        if posts[m] >= plo and posts[m] < phi:
-            c = cbase + posts[m] - plo
-            for e in range(col_ptr[c], col_ptr[c + 1]):
-                vis[nv, 0] = hn0 + ncp[e]
-                vis[nv, 1] = ncs[e]
-                nv += 1
-    u = s_pre - d
-    for v in range(nv):
-        if v + AHEAD < nv:
-            prefetch_read(h_last, vis[v + AHEAD, 0])
-            prefetch(w_q, vis[v + AHEAD, 1])
-        hn = vis[v, 0]
-        r1 = newest_trace(h_last, hn, u, tab0, rate0, dendritic)
-        if r1 < 0.0:  # an emission after u: from the history
-            r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn,
-                              h_off + (hn - hn0) * h_len, h_len, u, tab0, rate0, np.int64(0),
-                              dendritic)
-        if r1 == 0.0:
-            continue
-        k = vis[v, 1]
+    return nv
+
+
+@jit(inline="always")
+def _lean_visit(w_q, k, hn, u, amp, scale, wmin, wmax, tab0, rate0, dendritic, h_last, h_x,
+                h_step, h_head, h_cnt, base, h_len):
+    """The lean loops' potentiation of synapse ``k`` by the trace of presynaptic record ``hn``
+    (its history ring at ``base``) at step ``u``."""
+    r1 = newest_trace(h_last, hn, u, tab0, rate0, dendritic)
+    if r1 < 0.0:  # an emission after u: from the history
+        r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, u, tab0, rate0,
+                          np.int64(0), dendritic)
+    if r1 != 0.0:
         w_q[k] = clip(w_q[k] + (amp * r1) * scale, wmin, wmax)  # apply_change, additive
+
+
+@jit(inline="always")
+def _pair_flat(s, s_pre, dendritic, posts, n, plo, phi, par, mod_plus, d, tab, rate, q, po, po0,
+               col_ptr, cbase, ncp, ncs, w_q, h_last, h_x, h_step, h_head, h_cnt, hn0, h_off,
+               h_len):
+    """:func:`_post_spikes`'s lean loop for the pair rule, whose amount is the same for every
+    spike of the step: the columns of all of them are listed as (presynaptic record, synapse),
+    :data:`VISITS` at a time, and each list potentiated in one loop; then the traces jump. A
+    synapse is in one column only, and the jumps change no presynaptic trace, so this gives
+    the per-spike loop's weights to the bit (tests/test_plasticity.py, against the triplet
+    rule with ``A3 = 0``, which takes that loop). The per-spike loop asks for each next
+    column's first ``AHEAD`` synapses while it updates the current one; one loop keeps
+    ``AHEAD`` in flight without restarting per spike. At CUBA+STDP 80k one thread it made
+    potentiation 0-5 % faster (scratch and ``benchmarks/kernel_ab.py`` A/B runs: within the
+    noise)."""
+    amp = par[SGN_POST] * (par[A2P] + par[A3P] * 0.0) * mod_plus  # as the general loop's
+    scale, wmin, wmax = par[SCALE], par[WMIN], par[WMAX]
+    tab0, rate0 = tab[4 * q], rate[q, 0]
+    u = s_pre - d
+    vis = np.empty((min(_prefetch_columns(posts, n, plo, phi, cbase, col_ptr, ncp, ncs),
+                        VISITS), 2), np.int64)
+    nv = 0
+    m = 0
+    e = np.int64(0)
+    e1 = np.int64(0)
+    while True:
+        while nv < vis.shape[0]:  # the next visits, across spikes
+            if e == e1:
+                while m < n and (posts[m] < plo or posts[m] >= phi):
+                    m += 1
+                if m == n:
+                    break
+                e = col_ptr[cbase + posts[m] - plo]
+                e1 = col_ptr[cbase + posts[m] - plo + 1]
+                m += 1
+                continue
+            vis[nv, 0] = hn0 + ncp[e]
+            vis[nv, 1] = ncs[e]
+            nv += 1
+            e += 1
+        if nv == 0:
+            break
+        for v in range(min(AHEAD, nv)):
+            prefetch_read(h_last, vis[v, 0])
+            prefetch(w_q, vis[v, 1])
+        for v in range(nv):
+            if v + AHEAD < nv:
+                prefetch_read(h_last, vis[v + AHEAD, 0])
+                prefetch(w_q, vis[v + AHEAD, 1])
+            hn = vis[v, 0]
+            _lean_visit(w_q, vis[v, 1], hn, u, amp, scale, wmin, wmax, tab0, rate0, dendritic,
+                        h_last, h_x, h_step, h_head, h_cnt, h_off + (hn - hn0) * h_len, h_len)
+        nv = 0
     for m in range(n):
         if posts[m] >= plo and posts[m] < phi:
             slot = po0 + posts[m] - plo
@@ -133,11 +170,7 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
                    po, po0, col_ptr, cbase, ncp, ncs, w_q, h_last, h_x, h_step, h_head, h_cnt,
                    hn0, h_off, h_len)
         return
-    for m in range(n):  # every spike's column loads at once (see prefetch_row)
-        if posts[m] >= plo and posts[m] < phi:
-            c = cbase + posts[m] - plo
-            prefetch_row(ncp, col_ptr[c], col_ptr[c + 1])
-            prefetch_row(ncs, col_ptr[c], col_ptr[c + 1])
+    _prefetch_columns(posts, n, plo, phi, cbase, col_ptr, ncp, ncs)
     cur = np.int64(-1)  # the spike being updated; ``j``: the next one, whose rows load now
     m = np.int64(0)
     while True:
@@ -168,15 +201,9 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
                     prefetch_read(h_last, hn0 + ncp[e + AHEAD])
                     prefetch(w_q, ncs[e + AHEAD])
                 i = np.int64(ncp[e])
-                r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0, dendritic)
-                if r1 < 0.0:  # an emission after u: from the history
-                    r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn0 + i,
-                                      h_off + i * h_len, h_len, u, tab0, rate0, np.int64(0),
-                                      dendritic)
-                if r1 == 0.0:
-                    continue
-                k = ncs[e]
-                w_q[k] = clip(w_q[k] + (amp * r1) * scale, wmin, wmax)  # apply_change, additive
+                _lean_visit(w_q, ncs[e], hn0 + i, u, amp, scale, wmin, wmax, tab0, rate0,
+                            dendritic, h_last, h_x, h_step, h_head, h_cnt, h_off + i * h_len,
+                            h_len)
         else:
             prev_post = np.int64(last)
             for e in range(e0, e1):

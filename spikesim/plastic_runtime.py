@@ -55,6 +55,14 @@ def projection_state(proj, dt: float) -> dict:
     )
 
 
+def decay_tables(rate: np.ndarray) -> np.ndarray:
+    """The kernels' decay tables (:func:`spikesim.kernels.plasticity.table_exp`): one row per
+    trace rate ``dt / tau`` in ``rate``, ``exp(-k rate)`` for ``k < TAB_LEN`` (fine), then
+    ``exp(-j TAB_LEN rate)`` for ``j < HI_LEN`` (coarse)."""
+    steps = np.concatenate([np.arange(KP.TAB_LEN), KP.TAB_LEN * np.arange(KP.HI_LEN)])
+    return np.exp(-steps[None, :] * np.asarray(rate, np.float64).reshape(-1, 1))
+
+
 def kernel_par(syn) -> np.ndarray:
     """The ``Plastic.par`` row of an :class:`spikesim.plasticity.STDP` synapse type."""
     from .plasticity import WINDOW_SIGNS, AdditiveWeightDependence
@@ -106,8 +114,7 @@ def build(rt, plastic, dtype) -> tuple:
     par = np.array([kernel_par(p.synapse) for p in plastic]).reshape(nq, KP.NPLPAR)
     taus = np.array([p.synapse.timing.kernel_params()["taus"] for p in plastic]).reshape(nq, 4)
     rate = dt / taus
-    steps = np.concatenate([np.arange(KP.TAB_LEN), KP.TAB_LEN * np.arange(KP.HI_LEN)])
-    tab = np.exp(-steps[None, :] * rate.reshape(-1, 1))  # fine, then coarse (table_exp)
+    tab = decay_tables(rate)
     h_len = np.array([p._pstate["h_len"] for p in plastic], np.int64)
     n_pre = np.array([p.pre.size for p in plastic], np.int64)
     n_post = np.array([p.post_population.size for p in plastic], np.int64)

@@ -294,6 +294,50 @@ def test_split_runs_and_rebuilds_are_bit_identical():
     np.testing.assert_array_equal(ra.spikes.times, rb.spikes.times)
 
 
+@pytest.mark.parametrize("interaction", ["all_to_all", "nearest"])
+@pytest.mark.parametrize("delay_model", ["axonal", "dendritic"])
+def test_pair_rule_one_loop_per_step_matches_the_per_spike_loop(interaction, delay_model):
+    """The pair rule's potentiation runs as one loop over a step's synapses
+    (kernels.potentiation._pair_flat); the triplet rule with A3 = 0 computes the same weights
+    through the per-spike loop, so the two must agree to the bit."""
+    rules = [ss.SpikePairRule(tau_plus=15.0, tau_minus=25.0, A_plus=0.05, A_minus=0.06,
+                              interaction=interaction),
+             ss.TripletRule(tau_plus=15.0, tau_minus=25.0, tau_x=80.0, tau_y=100.0,
+                            A2_plus=0.05, A3_plus=0.0, A2_minus=0.06, A3_minus=0.0,
+                            interaction=interaction)]
+    got = []
+    for rule in rules:
+        syn = ss.STDP(rule, ss.AdditiveWeightDependence(0.0, 1.5), delay_model=delay_model)
+        net, _, post, proj = _plastic_net(7, syn, recurrent=True, hetero_delay=False)
+        rec = net.record(post, "spikes")
+        net.run(300.0)
+        got.append((np.array(proj.weight), rec.spikes.times.copy()))
+    (w_pair, t_pair), (w_trip, t_trip) = got
+    assert np.count_nonzero(w_pair != 0.75) > w_pair.size // 2  # the rule did act
+    np.testing.assert_array_equal(w_pair, w_trip)
+    np.testing.assert_array_equal(t_pair, t_trip)
+
+
+@pytest.mark.parametrize("tau_ms", [1.0, 20.0, 125.0, 1000.0])
+def test_decay_table_against_exp(tau_ms):
+    """kernels.plasticity.table_exp: the table's own values below TAB_LEN steps, then a fine
+    times a coarse entry (then exp), each within 2e-13 of exp(-k dt / tau) in long double."""
+    from spikesim.kernels import plasticity as KP
+    from spikesim.plastic_runtime import decay_tables
+
+    rate = DT / tau_ms
+    tab = decay_tables(np.array([rate]))[0]
+    ks = np.unique(np.concatenate([np.arange(0, 70 * KP.TAB_LEN, 331), [KP.TAB_LEN - 1],
+                                   (KP.TAB_LEN * np.arange(1, KP.HI_LEN + 2)[:, None]
+                                    + np.array([-1, 0, 1])).ravel()]))
+    for k in ks:
+        got = KP.table_exp(tab, rate, np.int64(k))
+        if k < KP.TAB_LEN:
+            assert got == tab[k]
+        exact = float(np.exp(-np.longdouble(k) * np.longdouble(rate)))
+        assert abs(got - exact) <= 2e-13 * exact + 1e-300, (k, got, exact)
+
+
 def test_get_and_set_weights_dense_and_list():
     syn = ss.STDP(ss.SpikePairRule(), ss.AdditiveWeightDependence(0.0, 1.0))
     net = ss.Network(dt=DT, seed=2)
