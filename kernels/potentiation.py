@@ -64,15 +64,27 @@ def _prefetch_columns(posts, n, plo, phi, cbase, col_ptr, ncp, ncs):
 
 
 @jit(inline="always")
-def _lean_visit(w_q, k, hn, u, amp, scale, wmin, wmax, tab0, rate0, dendritic, h_last, h_x,
-                h_step, h_head, h_cnt, base, h_len):
-    """The lean loops' potentiation of synapse ``k`` by the trace of presynaptic record ``hn``
-    (its history ring at ``base``) at step ``u``."""
-    r1 = newest_trace(h_last, hn, u, tab0, rate0, dendritic)
-    if r1 < 0.0:  # an emission after u: from the history
-        r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn, base, h_len, u, tab0, rate0,
-                          np.int64(0), dendritic)
-    if r1 != 0.0:
+def _pair_visits(vis, nv, w_q, u, amp, scale, wmin, wmax, tab0, rate0, dendritic, h_last, h_x,
+                 h_step, h_head, h_cnt, hn0, h_off, h_len):
+    """Potentiate the listed visits ``vis[:nv]`` (presynaptic record, synapse), ``AHEAD`` of
+    them prefetched; the body is the per-spike lean loop's, written out again: as a shared
+    inlined helper it ran 3x slower (CUBA+STDP 20k, ``benchmarks/kernel_ab.py``)."""
+    for v in range(min(AHEAD, nv)):
+        prefetch_read(h_last, vis[v, 0])
+        prefetch(w_q, vis[v, 1])
+    for v in range(nv):
+        if v + AHEAD < nv:
+            prefetch_read(h_last, vis[v + AHEAD, 0])
+            prefetch(w_q, vis[v + AHEAD, 1])
+        hn = vis[v, 0]
+        r1 = newest_trace(h_last, hn, u, tab0, rate0, dendritic)
+        if r1 < 0.0:  # an emission after u: from the history
+            r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn,
+                              h_off + (hn - hn0) * h_len, h_len, u, tab0, rate0, np.int64(0),
+                              dendritic)
+        if r1 == 0.0:
+            continue
+        k = vis[v, 1]
         w_q[k] = clip(w_q[k] + (amp * r1) * scale, wmin, wmax)  # apply_change, additive
 
 
@@ -97,37 +109,20 @@ def _pair_flat(s, s_pre, dendritic, posts, n, plo, phi, par, mod_plus, d, tab, r
     vis = np.empty((min(_prefetch_columns(posts, n, plo, phi, cbase, col_ptr, ncp, ncs),
                         VISITS), 2), np.int64)
     nv = 0
-    m = 0
-    e = np.int64(0)
-    e1 = np.int64(0)
-    while True:
-        while nv < vis.shape[0]:  # the next visits, across spikes
-            if e == e1:
-                while m < n and (posts[m] < plo or posts[m] >= phi):
-                    m += 1
-                if m == n:
-                    break
-                e = col_ptr[cbase + posts[m] - plo]
-                e1 = col_ptr[cbase + posts[m] - plo + 1]
-                m += 1
-                continue
-            vis[nv, 0] = hn0 + ncp[e]
-            vis[nv, 1] = ncs[e]
-            nv += 1
-            e += 1
-        if nv == 0:
-            break
-        for v in range(min(AHEAD, nv)):
-            prefetch_read(h_last, vis[v, 0])
-            prefetch(w_q, vis[v, 1])
-        for v in range(nv):
-            if v + AHEAD < nv:
-                prefetch_read(h_last, vis[v + AHEAD, 0])
-                prefetch(w_q, vis[v + AHEAD, 1])
-            hn = vis[v, 0]
-            _lean_visit(w_q, vis[v, 1], hn, u, amp, scale, wmin, wmax, tab0, rate0, dendritic,
-                        h_last, h_x, h_step, h_head, h_cnt, h_off + (hn - hn0) * h_len, h_len)
-        nv = 0
+    for m in range(n):
+        if posts[m] >= plo and posts[m] < phi:
+            c = cbase + posts[m] - plo
+            for e in range(col_ptr[c], col_ptr[c + 1]):
+                vis[nv, 0] = hn0 + ncp[e]
+                vis[nv, 1] = ncs[e]
+                nv += 1
+                if nv == vis.shape[0]:
+                    _pair_visits(vis, nv, w_q, u, amp, scale, wmin, wmax, tab0, rate0,
+                                 dendritic, h_last, h_x, h_step, h_head, h_cnt, hn0, h_off,
+                                 h_len)
+                    nv = 0
+    _pair_visits(vis, nv, w_q, u, amp, scale, wmin, wmax, tab0, rate0, dendritic, h_last, h_x,
+                 h_step, h_head, h_cnt, hn0, h_off, h_len)
     for m in range(n):
         if posts[m] >= plo and posts[m] < phi:
             slot = po0 + posts[m] - plo
@@ -201,9 +196,15 @@ def _post_spikes(s, s_pre, dendritic, posts, n, plo, q, di, only_d, n_post, par,
                     prefetch_read(h_last, hn0 + ncp[e + AHEAD])
                     prefetch(w_q, ncs[e + AHEAD])
                 i = np.int64(ncp[e])
-                _lean_visit(w_q, ncs[e], hn0 + i, u, amp, scale, wmin, wmax, tab0, rate0,
-                            dendritic, h_last, h_x, h_step, h_head, h_cnt, h_off + i * h_len,
-                            h_len)
+                r1 = newest_trace(h_last, hn0 + i, u, tab0, rate0, dendritic)
+                if r1 < 0.0:  # an emission after u: from the history
+                    r1 = pre_trace_at(h_last, h_x, h_step, h_head, h_cnt, hn0 + i,
+                                      h_off + i * h_len, h_len, u, tab0, rate0, np.int64(0),
+                                      dendritic)
+                if r1 == 0.0:
+                    continue
+                k = ncs[e]
+                w_q[k] = clip(w_q[k] + (amp * r1) * scale, wmin, wmax)  # apply_change, additive
         else:
             prev_post = np.int64(last)
             for e in range(e0, e1):
