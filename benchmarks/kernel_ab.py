@@ -35,25 +35,35 @@ import types
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from profile_stdp import PHASES, timed_engine  # noqa: E402
+from profile_stdp import (PHASES, _cache_dir, phase_seconds, plastic_network,  # noqa: E402
+                          ticks_per_second, timed_engine, with_timed_driver)
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-OUT = pathlib.Path(os.path.expanduser("~/.cache/spikesim/kernel_ab"))
 
 
 def kernels_package(rev: str) -> str:
-    """Copy ``kernels/`` of git revision ``rev`` to a package ``kernels_<sha>`` under
-    :data:`OUT` (once) and return its name."""
-    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=12", rev],
-                         check=True, capture_output=True, text=True).stdout.strip()
+    """Copy ``kernels/`` of git revision ``rev`` to a package ``kernels_<sha>`` in the cache
+    folder (once) and return its name. ``rev`` must be an ancestor of the working tree's
+    commit (or that commit): the working tree's runtime builds the kernels' arrays, and it
+    keeps what older kernels read (e.g. decay table rows only grew), not what newer ones do."""
+    git = ["git", "-C", str(REPO)]
+    sha = subprocess.run(git + ["rev-parse", "--short=12", rev], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    if subprocess.run(git + ["merge-base", "--is-ancestor", sha, "HEAD"]).returncode != 0:
+        raise SystemExit(f"rev={rev!r}: not HEAD or an ancestor of it; the working tree's "
+                         "runtime may not build the arrays its kernels read")
+    out = _cache_dir("kernel_ab")
     name = f"kernels_{sha}"
-    dest = OUT / name
+    dest = out / name
     if not dest.exists():
-        tar = subprocess.run(["git", "-C", str(REPO), "archive", sha, "kernels"], check=True,
+        tar = subprocess.run(git + ["archive", sha, "kernels"], check=True,
                              capture_output=True).stdout
-        tmp = OUT / (name + ".tmp")
+        tmp = out / (name + ".tmp")
         with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
-            tf.extractall(tmp, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.10.12+ / 3.11.4+
+                tf.extractall(tmp, filter="data")
+            else:
+                tf.extractall(tmp)  # our own repository's files
         (tmp / "kernels").rename(dest)
         tmp.rmdir()
     return name
@@ -63,7 +73,7 @@ def engine_for(engine: types.ModuleType, package: str) -> types.ModuleType:
     """``engine``'s generated source importing ``package`` instead of ``spikesim.kernels``,
     with the phase counters of :func:`profile_stdp.timed_engine`."""
     src = pathlib.Path(engine.__file__).read_text().replace("spikesim.kernels.", package + ".")
-    path = OUT / f"{pathlib.Path(engine.__file__).stem}_{package}.py"
+    path = _cache_dir("kernel_ab") / f"{pathlib.Path(engine.__file__).stem}_{package}.py"
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -82,26 +92,19 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     os.environ["NUMBA_NUM_THREADS"] = "1"
-    OUT.mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(OUT))
-    from spikesim.bench.cuba import SYNAPSES_PER_NEURON
-    from spikesim.examples import cuba
-
-    net, _ = cuba(args.neurons, synapses_per_neuron=SYNAPSES_PER_NEURON, seed=1, threads=1,
-                  stdp=True, dtype="float32")
+    sys.path.insert(0, str(_cache_dir("kernel_ab")))
+    net, _ = plastic_network(args.neurons)
     rt = net._runtime
-    net.run(0.1, progress=False)
     tim = np.zeros(5, np.int64)
-    proxies = {}
-    for label, rev in (("A", args.rev_a), ("B", args.rev_b)):
-        eng = engine_for(rt.engine, kernels_package(rev))
-        proxy = types.SimpleNamespace(**vars(rt.engine))
-        proxy.run_chunk_plastic = lambda *a, eng=eng: eng.run_chunk_plastic(*a, tim)
-        proxies[label] = proxy
     base = rt.engine
+    proxies, timed = {}, None
+    for label, rev in (("A", args.rev_a), ("B", args.rev_b)):
+        timed = engine_for(base, kernels_package(rev))
+        proxies[label] = with_timed_driver(rt, timed, tim)
     for p in proxies.values():  # compile or load both, warm up
         rt.engine = p
         net.run(20.0, progress=False)
+    per_s = ticks_per_second(timed)
     runs = {"A": [], "B": []}
     for r in range(args.rounds):
         for label in ("A", "B") if r % 2 == 0 else ("B", "A"):
@@ -110,14 +113,13 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             net.run(args.duration_ms, progress=False)
             wall = time.perf_counter() - t0
-            per_s = tim[4] / wall
-            runs[label].append(dict(wall_s=wall, **{p: float(tim[k] / per_s)
-                                                    for k, p in enumerate(PHASES)}))
+            runs[label].append(dict(wall_s=wall, **phase_seconds(tim, per_s, wall)))
     rt.engine = base
     res = dict(benchmark="kernel_ab", rev_a=args.rev_a, rev_b=args.rev_b,
                neurons=args.neurons, duration_ms=args.duration_ms, rounds=args.rounds,
                runs=runs, median={k: {p: float(np.median([x[p] for x in v]))
-                                      for p in ("wall_s",) + PHASES} for k, v in runs.items()})
+                                      for p in ("wall_s",) + PHASES + ("other", "outside")}
+                       for k, v in runs.items()})
     for k, rev in (("A", args.rev_a), ("B", args.rev_b)):
         m = res["median"][k]
         print(f"{k} {rev}: median wall {m['wall_s']:.3f} s, " + ", ".join(
