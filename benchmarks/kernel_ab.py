@@ -21,7 +21,6 @@ Prints each version's median loop and phase times (s per run).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
@@ -73,13 +72,7 @@ def engine_for(engine: types.ModuleType, package: str) -> types.ModuleType:
     """``engine``'s generated source importing ``package`` instead of ``spikesim.kernels``,
     with the phase counters of :func:`profile_stdp.timed_engine`."""
     src = pathlib.Path(engine.__file__).read_text().replace("spikesim.kernels.", package + ".")
-    path = _cache_dir("kernel_ab") / f"{pathlib.Path(engine.__file__).stem}_{package}.py"
-    if not path.exists() or path.read_text() != src:
-        path.write_text(src)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    mod.__file__ = str(path)
-    return timed_engine(mod)
+    return timed_engine(src, f"{pathlib.Path(engine.__file__).stem}_{package}")
 
 
 def main(argv=None) -> int:

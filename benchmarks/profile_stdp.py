@@ -106,19 +106,19 @@ def _timed_driver(body: str) -> str:
     return text
 
 
-def timed_engine(engine: types.ModuleType) -> types.ModuleType:
-    """A copy of ``engine`` whose ``run_chunk_plastic`` takes one more argument, ``tim``
-    (int64, at least 5): counter ticks of each of :data:`PHASES` are added to it."""
-    src = pathlib.Path(engine.__file__).read_text()
+def timed_engine(src: str, name: str) -> types.ModuleType:
+    """Module ``<name>_timed``: generated engine source ``src`` whose ``run_chunk_plastic``
+    takes one more argument, ``tim`` (int64, at least 5), to which counter ticks of each of
+    :data:`PHASES` are added."""
     head = re.search(r"^from [\w.]+\._config import jit$", src, re.M)
     if head is None or "def run_chunk_plastic(" not in src:
-        raise RuntimeError(f"{engine.__file__}: not a generated engine with a plastic driver")
+        raise RuntimeError(f"{name}: not a generated engine with a plastic driver")
     src = src[:head.end()] + "\n" + _RDTSC + src[head.end():]
     a = src.index("def run_chunk_plastic(")
     b = src.index("\n@jit", a)
     body = src[a:b].replace("rw=None, lazy=None, direct=None):", "rw, lazy, direct, tim):", 1)
     src = src[:a] + _timed_driver(body) + src[b:]
-    path = _cache_dir("profile") / (pathlib.Path(engine.__file__).stem + "_timed.py")
+    path = _cache_dir("profile") / (name + "_timed.py")
     if not path.exists() or path.read_text() != src:
         path.write_text(src)
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -213,7 +213,8 @@ def main(argv=None) -> int:
     os.environ["NUMBA_NUM_THREADS"] = "1"
     net, recs = plastic_network(args.neurons)
     rt = net._runtime
-    timed = timed_engine(rt.engine)
+    timed = timed_engine(pathlib.Path(rt.engine.__file__).read_text(),
+                         pathlib.Path(rt.engine.__file__).stem)
     tim = np.zeros(5, np.int64)
     rt.engine = with_timed_driver(rt, timed, tim)
     net.run(20.0, progress=False)  # compiles the copy (or loads it), warms up

@@ -149,11 +149,11 @@ def table_exp(tab, rate, steps):
     """``exp(-steps * rate)`` for ``steps >= 0``: from the decay table ``tab``, as the fine
     entry of ``steps mod TAB_LEN`` times the coarse entry of ``steps // TAB_LEN`` (1 for
     ``steps < TAB_LEN``, so those are the table's values exactly), computed beyond the
-    coarse entries. From ``TAB_LEN`` steps on, the product differs from ``exp`` by tens of
-    units in the last place (relative 1e-14 to 1e-13, growing with ``steps``); ``exp`` of the
-    rounded ``steps * rate`` is as far from the exact value. It spares the older traces
-    (about a tenth of those read at CUBA+STDP 80k) a call to ``exp``: depression 17-20 %
-    faster there (``benchmarks/README.md``)."""
+    coarse entries. From ``TAB_LEN`` steps on, the product differs from ``exp`` by tens to
+    hundreds of units in the last place (relative up to ~6e-14, growing with ``steps``);
+    ``exp`` of the rounded ``steps * rate`` is as far from the exact value. It spares the
+    older traces (about a tenth of those read at CUBA+STDP 80k) a call to ``exp``:
+    depression 17-20 % faster there (``benchmarks/README.md``)."""
     hi = steps >> TAB_BITS
     if hi < HI_LEN:
         return tab[steps & (TAB_LEN - 1)] * tab[TAB_LEN + hi]

@@ -102,7 +102,7 @@ def _pair_flat(s, s_pre, dendritic, posts, n, plo, phi, par, mod_plus, d, tab, r
     ``AHEAD`` in flight without restarting per spike. At CUBA+STDP 80k one thread it made
     potentiation 0-5 % faster (scratch and ``benchmarks/kernel_ab.py`` A/B runs: within the
     noise)."""
-    amp = par[SGN_POST] * (par[A2P] + par[A3P] * 0.0) * mod_plus  # as the general loop's
+    amp = par[SGN_POST] * par[A2P] * mod_plus  # A3P is 0 in every rule without triplets
     scale, wmin, wmax = par[SCALE], par[WMIN], par[WMAX]
     tab0, rate0 = tab[4 * q], rate[q, 0]
     u = s_pre - d
